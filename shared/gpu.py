@@ -13,6 +13,8 @@ try:  # present on Hugging Face Spaces, absent on a laptop or in CI
     import spaces as _spaces
 except ImportError:  # pragma: no cover - depends on the machine
     _spaces = None
+if not hasattr(_spaces, "GPU"):  # the monorepo's own spaces/ folder can shadow the package
+    _spaces = None
 
 
 def on_zero_gpu() -> bool:

@@ -130,7 +130,7 @@ class ModelCache:
     """Loads each model once per process; tests can put a small model in its place."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # a loader may itself call get() for a sub-model
         self._models: dict[str, object] = {}
 
     def get(self, key: str, loader: Callable[[], T]) -> T:

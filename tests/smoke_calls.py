@@ -16,7 +16,7 @@ def _bank_bot(client: Client, folder: Path) -> None:
 
 def _tumor_detect(client: Client, folder: Path) -> None:
     image = next(p for p in sorted((folder / "examples").iterdir()) if p.suffix.lower() in {".jpg", ".png"})
-    result = client.predict(handle_file(str(image)), api_name="/classify")
+    result = client.predict(handle_file(str(image)), False, api_name="/classify")
     assert result
 
 

@@ -1,0 +1,155 @@
+"""What the bot says: a reviewed answer table plus a small, explicit decision policy."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import SPACE_DIR
+from .data import HUMAN, OUT_OF_SCOPE, SMALL_TALK
+
+ANSWERS_FILE = SPACE_DIR / "answers.json"
+
+# Actions the policy can take. Only "decline" counts as declining in the evaluation.
+ANSWER, SMALL, DECLINE, CLARIFY, LOW, HANDOFF = (
+    "answer",
+    "small_talk",
+    "decline",
+    "clarify",
+    "low_confidence",
+    "handoff",
+)
+EMPTY, NO_WORDS, OTHER_LANGUAGE = "empty", "no_words", "other_language"
+LOW_CONFIDENCE_ACTIONS = (CLARIFY, LOW)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Chosen on the validation split (see train.py / MODEL_CARD.md)."""
+
+    low_confidence: float = 0.30  # top-1 probability below this: ask to rephrase
+    clarify_below: float = 0.60  # top-1 below this and ...
+    clarify_margin: float = 0.20  # ... top-1 minus top-2 below this: ask which of the two
+
+
+@dataclass
+class Decision:
+    action: str
+    intent: str | None = None
+    confidence: float = 0.0
+    top3: list[tuple[str, float]] = field(default_factory=list)
+    reply: str = ""
+    options: list[str] = field(default_factory=list)  # the two topics offered by a clarifying question
+
+
+class AnswerTable:
+    """The bank-editable answer table (answers.json): topics, answers, policy sentences."""
+
+    def __init__(self, data: dict) -> None:
+        self.bank_name = data.get("bank_name", "")
+        self.policy = data["policy"]
+        self.intents: dict[str, dict] = data["intents"]
+        self._by_topic = {v["topic"].casefold(): k for k, v in self.intents.items()}
+        a, b = "\x00A\x00", "\x00B\x00"
+        pattern = re.escape(self.policy["clarify"].format(a=a, b=b))
+        pattern = pattern.replace(re.escape(a), "(?P<a>.+?)").replace(re.escape(b), "(?P<b>.+?)")
+        self._clarify_re = re.compile(pattern, re.DOTALL)
+
+    @classmethod
+    def load(cls, path: Path = ANSWERS_FILE) -> AnswerTable:
+        return cls(json.loads(Path(path).read_text(encoding="utf-8")))
+
+    def check(self, labels: list[str]) -> None:
+        """Every label the model can predict needs at least one answer."""
+        missing = [lab for lab in labels if not self.intents.get(lab, {}).get("answers")]
+        if missing:
+            raise ValueError(f"answers.json has no answer for: {', '.join(missing)}")
+
+    def topic(self, intent: str) -> str:
+        return self.intents.get(intent, {}).get("topic", intent.replace("_", " ").strip("?").capitalize())
+
+    def answer(self, intent: str, turn: int = 0) -> str:
+        answers = self.intents[intent]["answers"]
+        return answers[turn % len(answers)]
+
+    def is_handoff(self, intent: str) -> bool:
+        return bool(self.intents.get(intent, {}).get("handoff"))
+
+    def intent_for_topic(self, text: str) -> str | None:
+        return self._by_topic.get(text.strip().strip(".!?").casefold())
+
+    def text(self, key: str, **kwargs) -> str:
+        return self.policy[key].format(**kwargs)
+
+    def clarify_options(self, bot_text: str) -> list[str] | None:
+        """The two intents a clarifying question offered, read back from the bot's message."""
+        m = self._clarify_re.search(bot_text or "")
+        if not m:
+            return None
+        found = [self.intent_for_topic(m.group("a")), self.intent_for_topic(m.group("b"))]
+        return found if all(found) else None
+
+    def was_low_confidence(self, bot_text: str) -> bool:
+        """Did this earlier bot message ask to rephrase or to choose (a low-confidence turn)?"""
+        if not bot_text:
+            return False
+        return self.policy["low_confidence"] in bot_text or self.clarify_options(bot_text) is not None
+
+
+def decide(
+    probs: np.ndarray,
+    labels: list[str],
+    table: AnswerTable,
+    previous_low_confidence: bool = False,
+    turn: int = 0,
+    th: Thresholds = Thresholds(),
+) -> Decision:
+    """Turn the class probabilities of one message into an action and a reply from the table."""
+    order = np.argsort(-probs)
+    top3 = [(labels[i], float(probs[i])) for i in order[:3]]
+    (first, p1), (second, p2) = top3[0], top3[1] if len(top3) > 1 else ("", 0.0)
+    d = Decision(action=ANSWER, intent=first, confidence=p1, top3=top3)
+
+    def low(action: str) -> Decision:
+        if previous_low_confidence:  # two unclear messages in a row: hand over to a person
+            d.action, d.reply = HANDOFF, table.text("handoff_low_confidence")
+        else:
+            d.action = action
+        return d
+
+    if first == HUMAN:
+        d.action, d.reply = HANDOFF, table.answer(HUMAN, turn)
+    elif first == OUT_OF_SCOPE:
+        d.action, d.reply = DECLINE, table.answer(OUT_OF_SCOPE, turn)
+    elif first in SMALL_TALK:
+        d.action, d.reply = SMALL, table.answer(first, turn)
+    elif p1 < th.low_confidence:
+        low(LOW)
+        if d.action == LOW:
+            d.reply = table.text("low_confidence")
+    elif p1 < th.clarify_below and p1 - p2 < th.clarify_margin and second not in (OUT_OF_SCOPE, HUMAN, *SMALL_TALK):
+        low(CLARIFY)
+        if d.action == CLARIFY:
+            d.options = [first, second]
+            d.reply = table.text("clarify", a=table.topic(first), b=table.topic(second))
+    else:
+        d.action = HANDOFF if table.is_handoff(first) else ANSWER
+        d.reply = table.answer(first, turn)
+    return d
+
+
+def choose_option(message: str, options: list[str], table: AnswerTable) -> str | None:
+    """Read the customer's answer to a clarifying question: '1', 'the second one', or a topic name."""
+    m = message.strip().strip(".!").casefold()
+    firsts = {"1", "one", "first", "the first", "the first one", "first one", "option 1", "a"}
+    seconds = {"2", "two", "second", "the second", "the second one", "second one", "option 2", "b"}
+    if m in firsts:
+        return options[0]
+    if m in seconds:
+        return options[1]
+    intent = table.intent_for_topic(message)
+    return intent if intent in options else None

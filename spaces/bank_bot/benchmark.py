@@ -1,0 +1,167 @@
+"""Compare the shipped recipe with two baselines on the same split, in one run, and print a table.
+
+    python spaces/bank_bot/benchmark.py [--banking77 ...] [--clinc ...] [--domains ...] [--cache vectors.npz]
+
+Systems (all trained on the same training part, scored on the same validation part, see train.py):
+  tfidf+LR        TF-IDF word 1-2-grams + logistic regression (C=10), same 111-intent inventory
+  MiniLM+LR(C=1)  frozen all-MiniLM-L6-v2 + logistic regression with scikit-learn defaults, same inventory
+  MiniLM+LR B77   frozen MiniLM + LR (C=10) trained on Banking77 only (no off-topic class): what most demos do
+  shipped         the shipped recipe (validation-run head from train.py --val-out) through bankbot.bot.respond
+Decline = predicted out_of_scope (for the shipped bot: the policy's "decline" action).
+Latency: one message at a time, torch on 1 thread, median / 95th percentile over --latency-n messages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+for path in (HERE, HERE.parents[1]):
+    if str(path) not in sys.path:
+        sys.path.append(str(path))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import numpy as np  # noqa: E402
+from bankbot.data import DEFAULT_DATA, OUT_OF_SCOPE, build_splits  # noqa: E402
+
+
+def metrics(split, pred, declined) -> dict:
+    src, gold = np.array(split.sources), np.array(split.labels)
+    pred, declined = np.array(pred), np.array(declined)
+    b77, bank = src == "banking77", src == "clinc_bank"
+    off = np.isin(src, ["clinc_other", "oos"]) & (gold == OUT_OF_SCOPE)
+    return {
+        "b77": (pred[b77] == gold[b77]).mean(),
+        "bank": (pred[bank] == gold[bank]).mean(),
+        "decline": declined[off].mean(),
+        "false_decline": declined[bank | b77].mean(),
+    }
+
+
+def latency(fn, texts) -> tuple[float, float]:
+    times = []
+    for t in texts:
+        t0 = time.perf_counter()
+        fn(t)
+        times.append((time.perf_counter() - t0) * 1000)
+    s = sorted(times)
+    return statistics.median(s), s[round(0.95 * (len(s) - 1))]
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--banking77", type=Path, default=DEFAULT_DATA / "banking77" / "train.csv")
+    p.add_argument("--clinc", type=Path, default=DEFAULT_DATA / "clinc150" / "data_full_trainval.json")
+    p.add_argument("--domains", type=Path, default=DEFAULT_DATA / "clinc150" / "domains.json")
+    p.add_argument(
+        "--val-head",
+        type=Path,
+        default=Path("/tmp/bank_bot_validation/model"),
+        help="the validation-run head written by train.py",
+    )
+    p.add_argument("--cache", type=Path, help="the .npz sentence-vector cache of train.py (else encode again)")
+    p.add_argument("--latency-n", type=int, default=300)
+    p.add_argument("--threads", type=int, default=2, help="threads for fitting; latency always uses 1")
+    args = p.parse_args(argv)
+
+    import torch
+    from bankbot.bot import respond
+    from bankbot.encoder import load_encoder
+    from bankbot.model import load_intent_model
+    from bankbot.policy import AnswerTable
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    torch.set_num_threads(args.threads)
+    train, val = build_splits(args.banking77, args.clinc, args.domains, seed=0)
+    rng = np.random.default_rng(0)
+    lat_texts = [val.texts[i] for i in rng.choice(len(val), size=min(args.latency_n, len(val)), replace=False)]
+    texts = sorted(set(train.texts) | set(val.texts))
+    enc = load_encoder()
+    if args.cache and args.cache.exists() and list(np.load(args.cache)["texts"]) == texts:
+        vectors = np.load(args.cache)["E"]
+    else:
+        vectors = enc.encode(texts)
+    row = {t: i for i, t in enumerate(texts)}
+    Xtr, Xva = vectors[[row[t] for t in train.texts]], vectors[[row[t] for t in val.texts]]
+    ytr = np.array(train.labels)
+    np.where(ytr == OUT_OF_SCOPE, 0.3, 1.0)
+    rows = []
+
+    vec = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1)
+    tf = LogisticRegression(C=10, max_iter=3000).fit(vec.fit_transform(train.texts), ytr)
+    pred = tf.predict(vec.transform(val.texts))
+    torch.set_num_threads(1)
+    rows.append(
+        (
+            "TF-IDF + LR",
+            metrics(val, pred, pred == OUT_OF_SCOPE),
+            latency(lambda t: tf.predict_proba(vec.transform([t])), lat_texts),
+        )
+    )
+    torch.set_num_threads(args.threads)
+
+    lr1 = LogisticRegression(max_iter=3000).fit(Xtr, ytr)
+    pred = lr1.predict(Xva)
+    torch.set_num_threads(1)
+    rows.append(
+        (
+            "MiniLM + LR (defaults)",
+            metrics(val, pred, pred == OUT_OF_SCOPE),
+            latency(lambda t: lr1.predict_proba(enc.encode([t])), lat_texts),
+        )
+    )
+    torch.set_num_threads(args.threads)
+
+    b = np.array(train.sources) == "banking77"
+    lrb = LogisticRegression(C=10, max_iter=3000).fit(Xtr[b], ytr[b])
+    pred = lrb.predict(Xva)
+    torch.set_num_threads(1)
+    rows.append(
+        (
+            "MiniLM + LR, Banking77 only",
+            metrics(val, pred, pred == OUT_OF_SCOPE),
+            latency(lambda t: lrb.predict_proba(enc.encode([t])), lat_texts),
+        )
+    )
+
+    model = load_intent_model(args.val_head)  # sets 1 thread
+    table = AnswerTable.load()
+    decisions = [respond(t, [], model, table).decision for t in val.texts]
+    rows.append(
+        (
+            "shipped recipe (bot.respond)",
+            metrics(val, [d.intent for d in decisions], [d.action == "decline" for d in decisions]),
+            latency(lambda t: respond(t, [], model, table), lat_texts),
+        )
+    )
+
+    print(
+        f"validation: {sum(s == 'banking77' for s in val.sources)} Banking77, "
+        f"{sum(s == 'clinc_bank' for s in val.sources)} CLINC banking, "
+        f"{sum(s in ('clinc_other', 'oos') for s in val.sources)} off-topic queries; "
+        f"latency over {len(lat_texts)} messages, 1 torch thread, load average {os.getloadavg()[0]:.1f}"
+    )
+    print()
+    print("| system | Banking77 acc | banking+cards acc | decline rate | false decline | p50 ms | p95 ms |")
+    print("|---|---|---|---|---|---|---|")
+    for name, m, (p50, p95) in rows:
+        print(
+            f"| {name} | {100 * m['b77']:.2f}% | {100 * m['bank']:.2f}% | {100 * m['decline']:.2f}% | "
+            f"{100 * m['false_decline']:.2f}% | {p50:.1f} | {p95:.1f} |"
+        )
+    ship, tfidf = rows[-1][1], rows[0][1]
+    print()
+    print(
+        f"shipped vs TF-IDF: Banking77 errors x{(1 - ship['b77']) / max(1e-9, 1 - tfidf['b77']):.2f}, "
+        f"missed declines x{(1 - ship['decline']) / max(1e-9, 1 - tfidf['decline']):.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

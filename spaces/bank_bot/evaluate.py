@@ -1,0 +1,164 @@
+"""Evaluate the bank bot end to end (same code path as the app) and print one JSON object.
+
+    python spaces/bank_bot/evaluate.py --banking77 FILE.csv --clinc FILE.json [--domains domains.json]
+
+--banking77: CSV with header text,category (Banking77 intent names) -> accuracy.
+--clinc: JSON in CLINC150 data_full.json layout -> banking_accuracy, decline_rate, false_decline_rate.
+Both also give p50_ms / p95_ms: one message at a time through bankbot.bot.respond.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+for path in (HERE, HERE.parents[1]):
+    if str(path) not in sys.path:
+        sys.path.append(str(path))
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from bankbot.data import (  # noqa: E402
+    BANKING_DOMAINS,
+    DEFAULT_DATA,
+    OUT_OF_SCOPE,
+    clinc_label,
+    clinc_source,
+    read_banking77,
+    read_domains,
+)
+
+KIT_DOMAINS = DEFAULT_DATA / "clinc150" / "domains.json"
+
+
+def pick_keys(data: dict, keys: str | None) -> list[str]:
+    """Default: the test keys if any, else the val keys, else everything."""
+    if keys:
+        return [k for k in keys.split(",") if k in data]
+    for marker in ("test", "val"):
+        chosen = [k for k in data if marker in k]
+        if chosen:
+            return chosen
+    return list(data)
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    return s[min(len(s) - 1, round(q / 100 * (len(s) - 1)))]
+
+
+def run(texts: list[str], model, table, respond) -> tuple[list, list[float]]:
+    decisions, times = [], []
+    for text in texts:
+        t0 = time.perf_counter()
+        reply = respond(text, [], model, table)
+        times.append((time.perf_counter() - t0) * 1000)
+        decisions.append(reply.decision)
+    return decisions, times
+
+
+def main(argv=None) -> dict:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--banking77", type=Path, help="CSV with header text,category")
+    p.add_argument("--clinc", type=Path, help="JSON in CLINC150 data_full.json layout")
+    p.add_argument(
+        "--domains", type=Path, default=KIT_DOMAINS if KIT_DOMAINS.exists() else None, help="CLINC domains.json"
+    )
+    p.add_argument("--clinc-keys", help="comma-separated keys of --clinc to use (default: test keys, else val)")
+    p.add_argument("--head-dir", type=Path, help="evaluate another trained head (folder), e.g. the validation run")
+    p.add_argument("--limit", type=int, default=0, help="use only the first N rows of each file (smoke tests)")
+    args = p.parse_args(argv)
+    if not args.banking77 and not args.clinc:
+        p.error("give --banking77 and/or --clinc")
+    if args.clinc and not args.domains:
+        p.error("--domains is required (the kit's copy was not found)")
+
+    from bankbot.bot import respond
+    from bankbot.model import get_model
+    from bankbot.policy import AnswerTable
+
+    t0 = time.perf_counter()
+    model = get_model(args.head_dir)
+    load_s = time.perf_counter() - t0
+    table = AnswerTable.load()
+    table.check(model.labels)
+    respond("warm up", [], model, table)
+    out: dict = {"model": model.info.get("name", str(args.head_dir or "shipped")), "load_s": round(load_s, 2)}
+    all_times: list[float] = []
+
+    if args.banking77:
+        rows = read_banking77(args.banking77)
+        rows = rows[: args.limit] if args.limit else rows
+        decisions, times = run([t for t, _ in rows], model, table, respond)
+        gold = [c for _, c in rows]
+        n = len(rows)
+        out["banking77"] = {
+            "n": n,
+            "accuracy": round(sum(d.intent == g for d, g in zip(decisions, gold, strict=True)) / n, 4),
+            "answered_correctly": round(
+                sum(d.intent == g and d.action == "answer" for d, g in zip(decisions, gold, strict=True)) / n, 4
+            ),
+            "clarify_rate": round(sum(d.action == "clarify" for d in decisions) / n, 4),
+            "false_decline_rate": round(sum(d.action == "decline" for d in decisions) / n, 4),
+            "p50_ms": round(statistics.median(times), 2),
+            "p95_ms": round(percentile(times, 95), 2),
+        }
+        out["accuracy"] = out["banking77"]["accuracy"]
+        all_times += times
+
+    if args.clinc:
+        data = json.loads(args.clinc.read_text(encoding="utf-8"))
+        keys = pick_keys(data, args.clinc_keys)
+        domains = read_domains(args.domains)
+        pairs = [tuple(p) for k in keys for p in data[k]]
+        pairs = pairs[: args.limit] if args.limit else pairs
+        decisions, times = run([t for t, _ in pairs], model, table, respond)
+        bank, off, talk = [], [], []
+        for (_, intent), d in zip(pairs, decisions, strict=True):
+            domain = domains.get(intent)
+            src = clinc_source(intent, domain)
+            gold = clinc_label(intent, domain)
+            if src == "clinc_bank":
+                bank.append((d, gold))
+            elif gold == OUT_OF_SCOPE:  # oos queries and the other domains' intents we do not serve
+                off.append(d)
+            else:  # other-domain intents we serve (small talk; exchange_rate from "travel",
+                # mapped to the Banking77 intent): not expected to be declined, scored separately
+                talk.append((d, gold))
+        out["clinc"] = {
+            "keys": keys,
+            "n_banking": len(bank),
+            "n_off_topic": len(off),
+            "n_other_served": len(talk),
+            "banking_accuracy": round(sum(d.intent == g for d, g in bank) / max(1, len(bank)), 4),
+            "decline_rate": round(sum(d.action == "decline" for d in off) / max(1, len(off)), 4),
+            "false_decline_rate": round(sum(d.action == "decline" for d, _ in bank) / max(1, len(bank)), 4),
+            "other_served_accuracy": round(sum(d.intent == g for d, g in talk) / max(1, len(talk)), 4),
+            "clarify_rate_banking": round(sum(d.action == "clarify" for d, _ in bank) / max(1, len(bank)), 4),
+            "p50_ms": round(statistics.median(times), 2),
+            "p95_ms": round(percentile(times, 95), 2),
+            "domains_counted_as_banking": list(BANKING_DOMAINS),
+        }
+        for k in ("banking_accuracy", "decline_rate", "false_decline_rate"):
+            out[k] = out["clinc"][k]
+        all_times += times
+
+    out["p50_ms"] = round(statistics.median(all_times), 2)
+    out["p95_ms"] = round(percentile(all_times, 95), 2)
+    import torch
+
+    out["torch_threads"] = torch.get_num_threads()
+    print(json.dumps(out, indent=1))
+    return out
+
+
+if __name__ == "__main__":
+    main()

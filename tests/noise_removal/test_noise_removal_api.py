@@ -1,0 +1,75 @@
+"""The running app through gradio_client: the /clean endpoint, errors, MCP tool schema."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from pathlib import Path
+
+import harness
+import numpy as np
+import pytest
+import soundfile as sf
+from gradio_client import Client, handle_file
+
+EXAMPLES = harness.SPACES / "noise_removal" / "examples"
+
+
+@pytest.fixture(scope="module")
+def client_url():
+    app = harness.load_app("noise_removal")
+    with harness.launched(app.build_demo()) as url:
+        yield Client(url, verbose=False), url
+
+
+@pytest.mark.parametrize("name", ["interview_stereo_44k.wav", "voice_note_16k.flac"])
+def test_clean_keeps_format(client_url, name):
+    client, _ = client_url
+    src = EXAMPLES / name
+    out_path, before, after, report = client.predict(handle_file(str(src)), 100, api_name="/denoise")
+    a, b = sf.info(str(src)), sf.info(out_path)
+    assert (b.samplerate, b.channels, b.frames) == (a.samplerate, a.channels, a.frames)
+    assert out_path.endswith(".wav") and "Done" in report
+    for img in (before, after):
+        assert img and Path(img).is_file()
+    # the cleaned example is quieter between words than the noisy one (noise removed)
+    x, _ = sf.read(str(src), always_2d=True)
+    y, _ = sf.read(out_path, always_2d=True)
+    head = int(0.25 * a.samplerate)  # the examples start with 0.3 s of noise only
+    assert np.sqrt(np.mean(y[:head] ** 2)) < 0.3 * np.sqrt(np.mean(x[:head] ** 2))
+
+
+def test_missing_recording_is_a_friendly_error(client_url):
+    client, _ = client_url
+    with pytest.raises(Exception) as info:
+        client.predict(None, 100, api_name="/denoise")
+    assert "No audio yet" in str(info.value)
+
+
+def test_non_audio_upload_is_a_friendly_error(client_url, tmp_path):
+    client, _ = client_url
+    fake = tmp_path / "song.wav"
+    fake.write_bytes(b"<html>not audio</html>" * 50)
+    with pytest.raises(Exception) as info:
+        client.predict(handle_file(str(fake)), 100, api_name="/denoise")
+    assert "could not be read as audio" in str(info.value)
+
+
+def test_api_lists_named_endpoints(client_url):
+    client, _ = client_url
+    endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert "/denoise" in endpoints
+    assert "/live" not in endpoints  # the live stream is for the browser only (undocumented)
+    params = [p["parameter_name"] for p in endpoints["/denoise"]["parameters"]]
+    assert params == ["audio_path", "strength_db"]
+
+
+def test_mcp_schema_describes_the_clean_tool(client_url):
+    _, url = client_url
+    with urllib.request.urlopen(url.rstrip("/") + "/gradio_api/mcp/schema", timeout=10) as resp:
+        schema = json.loads(resp.read())
+    tools = {t["name"]: t for t in schema} if isinstance(schema, list) else schema
+    names = " ".join(tools)
+    assert "clean_audio" in names  # the tool is named after the function
+    text = json.dumps(schema)
+    assert "Remove background noise" in text and "strength_db" in text

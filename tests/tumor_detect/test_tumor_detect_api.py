@@ -1,0 +1,74 @@
+"""The app through its HTTP API (gradio_client) and its MCP schema, with the shipped model."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+
+import harness
+import numpy as np
+import pytest
+from gradio_client import Client, handle_file
+from PIL import Image
+from tumor_detect_helpers import EXAMPLES
+
+
+@pytest.fixture(scope="module")
+def url():
+    app = harness.load_app("tumor_detect")
+    with harness.launched(app.build_demo()) as u:
+        yield u
+
+
+@pytest.fixture(scope="module")
+def client(url):
+    return Client(url, verbose=False)
+
+
+def test_classify_an_example_with_heatmap(client):
+    probs, verdict, heat, details = client.predict(
+        handle_file(str(EXAMPLES / "pituitary_1.jpg")), True, api_name="/classify"
+    )
+    assert details["status"] in ("ok", "uncertain")
+    assert set(details["probabilities"]) == {"glioma", "meningioma", "notumor", "pituitary"}
+    assert abs(sum(details["probabilities"].values()) - 1) < 1e-3
+    assert probs["label"] in details["probabilities"]
+    assert "not a medical device" in verdict
+    img = np.asarray(Image.open(heat))
+    assert img.ndim == 3 and img.shape[2] == 3
+    # the heatmap tints the image: some pixels are coloured, not gray
+    assert np.abs(img[..., 0].astype(int) - img[..., 2].astype(int)).max() > 30
+
+
+def test_dicom_upload(client):
+    _, _, _, details = client.predict(handle_file(str(EXAMPLES / "glioma_2.dcm")), False, api_name="/classify")
+    assert details["status"] in ("ok", "uncertain") and details["label"]
+
+
+def test_non_mri_is_refused(client):
+    probs, verdict, heat, details = client.predict(
+        handle_file(str(EXAMPLES / "not_mri_document.png")), True, api_name="/classify"
+    )
+    assert details["status"] == "refused" and heat is None
+    assert "brain MRI" in verdict
+
+
+def test_bad_file_gives_a_friendly_error(client, tmp_path):
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 50)
+    with pytest.raises(Exception) as info:
+        client.predict(handle_file(str(bad)), True, api_name="/classify")
+    assert "damaged" in str(info.value) or "not an image" in str(info.value)
+
+
+def test_missing_file_gives_a_friendly_error(client):
+    with pytest.raises(Exception) as info:
+        client.predict(None, True, api_name="/classify")
+    assert "upload" in str(info.value)
+
+
+def test_mcp_schema_lists_the_tool(url):
+    with urllib.request.urlopen(url.rstrip("/") + "/gradio_api/mcp/schema", timeout=30) as resp:
+        schema = json.loads(resp.read())
+    text = json.dumps(schema)
+    assert "classify" in text and "brain MRI" in text

@@ -1,0 +1,35 @@
+"""Browser flow: upload an example slice, press Analyse, see the label and the heatmap."""
+
+from __future__ import annotations
+
+import harness
+import pytest
+from tumor_detect_helpers import EXAMPLES
+
+
+@pytest.fixture(scope="module")
+def url():
+    app = harness.load_app("tumor_detect")
+    with harness.launched(app.build_demo()) as u:
+        yield u
+
+
+def test_upload_and_see_label_and_heatmap(page, url):
+    page.goto(url)
+    page.get_by_text("not a medical device").first.wait_for()
+    page.locator("input[type=file]").first.set_input_files(str(EXAMPLES / "meningioma_1.jpg"))
+    page.get_by_text("meningioma_1.jpg").first.wait_for()
+    page.get_by_role("button", name="Analyse").click()
+    page.locator("#td-heatmap img").first.wait_for(state="visible", timeout=60_000)
+    verdict = page.locator("#td-verdict").inner_text()
+    assert "Most likely" in verdict or "Uncertain" in verdict
+    probs = page.locator("#td-probs").inner_text()
+    assert any(c in probs for c in ("glioma", "meningioma", "notumor", "pituitary"))
+
+
+def test_refusal_is_shown(page, url):
+    page.goto(url)
+    page.locator("input[type=file]").first.set_input_files(str(EXAMPLES / "not_mri_document.png"))
+    page.get_by_text("not_mri_document.png").first.wait_for()
+    page.get_by_role("button", name="Analyse").click()
+    page.get_by_text("Not analysed").first.wait_for(timeout=60_000)
