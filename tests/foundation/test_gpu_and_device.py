@@ -82,3 +82,14 @@ def test_gpu_dtypes():
 
     assert pick_dtype("mps") == torch.float16
     assert pick_dtype("cpu") == torch.float32
+
+
+def test_repository_spaces_folder_does_not_pass_for_the_package(gpu_module, monkeypatch):
+    """From the repo root, `import spaces` finds our spaces/ folder (a namespace package without GPU)."""
+    monkeypatch.setitem(sys.modules, "spaces", types.ModuleType("spaces"))
+    gpu = importlib.reload(gpu_module).gpu
+
+    def f():
+        return 1
+
+    assert gpu(f) is f and gpu(duration=5)(f) is f

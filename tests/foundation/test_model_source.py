@@ -95,3 +95,8 @@ def test_cache_loads_once_and_accepts_an_injected_model():
     assert cache.get("m", lambda: "real") == "tiny"
     cache.clear("m")
     assert cache.get("m", lambda: "fresh") == "fresh"
+
+
+def test_a_loader_may_load_a_sub_model_from_the_same_cache():
+    cache = ModelCache()
+    assert cache.get("outer", lambda: ("outer", cache.get("inner", lambda: "inner"))) == ("outer", "inner")
