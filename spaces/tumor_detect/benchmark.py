@@ -29,7 +29,7 @@ from braintumor.data import DEFAULT_DATA, is_rgb_file, list_kit, load_split, sid
 from braintumor.evaluation import expected_calibration_error, macro_f1  # noqa: E402
 from braintumor.imageio import load_gray  # noqa: E402
 from braintumor.preprocess import SIZE, to_model_array, to_pixel_values  # noqa: E402
-from braintumor.training import load_arrays, pooled_from_cache, prefix_cache, stack  # noqa: E402
+from braintumor.training import fit_temperature, load_arrays, pooled_from_cache, prefix_cache, stack  # noqa: E402
 
 COLD_START = r"""
 import resource, sys, time
@@ -65,23 +65,6 @@ def pooled(model, xs: np.ndarray, batch: int = 128) -> np.ndarray:
             for i in range(0, len(xs), batch)
         ]
     )
-
-
-def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
-    import torch.nn.functional as F
-
-    lg, yt = torch.from_numpy(logits).double(), torch.from_numpy(y)
-    t = torch.zeros(1, dtype=torch.float64, requires_grad=True)
-    opt = torch.optim.LBFGS([t], lr=0.1, max_iter=200)
-
-    def closure():
-        opt.zero_grad()
-        loss = F.cross_entropy(lg / t.exp(), yt)
-        loss.backward()
-        return loss
-
-    opt.step(closure)
-    return float(t.detach().exp())
 
 
 def softmax(z: np.ndarray) -> np.ndarray:

@@ -25,25 +25,10 @@ import torch.nn.functional as F  # noqa: E402
 from braintumor import CLASSES  # noqa: E402
 from braintumor.data import DEFAULT_DATA, load_split, side_items  # noqa: E402
 from braintumor.predictor import DEFAULT_CALIBRATION, InputCheck, Predictor  # noqa: E402
-from braintumor.training import pooled_from_cache, prefix_cache, stack  # noqa: E402
+from braintumor.training import fit_temperature, pooled_from_cache, prefix_cache, stack  # noqa: E402
 from safetensors.torch import save_file  # noqa: E402
 
 from shared.model_source import sha256_of  # noqa: E402
-
-
-def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
-    lg, y = torch.from_numpy(logits).double(), torch.from_numpy(labels)
-    log_t = torch.zeros(1, dtype=torch.float64, requires_grad=True)
-    opt = torch.optim.LBFGS([log_t], lr=0.1, max_iter=200)
-
-    def closure():
-        opt.zero_grad()
-        loss = F.cross_entropy(lg / log_t.exp(), y)
-        loss.backward()
-        return loss
-
-    opt.step(closure)
-    return float(log_t.detach().exp())
 
 
 def main() -> None:

@@ -156,3 +156,19 @@ def prefix_cache(
 
 def stack(feats: dict[str, torch.Tensor], items: list[dict]) -> torch.Tensor:
     return torch.stack([feats[it["path"]] for it in items])
+
+
+def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
+    """Temperature T minimising validation NLL of softmax(logits / T); fitted as log T so T stays positive."""
+    lg, y = torch.from_numpy(logits).double(), torch.from_numpy(labels)
+    log_t = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.LBFGS([log_t], lr=0.1, max_iter=200)
+
+    def closure():
+        opt.zero_grad()
+        loss = F.cross_entropy(lg / log_t.exp(), y)
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    return float(log_t.detach().exp())
