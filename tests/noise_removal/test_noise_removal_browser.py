@@ -60,7 +60,10 @@ def test_record_from_fake_microphone(chromium, app_url):
         box.get_by_label("Record audio").click()
         box.get_by_role("button", name="Record", exact=True).click()
         page.wait_for_timeout(3_000)
-        box.get_by_role("button", name="Stop", exact=True).first.click()
+        # Clean pressed before the recording reaches the server is answered "No audio yet" (by design),
+        # so wait for the recording's upload to finish before pressing it.
+        with page.expect_response(lambda r: "/gradio_api/upload" in r.url and r.ok, timeout=60_000):
+            box.get_by_role("button", name="Stop", exact=True).first.click()
         box.locator("button[aria-label='Clear']").wait_for(timeout=60_000)
         page.get_by_role("button", name="Clean", exact=True).click()
         href = _result_href(page)
