@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 
 log = logging.getLogger(__name__)
 
@@ -16,15 +17,21 @@ def configure_cpu_threads(threads: int | None = None) -> int:
     """Pin intra-op threads so latency stays predictable on a shared 2-vCPU machine.
 
     Two threads collapse to hundreds of ms under contention; one thread per request is
-    steadier. ``OMP_NUM_THREADS`` wins when the operator sets it.
+    steadier. ``OMP_NUM_THREADS`` wins when the operator sets it. Applies to numpy's BLAS through
+    threadpoolctl (when installed) and to torch if it is loaded: a Space that runs in numpy must not pay
+    for importing torch here.
     """
     if threads is None:
         threads = int(os.environ.get("OMP_NUM_THREADS", "1") or 1)
     try:
-        import torch
+        from threadpoolctl import threadpool_limits
     except ImportError:
-        return threads
-    torch.set_num_threads(threads)
+        pass
+    else:
+        threadpool_limits(limits=threads, user_api="blas")
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(threads)
     return threads
 
 
@@ -57,6 +64,8 @@ def describe(device: str, dtype: object, threads: int) -> str:
 
 def setup(threads: int | None = None) -> tuple[str, object]:
     """Choose device and dtype, set CPU threads, log the choice; returns (device, dtype)."""
+    import torch  # noqa: F401  (loaded first, so configure_cpu_threads sets its threads)
+
     n = configure_cpu_threads(threads)
     device = pick_device()
     dtype = pick_dtype(device)

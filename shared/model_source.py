@@ -83,12 +83,15 @@ def _local_candidates(spec: ModelSpec) -> Iterable[Path]:
             yield Path(path)
 
 
-def _download(hub_id: str, revision: str | None) -> Path:
+def _download(hub_id: str, revision: str | None, files: tuple[str, ...] = ()) -> Path:
+    """Fetch a Hub snapshot; with ``files``, only those plus small config files (model repos often also
+    carry ONNX, OpenVINO or TF copies that would multiply the download)."""
     from huggingface_hub import snapshot_download
 
     offline = os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes"}
+    patterns = [*files, "*.json", "*.txt"] if files else None
     try:
-        return Path(snapshot_download(hub_id, revision=revision, local_files_only=offline))
+        return Path(snapshot_download(hub_id, revision=revision, local_files_only=offline, allow_patterns=patterns))
     except Exception as exc:
         raise ModelSourceError(
             f"Could not get '{hub_id}' from the Hugging Face Hub"
@@ -119,7 +122,7 @@ def resolve(spec: ModelSpec) -> Path:
             return folder
 
     if spec.hub_id:
-        folder = _download(spec.hub_id, spec.revision)
+        folder = _download(spec.hub_id, spec.revision, tuple(dict.fromkeys((*required, *spec.pinned))))
         verify_pinned(folder, spec.pinned)
         log.info("%s: using %s@%s from the Hub cache", spec.name, spec.hub_id, spec.revision)
         return folder

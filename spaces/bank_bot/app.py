@@ -15,7 +15,6 @@ from bankbot.model import get_model  # noqa: E402
 from bankbot.policy import CLARIFY, AnswerTable  # noqa: E402
 from bankbot.ui import plain_text_user_chatbot  # noqa: E402
 
-from shared.gpu import gpu  # noqa: E402,F401  (before torch, for ZeroGPU; the model runs on CPU)
 from shared.ui import ModelFacts, footer, header, launch_kwargs  # noqa: E402
 
 FACTS = ModelFacts(

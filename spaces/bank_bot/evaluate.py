@@ -153,9 +153,9 @@ def main(argv=None) -> dict:
 
     out["p50_ms"] = round(statistics.median(all_times), 2)
     out["p95_ms"] = round(percentile(all_times, 95), 2)
-    import torch
+    from threadpoolctl import threadpool_info
 
-    out["torch_threads"] = torch.get_num_threads()
+    out["blas_threads"] = max((p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"), default=None)
     print(json.dumps(out, indent=1))
     return out
 

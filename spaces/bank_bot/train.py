@@ -5,12 +5,16 @@
                                     [--domains ../shared/data/clinc150/domains.json]
 
 1. builds the split (stratified 15% of Banking77 train.csv + CLINC150 val/oos_val + every fifth
-   hand-written handoff line held out), encodes everything with the frozen, sha256-pinned MiniLM;
-2. fits the logistic-regression head on the training part, scores the validation part through the
-   same policy as the app, and saves that validation-run head and the validation files to --val-out;
-3. checks declines on never-seen off-topic intents (a second fit with 25% of them removed);
-4. refits on train + validation with the same hyper-parameters, writes model/intent_head.safetensors,
-   its sha256 pin (bankbot/pins.py) and MODEL_CARD.md.
+   hand-written handoff line held out), encodes everything with the sha256-pinned MiniLM;
+2. fits a logistic-regression head on the frozen vectors of the training part, then fine-tunes the
+   top --layers encoder layers together with that head on the training part (bankbot.finetune);
+3. refits the logistic-regression head on the fine-tuned vectors, scores the validation part through
+   the same policy as the app, and saves that validation-run model (delta + head) and the validation
+   files to --val-out;
+4. checks declines on never-seen off-topic intents (the whole recipe again with 25% of them removed);
+5. refits the head on train + validation (the fine-tuned encoder stays the one trained on the
+   training part), writes model/encoder_delta.safetensors, model/intent_head.safetensors, their sha256
+   pins (bankbot/pins.py) and MODEL_CARD.md.
 """
 
 from __future__ import annotations
@@ -33,12 +37,15 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np  # noqa: E402
 from bankbot.data import DEFAULT_DATA, OUT_OF_SCOPE, Split, build_splits, inventory  # noqa: E402
-from bankbot.model import save_head  # noqa: E402
-from bankbot.pins import HEAD_FILE  # noqa: E402
+from bankbot.model import save_delta, save_head, softmax  # noqa: E402
+from bankbot.pins import DELTA_FILE, HEAD_FILE  # noqa: E402
 
 C = 10.0  # logistic regression inverse regularisation (field notes: C=10 beats the default by ~2 points)
 OOS_WEIGHT = 0.3  # sample weight of out_of_scope rows (11,600 rows vs ~100 per intent; 0.3 chosen on validation)
 SEED = 0
+LAYERS = 2  # fine-tuned top encoder layers (of 6): a 3.5 MB float16 delta
+EPOCHS = 2
+LR = 5e-5
 
 
 def fit_head(X: np.ndarray, y: list[str], labels: list[str], c: float, oos_weight: float, seed: int):
@@ -123,7 +130,9 @@ def main(argv=None) -> None:
         default=Path("/tmp/bank_bot_validation"),
         help="validation files + validation-run head (not shipped)",
     )
-    p.add_argument("--cache", type=Path, help="optional .npz cache of sentence vectors (speeds up reruns)")
+    p.add_argument("--layers", type=int, default=LAYERS, help="top encoder layers to fine-tune (0: frozen encoder)")
+    p.add_argument("--epochs", type=int, default=EPOCHS)
+    p.add_argument("--lr", type=float, default=LR, help="learning rate of the fine-tuned layers")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--C", type=float, default=C)
     p.add_argument("--oos-weight", type=float, default=OOS_WEIGHT)
@@ -140,7 +149,8 @@ def main(argv=None) -> None:
     os.environ["OMP_NUM_THREADS"] = str(args.threads)
     t_start = time.perf_counter()
 
-    from bankbot.encoder import load_encoder
+    from bankbot.encoder import MiniLM, load_encoder_with
+    from bankbot.finetune import cache_lower_states, encode_from_states, finetune_top_layers
     from bankbot.policy import AnswerTable
 
     b77_labels = sorted({lab for _, lab in __import__("bankbot.data").data.read_banking77(args.banking77)})
@@ -151,45 +161,60 @@ def main(argv=None) -> None:
     print(f"inventory: {len(labels)} intents; train {len(train)} rows, validation {len(val)} rows", flush=True)
 
     texts = sorted(set(train.texts) | set(val.texts))
-    cached: dict[str, np.ndarray] = {}
-    if args.cache and args.cache.exists():
-        z = np.load(args.cache, allow_pickle=False)
-        cached = dict(zip(z["texts"].tolist(), z["E"], strict=True))
-    missing = [t for t in texts if t not in cached]
-    encode_note = f"{len(texts)} sentence vectors came from the cache {args.cache}"
-    if missing:
-        t0 = time.perf_counter()
-        cached.update(zip(missing, load_encoder().encode(missing), strict=True))
-        encode_note = f"encoding {len(missing)} sentences took {time.perf_counter() - t0:.0f} s"
-        print(encode_note, flush=True)
-    print(f"{len(texts) - len(missing)} sentence vectors from cache", flush=True)
-    vectors = np.stack([cached[t] for t in texts])
-    if args.cache and missing:
-        np.savez(args.cache, texts=np.array(texts), E=vectors)
     row = {t: i for i, t in enumerate(texts)}
+    frozen = load_encoder_with(None)
+    t0 = time.perf_counter()
+    states = cache_lower_states(frozen, texts, args.layers)
+    frozen_vectors = encode_from_states(frozen, states, args.layers)
+    encode_note = f"encoding {len(texts)} sentences took {time.perf_counter() - t0:.0f} s"
+    print(encode_note, flush=True)
 
-    def X(split: Split) -> np.ndarray:
-        return vectors[[row[t] for t in split.texts]]
-
-    from bankbot.model import softmax
+    def recipe(split: Split) -> tuple[dict, np.ndarray]:
+        """Steps 2-3 on one training split: the fine-tuned delta and every text's fine-tuned vector."""
+        idx = [row[t] for t in split.texts]
+        w0, b0 = fit_head(frozen_vectors[idx], split.labels, labels, args.C, args.oos_weight, SEED)
+        if args.layers == 0:
+            return {}, frozen_vectors
+        delta = finetune_top_layers(
+            frozen,
+            split.texts,
+            np.array([labels.index(lab) for lab in split.labels]),
+            np.where(np.array(split.labels) == OUT_OF_SCOPE, args.oos_weight, 1.0),
+            w0,
+            b0,
+            layers=args.layers,
+            epochs=args.epochs,
+            lr=args.lr,
+            seed=SEED,
+            states=[states[i] for i in idx],
+            log=lambda msg: print(msg, flush=True),
+        )
+        return delta, encode_from_states(MiniLM(frozen.folder, delta), states, args.layers)
 
     t0 = time.perf_counter()
+    delta, vectors = recipe(train)
+    finetune_s = time.perf_counter() - t0
+
+    def X(split: Split, v: np.ndarray = vectors) -> np.ndarray:
+        return v[[row[t] for t in split.texts]]
+
     w, b = fit_head(X(train), train.labels, labels, args.C, args.oos_weight, SEED)
-    fit_s = time.perf_counter() - t0
     metrics = score(val, softmax(X(val) @ w.T + b), labels, table)
-    print(f"validation (head fit in {fit_s:.0f} s): {json.dumps(metrics)}", flush=True)
+    print(f"validation (fine-tuning took {finetune_s:.0f} s): {json.dumps(metrics)}", flush=True)
     args.val_out.mkdir(parents=True, exist_ok=True)
     (args.val_out / "model").mkdir(exist_ok=True)
     info = {"name": "validation-run head", "C": args.C, "oos_weight": args.oos_weight, "seed": SEED}
     save_head(args.val_out / "model" / HEAD_FILE, w, b, labels, info)
+    save_delta(args.val_out / "model" / DELTA_FILE, delta)
     write_val_files(args.val_out, val)
 
     unseen_metrics = None
     if not args.no_unseen_check:
         tr_u, va_u = build_splits(args.banking77, args.clinc, args.domains, seed=SEED, holdout_oos_intents=0.25)
         unseen = {i for i in set(va_u.clinc_intents) if i} - set(tr_u.clinc_intents)
-        wu, bu = fit_head(X(tr_u), tr_u.labels, labels, args.C, args.oos_weight, SEED)
-        unseen_metrics = score(va_u, softmax(X(va_u) @ wu.T + bu), labels, table, unseen)
+        _, vectors_u = recipe(tr_u)
+        wu, bu = fit_head(X(tr_u, vectors_u), tr_u.labels, labels, args.C, args.oos_weight, SEED)
+        unseen_metrics = score(va_u, softmax(X(va_u, vectors_u) @ wu.T + bu), labels, table, unseen)
         unseen_metrics["unseen_intents"] = sorted(unseen)
         print(f"unseen off-topic intents check: {json.dumps(unseen_metrics)}", flush=True)
 
@@ -200,18 +225,24 @@ def main(argv=None) -> None:
             full.add(t, lab, src, ci)
     wf, bf = fit_head(X(full), full.labels, labels, args.C, args.oos_weight, SEED)
     args.out.mkdir(parents=True, exist_ok=True)
+    delta_path = args.out / DELTA_FILE
+    save_delta(delta_path, delta)
     info = {"name": "shipped head (train + validation)", "C": args.C, "oos_weight": args.oos_weight, "seed": SEED}
     head_path = args.out / HEAD_FILE
     save_head(head_path, wf, bf, labels, info)
     head_path.chmod(0o644)
     digest = sha256(head_path)
+    delta_digest = sha256(delta_path) if delta else ""
     total_s = time.perf_counter() - t_start
     print(f"final head on {len(full)} rows in {time.perf_counter() - t0:.0f} s -> {head_path} sha256 {digest}")
+    if delta:
+        print(f"encoder delta ({len(delta)} tensors) -> {delta_path} sha256 {delta_digest}")
     print(f"total training time {total_s / 60:.1f} min ({args.threads} threads)")
     if not args.no_card:
         (HERE / "bankbot" / "pins.py").write_text(
-            '"""sha256 pins of the shipped head; written by train.py."""\n\n'
-            f'HEAD_FILE = "{HEAD_FILE}"\nHEAD_SHA256 = "{digest}"\n',
+            '"""sha256 pins of the shipped head and encoder delta; written by train.py."""\n\n'
+            f'HEAD_FILE = "{HEAD_FILE}"\nHEAD_SHA256 = "{digest}"\n'
+            f'DELTA_FILE = "{DELTA_FILE}"\nDELTA_SHA256 = "{delta_digest}"\n',
             encoding="utf-8",
         )
         from bankbot.card import write_model_card

@@ -75,6 +75,20 @@ def test_cpu_choice_threads_and_log(caplog, monkeypatch):
         torch.set_num_threads(before)
 
 
+def test_numpy_blas_threads_follow_the_setting(monkeypatch):
+    """Spaces that run their model in numpy (bank_bot) get the same one-thread policy as torch."""
+    import numpy  # noqa: F401  (loads the BLAS that threadpoolctl sees)
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from shared import device
+
+    with threadpool_limits(limits=None):  # restores the previous limits afterwards
+        monkeypatch.setenv("OMP_NUM_THREADS", "1")
+        device.configure_cpu_threads()
+        blas = [p for p in threadpool_info() if p["user_api"] == "blas"]
+        assert blas and all(p["num_threads"] == 1 for p in blas)
+
+
 def test_gpu_dtypes():
     import torch
 

@@ -74,6 +74,43 @@ def test_hub_is_last_and_offline_mode_is_respected(tmp_path, monkeypatch):
         resolve(spec)
 
 
+def test_hub_download_fetches_only_the_needed_files(tmp_path, monkeypatch):
+    """Model repos often carry ONNX/OpenVINO/TF copies too: only the pinned and required files (plus small
+    configs) are fetched, at the pinned revision, and then verified."""
+    import hashlib
+
+    import huggingface_hub
+
+    calls = []
+
+    def fake_snapshot_download(repo_id, **kwargs):
+        calls.append((repo_id, kwargs))
+        if not calls[1:]:  # the first call "downloads"; later calls find the (tampered) cache
+            (tmp_path / "model.safetensors").write_bytes(b"weights")
+            (tmp_path / "tokenizer.json").write_text("{}")
+        return str(tmp_path)
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", fake_snapshot_download)
+    monkeypatch.delenv("TEST_MODEL", raising=False)
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    pin = hashlib.sha256(b"weights").hexdigest()
+    spec = ModelSpec(
+        "t",
+        "TEST_MODEL",
+        hub_id="someone/model",
+        revision="abc123",
+        pinned={"model.safetensors": pin},
+        required_files=("tokenizer.json",),
+    )
+    assert resolve(spec) == tmp_path
+    ((repo_id, kwargs),) = calls
+    assert repo_id == "someone/model" and kwargs["revision"] == "abc123"
+    assert set(kwargs["allow_patterns"]) == {"tokenizer.json", "model.safetensors", "*.json", "*.txt"}
+    (tmp_path / "model.safetensors").write_bytes(b"tampered")
+    with pytest.raises(ModelSourceError):
+        resolve(spec)
+
+
 def test_no_source_at_all_says_which_variable_to_set(monkeypatch):
     monkeypatch.delenv("TEST_MODEL", raising=False)
     with pytest.raises(ModelSourceError, match=r"\$TEST_MODEL"):

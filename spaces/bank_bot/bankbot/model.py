@@ -1,4 +1,4 @@
-"""The intent model: frozen MiniLM sentence vectors and a trained linear head (safetensors)."""
+"""The intent model: MiniLM sentence vectors (top layers fine-tuned) and a trained linear head (safetensors)."""
 
 from __future__ import annotations
 
@@ -10,17 +10,27 @@ import numpy as np
 from shared.model_source import ModelSpec, models, resolve
 
 from . import SPACE_DIR
-from .pins import HEAD_FILE, HEAD_SHA256
+from .pins import DELTA_FILE, DELTA_SHA256, HEAD_FILE, HEAD_SHA256
 
 MODEL_KEY = "bank_bot.intent_model"
 
+_PINS = {HEAD_FILE: HEAD_SHA256} | ({DELTA_FILE: DELTA_SHA256} if DELTA_SHA256 else {})
 HEAD_SPEC = ModelSpec(
-    name="bank_bot intent head",
+    name="bank_bot intent head and encoder delta",
     env_var="BANK_BOT_HEAD",
     local_candidates=(SPACE_DIR / "model",),
-    pinned={HEAD_FILE: HEAD_SHA256},
-    required_files=(HEAD_FILE,),
+    pinned=_PINS,
+    required_files=tuple(_PINS),
 )
+
+
+def shipped_delta() -> dict[str, np.ndarray] | None:
+    """The fine-tuned encoder layers shipped with the Space (sha256-pinned), or None if not trained."""
+    if not DELTA_SHA256:
+        return None
+    from .encoder import load_tensors
+
+    return load_tensors(resolve(HEAD_SPEC) / DELTA_FILE)
 
 
 def save_head(path: Path, weight: np.ndarray, bias: np.ndarray, labels: list[str], info: dict) -> None:
@@ -33,6 +43,16 @@ def save_head(path: Path, weight: np.ndarray, bias: np.ndarray, labels: list[str
         str(path),
         metadata=meta,
     )
+
+
+def save_delta(path: Path, delta: dict[str, np.ndarray]) -> None:
+    """The fine-tuned encoder tensors minus the original ones (float16); an empty delta removes the file."""
+    from safetensors.numpy import save_file
+
+    if not delta:
+        path.unlink(missing_ok=True)
+        return
+    save_file({k: np.ascontiguousarray(v, dtype=np.float16) for k, v in sorted(delta.items())}, str(path))
 
 
 def load_head(path: Path) -> tuple[np.ndarray, np.ndarray, list[str], dict]:
@@ -68,23 +88,24 @@ class IntentModel:
         return softmax(vectors @ self.weight.T + self.bias)
 
 
-def load_intent_model(head_dir: Path | None = None, encoder=None) -> IntentModel:
-    """Encoder (sha256-pinned) + head (sha256-pinned). ``head_dir`` (unpinned) is for evaluating other runs.
+def load_intent_model(head_dir: Path | None = None) -> IntentModel:
+    """The shipped encoder delta and head (sha256-pinned), or another training run's ``head_dir`` (unpinned:
+    its head, plus its encoder delta when the folder has one)."""
+    from shared.device import configure_cpu_threads
 
-    Pass ``encoder`` when calling this inside ``models.get`` (its lock is not re-entrant)."""
-    from shared.device import setup
+    from .encoder import load_encoder, load_encoder_with
 
-    from .encoder import load_encoder
-
-    setup()  # one torch thread unless OMP_NUM_THREADS says otherwise: steadier on a shared CPU
-    folder = Path(head_dir) if head_dir else resolve(HEAD_SPEC)
+    configure_cpu_threads()  # one BLAS thread unless OMP_NUM_THREADS says otherwise: steadier on a shared CPU
+    if head_dir is None:
+        folder, encoder = resolve(HEAD_SPEC), load_encoder()
+    else:
+        folder = Path(head_dir)
+        delta = folder / DELTA_FILE
+        encoder = load_encoder_with(delta if delta.is_file() else None)
     weight, bias, labels, info = load_head(folder / HEAD_FILE)
-    return IntentModel(encoder or load_encoder(), weight, bias, labels, info)
+    return IntentModel(encoder, weight, bias, labels, info)
 
 
 def get_model(head_dir: Path | None = None) -> IntentModel:
-    """The process-wide model, loaded once."""
-    from .encoder import load_encoder
-
-    encoder = load_encoder()  # outside the cache lock: ModelCache.get is not re-entrant
-    return models.get(MODEL_KEY, lambda: load_intent_model(head_dir, encoder))
+    """The process-wide model, loaded once (``head_dir``: see load_intent_model)."""
+    return models.get(MODEL_KEY, lambda: load_intent_model(head_dir))

@@ -1,0 +1,223 @@
+"""Fine-tune the top layers of MiniLM together with the intent head (train.py only; needs torch).
+
+Only the last ``layers`` transformer layers learn. The frozen layers below run once, in numpy,
+and their token states are cached, so an epoch costs about as much as one forward pass of the
+whole encoder. The result is stored as a small delta (fine-tuned minus original, float16) that
+``bankbot.encoder.MiniLM`` adds to the pinned original weights at load time.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+
+import numpy as np
+
+from .encoder import MiniLM
+
+PREFIX = "encoder.layer.{}."
+LAYER_TENSORS = (
+    "attention.self.query.weight",
+    "attention.self.query.bias",
+    "attention.self.key.weight",
+    "attention.self.key.bias",
+    "attention.self.value.weight",
+    "attention.self.value.bias",
+    "attention.output.dense.weight",
+    "attention.output.dense.bias",
+    "attention.output.LayerNorm.weight",
+    "attention.output.LayerNorm.bias",
+    "intermediate.dense.weight",
+    "intermediate.dense.bias",
+    "output.dense.weight",
+    "output.dense.bias",
+    "output.LayerNorm.weight",
+    "output.LayerNorm.bias",
+)
+
+
+def tensor_names(encoder: MiniLM, layers: int) -> list[str]:
+    first = encoder.n_layers - layers
+    return [PREFIX.format(i) + t for i in range(first, encoder.n_layers) for t in LAYER_TENSORS]
+
+
+def cache_lower_states(encoder: MiniLM, texts: list[str], layers: int, batch_size: int = 128) -> list[np.ndarray]:
+    """Token states of every text after the frozen layers, one (tokens, 384) float32 array per text."""
+    upto = encoder.n_layers - layers
+    out: list[np.ndarray] = [np.zeros(0)] * len(texts)
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    for start in range(0, len(order), batch_size):
+        idx = order[start : start + batch_size]
+        ids, mask = encoder.tokenize([texts[i] for i in idx])
+        states = encoder.hidden_states(ids, mask, upto=upto)
+        for row, i in enumerate(idx):
+            out[i] = states[row, : int(mask[row].sum())].copy()
+    return out
+
+
+def _top_layers_module(encoder: MiniLM, layers: int, dropout: float):
+    import torch
+    from torch import nn
+    from torch.nn import functional as F
+
+    names = tensor_names(encoder, layers)
+
+    class TopLayers(nn.Module):
+        """The same arithmetic as MiniLM.layer, in torch, with BERT's dropout while training."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.names = names
+            self.params = nn.ParameterList([nn.Parameter(torch.from_numpy(encoder.w[n].copy())) for n in names])
+            self.index = {n: i for i, n in enumerate(names)}
+            self.first = encoder.n_layers - layers
+            self.heads, self.eps = encoder.heads, encoder.eps
+
+        def p(self, i: int, t: str):
+            return self.params[self.index[PREFIX.format(i) + t]]
+
+        def forward(self, x, mask):
+            n, length, hidden = x.shape
+            dh = hidden // self.heads
+            bias = ((1.0 - mask) * -1e9)[:, None, None, :]
+            for i in range(self.first, self.first + layers):
+                q, k, v = (
+                    F.linear(x, self.p(i, f"attention.self.{t}.weight"), self.p(i, f"attention.self.{t}.bias"))
+                    .view(n, length, self.heads, dh)
+                    .transpose(1, 2)
+                    for t in ("query", "key", "value")
+                )
+                probs = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(dh) + bias, dim=-1)
+                probs = F.dropout(probs, dropout, self.training)
+                ctx = (probs @ v).transpose(1, 2).reshape(n, length, hidden)
+                a = F.linear(ctx, self.p(i, "attention.output.dense.weight"), self.p(i, "attention.output.dense.bias"))
+                a = F.layer_norm(
+                    F.dropout(a, dropout, self.training) + x,
+                    (hidden,),
+                    self.p(i, "attention.output.LayerNorm.weight"),
+                    self.p(i, "attention.output.LayerNorm.bias"),
+                    self.eps,
+                )
+                h = F.gelu(F.linear(a, self.p(i, "intermediate.dense.weight"), self.p(i, "intermediate.dense.bias")))
+                o = F.linear(h, self.p(i, "output.dense.weight"), self.p(i, "output.dense.bias"))
+                x = F.layer_norm(
+                    F.dropout(o, dropout, self.training) + a,
+                    (hidden,),
+                    self.p(i, "output.LayerNorm.weight"),
+                    self.p(i, "output.LayerNorm.bias"),
+                    self.eps,
+                )
+            summed = (x * mask[:, :, None]).sum(1) / mask.sum(1, keepdim=True).clamp(min=1e-9)
+            return F.normalize(summed, dim=1)
+
+    return TopLayers()
+
+
+def finetune_top_layers(
+    encoder: MiniLM,
+    texts: list[str],
+    targets: np.ndarray,
+    weights: np.ndarray,
+    head_weight: np.ndarray,
+    head_bias: np.ndarray,
+    layers: int = 2,
+    epochs: int = 2,
+    lr: float = 5e-5,
+    head_lr: float = 1e-3,
+    batch_size: int = 32,
+    dropout: float = 0.1,
+    seed: int = 0,
+    log=print,
+    states: list[np.ndarray] | None = None,
+    embed: list[np.ndarray] | None = None,
+) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+    """Train the top ``layers`` plus a linear head (started from ``head_weight``/``head_bias``).
+
+    ``targets`` are label indices, ``weights`` per-row loss weights, ``states`` the texts' cached
+    lower-layer states if the caller has them. Returns the delta tensors and, when ``embed`` (more
+    cached states) is given, their sentence vectors from the trained layers (torch is faster than
+    the numpy encoder on large batches; the two agree to ~1e-6).
+    """
+    import torch
+    from torch.nn import functional as F
+
+    torch.manual_seed(seed)
+    rng = random.Random(seed)
+    if states is None:
+        t0 = time.perf_counter()
+        states = cache_lower_states(encoder, texts, layers)
+        log(f"cached the frozen layers' states for {len(texts)} texts in {time.perf_counter() - t0:.0f} s")
+
+    model = _top_layers_module(encoder, layers, dropout)
+    head = torch.nn.Linear(head_weight.shape[1], head_weight.shape[0])
+    with torch.no_grad():
+        head.weight.copy_(torch.from_numpy(head_weight))
+        head.bias.copy_(torch.from_numpy(head_bias))
+    opt = torch.optim.AdamW(
+        [{"params": model.parameters(), "lr": lr}, {"params": head.parameters(), "lr": head_lr}], weight_decay=0.01
+    )
+    batches = list(_batches(states, batch_size, encoder.hidden))
+    total = epochs * len(batches)
+    # linear warm-up over the first 6% of steps, then linear decay to zero
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda step: min(1.0, (step + 1) / (0.06 * total)) * max(0.0, (total - step) / total)
+    )
+    y_all = torch.from_numpy(np.asarray(targets, dtype=np.int64))
+    w_all = torch.from_numpy(np.asarray(weights, dtype=np.float32))
+    for epoch in range(epochs):
+        rng.shuffle(batches)
+        model.train()
+        running, t_epoch = 0.0, time.perf_counter()
+        for step, (idx, x, mask) in enumerate(batches):
+            emb = model(torch.from_numpy(x), torch.from_numpy(mask))
+            loss_rows = F.cross_entropy(head(emb), y_all[idx], reduction="none")
+            w = w_all[idx]
+            loss = (loss_rows * w).sum() / w.sum()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            running += loss.item()
+            if (step + 1) % 200 == 0:
+                log(f"epoch {epoch + 1} step {step + 1}/{len(batches)} loss {running / 200:.4f}")
+                running = 0.0
+        log(f"epoch {epoch + 1} done in {time.perf_counter() - t_epoch:.0f} s")
+    trained = zip(model.names, model.params, strict=True)
+    delta = {n: (p.detach().numpy() - encoder.w[n]).astype(np.float16) for n, p in trained}
+    if embed is None:
+        return delta, None
+    # Embed with the weights the app will use (original + float16 delta), not the float32 training copy.
+    tuned = MiniLM(encoder.folder, delta)
+    model = _top_layers_module(tuned, layers, dropout).eval()
+    vectors = np.zeros((len(embed), encoder.hidden), np.float32)
+    with torch.no_grad():
+        for idx, x, mask in _batches(embed, 256, encoder.hidden):
+            vectors[idx] = model(torch.from_numpy(x), torch.from_numpy(mask)).numpy()
+    return delta, vectors
+
+
+def _batches(states: list[np.ndarray], batch_size: int, hidden: int):
+    """Length-sorted, padded batches of cached states: (indices, (n, L, hidden) array, (n, L) mask)."""
+    order = sorted(range(len(states)), key=lambda i: len(states[i]))
+    for start in range(0, len(order), batch_size):
+        idx = order[start : start + batch_size]
+        length = max(len(states[i]) for i in idx)
+        x = np.zeros((len(idx), length, hidden), np.float32)
+        mask = np.zeros((len(idx), length), np.float32)
+        for r, i in enumerate(idx):
+            x[r, : len(states[i])] = states[i]
+            mask[r, : len(states[i])] = 1.0
+        yield idx, x, mask
+
+
+def encode_from_states(encoder: MiniLM, states: list[np.ndarray], layers: int, batch_size: int = 128) -> np.ndarray:
+    """Sentence vectors from cached lower-layer states, running only the top ``layers`` (numpy)."""
+    from .encoder import pool
+
+    out = np.zeros((len(states), encoder.hidden), np.float32)
+    for idx, x, mask in _batches(states, batch_size, encoder.hidden):
+        for layer in range(encoder.n_layers - layers, encoder.n_layers):
+            x = encoder.layer(layer, x, mask)
+        out[idx] = pool(x, mask)
+    return out
