@@ -69,7 +69,7 @@ def main(argv=None) -> None:
         default=Path("/tmp/bank_bot_validation/model"),
         help="the validation-run head written by train.py",
     )
-    p.add_argument("--cache", type=Path, help="the .npz sentence-vector cache of train.py (else encode again)")
+    p.add_argument("--cache", type=Path, help="an .npz of the frozen sentence vectors; written when missing")
     p.add_argument("--latency-n", type=int, default=300)
     args = p.parse_args(argv)
 
@@ -89,6 +89,8 @@ def main(argv=None) -> None:
         vectors = np.load(args.cache)["E"]
     else:
         vectors = enc.encode(texts)
+        if args.cache:
+            np.savez(args.cache, texts=np.array(texts), E=vectors)
     row = {t: i for i, t in enumerate(texts)}
     Xtr, Xva = vectors[[row[t] for t in train.texts]], vectors[[row[t] for t in val.texts]]
     ytr = np.array(train.labels)

@@ -273,7 +273,9 @@ def main(argv=None) -> None:
     save_delta(delta_path, delta)
     head_path = args.out / HEAD_FILE
     save_head(head_path, final)
-    head_path.chmod(0o644)
+    for path in (head_path, delta_path):
+        if path.exists():
+            path.chmod(0o644)  # safetensors writes 0600; the Space and other users must read them
     digest = sha256(head_path)
     delta_digest = sha256(delta_path) if delta else ""
     total_s = time.perf_counter() - t_start
@@ -302,7 +304,7 @@ def main(argv=None) -> None:
             "knn_k": KNN_K,
             "knn_temperature": KNN_TEMPERATURE,
             "knn_weight": knn_weight,
-            "knn_table": json.dumps(knn_table),
+            "knn_table": knn_table,
             "head_digest": digest,
             "head_mb": head_path.stat().st_size / 1e6,
             "delta_digest": delta_digest,

@@ -99,7 +99,7 @@ def test_shipped_delta_is_pinned_and_small():
         pytest.skip("this checkout ships a frozen encoder (no delta)")
     path = SPACE_DIR / "model" / DELTA_FILE
     assert sha256_of(path) == DELTA_SHA256
-    assert path.stat().st_size < 10_000_000
+    assert path.stat().st_size < 25_000_000  # float16 differences of the 6 layers; the encoder itself is 90 MB
     delta = shipped_delta()
     assert delta and all(v.dtype == np.float16 for v in delta.values())
 

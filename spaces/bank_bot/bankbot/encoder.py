@@ -87,6 +87,12 @@ class MiniLM:
         self.w = w
         # Linear weights are stored (out, in); keep them transposed once so every product is x @ W.
         self.t = {k: np.ascontiguousarray(v.T) for k, v in w.items() if k.endswith(".weight") and v.ndim == 2}
+        # Query, key and value in one product per layer: one BLAS call on a 20-token message is faster than three.
+        self.qkv = []
+        for i in range(self.n_layers):
+            names = [f"encoder.layer.{i}.attention.self.{n}" for n in ("query", "key", "value")]
+            weight = np.ascontiguousarray(np.concatenate([self.t[n + ".weight"] for n in names], axis=1))
+            self.qkv.append((weight, np.concatenate([w[n + ".bias"] for n in names])))
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(MAX_TOKENS)
@@ -120,11 +126,9 @@ class MiniLM:
         def norm(v: np.ndarray, name: str) -> np.ndarray:
             return layer_norm(v, w[p + name + ".weight"], w[p + name + ".bias"], self.eps)
 
-        def heads(name: str) -> np.ndarray:
-            y = linear(x, f"attention.self.{name}")
-            return y.reshape(n, length, self.heads, dh).transpose(0, 2, 1, 3)
-
-        q, k, v = heads("query"), heads("key"), heads("value")
+        qkv_weight, qkv_bias = self.qkv[i]
+        qkv = (x @ qkv_weight + qkv_bias).reshape(n, length, 3, self.heads, dh).transpose(2, 0, 3, 1, 4)
+        q, k, v = qkv[0], qkv[1], qkv[2]  # each (n, heads, length, dh)
         scores = q @ k.transpose(0, 1, 3, 2) * np.float32(1.0 / math.sqrt(dh))
         scores = scores + ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
         scores = np.exp(scores - scores.max(-1, keepdims=True))
