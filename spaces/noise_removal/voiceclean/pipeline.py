@@ -39,9 +39,9 @@ def engine_name() -> str:
     $NOISE_REMOVAL_ENGINE=rs forces the latter."""
     if os.environ.get("NOISE_REMOVAL_ENGINE", "").strip().lower() == "rs":
         return "rs"
-    from . import ort_engine
+    from . import ort_graphs
 
-    return "ort" if ort_engine.available() else "rs"
+    return "ort" if ort_graphs.available() else "rs"
 
 
 def make_cleaner(rate: int, atten: float):

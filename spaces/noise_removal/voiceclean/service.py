@@ -58,9 +58,9 @@ def warm_up(background: bool = False) -> threading.Thread | None:
     def load() -> None:
         try:
             if pipeline.engine_name() == "ort":
-                from . import ort_engine
+                from . import ort_graphs
 
-                ort_engine.load()
+                ort_graphs.load()
             new_processor().close()
         except Exception:  # reported again, as a friendly error, by the first request
             log.exception("engine warm-up failed")
