@@ -19,7 +19,7 @@ from .engine import FULL_ATTENUATION_DB, MIN_ATTENUATION_DB, ChannelCleaner
 
 log = logging.getLogger(__name__)
 
-SPEED_FACT = "10 min of audio in ≈30 s on 2 shared vCPUs"
+SPEED_FACT = "10 min of audio in ≈20 s on 2 vCPUs"
 # Results live next to Gradio's own temporary files (GRADIO_TEMP_DIR) and are swept after an hour.
 _OUT_ROOT = Path(os.environ.get("GRADIO_TEMP_DIR") or tempfile.gettempdir()) / "voiceclean-out"
 _MAX_AGE_S = 3600
