@@ -94,7 +94,6 @@ def main(argv=None) -> None:
     row = {t: i for i, t in enumerate(texts)}
     Xtr, Xva = vectors[[row[t] for t in train.texts]], vectors[[row[t] for t in val.texts]]
     ytr = np.array(train.labels)
-    np.where(ytr == OUT_OF_SCOPE, 0.3, 1.0)
     rows = []
 
     vec = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1)

@@ -85,13 +85,14 @@ class MiniLM:
                 raise ValueError(f"encoder delta does not fit the encoder: {name}")
             w[name] = w[name] + d.astype(np.float32)
         self.w = w
-        # Linear weights are stored (out, in); keep them transposed once so every product is x @ W.
-        self.t = {k: np.ascontiguousarray(v.T) for k, v in w.items() if k.endswith(".weight") and v.ndim == 2}
+        # Linear weights are stored (out, in); keep the layers' dense ones transposed once so every product
+        # is x @ W (the embedding tables are only indexed, so they need no copy).
+        self.t = {k: np.ascontiguousarray(v.T) for k, v in w.items() if k.startswith("encoder.") and "dense" in k}
         # Query, key and value in one product per layer: one BLAS call on a 20-token message is faster than three.
         self.qkv = []
         for i in range(self.n_layers):
             names = [f"encoder.layer.{i}.attention.self.{n}" for n in ("query", "key", "value")]
-            weight = np.ascontiguousarray(np.concatenate([self.t[n + ".weight"] for n in names], axis=1))
+            weight = np.ascontiguousarray(np.concatenate([w[n + ".weight"] for n in names], axis=0).T)
             self.qkv.append((weight, np.concatenate([w[n + ".bias"] for n in names])))
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.no_padding()
