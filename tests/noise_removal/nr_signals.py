@@ -61,3 +61,26 @@ def lag_of(reference: np.ndarray, estimate: np.ndarray, max_lag: int) -> int:
         if v > best:
             best, best_lag = v, lag
     return best_lag
+
+
+def run_on_two_threads(job) -> list:
+    """``job()`` on two threads at once; returns both results, re-raising what either thread raised
+    (a Rust panic in the engine is a BaseException, so that is caught too)."""
+    import threading
+
+    results, errors = [None, None], []
+
+    def run(i: int) -> None:
+        try:
+            results[i] = job()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+    return results

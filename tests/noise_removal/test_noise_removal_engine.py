@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import sys
-import threading
 from pathlib import Path
 
 import harness  # noqa: F401  (puts the Space folder on sys.path)
@@ -13,7 +12,7 @@ import pytest
 import soundfile as sf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from nr_signals import harmonic_voice, lag_of, mixture, noise, si_sdr
+from nr_signals import harmonic_voice, lag_of, mixture, noise, run_on_two_threads, si_sdr
 from voiceclean import engine, pipeline
 
 from shared.model_source import ModelSourceError, models, resolve
@@ -134,19 +133,6 @@ def test_parallel_requests_each_get_their_own_processor(mix16):
     """Processors are thread-bound: jobs on different threads must not share one."""
     _, noisy = mix16
     expected = engine.denoise(noisy, 16_000)
-    results, errors = [None, None], []
-
-    def job(i):
-        try:
-            results[i] = engine.denoise(noisy, 16_000)
-        except BaseException as exc:  # a Rust panic is a BaseException
-            errors.append(exc)
-
-    threads = [threading.Thread(target=job, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    results = run_on_two_threads(lambda: engine.denoise(noisy, 16_000))
     for r in results:
         np.testing.assert_array_equal(r, expected)

