@@ -27,9 +27,6 @@ def load_space_app(name: str) -> ModuleType:
     module_name = f"{name}_app"
     if module_name in sys.modules:
         return sys.modules[module_name]
-    for path in (ROOT, SPACES_DIR / name):
-        if str(path) not in sys.path:
-            sys.path.append(str(path))
     spec = importlib.util.spec_from_file_location(module_name, SPACES_DIR / name / "app.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module

@@ -6,20 +6,18 @@
 from __future__ import annotations
 
 import socket
-import sys
 import threading
 import time
 from pathlib import Path
 
+import uvicorn
+from conftest import CHROMIUM, CHROMIUM_ARGS
+from playwright.sync_api import sync_playwright
+
+import launcher
+from harness import wait_for_http
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-
-import uvicorn  # noqa: E402
-from conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-from harness import wait_for_http  # noqa: E402
-from playwright.sync_api import sync_playwright  # noqa: E402
-
-import launcher  # noqa: E402
 
 
 def main() -> None:

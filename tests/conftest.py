@@ -5,8 +5,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import harness  # noqa: F401  (sets the test environment before any app is imported)
 import pytest
+
+import harness  # noqa: F401  (sets the test environment before any app is imported)
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -23,10 +23,6 @@ os.environ.setdefault("GRADIO_EXAMPLES_CACHE", str(_tmp / "examples-cache"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
-for _p in [ROOT, *(SPACES / n for n in SPACE_NAMES)]:
-    if str(_p) not in sys.path:
-        sys.path.insert(0, str(_p))
-
 
 def load_app(name: str):
     """Import ``spaces/<name>/app.py`` under a unique module name (all three are app.py)."""

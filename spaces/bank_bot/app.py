@@ -1,21 +1,16 @@
 """A small banking support bot: a fast intent model, a reviewed answer table, and polite declines."""
 
-import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-# A deployed Space carries its own copy of shared/; in the monorepo it lives two levels up.
-for path in (HERE, HERE.parents[1]):
-    if str(path) not in sys.path:
-        sys.path.append(str(path))
 
-import gradio as gr  # noqa: E402
-from bankbot.bot import prediction_dict, respond, topic_panel  # noqa: E402
-from bankbot.model import get_model  # noqa: E402
-from bankbot.policy import CLARIFY, AnswerTable  # noqa: E402
-from bankbot.ui import plain_text_user_chatbot  # noqa: E402
+import gradio as gr
 
-from shared.ui import ModelFacts, footer, header, launch_kwargs  # noqa: E402
+from bankbot.bot import prediction_dict, respond, topic_panel
+from bankbot.model import get_model
+from bankbot.policy import CLARIFY, AnswerTable
+from bankbot.ui import plain_text_user_chatbot
+from shared.ui import ModelFacts, footer, header, launch_kwargs
 
 FACTS = ModelFacts(
     title="Northwind Bank support bot",

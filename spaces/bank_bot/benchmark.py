@@ -17,18 +17,16 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-for path in (HERE, HERE.parents[1]):
-    if str(path) not in sys.path:
-        sys.path.append(str(path))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-import numpy as np  # noqa: E402
-from bankbot.data import DEFAULT_DATA, OUT_OF_SCOPE, build_splits  # noqa: E402
+import numpy as np
+
+from bankbot.data import DEFAULT_DATA, OUT_OF_SCOPE, build_splits
+
+HERE = Path(__file__).resolve().parent
 
 
 def metrics(split, pred, declined) -> dict:
@@ -73,12 +71,13 @@ def main(argv=None) -> None:
     p.add_argument("--latency-n", type=int, default=300)
     args = p.parse_args(argv)
 
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
     from bankbot.bot import respond
     from bankbot.encoder import load_encoder_with
     from bankbot.model import load_intent_model
     from bankbot.policy import AnswerTable
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
 
     train, val = build_splits(args.banking77, args.clinc, args.domains, seed=0)
     rng = np.random.default_rng(0)

@@ -13,18 +13,12 @@ import argparse
 import json
 import os
 import statistics
-import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-for path in (HERE, HERE.parents[1]):
-    if str(path) not in sys.path:
-        sys.path.append(str(path))
-
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from bankbot.data import (  # noqa: E402
+from bankbot.data import (
     BANKING_DOMAINS,
     DEFAULT_DATA,
     OUT_OF_SCOPE,
@@ -33,6 +27,8 @@ from bankbot.data import (  # noqa: E402
     read_banking77,
     read_domains,
 )
+
+HERE = Path(__file__).resolve().parent
 
 KIT_DOMAINS = DEFAULT_DATA / "clinc150" / "domains.json"
 

@@ -25,20 +25,18 @@ import hashlib
 import json
 import os
 import random
-import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-for path in (HERE, HERE.parents[1]):
-    if str(path) not in sys.path:
-        sys.path.append(str(path))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-import numpy as np  # noqa: E402
-from bankbot.data import DEFAULT_DATA, OUT_OF_SCOPE, Split, build_splits, inventory  # noqa: E402
-from bankbot.model import Head, Memory, head_proba, save_delta, save_head  # noqa: E402
-from bankbot.pins import DELTA_FILE, HEAD_FILE  # noqa: E402
+import numpy as np
+
+from bankbot.data import DEFAULT_DATA, OUT_OF_SCOPE, Split, build_splits, inventory
+from bankbot.model import Head, Memory, head_proba, save_delta, save_head
+from bankbot.pins import DELTA_FILE, HEAD_FILE
+
+HERE = Path(__file__).resolve().parent
 
 C = 10.0  # logistic regression inverse regularisation (field notes: C=10 beats the default by ~2 points)
 OOS_WEIGHT = 0.3  # sample weight of out_of_scope rows (11,600 rows vs ~100 per intent; 0.3 chosen on validation)

@@ -1,20 +1,15 @@
 """Remove background noise from speech recordings with DeepFilterNet3, on CPU, without torch."""
 
-import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-# A deployed Space carries its own copy of shared/; in the monorepo it lives two levels up.
-for path in (HERE, HERE.parents[1]):
-    if str(path) not in sys.path:
-        sys.path.append(str(path))
 
-import gradio as gr  # noqa: E402
-from voiceclean import service  # noqa: E402
-from voiceclean.audio_io import MAX_SECONDS  # noqa: E402
+import gradio as gr
 
-from shared.gpu import gpu  # noqa: E402,F401  (project convention; this Space needs no GPU or torch)
-from shared.ui import ModelFacts, footer, header, launch_kwargs  # noqa: E402
+from shared.gpu import gpu  # noqa: F401  (project convention; this Space needs no GPU or torch)
+from shared.ui import ModelFacts, footer, header, launch_kwargs
+from voiceclean import service
+from voiceclean.audio_io import MAX_SECONDS
 
 FACTS = ModelFacts(
     title="Voice Clean: remove background noise from speech",

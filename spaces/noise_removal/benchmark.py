@@ -23,18 +23,16 @@ import time
 import urllib.request
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-for _p in (HERE, HERE.parents[1]):
-    if str(_p) not in sys.path:
-        sys.path.append(str(_p))
+import numpy as np
+import soundfile as sf
+import soxr
+from make_mixtures import DEFAULT_KIT
+from make_mixtures import build as build_mixtures
 
-import numpy as np  # noqa: E402
-import soundfile as sf  # noqa: E402
-import soxr  # noqa: E402
-from make_mixtures import DEFAULT_KIT  # noqa: E402
-from make_mixtures import build as build_mixtures  # noqa: E402
-from voiceclean import metrics, pipeline  # noqa: E402
-from voiceclean.engine import model_path  # noqa: E402
+from voiceclean import metrics, pipeline
+from voiceclean.engine import model_path
+
+HERE = Path(__file__).resolve().parent
 
 RNNOISE_LAG = 960  # samples at 48 kHz that pyrnnoise's output lags its input
 

@@ -16,19 +16,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-for _p in (HERE, HERE.parents[1]):
-    if str(_p) not in sys.path:
-        sys.path.append(str(_p))
+import soundfile as sf
 
-import soundfile as sf  # noqa: E402
-from voiceclean import metrics, pipeline  # noqa: E402
-from voiceclean.engine import model_path  # noqa: E402
+from voiceclean import metrics, pipeline
+from voiceclean.engine import model_path
+
+HERE = Path(__file__).resolve().parent
 
 AUDIO_EXT = {".wav", ".flac", ".mp3", ".ogg", ".m4a"}
 

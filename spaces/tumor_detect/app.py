@@ -2,23 +2,18 @@
 probabilities, an "uncertain" answer, a refusal for non-MRI images, and a Grad-CAM heatmap."""
 
 import logging
-import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-# A deployed Space carries its own copy of shared/; in the monorepo it lives two levels up.
-for path in (HERE, HERE.parents[1]):
-    if str(path) not in sys.path:
-        sys.path.append(str(path))
 
-import gradio as gr  # noqa: E402
-from braintumor.imageio import InputError  # noqa: E402
-from braintumor.predictor import Predictor, overlay  # noqa: E402
+import gradio as gr
 
-from shared.device import setup  # noqa: E402
-from shared.gpu import gpu  # noqa: E402,F401  (before torch, for ZeroGPU; this small model runs on the CPU)
-from shared.model_source import ModelSpec, models, resolve  # noqa: E402
-from shared.ui import ModelFacts, footer, header, launch_kwargs  # noqa: E402
+from braintumor.imageio import InputError
+from braintumor.predictor import Predictor, overlay
+from shared.device import setup
+from shared.gpu import gpu  # noqa: F401  (before torch, for ZeroGPU; this small model runs on the CPU)
+from shared.model_source import ModelSpec, models, resolve
+from shared.ui import ModelFacts, footer, header, launch_kwargs
 
 log = logging.getLogger("tumor_detect")
 

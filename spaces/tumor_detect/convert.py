@@ -14,12 +14,12 @@ import json
 import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+import numpy as np
+import torch
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from braintumor.lite0 import load_converted, reference_forward  # noqa: E402
+from braintumor.lite0 import load_converted, reference_forward
+
+HERE = Path(__file__).resolve().parent
 
 
 def wheel_state_dict() -> dict:

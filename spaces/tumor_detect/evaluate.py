@@ -11,14 +11,10 @@ Refused images count as errors in accuracy/macro-F1 and as misses in tumour sens
 
 import argparse
 import json
-import sys
 import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-for _p in (HERE, HERE.parents[1]):
-    if str(_p) not in sys.path:
-        sys.path.insert(0, str(_p))
 
 
 def main() -> None:
@@ -57,10 +53,9 @@ def main() -> None:
         import os
 
         os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-        from shared.model_source import resolve
-
-        sys.path.insert(0, str(HERE))
         import importlib.util
+
+        from shared.model_source import resolve
 
         spec = importlib.util.spec_from_file_location("tumor_detect_app_eval", HERE / "app.py")
         app = importlib.util.module_from_spec(spec)

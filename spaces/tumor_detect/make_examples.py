@@ -11,18 +11,17 @@ Usage: python spaces/tumor_detect/make_examples.py [--data ../shared/data/brain_
 import argparse
 import json
 import shutil
-import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+import numpy as np
+from PIL import Image
 
-import numpy as np  # noqa: E402
-from braintumor import CLASSES  # noqa: E402
-from braintumor.data import DEFAULT_DATA, load_split, side_items  # noqa: E402
-from braintumor.imageio import write_dicom  # noqa: E402
-from braintumor.ood import document_images  # noqa: E402
-from PIL import Image  # noqa: E402
+from braintumor import CLASSES
+from braintumor.data import DEFAULT_DATA, load_split, side_items
+from braintumor.imageio import write_dicom
+from braintumor.ood import document_images
+
+HERE = Path(__file__).resolve().parent
 
 
 def main() -> None:

@@ -5,13 +5,11 @@ Usage: python spaces/tumor_detect/make_split.py [--data ../shared/data/brain_mri
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+from braintumor.data import DEFAULT_DATA, build_split
 
-from braintumor.data import DEFAULT_DATA, build_split  # noqa: E402
+HERE = Path(__file__).resolve().parent
 
 
 def main() -> None:

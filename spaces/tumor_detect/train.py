@@ -16,20 +16,19 @@ Usage (about half an hour on 2 busy CPU cores):
 import argparse
 import json
 import math
-import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+import numpy as np
+import torch
+import torch.nn.functional as F
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
-from braintumor import CLASSES  # noqa: E402
-from braintumor.data import DEFAULT_DATA, load_split, side_items  # noqa: E402
-from braintumor.preprocess import SIZE  # noqa: E402
-from braintumor.training import build_model, freeze_early, prefix_cache, stack, suffix_logits  # noqa: E402
+from braintumor import CLASSES
+from braintumor.data import DEFAULT_DATA, load_split, side_items
+from braintumor.preprocess import SIZE
+from braintumor.training import build_model, freeze_early, prefix_cache, stack, suffix_logits
+
+HERE = Path(__file__).resolve().parent
 
 
 def wheel_state_dict() -> dict:

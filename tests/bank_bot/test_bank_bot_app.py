@@ -6,6 +6,7 @@ import json
 import urllib.request
 
 import pytest
+
 from harness import launched, load_app
 
 CARD = "4111 1111 1111 1111"
@@ -42,7 +43,6 @@ def test_shipped_head_is_pinned_and_every_intent_has_an_answer(app):
     from bankbot import SPACE_DIR
     from bankbot.model import get_model
     from bankbot.pins import HEAD_SHA256
-
     from shared.model_source import sha256_of
 
     assert sha256_of(SPACE_DIR / "model" / "intent_head.safetensors") == HEAD_SHA256
@@ -51,6 +51,7 @@ def test_shipped_head_is_pinned_and_every_intent_has_an_answer(app):
     app.TABLE.check(model.labels)
 
 
+@pytest.mark.slow
 def test_api_lists_chat_and_predict_intent(server):
     with urllib.request.urlopen(server.rstrip("/") + "/gradio_api/info") as resp:
         info = json.load(resp)
@@ -58,6 +59,7 @@ def test_api_lists_chat_and_predict_intent(server):
     assert {"/chat", "/predict_intent"} <= names
 
 
+@pytest.mark.slow
 def test_predict_intent_endpoint(client):
     p = client.predict("How do I change my PIN?", api_name="/predict_intent")
     assert p["intent"] == "change_pin" and p["action"] == "answer"
@@ -67,6 +69,7 @@ def test_predict_intent_endpoint(client):
     )
 
 
+@pytest.mark.slow
 def test_chat_endpoint_answers_declines_and_hands_off(client):
     reply, label, summary = client.predict("My card still hasn't arrived", [], api_name="/chat")
     assert "business days" in text_of(reply)
@@ -77,6 +80,7 @@ def test_chat_endpoint_answers_declines_and_hands_off(client):
     assert "handed over" in summary
 
 
+@pytest.mark.slow
 def test_chat_endpoint_masks_card_numbers_and_handles_bad_input(client):
     reply, _, _ = client.predict(f"I lost my card {CARD}", [], api_name="/chat")
     assert "4111 1111" not in text_of(reply) and "hid the card" in text_of(reply)
@@ -88,12 +92,14 @@ def test_chat_endpoint_masks_card_numbers_and_handles_bad_input(client):
     assert "first 1,000 characters" in text_of(reply)
 
 
+@pytest.mark.slow
 def test_mcp_schema_is_served(server):
     with urllib.request.urlopen(server.rstrip("/") + "/gradio_api/mcp/schema") as resp:
         schema = json.load(resp)
     assert "predict_intent" in json.dumps(schema)
 
 
+@pytest.mark.browser
 def test_browser_question_shows_answer_and_topic(server, page):
     page.goto(server)
     page.get_by_placeholder("Type your banking question…").wait_for(timeout=90_000)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+
 from bankbot.bot import prediction_dict, respond, topic_panel
 from bankbot.text import MAX_CHARS, clean, mask_sensitive
 

@@ -19,7 +19,6 @@ TEXTS = [
 @pytest.fixture(scope="module")
 def folder():
     from bankbot.encoder import ENCODER_SPEC
-
     from shared.model_source import resolve
 
     return resolve(ENCODER_SPEC)
@@ -28,8 +27,9 @@ def folder():
 def reference(folder, texts, delta=None) -> np.ndarray:
     """sentence-transformers' recipe on transformers' BertModel (the model's reference implementation)."""
     import torch
-    from bankbot.encoder import MAX_TOKENS
     from transformers import AutoModel, AutoTokenizer
+
+    from bankbot.encoder import MAX_TOKENS
 
     tok = AutoTokenizer.from_pretrained(str(folder))
     model = AutoModel.from_pretrained(str(folder), use_safetensors=True).eval()
@@ -92,7 +92,6 @@ def test_shipped_delta_is_pinned_and_small():
     from bankbot import SPACE_DIR
     from bankbot.model import shipped_delta
     from bankbot.pins import DELTA_FILE, DELTA_SHA256
-
     from shared.model_source import sha256_of
 
     if not DELTA_SHA256:
@@ -107,6 +106,7 @@ def test_shipped_delta_is_pinned_and_small():
 def test_finetuned_top_layers_match_the_numpy_forward(folder):
     """train.py's torch copy of the top layers computes exactly the numpy layers (dropout off)."""
     import torch
+
     from bankbot.encoder import MiniLM, pool
     from bankbot.finetune import _top_layers_module, cache_lower_states
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from bankbot.model import Head, Memory, head_proba, load_head, save_head, softmax
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from bankbot.bot import prediction_dict, respond, topic_panel
 from bankbot.policy import Thresholds, decide
 

@@ -11,15 +11,15 @@ import urllib.request
 import pytest
 import uvicorn
 from gradio_client import Client
-from harness import ROOT, SPACE_NAMES, SPACES, wait_for_http
 from smoke_calls import SMOKE
+
+from harness import SPACE_NAMES, SPACES, wait_for_http
+
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def server():
-    import sys
-
-    sys.path.insert(0, str(ROOT))
     import launcher
 
     app = launcher.build_app()

@@ -6,8 +6,9 @@ import ast
 import re
 
 import pytest
-from harness import ROOT, SPACE_NAMES, SPACES
 from huggingface_hub import SpaceCard
+
+from harness import ROOT, SPACE_NAMES, SPACES
 
 COLOURS = {"red", "yellow", "green", "blue", "indigo", "purple", "pink", "gray"}
 MANAGED_BY_SPACES = {"gradio", "spaces", "huggingface_hub", "huggingface-hub"}

@@ -14,11 +14,12 @@ import time
 
 import pytest
 from gradio_client import Client
-from harness import ROOT, SPACE_NAMES, wait_for_http
 from smoke_calls import SMOKE
 
-sys.path.insert(0, str(ROOT))
-import deploy  # noqa: E402
+import deploy
+from harness import SPACE_NAMES, wait_for_http
+
+pytestmark = pytest.mark.staging
 
 
 def free_port() -> int:

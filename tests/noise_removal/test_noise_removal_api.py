@@ -6,11 +6,14 @@ import json
 import urllib.request
 from pathlib import Path
 
-import harness
 import numpy as np
 import pytest
 import soundfile as sf
 from gradio_client import Client, handle_file
+
+import harness
+
+pytestmark = pytest.mark.slow
 
 EXAMPLES = harness.SPACES / "noise_removal" / "examples"
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import harness
 import pytest
 from conftest import CHROMIUM, CHROMIUM_ARGS
+
+import harness
+
+pytestmark = pytest.mark.browser
 
 EXAMPLE = harness.SPACES / "noise_removal" / "examples" / "podcast_fan_noise_48k.wav"
 

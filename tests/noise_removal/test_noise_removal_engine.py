@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import shutil
-import sys
-from pathlib import Path
 
-import harness  # noqa: F401  (puts the Space folder on sys.path)
 import numpy as np
 import pytest
 import soundfile as sf
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from nr_signals import harmonic_voice, lag_of, mixture, noise, run_on_two_threads, si_sdr
-from voiceclean import engine, pipeline
 
+import harness  # noqa: F401  (sets the test environment first)
 from shared.model_source import ModelSourceError, models, resolve
+from voiceclean import engine, pipeline
 
 
 @pytest.fixture(scope="module")

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import gradio as gr
-import harness  # noqa: F401  (puts the Space folder on sys.path)
 import numpy as np
 import pytest
 import soundfile as sf
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from nr_signals import harmonic_voice, mixture, noise
+
+import harness  # noqa: F401  (sets the test environment first)
 from voiceclean import audio_io, service
 
 

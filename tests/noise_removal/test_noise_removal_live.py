@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-import harness  # noqa: F401  (puts the Space folder on sys.path)
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from nr_signals import harmonic_voice, mixture, noise
+
+import harness  # noqa: F401  (sets the test environment first)
 from voiceclean import service
 from voiceclean.engine import ChannelCleaner
 

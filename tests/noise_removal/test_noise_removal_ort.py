@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-import harness  # noqa: F401  (puts the Space folder on sys.path)
 import numpy as np
 import pytest
 import soundfile as sf
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from nr_signals import harmonic_voice, lag_of, mixture, noise, run_on_two_threads
+
+import harness  # noqa: F401  (sets the test environment first)
 from voiceclean import engine, ort_engine, ort_graphs, pipeline
 
 pytest.importorskip("onnxruntime")

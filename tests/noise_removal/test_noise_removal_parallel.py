@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
-import harness  # noqa: F401  (puts the Space folder on sys.path)
 import numpy as np
 import pytest
 import soundfile as sf
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from nr_signals import harmonic_voice, lag_of, mixture, noise, si_sdr
+
+import harness  # noqa: F401  (sets the test environment first)
 from voiceclean import pipeline
 
 RATE = 16_000

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-import harness
 import numpy as np
 import pytest
+from tumor_detect_helpers import tiny_model
+
+import harness
 
 SPACE = harness.SPACES / "tumor_detect"
 EXAMPLES = SPACE / "examples"
-for _p in (SPACE, Path(__file__).resolve().parent):
-    if str(_p) not in sys.path:
-        sys.path.insert(0, str(_p))
-
-from tumor_detect_helpers import tiny_model  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import urllib.request
 
-import harness
 import numpy as np
 import pytest
 from gradio_client import Client, handle_file
 from PIL import Image
 from tumor_detect_helpers import EXAMPLES
+
+import harness
+
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import harness
 import pytest
 from tumor_detect_helpers import EXAMPLES
+
+import harness
+
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,10 @@ import zlib
 
 import numpy as np
 import pytest
+from PIL import Image
+
 from braintumor.imageio import MAX_FILE_BYTES, InputError, apply_window, load_gray, write_dicom
 from braintumor.preprocess import SIZE, pad_square, to_model_array, to_pixel_values
-from PIL import Image
 
 
 def _asym(h: int = 60, w: int = 90) -> np.ndarray:

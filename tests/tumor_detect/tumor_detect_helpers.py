@@ -1,4 +1,4 @@
-"""Helpers for the tumor_detect tests (a uniquely named module; conftest puts this folder on sys.path)."""
+"""Helpers for the tumor_detect tests (a uniquely named module; pytest's pythonpath setting finds it)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ EXAMPLES = SPACE / "examples"
 
 def tiny_model(seed: int = 0):
     import torch
+    from transformers import EfficientNetForImageClassification
+
     from braintumor import CLASSES
     from braintumor.lite0 import lite0_config, neutralise_se
-    from transformers import EfficientNetForImageClassification
 
     torch.manual_seed(seed)
     cfg = lite0_config(
