@@ -72,7 +72,6 @@ def build_app(names: tuple[str, ...] = SPACE_NAMES):
 
     app = FastAPI(title="Small specialists")
     loaded: dict[str, str | None] = {}
-    settings = launch_kwargs()
     for name in names:
         try:
             demo = load_space_app(name).build_demo()  # a fresh Blocks: one Blocks cannot serve two apps
@@ -80,15 +79,9 @@ def build_app(names: tuple[str, ...] = SPACE_NAMES):
             log.exception("%s failed to load", name)
             loaded[name] = type(exc).__name__
             continue
-        gr.mount_gradio_app(
-            app,
-            demo,
-            path=f"/{name}",
-            theme=settings["theme"],
-            css=settings["css"],
-            mcp_server=settings["mcp_server"],
-            max_file_size="200mb",
-        )
+        settings = launch_kwargs(demo)  # the Space's own limits, exactly as `python app.py` serves it
+        settings.pop("show_error", None)
+        gr.mount_gradio_app(app, demo, path=f"/{name}", **settings)
         loaded[name] = None
 
     page = index_page(loaded)

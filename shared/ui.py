@@ -78,11 +78,33 @@ Licence: <a href="{e(facts.license_url)}" target="_blank" rel="noopener">{e(fact
     )
 
 
-def launch_kwargs() -> dict:
-    """Arguments for ``demo.launch()``: the theme and CSS go here in Gradio 6, not to Blocks."""
-    return {
+@dataclass(frozen=True)
+class ServingLimits:
+    """How much one Space takes on at once. Set by its own ``build_demo()``, so ``python app.py``, the
+    launcher and a Space on Hugging Face all serve the same thing."""
+
+    concurrency: int  # events of one kind that run at the same time
+    max_queue: int  # waiting events beyond which new visitors are told the queue is full
+    max_file_size: str  # uploads larger than this are refused before they reach the app
+
+
+def with_limits(demo: gr.Blocks, limits: ServingLimits) -> gr.Blocks:
+    """Configure the queue of ``demo`` and remember its upload cap for :func:`launch_kwargs`."""
+    demo.queue(default_concurrency_limit=limits.concurrency, max_size=limits.max_queue)
+    demo.serving_limits = limits
+    return demo
+
+
+def launch_kwargs(demo: gr.Blocks | None = None) -> dict:
+    """Arguments for ``demo.launch()`` or ``gr.mount_gradio_app``: the theme and CSS go here in
+    Gradio 6, not to Blocks; the upload cap comes from the demo's own :class:`ServingLimits`."""
+    kwargs = {
         "theme": THEME,
         "css": CSS,
         "mcp_server": True,
         "show_error": False,
     }
+    limits = getattr(demo, "serving_limits", None)
+    if limits is not None:
+        kwargs["max_file_size"] = limits.max_file_size
+    return kwargs
