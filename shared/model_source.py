@@ -155,3 +155,24 @@ class ModelCache:
 
 
 models = ModelCache()
+
+
+PINS_BEGIN = "# BEGIN PINS (written by the training script; do not edit by hand)"
+PINS_END = "# END PINS"
+
+
+def write_pins(module: Path, folder: Path, names: Iterable[str]) -> dict[str, str]:
+    """Hash ``names`` in ``folder`` and rewrite the ``PINS = {...}`` block of a Space's spec module.
+
+    Every Space keeps its model spec and pins in one module (``<package>/model_spec.py``) in this one
+    format; its training script calls this after writing new weights, so nobody pastes a hash.
+    """
+    pins = {name: sha256_of(folder / name) for name in names}
+    body = "".join(f'    "{name}": "{digest}",\n' for name, digest in pins.items())
+    block = f"{PINS_BEGIN}\nPINS = {{\n{body}}}\n{PINS_END}"
+    text = module.read_text(encoding="utf-8")
+    start, end = text.find(PINS_BEGIN), text.find(PINS_END)
+    if start < 0 or end < start:
+        raise ValueError(f"{module} has no {PINS_BEGIN!r} ... {PINS_END!r} block")
+    module.write_text(text[:start] + block + text[end + len(PINS_END) :], encoding="utf-8")
+    return pins

@@ -137,3 +137,16 @@ def test_cache_loads_once_and_accepts_an_injected_model():
 def test_a_loader_may_load_a_sub_model_from_the_same_cache():
     cache = ModelCache()
     assert cache.get("outer", lambda: ("outer", cache.get("inner", lambda: "inner"))) == ("outer", "inner")
+
+
+def test_write_pins_rewrites_only_the_pins_block(tmp_path):
+    from shared.model_source import PINS_BEGIN, PINS_END, sha256_of, write_pins
+
+    (tmp_path / "w.bin").write_bytes(b"weights")
+    module = tmp_path / "model_spec.py"
+    module.write_text(f'"""Spec."""\n\n{PINS_BEGIN}\nPINS = {{"old": "00"}}\n{PINS_END}\n\nMODEL = 1\n')
+    pins = write_pins(module, tmp_path, ["w.bin"])
+    assert pins == {"w.bin": sha256_of(tmp_path / "w.bin")}
+    namespace: dict = {}
+    exec(module.read_text(), namespace)  # the file stays valid Python with the new pins
+    assert namespace["PINS"] == pins and namespace["MODEL"] == 1
