@@ -15,8 +15,9 @@ import shutil
 import sys
 from pathlib import Path
 
+from collection import SPACE_NAMES
+
 ROOT = Path(__file__).resolve().parent
-SPACE_NAMES = ("bank_bot", "tumor_detect", "noise_removal")
 IGNORE = ("__pycache__", "*.pyc", ".gradio", ".env", "*.log", ".pytest_cache")
 
 

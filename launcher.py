@@ -1,13 +1,12 @@
 """Serve all three Spaces from one local server: ``python launcher.py`` (or ``make serve``).
 
 Each app is mounted at its own path (/bank_bot, /tumor_detect, /noise_removal) with its own API
-and MCP server; the root page links to them.
+and MCP server; the root page is a gallery of them (collection.py).
 """
 
 from __future__ import annotations
 
 import argparse
-import html
 import importlib.util
 import logging
 import os
@@ -15,9 +14,10 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+from collection import SPACE_NAMES
+
 ROOT = Path(__file__).resolve().parent
 SPACES_DIR = ROOT / "spaces"
-SPACE_NAMES = ("bank_bot", "tumor_detect", "noise_removal")
 
 log = logging.getLogger("launcher")
 
@@ -38,36 +38,13 @@ def load_space_app(name: str) -> ModuleType:
     return module
 
 
-def _space_title(name: str) -> tuple[str, str]:
-    from huggingface_hub import SpaceCard
-
-    data = SpaceCard.load(SPACES_DIR / name / "README.md").data
-    return f"{data.get('emoji', '')} {data.get('title', name)}".strip(), data.get("short_description", "")
-
-
-def index_page(loaded: dict[str, str | None]) -> str:
-    rows = []
-    for name, error in loaded.items():
-        title, blurb = _space_title(name)
-        if error is None:
-            rows.append(f'<li><a href="/{name}/">{html.escape(title)}</a>: {html.escape(blurb)}</li>')
-        else:
-            rows.append(f"<li>{html.escape(title)}: could not start ({html.escape(error)})</li>")
-    return (
-        "<!doctype html><html><head><meta charset='utf-8'><title>Small specialists</title>"
-        "<meta name='viewport' content='width=device-width, initial-scale=1'></head>"
-        "<body style='font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; padding: 0 1rem'>"
-        "<h1>Small specialists</h1><p>Three demos, each a small model trained for one job.</p>"
-        f"<ul>{''.join(rows)}</ul></body></html>"
-    )
-
-
 def build_app(names: tuple[str, ...] = SPACE_NAMES):
     """A FastAPI app with every Space mounted at /<name>; a Space that fails to load is listed as such."""
     import gradio as gr
-    from fastapi import FastAPI
-    from fastapi.responses import HTMLResponse
+    from fastapi import FastAPI, HTTPException
+    from fastapi.responses import FileResponse, HTMLResponse
 
+    from collection import index_page, thumbnail
     from shared.ui import launch_kwargs
 
     app = FastAPI(title="Small specialists")
@@ -89,6 +66,13 @@ def build_app(names: tuple[str, ...] = SPACE_NAMES):
     @app.get("/", response_class=HTMLResponse)
     def index() -> str:
         return page
+
+    @app.get("/thumbs/{name}.png")
+    def thumb(name: str) -> FileResponse:
+        path = thumbnail(name) if name in loaded else None
+        if path is None:
+            raise HTTPException(status_code=404)
+        return FileResponse(path, media_type="image/png", headers={"Cache-Control": "max-age=3600"})
 
     return app
 

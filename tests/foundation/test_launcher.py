@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import socket
 import threading
@@ -55,6 +56,7 @@ def test_each_space_exposes_mcp_tools(server, name):
     assert tools, f"{name} exposes no MCP tools"
 
 
+@pytest.mark.browser
 @pytest.mark.parametrize("name", SPACE_NAMES)
 def test_each_space_renders_in_a_phone_browser(server, phone_page, name):
     phone_page.goto(f"{server}/{name}/")
@@ -65,7 +67,28 @@ def test_each_space_renders_in_a_phone_browser(server, phone_page, name):
     assert phone_page.locator(".demo-footer").count() == 1
 
 
+@pytest.mark.browser
 def test_index_navigates_to_a_space_in_the_browser(server, page):
     page.goto(server + "/")
     page.get_by_role("link").first.click()
     page.locator(".demo-header h1").wait_for(state="visible", timeout=60_000)
+
+
+def test_index_is_a_gallery_with_numbers_and_thumbnails(server):
+    from collection import space_card
+
+    page = urllib.request.urlopen(server + "/").read().decode()
+    for name in SPACE_NAMES:
+        for label, value in space_card(name)["headline"]:
+            assert html.escape(value) in page, (name, label)
+        with urllib.request.urlopen(f"{server}/thumbs/{name}.png") as resp:
+            assert resp.headers["content-type"] == "image/png" and resp.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.browser
+def test_gallery_reads_on_a_phone(server, phone_page):
+    phone_page.goto(server + "/")
+    phone_page.locator(".card").first.wait_for(state="visible")
+    assert phone_page.locator(".card").count() == len(SPACE_NAMES)
+    overflow = phone_page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 2, f"the gallery scrolls sideways on a phone by {overflow}px"
