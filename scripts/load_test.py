@@ -1,0 +1,254 @@
+"""Load, soak and first-call checks against ``make serve`` (the launcher), started here on 127.0.0.1.
+
+    .venv/bin/python scripts/load_test.py burst --clients 20 --seconds 60        # per Space, identical inputs
+    .venv/bin/python scripts/load_test.py soak --clients 10 --minutes 20         # mixed; RSS and temp disk
+    .venv/bin/python scripts/load_test.py first-call                             # first vs warm call
+
+Prints one Markdown table per run. Every request goes to the local server this script starts and stops.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+from gradio_client import Client, handle_file
+
+from collection import SPACE_NAMES
+
+ROOT = Path(__file__).resolve().parents[1]
+EX = {name: ROOT / "spaces" / name / "examples" for name in SPACE_NAMES}
+
+
+def call_bank_bot(client: Client, i: int) -> None:
+    questions = ["I lost my card yesterday", "how do I top up by bank transfer", "what is the meaning of life"]
+    out = client.predict(questions[i % 3], api_name="/predict_intent")
+    assert isinstance(out, dict) and out.get("action"), out
+
+
+def call_tumor_detect(client: Client, i: int) -> None:
+    image = EX["tumor_detect"] / ("glioma_1.jpg" if i % 2 else "meningioma_1.jpg")
+    out = client.predict(handle_file(str(image)), True, api_name="/classify")
+    heatmap = out[2]
+    path = heatmap if isinstance(heatmap, str) else (heatmap or {}).get("path")
+    assert path and Path(path).stat().st_size > 1000, out  # the heatmap came back whole
+
+
+def call_noise_removal(client: Client, i: int) -> None:
+    api = next(
+        n
+        for n in ("/clean", "/denoise")
+        if n in client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    )
+    out = client.predict(handle_file(str(EX["noise_removal"] / "voice_note_16k.flac")), 100, api_name=api)
+    files = [
+        o if isinstance(o, str) else (o or {}).get("path") for o in (out if isinstance(out, (list, tuple)) else [out])
+    ]
+    assert any(f and Path(f).is_file() and Path(f).stat().st_size > 1000 for f in files), out
+
+
+CALLS: dict[str, Callable[[Client, int], None]] = {
+    "bank_bot": call_bank_bot,
+    "tumor_detect": call_tumor_detect,
+    "noise_removal": call_noise_removal,
+}
+
+
+class Server:
+    """``python launcher.py`` in a subprocess on a free local port, with its own Gradio temp folder."""
+
+    def __init__(self) -> None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.temp = Path(tempfile.mkdtemp(prefix="load-test-"))
+        env = dict(os.environ, GRADIO_TEMP_DIR=str(self.temp), GRADIO_ANALYTICS_ENABLED="False", HF_HUB_OFFLINE="1")
+        self.t0 = time.monotonic()
+        self.proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "launcher.py"), "--port", str(self.port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=open(self.temp.parent / f"{self.temp.name}.log", "w"),
+        )
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(self.url + "/", timeout=5):
+                    break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            self.stop()
+            raise SystemExit("the launcher did not answer within 180 s")
+        self.startup_s = time.monotonic() - self.t0
+        self.log = self.temp.parent / f"{self.temp.name}.log"
+
+    def rss_mb(self) -> float:
+        """Resident memory of the server and its children (noise_removal's segment workers)."""
+        total = 0
+        pids = [self.proc.pid]
+        try:
+            pids += [int(p) for p in Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()]
+        except OSError:
+            pass
+        for pid in pids:
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+            except OSError:
+                pass
+        return total / 1024
+
+    def temp_mb(self) -> float:
+        return sum(f.stat().st_size for f in self.temp.rglob("*") if f.is_file()) / 1e6
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def run_clients(url: str, names: list[str], clients: int, seconds: float, stats: dict) -> None:
+    """``clients`` threads, each with its own Client, calling its Space in a loop until time is up."""
+    stop_at = time.monotonic() + seconds
+    lock = threading.Lock()
+
+    def worker(k: int) -> None:
+        name = names[k % len(names)]
+        try:
+            client = Client(f"{url}/{name}/", verbose=False)
+        except Exception as exc:
+            with lock:
+                stats[name]["errors"][f"connect: {type(exc).__name__}"] += 1
+            return
+        i = 0
+        while time.monotonic() < stop_at:
+            t = time.perf_counter()
+            try:
+                CALLS[name](client, i)
+                with lock:
+                    stats[name]["ok"] += 1
+                    stats[name]["lat"].append(time.perf_counter() - t)
+            except Exception as exc:
+                with lock:
+                    stats[name]["errors"][f"{type(exc).__name__}: {str(exc)[:80]}"] += 1
+            i += 1
+
+    threads = [threading.Thread(target=worker, args=(k,), daemon=True) for k in range(clients)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(seconds + 300)
+
+
+def new_stats(names: list[str]) -> dict:
+    return {n: {"ok": 0, "errors": Counter(), "lat": []} for n in names}
+
+
+def report(stats: dict) -> None:
+    print("| Space | calls | errors | p50 s | p95 s |\n| --- | --- | --- | --- | --- |")
+    for name, s in stats.items():
+        lat = sorted(s["lat"]) or [float("nan")]
+        n_err = sum(s["errors"].values())
+        p95 = lat[min(len(lat) - 1, int(0.95 * len(lat)))]
+        print(f"| {name} | {s['ok'] + n_err} | {n_err} | {statistics.median(lat):.3f} | {p95:.3f} |")
+        for err, n in s["errors"].most_common(5):
+            print(f"|  | {n} × {err} | | | |")
+
+
+def burst(args: argparse.Namespace) -> None:
+    server = Server()
+    try:
+        for name in args.spaces:
+            stats = new_stats([name])
+            run_clients(server.url, [name], args.clients, args.seconds, stats)
+            report(stats)
+        truncated = server.log.read_text(errors="replace").count("Too little data for declared Content-Length")
+        rss, temp = server.rss_mb(), server.temp_mb()
+        print(f"\nserver log: {truncated} truncated responses; RSS {rss:.0f} MB; temp {temp:.1f} MB")
+    finally:
+        server.stop()
+
+
+def soak(args: argparse.Namespace) -> None:
+    server = Server()
+    try:
+        stats = new_stats(args.spaces)
+        runner = threading.Thread(
+            target=run_clients, args=(server.url, args.spaces, args.clients, args.minutes * 60, stats), daemon=True
+        )
+        runner.start()
+        samples = []
+        print("| minute | RSS MB | temp MB | calls so far |\n| --- | --- | --- | --- |")
+        t0 = time.monotonic()
+        while runner.is_alive():
+            runner.join(timeout=60)
+            calls = sum(s["ok"] + sum(s["errors"].values()) for s in stats.values())
+            samples.append((time.monotonic() - t0, server.rss_mb(), server.temp_mb()))
+            print(f"| {samples[-1][0] / 60:.1f} | {samples[-1][1]:.0f} | {samples[-1][2]:.1f} | {calls} |", flush=True)
+        report(stats)
+        half = [s for s in samples if s[0] >= samples[-1][0] / 2]
+        if len(half) >= 2:
+            growth = 100 * (half[-1][1] - half[0][1]) / half[0][1]
+            print(
+                f"\nRSS over the last half: {half[0][1]:.0f} -> {half[-1][1]:.0f} MB ({growth:+.1f}%); "
+                f"temp disk max {max(s[2] for s in samples):.1f} MB, end {samples[-1][2]:.1f} MB"
+            )
+    finally:
+        server.stop()
+
+
+def first_call(args: argparse.Namespace) -> None:
+    server = Server()
+    try:
+        print(f"launcher up in {server.startup_s:.1f} s\n")
+        print("| Space | first call s | warm median s | ratio |\n| --- | --- | --- | --- |")
+        for name in args.spaces:
+            client = Client(f"{server.url}/{name}/", verbose=False)
+            t = time.perf_counter()
+            CALLS[name](client, 1)
+            first = time.perf_counter() - t
+            warm = []
+            for _ in range(7):
+                t = time.perf_counter()
+                CALLS[name](client, 1)
+                warm.append(time.perf_counter() - t)
+            med = statistics.median(warm)
+            print(f"| {name} | {first:.3f} | {med:.3f} | {first / med:.2f} |")
+    finally:
+        server.stop()
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="mode", required=True)
+    b = sub.add_parser("burst")
+    b.add_argument("--clients", type=int, default=20)
+    b.add_argument("--seconds", type=float, default=60)
+    s = sub.add_parser("soak")
+    s.add_argument("--clients", type=int, default=10)
+    s.add_argument("--minutes", type=float, default=20)
+    f = sub.add_parser("first-call")
+    for q in (b, s, f):
+        q.add_argument("--spaces", nargs="*", default=list(SPACE_NAMES), choices=SPACE_NAMES)
+    args = p.parse_args()
+    {"burst": burst, "soak": soak, "first-call": first_call}[args.mode](args)
+
+
+if __name__ == "__main__":
+    main()
