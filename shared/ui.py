@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import gradio as gr
 
+from .memory import keep_rss_flat
+
 THEME = gr.themes.Soft(primary_hue="indigo", secondary_hue="blue")
 
 CSS = """
@@ -89,7 +91,9 @@ class ServingLimits:
 
 
 def with_limits(demo: gr.Blocks, limits: ServingLimits) -> gr.Blocks:
-    """Configure the queue of ``demo`` and remember its upload cap for :func:`launch_kwargs`."""
+    """Configure the queue of ``demo``, remember its upload cap for :func:`launch_kwargs`, and keep the
+    serving process's memory flat under load (:func:`shared.memory.keep_rss_flat`)."""
+    keep_rss_flat()
     demo.queue(default_concurrency_limit=limits.concurrency, max_size=limits.max_queue)
     demo.serving_limits = limits
     return demo

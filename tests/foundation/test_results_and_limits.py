@@ -40,3 +40,13 @@ def test_limits_set_the_queue_and_the_upload_cap():
     assert demo._queue.max_size == 17
     assert launch_kwargs(demo)["max_file_size"] == "5mb"
     assert "max_file_size" not in launch_kwargs()
+
+
+def test_memory_trimmer_starts_once():
+    import threading
+
+    from shared.memory import keep_rss_flat
+
+    assert keep_rss_flat() is True  # glibc on Linux
+    assert keep_rss_flat() is True
+    assert sum(t.name == "malloc-trim" for t in threading.enumerate()) == 1
