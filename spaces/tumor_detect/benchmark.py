@@ -24,8 +24,11 @@ from braintumor import CLASSES
 from braintumor.data import DEFAULT_DATA, is_rgb_file, list_kit, load_split, side_items
 from braintumor.evaluation import expected_calibration_error, macro_f1
 from braintumor.imageio import load_gray
+from braintumor.model_spec import MODEL_SPEC
+from braintumor.predictor import Predictor
 from braintumor.preprocess import SIZE, to_model_array, to_pixel_values
 from braintumor.training import fit_temperature, load_arrays, pooled_from_cache, prefix_cache, stack
+from shared.model_source import resolve
 
 HERE = Path(__file__).resolve().parent
 
@@ -36,8 +39,8 @@ import importlib.util
 spec = importlib.util.spec_from_file_location("td_app", {app!r})
 app = importlib.util.module_from_spec(spec); spec.loader.exec_module(app)
 t1 = time.time()
-p = app.get_predictor()
-p.predict_file({example!r}, heatmap=True)
+from braintumor.runtime import get_predictor
+get_predictor().predict_file({example!r}, heatmap=True)
 t2 = time.time()
 # VmHWM (peak RSS of this process image; ru_maxrss would carry over the parent's peak across exec)
 hwm = [ln for ln in open("/proc/self/status") if ln.startswith("VmHWM")]
@@ -130,10 +133,7 @@ def main() -> None:
     from shared.device import setup
 
     setup(args.threads)
-    spec = __import__("importlib.util").util.spec_from_file_location("td_app_bench", HERE / "app.py")
-    app = __import__("importlib.util").util.module_from_spec(spec)
-    spec.loader.exec_module(app)
-    ours = app.get_predictor()
+    ours = Predictor.from_folder(resolve(MODEL_SPEC))
 
     split = load_split(args.split)
     tr, va, te = (side_items(split, s) for s in ("train", "val", "test"))

@@ -20,9 +20,16 @@ from safetensors.torch import save_file
 
 from braintumor import CLASSES
 from braintumor.data import DEFAULT_DATA, load_split, side_items
+from braintumor.model_spec import (
+    CALIBRATION_FILE,
+    CALIBRATION_FILES,
+    INPUT_CHECK_FILE,
+    MODEL_DIR,
+    MODEL_FILES,
+    pin_shipped_files,
+)
 from braintumor.predictor import DEFAULT_CALIBRATION, InputCheck, Predictor
 from braintumor.training import fit_temperature, pooled_from_cache, prefix_cache, stack
-from shared.model_source import sha256_of
 
 HERE = Path(__file__).resolve().parent
 
@@ -31,18 +38,18 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--split", type=Path, default=HERE / "split.json")
-    ap.add_argument("--model", type=Path, default=HERE / "model")
+    ap.add_argument("--model", type=Path, default=MODEL_DIR)
     ap.add_argument("--keep", type=float, default=0.99, help="fraction of validation slices the check keeps")
     ap.add_argument("--pca", type=int, default=64)
     ap.add_argument("--pca-low", type=int, default=32)
-    ap.add_argument("--min-confidence", type=float, default=0.6)
+    ap.add_argument("--min-confidence", type=float, default=DEFAULT_CALIBRATION["min_confidence"])
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--limit", type=int, default=0, help="smoke test: use only N images per side")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/tumor_detect_prefix.pt"), help="train.py's cache")
     ap.add_argument("--freeze-blocks", type=int, default=11, help="as in train.py (frozen prefix)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    for stale in ("calibration.json", "input_check.safetensors"):
+    for stale in CALIBRATION_FILES:
         (args.model / stale).unlink(missing_ok=True)
     pred = Predictor.from_folder(args.model)
     split = load_split(args.split)
@@ -84,8 +91,8 @@ def main() -> None:
     }
     tensors = {f"pooled.{k}": v for k, v in check.tensors().items()}
     tensors.update({f"low.{k}": v for k, v in low.tensors().items()})
-    save_file(tensors, str(args.model / "input_check.safetensors"))
-    (args.model / "calibration.json").write_text(json.dumps(cal, indent=1) + "\n")
+    save_file(tensors, str(args.model / INPUT_CHECK_FILE))
+    (args.model / CALIBRATION_FILE).write_text(json.dumps(cal, indent=1) + "\n")
     nll_before = float(F.cross_entropy(torch.from_numpy(lva), torch.from_numpy(yva)))
     nll_after = float(F.cross_entropy(torch.from_numpy(lva) / temperature, torch.from_numpy(yva)))
     report = {
@@ -94,11 +101,9 @@ def main() -> None:
         "val_kept_by_input_check": kept,
         "val_nll_before": nll_before,
         "val_nll_after": nll_after,
-        "sha256": {
-            n: sha256_of(args.model / n)
-            for n in ("config.json", "model.safetensors", "input_check.safetensors", "calibration.json")
-        },
     }
+    pins = pin_shipped_files(args.model, MODEL_FILES)
+    report["pinned_in_model_spec"] = pins or "no (not the shipped model folder)"
     print(json.dumps(report, indent=1))
 
 

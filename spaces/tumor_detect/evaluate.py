@@ -26,7 +26,7 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=None, help="the kit's brain_mri folder (for --split)")
     ap.add_argument("--export", type=Path, help="with --split: write the side as an --images folder here")
     ap.add_argument("--make-ood", type=Path, help="write the generated non-MRI test images to this folder")
-    ap.add_argument("--model", type=Path, default=None, help="model folder (default: the app's own)")
+    ap.add_argument("--model", type=Path, default=None, help="model folder (default: the shipped one, pins checked)")
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: as the app, 1)")
     args = ap.parse_args()
 
@@ -50,17 +50,10 @@ def main() -> None:
     if args.model:
         predictor = Predictor.from_folder(args.model)
     else:
-        import os
-
-        os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-        import importlib.util
-
+        from braintumor.model_spec import MODEL_SPEC
         from shared.model_source import resolve
 
-        spec = importlib.util.spec_from_file_location("tumor_detect_app_eval", HERE / "app.py")
-        app = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(app)
-        predictor = Predictor.from_folder(resolve(app.MODEL_SPEC))
+        predictor = Predictor.from_folder(resolve(MODEL_SPEC))
 
     from braintumor.evaluation import collect_all, collect_labelled, export_split, run_images, run_ood
 

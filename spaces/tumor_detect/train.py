@@ -25,6 +25,7 @@ import torch.nn.functional as F
 
 from braintumor import CLASSES
 from braintumor.data import DEFAULT_DATA, load_split, side_items
+from braintumor.model_spec import CALIBRATION_FILES, MODEL_DIR, NETWORK_FILES, pin_shipped_files
 from braintumor.preprocess import SIZE
 from braintumor.training import build_model, freeze_early, prefix_cache, stack, suffix_logits
 
@@ -62,7 +63,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--split", type=Path, default=HERE / "split.json")
-    ap.add_argument("--out", type=Path, default=HERE / "model")
+    ap.add_argument("--out", type=Path, default=MODEL_DIR)
     ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=1e-3)
@@ -166,6 +167,9 @@ def main() -> None:
     model = model.to(memory_format=torch.contiguous_format).eval().half()
     args.out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(args.out)
+    for stale in CALIBRATION_FILES:  # fitted to the previous network: calibrate.py writes new ones
+        (args.out / stale).unlink(missing_ok=True)
+    pins = pin_shipped_files(args.out, NETWORK_FILES)
     info = {
         "seed": args.seed,
         "epochs": args.epochs,
@@ -184,6 +188,8 @@ def main() -> None:
     (args.out.parent / "train_log.json").write_text(json.dumps(info, indent=1))
     write_card(info)
     print(json.dumps({k: v for k, v in info.items() if k != "history"}), flush=True)
+    if pins:
+        print(f"pinned {', '.join(pins)} in braintumor/model_spec.py; now run calibrate.py", flush=True)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -75,3 +77,41 @@ def test_mcp_schema_lists_the_tool(url):
         schema = json.loads(resp.read())
     text = json.dumps(schema)
     assert "classify" in text and "brain MRI" in text
+
+
+def test_every_api_output_has_a_name(client):
+    info = client.view_api(print_info=False, return_format="dict")
+    text = json.dumps(info)
+    assert "value_" not in text, text
+    returns = info["named_endpoints"]["/classify"]["returns"]
+    assert all(r["label"] for r in returns) and len(returns) == 4
+
+
+def test_identical_calls_under_load_give_complete_files(url):
+    """Regression: 16 clients sending the same slice at once for a few seconds, 0 errors, every heatmap
+    whole (an image returned as an array used to be rewritten in place while another client read it)."""
+    clients = 16
+    deadline = time.monotonic() + 6.0
+    example = handle_file(str(EXAMPLES / "meningioma_1.jpg"))
+
+    def hammer(_: int) -> tuple[int, int, list[str]]:
+        client = Client(url, verbose=False)
+        calls, errors, problems = 0, 0, []
+        while time.monotonic() < deadline:
+            calls += 1
+            try:
+                _, _, heat, details = client.predict(example, True, api_name="/classify")
+                with Image.open(heat) as im:
+                    im.load()  # raises on a truncated file
+                    if im.size != (384, 384) or details["label"] != "meningioma":
+                        problems.append(f"{im.size} {details['label']}")
+            except Exception as exc:
+                errors += 1
+                problems.append(f"{type(exc).__name__}: {exc}")
+        return calls, errors, problems
+
+    with ThreadPoolExecutor(clients) as pool:
+        results = list(pool.map(hammer, range(clients)))
+    calls = sum(r[0] for r in results)
+    problems = [p for r in results for p in r[2]]
+    assert calls >= clients and not problems, f"{len(problems)} problems in {calls} calls: {problems[:5]}"

@@ -5,37 +5,51 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 from tumor_detect_helpers import EXAMPLES, SPACE
 
-import harness
+from braintumor.predictor import Status
 
 
 @pytest.fixture(scope="module")
-def app():
-    return harness.load_app("tumor_detect")
+def predictor():
+    from braintumor.runtime import get_predictor
+
+    return get_predictor()
 
 
-@pytest.fixture(scope="module")
-def predictor(app):
-    return app.get_predictor()
-
-
-def test_weights_are_small_fp16_safetensors_and_pinned(app):
+def test_weights_are_small_fp16_safetensors_and_pinned():
+    from braintumor.model_spec import MODEL_DIR, MODEL_FILES, MODEL_SPEC, PINS
     from shared.model_source import resolve, sha256_of
 
-    folder = resolve(app.MODEL_SPEC)
+    folder = resolve(MODEL_SPEC)
+    assert folder == MODEL_DIR and set(PINS) == set(MODEL_FILES) and MODEL_SPEC.pinned is PINS
     weights = folder / "model.safetensors"
     assert weights.stat().st_size < 10 * 2**20
     cfg = json.loads((folder / "config.json").read_text())
     assert cfg["model_type"] == "efficientnet" and cfg["hidden_act"] == "relu6"
     assert cfg.get("dtype", cfg.get("torch_dtype")) == "float16"
-    for name, digest in app.MODEL_SPEC.pinned.items():
+    for name, digest in PINS.items():
         assert sha256_of(folder / name) == digest
 
 
-def test_tampered_weights_are_refused(app, tmp_path):
+def test_pins_block_is_what_the_scripts_write(tmp_path):
+    """calibrate.py rewrites the PINS block from the shipped files: doing so now must change nothing."""
+    import braintumor.model_spec as model_spec
+    from shared.model_source import write_pins
+
+    module = Path(model_spec.__file__)
+    copy = tmp_path / "model_spec.py"
+    shutil.copy(module, copy)
+    write_pins(copy, model_spec.MODEL_DIR, model_spec.MODEL_FILES)
+    assert copy.read_text() == module.read_text()
+    assert model_spec.pin_shipped_files(tmp_path / "elsewhere") is None  # an experiment's folder pins nothing
+
+
+def test_tampered_weights_are_refused(tmp_path):
+    from braintumor.model_spec import MODEL_SPEC
     from shared.model_source import ModelSourceError, resolve
 
     copy = tmp_path / "model"
@@ -43,7 +57,7 @@ def test_tampered_weights_are_refused(app, tmp_path):
     data = bytearray((copy / "model.safetensors").read_bytes())
     data[-10] ^= 0xFF
     (copy / "model.safetensors").write_bytes(bytes(data))
-    spec = dataclasses.replace(app.MODEL_SPEC, local_candidates=(copy,), env_var="TUMOR_DETECT_TEST_UNSET")
+    spec = dataclasses.replace(MODEL_SPEC, local_candidates=(copy,), env_var="TUMOR_DETECT_TEST_UNSET")
     with pytest.raises(ModelSourceError):
         resolve(spec)
 
@@ -60,12 +74,12 @@ def test_tampered_weights_are_refused(app, tmp_path):
 )
 def test_examples_are_classified(predictor, name, label):
     pred = predictor.predict_file(EXAMPLES / name, heatmap=False)
-    assert pred.status in ("ok", "uncertain")
+    assert pred.status in (Status.OK, Status.UNCERTAIN)
     assert pred.label == label
 
 
 def test_non_mri_example_is_refused(predictor):
-    assert predictor.predict_file(EXAMPLES / "not_mri_document.png").status == "refused"
+    assert predictor.predict_file(EXAMPLES / "not_mri_document.png").status is Status.REFUSED
 
 
 def test_generated_non_mri_images_are_refused(predictor, tmp_path):
@@ -80,5 +94,5 @@ def test_generated_non_mri_images_are_refused(predictor, tmp_path):
             path = tmp_path / f"{name}.png"
             im.save(path)
             total += 1
-            refused += predictor.predict_file(path).status == "refused"
+            refused += predictor.predict_file(path).status is Status.REFUSED
     assert refused == total

@@ -10,9 +10,10 @@ from tumor_detect_helpers import tiny_model
 
 from braintumor import CLASSES
 from braintumor.evaluation import expected_calibration_error, macro_f1, summarise
+from braintumor.heatmap import overlay
 from braintumor.imageio import write_dicom
 from braintumor.lite0 import lite0_config
-from braintumor.predictor import InputCheck, Predictor, gradcam_block_index, overlay
+from braintumor.predictor import InputCheck, Predictor, gradcam_block_index
 
 
 def test_probabilities_sum_to_one_and_heatmap(tiny_predictor, mri_like):

@@ -17,9 +17,9 @@ import numpy as np
 from PIL import Image
 
 from . import CLASSES
+from .imageio import IMAGE_SUFFIXES
 
 DEFAULT_DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "brain_mri"
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".dcm"}
 
 
 def list_kit(root: Path) -> list[dict]:

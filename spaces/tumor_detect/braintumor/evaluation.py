@@ -9,10 +9,13 @@ from pathlib import Path
 import numpy as np
 
 from . import CLASSES, TUMOR_CLASSES
-from .data import IMAGE_SUFFIXES, is_rgb_file
-from .imageio import InputError
+from .data import is_rgb_file
+from .imageio import IMAGE_SUFFIXES, InputError
+from .predictor import Status
 
 LABELS = (*CLASSES, "tumor")
+UNREADABLE = "unreadable"  # the file itself was refused (InputError)
+NOT_ANALYSED = (Status.REFUSED, UNREADABLE)
 
 
 def collect_labelled(root: Path) -> list[tuple[Path, str]]:
@@ -56,11 +59,11 @@ def macro_f1(y_true: list[str], y_pred: list[str]) -> float:
 
 
 def confusion(y_true: list[str], y_pred: list[str]) -> np.ndarray:
-    cols = [*CLASSES, "refused"]
+    cols = [*CLASSES, Status.REFUSED.value]
     m = np.zeros((len(CLASSES), len(cols)), dtype=int)
     for t, p in zip(y_true, y_pred, strict=True):
         if t in CLASSES:
-            m[CLASSES.index(t), cols.index(p if p in cols else "refused")] += 1
+            m[CLASSES.index(t), cols.index(p if p in cols else Status.REFUSED.value)] += 1
     return m
 
 
@@ -71,9 +74,9 @@ def run_images(predictor, items: list[tuple[Path, str]], with_source: bool = Tru
         t0 = time.perf_counter()
         try:
             pred = predictor.predict_file(path, heatmap=False)
-            status, plabel, probs = pred.status, pred.label, pred.probabilities
+            status, plabel, probs = pred.status.value, pred.label, pred.probabilities
         except InputError:
-            status, plabel, probs = "unreadable", None, {}
+            status, plabel, probs = UNREADABLE, None, {}
         ms = (time.perf_counter() - t0) * 1e3
         rgb = None
         if with_source:
@@ -87,17 +90,17 @@ def run_images(predictor, items: list[tuple[Path, str]], with_source: bool = Tru
 
 def summarise(rows: list[dict]) -> dict:
     four = [r for r in rows if r["label"] in CLASSES]
-    refused = [r for r in rows if r["status"] in ("refused", "unreadable")]
+    refused = [r for r in rows if r["status"] in NOT_ANALYSED]
     y_true = [r["label"] for r in four]
-    y_pred = [r["pred"] if r["status"] not in ("refused", "unreadable") else "refused" for r in four]
-    accepted = [r for r in four if r["status"] not in ("refused", "unreadable")]
+    y_pred = [r["pred"] if r["status"] not in NOT_ANALYSED else Status.REFUSED.value for r in four]
+    accepted = [r for r in four if r["status"] not in NOT_ANALYSED]
     conf = [max(r["probs"].values()) for r in accepted]
     correct = [r["pred"] == r["label"] for r in accepted]
     tumour = [r for r in rows if r["label"] in (*TUMOR_CLASSES, "tumor")]
     healthy = [r for r in rows if r["label"] == "notumor"]
 
     def is_tumour_pred(r):
-        return r["status"] not in ("refused", "unreadable") and r["pred"] in TUMOR_CLASSES
+        return r["status"] not in NOT_ANALYSED and r["pred"] in TUMOR_CLASSES
 
     out = {
         "n_images": len(rows),
@@ -107,7 +110,7 @@ def summarise(rows: list[dict]) -> dict:
         "tumor_specificity": float(np.mean([not is_tumour_pred(r) for r in healthy])) if healthy else None,
         "rejected_rate": len(refused) / len(rows) if rows else None,
         "ece": expected_calibration_error(conf, correct) if accepted else None,
-        "uncertain_rate": float(np.mean([r["status"] == "uncertain" for r in rows])) if rows else None,
+        "uncertain_rate": float(np.mean([r["status"] == Status.UNCERTAIN for r in rows])) if rows else None,
         "accuracy_on_accepted": float(np.mean(correct)) if accepted else None,
         "p50_ms": float(np.percentile([r["ms"] for r in rows], 50)) if rows else None,
         "p95_ms": float(np.percentile([r["ms"] for r in rows], 95)) if rows else None,
@@ -115,7 +118,7 @@ def summarise(rows: list[dict]) -> dict:
     }
     if four:
         out["confusion_rows_true_cols_pred"] = {
-            "labels": [*CLASSES, "refused"],
+            "labels": [*CLASSES, Status.REFUSED.value],
             "matrix": confusion(y_true, y_pred).tolist(),
         }
         by_src = {}
@@ -132,7 +135,7 @@ def run_ood(predictor, paths: list[Path]) -> dict:
     rejected, kinds = 0, {}
     for p in paths:
         try:
-            ok = predictor.predict_file(p, heatmap=False).status == "refused"
+            ok = predictor.predict_file(p, heatmap=False).status == Status.REFUSED
         except InputError:
             ok = True
         rejected += ok

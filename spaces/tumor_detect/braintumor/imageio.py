@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp", ".dcm")  # what the app accepts
 MAX_FILE_BYTES = 30 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # about 6300 x 6300; bigger is refused as a possible decompression bomb
 MIN_SIDE = 32

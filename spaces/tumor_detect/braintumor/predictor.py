@@ -15,6 +15,7 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from . import CLASSES, TUMOR_CLASSES
+from .model_spec import CALIBRATION_FILE, INPUT_CHECK_FILE
 from .preprocess import SIZE, to_model_array, to_pixel_values
 
 
@@ -96,9 +98,17 @@ class InputCheck:
         )
 
 
+class Status(str, Enum):
+    """What the app says about one slice."""
+
+    OK = "ok"  # a class reaches the confidence floor
+    UNCERTAIN = "uncertain"  # a brain MRI slice, but no class is confident enough
+    REFUSED = "refused"  # blank, or not like the training slices: no diagnosis
+
+
 @dataclass
 class Prediction:
-    status: str  # "ok", "uncertain", "refused"
+    status: Status
     label: str | None
     probabilities: dict[str, float]
     ood_score: float  # input-check ratio: distance / threshold of the stricter check; > 1 is refused
@@ -152,15 +162,16 @@ class Predictor:
         folder = Path(folder)
         model = EfficientNetForImageClassification.from_pretrained(folder, dtype=torch.float32)
         check = low = None
-        if (folder / "input_check.safetensors").is_file():
-            t = load_file(folder / "input_check.safetensors")
+        if (folder / INPUT_CHECK_FILE).is_file():
+            t = load_file(folder / INPUT_CHECK_FILE)
             if "pooled.means" in t:
                 check = InputCheck.from_tensors({k[7:]: v for k, v in t.items() if k.startswith("pooled.")})
             elif "means" in t:
                 check = InputCheck.from_tensors(t)
             if "low.means" in t:
                 low = InputCheck.from_tensors({k[4:]: v for k, v in t.items() if k.startswith("low.")})
-        cal = json.loads((folder / "calibration.json").read_text()) if (folder / "calibration.json").is_file() else {}
+        cal_path = folder / CALIBRATION_FILE
+        cal = json.loads(cal_path.read_text()) if cal_path.is_file() else {}
         return cls(model, check, cal, low)
 
     # ------------------------------------------------------------------ core
@@ -226,7 +237,7 @@ class Predictor:
         scale = max(1.0, float(np.abs(raw).max()))
         if rng <= 1e-6 * scale or float(x.std()) < self.cal["min_std"]:
             return Prediction(
-                "refused",
+                Status.REFUSED,
                 None,
                 {},
                 float("inf"),
@@ -243,7 +254,7 @@ class Predictor:
         timings = {"model": (t1 - t0) * 1e3}
         if score > 1.0:
             return Prediction(
-                "refused",
+                Status.REFUSED,
                 None,
                 {},
                 score,
@@ -254,41 +265,46 @@ class Predictor:
                 timings_ms={**timings, "total": (time.perf_counter() - t0) * 1e3},
             )
         top = int(probs_t.argmax())
-        cam = None
-        if heatmap:
-            a = act
-            (grad,) = torch.autograd.grad(logits[0, top], a)
-            weights = grad.mean(dim=(2, 3), keepdim=True)
-            cam_t = F.relu((weights * a).sum(1, keepdim=True))
-            cam_t = F.interpolate(cam_t, size=x.shape, mode="bilinear", align_corners=False)[0, 0].detach()
-            mx = float(cam_t.max())
-            cam = (cam_t / mx).numpy() if mx > 0 else np.zeros_like(x)
+        cam = self._gradcam(logits[0, top], act, x.shape) if heatmap else None
         conf = float(probs_t[top])
         label = self.classes[top]
         if conf < self.cal["min_confidence"]:
-            status = "uncertain"
+            status = Status.UNCERTAIN
             tumour = sum(probs[c] for c in TUMOR_CLASSES if c in probs)
             message = (
                 f"Uncertain: no class reaches {self.cal['min_confidence']:.0%} confidence "
                 f"(most likely {label}, {conf:.0%}; any tumour {tumour:.0%})."
             )
         else:
-            status = "ok"
+            status = Status.OK
             shown = "over 99%" if conf > 0.99 else f"{conf:.0%}"
             message = f"Most likely: {label} ({shown} calibrated confidence)."
         timings["total"] = (time.perf_counter() - t0) * 1e3
         return Prediction(status, label, probs, score, message, heatmap=cam, image=x, timings_ms=timings)
 
+    @staticmethod
+    def _gradcam(target: torch.Tensor, act: torch.Tensor, shape: tuple[int, int]) -> np.ndarray:
+        """Grad-CAM of one logit at the tracked activation, upsampled to ``shape`` and scaled to [0, 1]."""
+        (grad,) = torch.autograd.grad(target, act)
+        weights = grad.mean(dim=(2, 3), keepdim=True)
+        cam_t = F.relu((weights * act).sum(1, keepdim=True))
+        cam_t = F.interpolate(cam_t, size=shape, mode="bilinear", align_corners=False)[0, 0].detach()
+        mx = float(cam_t.max())
+        return (cam_t / mx).numpy() if mx > 0 else np.zeros(shape, np.float32)
 
-def overlay(image: np.ndarray, cam: np.ndarray | None, size: int = 384) -> np.ndarray:
-    """Grayscale input with a translucent yellow-red Grad-CAM on top -> (size, size, 3) uint8."""
-    img = torch.from_numpy(np.asarray(image, dtype=np.float32))[None, None]
-    img = F.interpolate(img, size=(size, size), mode="bilinear", align_corners=False)[0, 0].clamp(0, 1).numpy()
-    rgb = np.repeat(img[..., None], 3, axis=2)
-    if cam is not None:
-        c = torch.from_numpy(np.asarray(cam, dtype=np.float32))[None, None]
-        c = F.interpolate(c, size=(size, size), mode="bilinear", align_corners=False)[0, 0].clamp(0, 1).numpy()
-        heat = np.stack([np.ones_like(c), c, np.zeros_like(c)], axis=2)  # red -> yellow with strength
-        alpha = (0.55 * c)[..., None]
-        rgb = rgb * (1 - alpha) + heat * alpha
-    return (rgb * 255).round().astype(np.uint8)
+    def warm_up(self, rounds: int = 2) -> float:
+        """Run the inference path, with and without Grad-CAM, on a synthetic slice so the first visitor does
+        not pay for torch's first-call setup. Grad-CAM runs directly, since the input check may refuse the
+        synthetic slice. Returns the seconds taken."""
+        t0 = time.perf_counter()
+        size = int(self.cal.get("size", SIZE))
+        yy, xx = np.mgrid[0:size, 0:size]
+        gray = (np.hypot(yy - size / 2, xx - size / 2) < size / 3).astype(np.float32)
+        gray += 0.1 * np.random.default_rng(0).random((size, size), dtype=np.float32)
+        with self._lock:
+            for _ in range(rounds):
+                self._predict_array(gray, heatmap=False)
+                x = to_model_array(gray, size)
+                _, logits, act = self._forward(to_pixel_values(x), track=True)
+                self._gradcam(logits[0].max(), act, x.shape)
+        return time.perf_counter() - t0
