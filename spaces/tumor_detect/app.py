@@ -8,7 +8,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from braintumor.handlers import NOTICE, classify
+from braintumor.handlers import NOTICE, classify, warm_up
 from braintumor.imageio import IMAGE_SUFFIXES, MAX_FILE_BYTES
 from braintumor.runtime import warm_in_background
 from shared.ui import ModelFacts, ServingLimits, footer, header, launch_kwargs, with_limits
@@ -44,7 +44,7 @@ DELETE_CACHE = (600, 1800)  # (every 10 min, files older than 30 min)
 
 
 def build_demo() -> gr.Blocks:
-    warm_in_background()  # the model loads while the server starts; the first visitor does not wait for it
+    warm_in_background(warm_up)  # the model loads while the server starts; the first visitor does not wait
     with gr.Blocks(title="Brain MRI tumour classifier", delete_cache=DELETE_CACHE) as demo:
         header(FACTS)
         gr.Markdown(NOTICE, elem_classes=["notice"])

@@ -3,6 +3,8 @@ friendly errors; and the warm-up leaves the shared model clean."""
 
 from __future__ import annotations
 
+import sys
+
 import gradio as gr
 import numpy as np
 import pytest
@@ -71,3 +73,13 @@ def test_warm_up_leaves_the_model_clean(tiny_predictor):
     assert all(p.grad is None for p in tiny_predictor.model.parameters())
     block = tiny_predictor.model.efficientnet.encoder.blocks[tiny_predictor.gradcam_block]
     assert not block._forward_hooks
+
+
+def test_start_up_warm_up_runs_a_whole_request_and_leaves_no_files(tiny_in_cache):
+    from braintumor.handlers import warm_up
+    from shared.results import results_root
+
+    before = set(results_root(SPACE).iterdir())
+    warm_up()
+    assert set(results_root(SPACE).iterdir()) == before
+    assert "pydicom" in sys.modules  # the DICOM reader was exercised too

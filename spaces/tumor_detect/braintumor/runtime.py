@@ -1,19 +1,29 @@
 """The shipped predictor, once per process: loaded from the pinned files and warmed while the server starts.
 
-Entry points: :func:`get_predictor` (what handlers and scripts call), :func:`warm_in_background` (what
-``build_demo()`` calls). Tests may put another predictor in its place with ``models.inject(SPACE, ...)``.
+Entry points: :func:`get_predictor` (what handlers and scripts call), :func:`warm_up` (everything a first
+request would otherwise pay for) and :func:`warm_in_background` (what ``build_demo()`` starts). Tests may put
+another predictor in its place with ``models.inject(SPACE, ...)``.
 """
 
 from __future__ import annotations
 
 import logging
+import shutil
+import tempfile
 import threading
 import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
 
 from shared.device import setup
 from shared.model_source import models, resolve
 
 from . import SPACE
+from .heatmap import write_overlay
+from .imageio import write_dicom
 from .model_spec import MODEL_SPEC
 from .predictor import Predictor
 
@@ -39,20 +49,38 @@ def get_predictor() -> Predictor:
     return models.get(SPACE, load_predictor)
 
 
-def _warm() -> None:
+def warm_up() -> Predictor:
+    """Load and warm the predictor, then run a synthetic slice through the rest of a request once: the image
+    and DICOM readers (pydicom is imported on first use) and writing the overlay file."""
+    predictor = get_predictor()
+    yy, xx = np.mgrid[0:160, 0:160]
+    slice_ = (1000 * (np.hypot(yy - 80, xx - 80) < 60) + 50 * (xx % 7)).astype(np.uint16)
+    with tempfile.TemporaryDirectory(prefix=f"{SPACE}-warm-") as tmp:
+        png = Path(tmp) / "warm.png"
+        Image.fromarray((slice_ // 4).astype(np.uint8)).save(png)
+        predictor.predict_file(write_dicom(slice_, Path(tmp) / "warm.dcm"))
+        pred = predictor.predict_file(png, heatmap=True)
+    shutil.rmtree(write_overlay(pred.image, pred.heatmap).parent, ignore_errors=True)
+    return predictor
+
+
+def _run(warm: Callable[[], object]) -> None:
+    t0 = time.perf_counter()
     try:
-        get_predictor()
+        warm()
     except Exception as exc:  # the first request reports it to the user; the server must still start
-        log.error("%s: loading the model at start failed: %s", SPACE, exc)
+        log.error("%s: warming up at start failed: %s", SPACE, exc)
+    else:
+        log.info("%s: ready %.2f s after start of warm-up", SPACE, time.perf_counter() - t0)
 
 
-def warm_in_background() -> threading.Thread:
-    """Load and warm the predictor in a daemon thread (once per process), so the page comes up as fast as
-    before and the model is ready by the time a visitor sends a slice. A request that arrives earlier waits
-    for the same load instead of starting a second one."""
+def warm_in_background(warm: Callable[[], object] = warm_up) -> threading.Thread:
+    """Run ``warm`` in a daemon thread, once per process, so the page comes up as fast as before and the model
+    is ready by the time a visitor sends a slice. A request that arrives earlier waits for the same load
+    (the model cache's lock) instead of starting a second one."""
     global _warm_thread
     with _warm_lock:
         if _warm_thread is None:
-            _warm_thread = threading.Thread(target=_warm, name=f"{SPACE}-warm-up", daemon=True)
+            _warm_thread = threading.Thread(target=_run, args=(warm,), name=f"{SPACE}-warm-up", daemon=True)
             _warm_thread.start()
         return _warm_thread
