@@ -4,13 +4,19 @@ probabilities, an "uncertain" answer, a refusal for non-MRI images, and a Grad-C
 from shared.gpu import gpu  # noqa: F401  (before torch, for ZeroGPU; this small model runs on the CPU)
 
 # isort: split
+from braintumor.runtime import warm_in_background
+
+# Load and warm the model (about as long as importing gradio) in a thread while gradio imports and the
+# page is built; build_demo() waits for it, so the first visitor gets a warm model.
+warm_in_background()
+
+# isort: split
 from pathlib import Path
 
 import gradio as gr
 
-from braintumor.handlers import NOTICE, classify, warm_up
+from braintumor.handlers import NOTICE, classify
 from braintumor.imageio import IMAGE_SUFFIXES, MAX_FILE_BYTES
-from braintumor.runtime import warm_in_background
 from shared.ui import ModelFacts, ServingLimits, footer, header, launch_kwargs, with_limits
 
 EXAMPLES = Path(__file__).resolve().parent / "examples"
@@ -44,7 +50,6 @@ DELETE_CACHE = (600, 1800)  # (every 10 min, files older than 30 min)
 
 
 def build_demo() -> gr.Blocks:
-    warm_in_background(warm_up)  # the model loads while the server starts; the first visitor does not wait
     with gr.Blocks(title="Brain MRI tumour classifier", delete_cache=DELETE_CACHE) as demo:
         header(FACTS)
         gr.Markdown(NOTICE, elem_classes=["notice"])
@@ -87,6 +92,7 @@ def build_demo() -> gr.Blocks:
             "collection; see the model card for measured accuracy, calibration and limits."
         )
         footer(FACTS)
+    warm_in_background().join()  # usually done by now; a model that failed to load is reported per request
     return with_limits(demo, LIMITS)
 
 

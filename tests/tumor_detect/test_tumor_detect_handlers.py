@@ -76,7 +76,7 @@ def test_warm_up_leaves_the_model_clean(tiny_predictor):
 
 
 def test_start_up_warm_up_runs_a_whole_request_and_leaves_no_files(tiny_in_cache):
-    from braintumor.handlers import warm_up
+    from braintumor.runtime import warm_up
     from shared.results import results_root
 
     before = set(results_root(SPACE).iterdir())

@@ -15,7 +15,6 @@ from .heatmap import write_overlay
 from .imageio import InputError
 from .predictor import Status
 from .runtime import get_predictor
-from .runtime import warm_up as warm_model
 
 log = logging.getLogger(SPACE)
 
@@ -76,14 +75,3 @@ def classify(file: str, show_heatmap: bool = True) -> tuple[dict | None, str, st
         log.exception("classification failed: %s", type(exc).__name__)
         raise gr.Error(FAILED) from None
     return pred.probabilities, verdict, str(heatmap), details
-
-
-def warm_up() -> None:
-    """What the first Analyse would otherwise pay for: the model and a request's own steps
-    (:func:`braintumor.runtime.warm_up`), and matplotlib, which Gradio imports around every event when it is
-    installed (about 1-3 s on the first one)."""
-    warm_model()
-    manager = getattr(gr.utils, "MatplotlibBackendMananger", None)  # sic: Gradio's own name
-    if manager is not None:
-        with manager():
-            pass
