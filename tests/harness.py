@@ -56,7 +56,7 @@ def launched(demo) -> Iterator[str]:
     """Serve a Blocks on a free local port for the duration of the block; yields its URL."""
     from shared.ui import launch_kwargs
 
-    kwargs = launch_kwargs()
+    kwargs = launch_kwargs(demo)  # the Space's own upload cap, as served
     kwargs.pop("show_error", None)
     _, url, _ = demo.launch(prevent_thread_lock=True, quiet=True, show_error=True, **kwargs)
     try:
