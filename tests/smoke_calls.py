@@ -22,7 +22,7 @@ def _tumor_detect(client: Client, folder: Path) -> None:
 
 def _noise_removal(client: Client, folder: Path) -> None:
     clip = next(p for p in sorted((folder / "examples").iterdir()) if p.suffix.lower() in {".wav", ".flac"})
-    result = client.predict(handle_file(str(clip)), 100, api_name="/denoise")
+    result = client.predict(handle_file(str(clip)), 100, api_name="/clean")
     assert result
 
 

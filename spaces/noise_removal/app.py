@@ -1,18 +1,20 @@
-"""Remove background noise from speech recordings with DeepFilterNet3, on CPU, without torch."""
+"""Voice Clean: remove background noise from speech recordings with DeepFilterNet3, on CPU, without torch."""
 
 from pathlib import Path
-
-HERE = Path(__file__).resolve().parent
 
 import gradio as gr
 
 from shared.gpu import gpu  # noqa: F401  (project convention; this Space needs no GPU or torch)
-from shared.ui import ModelFacts, footer, header, launch_kwargs
-from voiceclean import service
-from voiceclean.audio_io import MAX_SECONDS
+from shared.ui import ModelFacts, ServingLimits, footer, header, launch_kwargs, with_limits
+from voiceclean import handlers
+from voiceclean.clean import warm_up
+from voiceclean.decode import MAX_SECONDS
+from voiceclean.enhance import STRENGTH_MAX_DB, STRENGTH_MIN_DB
 
+HERE = Path(__file__).resolve().parent
+NAME = "Voice Clean"
 FACTS = ModelFacts(
-    title="Voice Clean: remove background noise from speech",
+    title=f"{NAME}: remove background noise from speech",
     what_it_does=(
         "Upload or record speech in a noisy room and get a clean version back: same length, "
         "same sample rate, ready to download. Runs on a free CPU."
@@ -20,39 +22,42 @@ FACTS = ModelFacts(
     model_name="DeepFilterNet3 (48 kHz, full band)",
     model_url="https://github.com/Rikorose/DeepFilterNet",
     size="8 MB ONNX, no torch",
-    speed=service.SPEED_FACT,
+    speed="10 min of audio in ≈20 s on 2 vCPUs",
     license="MIT / Apache-2.0",
     license_url="https://github.com/Rikorose/DeepFilterNet#license",
 )
-
 EXAMPLES = [
     [str(HERE / "examples" / "podcast_fan_noise_48k.wav"), 100],
     [str(HERE / "examples" / "interview_stereo_44k.wav"), 100],
     [str(HERE / "examples" / "voice_note_16k.flac"), 18],
 ]
-
 STRENGTH_INFO = "How far the noise may be turned down: about 12 dB is gentle (keeps some room sound), 100 is full."
+# The engine is single-threaded: one cleaning job per CPU core of a free 2-vCPU Space. 32 waiting jobs
+# (a few seconds each for typical clips); uploads up to 200 MB (15 min of 48 kHz stereo 16-bit WAV).
+LIMITS = ServingLimits(concurrency=2, max_queue=32, max_file_size="200mb")
+
+
+def strength_slider(**kwargs) -> gr.Slider:
+    return gr.Slider(STRENGTH_MIN_DB, STRENGTH_MAX_DB, value=STRENGTH_MAX_DB, step=1, label="Strength (dB)", **kwargs)
 
 
 def build_demo() -> gr.Blocks:
-    with gr.Blocks(title="Voice Clean (DeepFilterNet3)", delete_cache=(1800, 3600)) as demo:
+    with gr.Blocks(title=f"{NAME} (DeepFilterNet3)", delete_cache=(300, 900)) as demo:
         header(FACTS)
         with gr.Tab("Clean a recording"):
             with gr.Row():
                 with gr.Column():
                     noisy = gr.Audio(
                         sources=["upload", "microphone"],
-                        elem_id="noisy-audio",
                         type="filepath",
                         label="Noisy recording (WAV, FLAC, MP3, OGG or M4A)",
+                        elem_id="noisy-audio",
                     )
-                    strength = gr.Slider(
-                        minimum=6, maximum=100, value=100, step=1, label="Strength (dB)", info=STRENGTH_INFO
-                    )
+                    strength = strength_slider(info=STRENGTH_INFO)
                     run = gr.Button("Clean", variant="primary")
                     gr.Markdown(
                         f"Up to {MAX_SECONDS // 60} minutes per file; mono or stereo, any sample rate "
-                        "from 8 to 192 kHz. Long files show a progress bar.",
+                        "from 8 to 192 kHz. Long files show a progress bar."
                     )
                 with gr.Column():
                     cleaned = gr.Audio(
@@ -62,39 +67,55 @@ def build_demo() -> gr.Blocks:
                         buttons=["download"],
                         elem_id="cleaned-audio",
                     )
-                    report = gr.Markdown(elem_id="clean-report")
+                    report = gr.Markdown(label="Report", elem_id="clean-report")
             with gr.Row():
-                before = gr.Image(label="Before: spectrogram", interactive=False, buttons=["download"])
-                after = gr.Image(label="After: spectrogram", interactive=False, buttons=["download"])
+                before = gr.Image(type="filepath", label="Before: spectrogram", interactive=False, buttons=["download"])
+                after = gr.Image(type="filepath", label="After: spectrogram", interactive=False, buttons=["download"])
+            outputs = [cleaned, before, after, report]
             gr.Examples(
-                examples=EXAMPLES,
-                inputs=[noisy, strength],
-                outputs=[cleaned, before, after, report],
-                fn=service.clean_audio,
+                EXAMPLES,
+                [noisy, strength],
+                outputs,
+                handlers.clean_audio,
                 cache_examples=True,
                 cache_mode="lazy",
                 api_name="example",
             )
-            run.click(
-                service.clean_audio,
-                inputs=[noisy, strength],
-                outputs=[cleaned, before, after, report],
-                api_name="denoise",
-                concurrency_limit=2,  # the engine is single-threaded: one job per CPU core
-                concurrency_id="engine",
-            )
+            run.click(handlers.clean_audio, [noisy, strength], outputs, api_name="clean")
         with gr.Tab("Live (microphone)"):
-            service.build_live_tab()
+            gr.Markdown(
+                "Press **Record** and speak: the cleaned voice plays back with about half a second of delay. "
+                "Use headphones, or the speaker will feed back into the microphone. "
+                "To keep a clean copy, record in the first tab instead."
+            )
+            with gr.Row():
+                mic = gr.Audio(
+                    sources=["microphone"], streaming=True, type="numpy", label="Microphone", elem_id="live-mic"
+                )
+                live_out = gr.Audio(
+                    streaming=True, autoplay=True, interactive=False, label="Cleaned, live", elem_id="live-out"
+                )
+            live_strength = strength_slider()
+            stream = gr.State(None, time_to_live=900)
+            # a browser stream, not a tool for API or MCP clients: undocumented
+            mic.stream(
+                handlers.live_step,
+                [mic, stream, live_strength],
+                [live_out, stream],
+                stream_every=0.5,
+                time_limit=600,
+                api_name="live",
+                api_visibility="undocumented",
+                concurrency_limit=4,  # 0.5 s pieces cost a few ms each: more streams than cleaning jobs
+                concurrency_id="live",
+            )
+            mic.stop_recording(handlers.live_stop, None, [stream], api_name="live_stop", api_visibility="undocumented")
         footer(FACTS)
-    return demo
+    return with_limits(demo, LIMITS)
 
 
-service.check_model()  # fails fast at startup if the model file is missing or was changed
+warm_up()  # checks the model's sha256 (fails fast if missing or changed) and runs it once
 demo = build_demo()
 
 if __name__ == "__main__":
-    demo.queue(default_concurrency_limit=2).launch(prevent_thread_lock=True, **launch_kwargs())
-    service.warm_up()  # load the engine once the page already answers (a request meanwhile waits)
-    demo.block_thread()
-else:  # imported by the launcher or the tests: load the engine in the background
-    service.warm_up(background=True)
+    demo.launch(**launch_kwargs(demo))

