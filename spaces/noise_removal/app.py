@@ -7,7 +7,6 @@ import gradio as gr
 from shared.gpu import gpu  # noqa: F401  (project convention; this Space needs no GPU or torch)
 from shared.ui import ModelFacts, ServingLimits, footer, header, launch_kwargs, with_limits
 from voiceclean import handlers
-from voiceclean.clean import warm_up
 from voiceclean.decode import MAX_SECONDS
 from voiceclean.enhance import STRENGTH_MAX_DB, STRENGTH_MIN_DB
 
@@ -114,7 +113,7 @@ def build_demo() -> gr.Blocks:
     return with_limits(demo, LIMITS)
 
 
-warm_up()  # checks the model's sha256 (fails fast if missing or changed) and runs it once
+handlers.warm_up()  # checks the model's sha256 (fails fast if missing or changed) and runs it once
 demo = build_demo()
 
 if __name__ == "__main__":

@@ -215,8 +215,8 @@ def _clean_two_processes(
 
 
 def warm_up() -> None:
-    """Verify the model archive, load the ONNX Runtime sessions and run them once on half a second
-    of noise, so the first request is as fast as later ones."""
+    """Verify the model archive, load the ONNX Runtime sessions and run them on 2.5 s of noise (a
+    full chunk, a continued one and a short last one), so the first request is as fast as later ones."""
     networks.load()
-    noise = np.random.default_rng(0).standard_normal(24_000).astype(np.float32) * 0.01
+    noise = np.random.default_rng(0).standard_normal(120_000).astype(np.float32) * 0.01
     clean_array(noise, 48_000)
