@@ -1,1 +1,3 @@
-"""voiceclean: DeepFilterNet3 speech denoising for the noise_removal Space (no torch)."""
+"""voiceclean: clean speech recordings (remove background noise) with DeepFilterNet3, no torch.
+
+Data flow: decode -> resample -> enhance (networks) -> resample back -> encode; see clean.py."""
