@@ -71,8 +71,8 @@ def run_quality(mix: Path) -> list[dict]:
     ]
     scores = {e: {"pesq": [], "stoi": [], "si_sdr": [], "seconds": 0.0} for e in engines}
     audio_seconds = 0.0
-    clean.warm_up()  # verify the model and load the ONNX Runtime sessions outside the timing
     with tempfile.TemporaryDirectory(prefix="nr-bench-") as tmp:
+        clean.warm_up(tmp)  # verify the model and load the ONNX Runtime sessions outside the timing
         for name in names:
             ref = metrics.load_mono(mix / "clean" / name)
             noisy_path = mix / "noisy" / name

@@ -40,10 +40,10 @@ def pairs(clean_dir: Path, noisy_dir: Path) -> list[tuple[Path, Path]]:
 
 
 def evaluate(clean_dir: Path, noisy_dir: Path, strength: float = STRENGTH_MAX_DB) -> dict:
-    clean.warm_up()  # verify and load outside the timed region (startup cost, not per file)
     rows, proc_s, cpu_s, audio_s = [], 0.0, 0.0, 0.0
     unpaired = 0
     with tempfile.TemporaryDirectory(prefix="nr-eval-") as tmp:
+        clean.warm_up(tmp)  # verify and load outside the timed region (startup cost, not per file)
         pngs = (Path(tmp) / "before.png", Path(tmp) / "after.png")  # timed like the app, which draws them
         for clean_path, noisy_path in pairs(clean_dir, noisy_dir):
             t0, c0 = time.perf_counter(), time.process_time()

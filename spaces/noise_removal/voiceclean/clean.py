@@ -23,7 +23,7 @@ import numpy as np
 import soundfile as sf
 
 from . import decode, networks
-from .enhance import STRENGTH_MAX_DB, ChannelCleaner, clean_array, strength_db
+from .enhance import STRENGTH_MAX_DB, ChannelCleaner, strength_db
 from .spectrogram import SpectrogramBuilder, render_pair, save_png
 
 log = logging.getLogger(__name__)
@@ -214,9 +214,12 @@ def _clean_two_processes(
             r.unlink(missing_ok=True)
 
 
-def warm_up() -> None:
-    """Verify the model archive, load the ONNX Runtime sessions and run them on 2.5 s of noise (a
-    full chunk, a continued one and a short last one), so the first request is as fast as later ones."""
+def warm_up(workdir: str | os.PathLike) -> Path:
+    """Verify the model archive, load the ONNX Runtime sessions and clean a 2.5 s noise file in
+    ``workdir`` (a full chunk, a continued one and a short last one; WAV and spectrograms written),
+    so the first request is as fast as later ones. Returns the cleaned file."""
     networks.load()
-    noise = np.random.default_rng(0).standard_normal(120_000).astype(np.float32) * 0.01
-    clean_array(noise, 48_000)
+    src = Path(workdir) / "warm-up.wav"
+    sf.write(str(src), np.random.default_rng(0).standard_normal(120_000).astype(np.float32) * 0.01, 48_000)
+    pngs = (Path(workdir) / "warm-up-before.png", Path(workdir) / "warm-up-after.png")
+    return clean_file(src, Path(workdir) / "warm-up-cleaned.wav", spectrograms=pngs).path

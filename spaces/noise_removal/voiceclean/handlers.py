@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import logging
 import shutil
+import tempfile
 from pathlib import Path
 
 import gradio as gr
 import numpy as np
+from gradio import processing_utils
 
 from shared.results import fresh_dir
 
@@ -28,10 +30,14 @@ _FATAL = (KeyboardInterrupt, SystemExit, GeneratorExit)
 
 def warm_up() -> None:
     """Do the first request's one-time work at start, so the first visitor does not wait for it:
-    verify and load the model and run it once, and enter the matplotlib backend switch that Gradio
-    wraps around every event (it imports matplotlib, when installed, on the first one: measured
-    about 3 s of a 3.5 s first call, against 0.6-0.9 s for later ones)."""
-    clean.warm_up()
+    verify, load and run the model (clean.warm_up), probe the result with ffprobe as gr.Audio does
+    for every audio it returns (the first run of ffprobe loads its libraries), and enter the
+    matplotlib backend switch Gradio wraps around every event (it imports matplotlib, when installed,
+    on the first one). Measured: those two cost about 3 s of a 3.5 s first call (0.6-0.9 s later ones)."""
+    with tempfile.TemporaryDirectory(prefix="voiceclean-warm-up-") as tmp:
+        cleaned = clean.warm_up(tmp)
+        if processing_utils.ffmpeg_installed():
+            processing_utils.audio_is_playable(str(cleaned))
     with gr.utils.MatplotlibBackendMananger():  # (sic: Gradio's spelling)
         pass
 
