@@ -3,6 +3,7 @@ failures into friendly messages. Their docstrings are the API and MCP tool descr
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
 import tempfile
@@ -33,10 +34,11 @@ def warm_up() -> None:
     verify, load and run the model (clean.warm_up), probe the result with ffprobe as gr.Audio does
     for every audio it returns (the first run of ffprobe loads its libraries), and enter the
     matplotlib backend switch Gradio wraps around every event (it imports matplotlib, when installed,
-    on the first one). Measured: those two cost about 3 s of a 3.5 s first call (0.6-0.9 s later ones)."""
+    on the first one). Measured in one process: the matplotlib import was about 3 s of a 3.5 s first
+    call (later calls 0.6-0.9 s); the first ffprobe about 0.3 s."""
     with tempfile.TemporaryDirectory(prefix="voiceclean-warm-up-") as tmp:
         cleaned = clean.warm_up(tmp)
-        if processing_utils.ffmpeg_installed():
+        with contextlib.suppress(Exception):  # only a warm-up: Gradio handles a missing ffprobe itself
             processing_utils.audio_is_playable(str(cleaned))
     with gr.utils.MatplotlibBackendMananger():  # (sic: Gradio's spelling)
         pass
