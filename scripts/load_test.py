@@ -3,6 +3,7 @@
     .venv/bin/python scripts/load_test.py burst --clients 20 --seconds 60        # per Space, identical inputs
     .venv/bin/python scripts/load_test.py soak --clients 10 --minutes 20         # mixed; RSS and temp disk
     .venv/bin/python scripts/load_test.py first-call                             # first vs warm call
+    .venv/bin/python scripts/load_test.py hostile                                # bad inputs: handled?
 
 Prints one Markdown table per run. Every request goes to the local server this script starts and stops.
 """
@@ -234,6 +235,86 @@ def first_call(args: argparse.Namespace) -> None:
         server.stop()
 
 
+def hostile_files(folder: Path) -> dict[str, Path]:
+    """Files no Space should choke on: empty, text posing as media, truncated media, a huge image."""
+    import numpy as np
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {
+        "empty.png": b"",
+        "text.png": b"hello, this is not an image",
+        "text.wav": b"RIFF but not really a wave file",
+        "empty.wav": b"",
+        "garbage.dcm": b"DICM" + os.urandom(2048),
+        "html.jpg": b"<html><script>alert(1)</script></html>",
+    }
+    out = {}
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+        out[name] = folder / name
+    real = EX["tumor_detect"] / "glioma_1.jpg"
+    (folder / "truncated.jpg").write_bytes(real.read_bytes()[:2000])
+    out["truncated.jpg"] = folder / "truncated.jpg"
+    Image.fromarray(np.zeros((9000, 9000), np.uint8)).save(folder / "huge.png")
+    out["huge.png"] = folder / "huge.png"
+    import wave
+
+    with wave.open(str(folder / "one_sample.wav"), "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(16000), w.writeframes(b"\x00\x00")
+    out["one_sample.wav"] = folder / "one_sample.wav"
+    return out
+
+
+UNHANDLED = "has not enabled verbose error reporting"
+
+
+def hostile(args: argparse.Namespace) -> None:
+    """Every bad input must come back as a result or a friendly gr.Error, never an unhandled exception."""
+    server = Server()
+    try:
+        files = hostile_files(server.temp.parent / f"{server.temp.name}-hostile")
+        texts = [
+            "",
+            " " * 5000,
+            "\x00\x01\x02",
+            "<script>alert(1)</script>",
+            "a" * 100_000,
+            "🙂" * 500,
+            '=HYPERLINK("http://x")',
+            "SELECT * FROM users; --",
+        ]
+        cases: list[tuple[str, str, tuple]] = []
+        for t in texts:
+            cases += [("bank_bot", "/predict_intent", (t,)), ("bank_bot", "/chat", (t,))]
+        for f in files.values():
+            cases.append(("tumor_detect", "/classify", (handle_file(str(f)), True)))
+            cases.append(("noise_removal", "/clean", (handle_file(str(f)), 100)))
+        cases.append(("tumor_detect", "/classify", (None, True)))
+        cases.append(("noise_removal", "/clean", (None, 100)))
+        counts: Counter = Counter()
+        clients = {n: Client(f"{server.url}/{n}/", verbose=False) for n in args.spaces}
+        for name, api, inputs in cases:
+            if name not in clients:
+                continue
+            try:
+                clients[name].predict(*inputs, api_name=api)
+                counts[(name, "result")] += 1
+            except Exception as exc:
+                kind = "unhandled" if UNHANDLED in str(exc) or not str(exc).strip() else "friendly error"
+                counts[(name, kind)] += 1
+                if kind == "unhandled":
+                    print(f"UNHANDLED: {name} {api} {[str(i)[:40] for i in inputs]}")
+        alive = server.proc.poll() is None
+        print("| Space | inputs | results | friendly errors | unhandled |\n| --- | --- | --- | --- | --- |")
+        for n in clients:
+            r, f, u = (counts[(n, k)] for k in ("result", "friendly error", "unhandled"))
+            print(f"| {n} | {r + f + u} | {r} | {f} | {u} |")
+        print(f"\nserver still up: {alive}")
+    finally:
+        server.stop()
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="mode", required=True)
@@ -244,10 +325,11 @@ def main() -> None:
     s.add_argument("--clients", type=int, default=10)
     s.add_argument("--minutes", type=float, default=20)
     f = sub.add_parser("first-call")
-    for q in (b, s, f):
+    h = sub.add_parser("hostile")
+    for q in (b, s, f, h):
         q.add_argument("--spaces", nargs="*", default=list(SPACE_NAMES), choices=SPACE_NAMES)
     args = p.parse_args()
-    {"burst": burst, "soak": soak, "first-call": first_call}[args.mode](args)
+    {"burst": burst, "soak": soak, "first-call": first_call, "hostile": hostile}[args.mode](args)
 
 
 if __name__ == "__main__":

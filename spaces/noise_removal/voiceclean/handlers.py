@@ -32,16 +32,12 @@ _FATAL = (KeyboardInterrupt, SystemExit, GeneratorExit)
 def warm_up() -> None:
     """Do the first request's one-time work at start, so the first visitor does not wait for it:
     verify, load and run the model (clean.warm_up), probe the result with ffprobe as gr.Audio does
-    for every audio it returns (the first run of ffprobe loads its libraries), and enter the
-    matplotlib backend switch Gradio wraps around every event (it imports matplotlib, when installed,
-    on the first one). Measured in one process: the matplotlib import was about 3 s of a 3.5 s first
-    call (later calls 0.6-0.9 s); the first ffprobe about 0.3 s."""
+    for every audio it returns (the first run of ffprobe loads its libraries; about 0.3 s). Gradio's own
+    first-event work is done by ``shared.ui.with_limits`` for every Space."""
     with tempfile.TemporaryDirectory(prefix="voiceclean-warm-up-") as tmp:
         cleaned = clean.warm_up(tmp)
         with contextlib.suppress(Exception):  # only a warm-up: Gradio handles a missing ffprobe itself
             processing_utils.audio_is_playable(str(cleaned))
-    with gr.utils.MatplotlibBackendMananger():  # (sic: Gradio's spelling)
-        pass
 
 
 def _strength(value: float | None) -> float:

@@ -51,8 +51,8 @@ def get_predictor() -> Predictor:
 
 def warm_up() -> Predictor:
     """Load and warm the predictor, then run a synthetic slice through the rest of a request once: the image
-    and DICOM readers (pydicom is imported on first use) and writing the overlay file. Also import
-    matplotlib if it is installed: Gradio imports it around every event, about 1-3 s on the first one."""
+    and DICOM readers (pydicom is imported on first use) and writing the overlay file. (Gradio's own
+    first-event work is done by ``shared.ui.with_limits``.)"""
     predictor = get_predictor()
     yy, xx = np.mgrid[0:160, 0:160]
     slice_ = (1000 * (np.hypot(yy - 80, xx - 80) < 60) + 50 * (xx % 7)).astype(np.uint16)
@@ -62,12 +62,6 @@ def warm_up() -> Predictor:
         predictor.predict_file(write_dicom(slice_, Path(tmp) / "warm.dcm"))
         pred = predictor.predict_file(png, heatmap=True)
     shutil.rmtree(write_overlay(pred.image, pred.heatmap).parent, ignore_errors=True)
-    try:
-        import matplotlib
-
-        matplotlib.get_backend()  # what Gradio's event wrapper calls; resolving the backend imports pyplot
-    except ImportError:
-        pass
     return predictor
 
 
