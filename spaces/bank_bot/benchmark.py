@@ -24,7 +24,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np
 
-from bankbot.data import DEFAULT_DATA, OUT_OF_SCOPE, build_splits
+from bankbot.data import DEFAULT_DATA, OUT_OF_SCOPE, Source, build_splits
+from bankbot.policy import Action, AnswerTable
 
 HERE = Path(__file__).resolve().parent
 
@@ -32,8 +33,8 @@ HERE = Path(__file__).resolve().parent
 def metrics(split, pred, declined) -> dict:
     src, gold = np.array(split.sources), np.array(split.labels)
     pred, declined = np.array(pred), np.array(declined)
-    b77, bank = src == "banking77", src == "clinc_bank"
-    off = np.isin(src, ["clinc_other", "oos"]) & (gold == OUT_OF_SCOPE)
+    b77, bank = src == Source.BANKING77, src == Source.CLINC_BANK
+    off = np.isin(src, Source.OFF_TOPIC) & (gold == OUT_OF_SCOPE)
     return {
         "b77": (pred[b77] == gold[b77]).mean(),
         "bank": (pred[bank] == gold[bank]).mean(),
@@ -75,9 +76,7 @@ def main(argv=None) -> None:
     from sklearn.linear_model import LogisticRegression
 
     from bankbot.bot import respond
-    from bankbot.encoder import load_encoder_with
-    from bankbot.model import load_intent_model
-    from bankbot.policy import AnswerTable
+    from bankbot.model import load_encoder_with, load_intent_model
 
     train, val = build_splits(args.banking77, args.clinc, args.domains, seed=0)
     rng = np.random.default_rng(0)
@@ -116,7 +115,7 @@ def main(argv=None) -> None:
         )
     )
 
-    b = np.array(train.sources) == "banking77"
+    b = np.array(train.sources) == Source.BANKING77
     lrb = LogisticRegression(C=10, max_iter=3000).fit(Xtr[b], ytr[b])
     pred = lrb.predict(Xva)
     rows.append(
@@ -133,15 +132,15 @@ def main(argv=None) -> None:
     rows.append(
         (
             "shipped recipe (bot.respond)",
-            metrics(val, [d.intent for d in decisions], [d.action == "decline" for d in decisions]),
+            metrics(val, [d.intent for d in decisions], [d.action == Action.DECLINE for d in decisions]),
             latency(lambda t: respond(t, [], model, table), lat_texts),
         )
     )
 
     print(
-        f"validation: {sum(s == 'banking77' for s in val.sources)} Banking77, "
-        f"{sum(s == 'clinc_bank' for s in val.sources)} CLINC banking, "
-        f"{sum(s in ('clinc_other', 'oos') for s in val.sources)} off-topic queries; "
+        f"validation: {sum(s == Source.BANKING77 for s in val.sources)} Banking77, "
+        f"{sum(s == Source.CLINC_BANK for s in val.sources)} CLINC banking, "
+        f"{sum(s in Source.OFF_TOPIC for s in val.sources)} off-topic queries; "
         f"latency over {len(lat_texts)} messages, 1 BLAS thread, load average {os.getloadavg()[0]:.1f}"
     )
     print()

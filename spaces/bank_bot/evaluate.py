@@ -22,11 +22,13 @@ from bankbot.data import (
     BANKING_DOMAINS,
     DEFAULT_DATA,
     OUT_OF_SCOPE,
+    Source,
     clinc_label,
     clinc_source,
     read_banking77,
     read_domains,
 )
+from bankbot.policy import Action, AnswerTable
 
 HERE = Path(__file__).resolve().parent
 
@@ -79,7 +81,6 @@ def main(argv=None) -> dict:
 
     from bankbot.bot import respond
     from bankbot.model import get_model
-    from bankbot.policy import AnswerTable
 
     t0 = time.perf_counter()
     model = get_model(args.head_dir)
@@ -100,10 +101,10 @@ def main(argv=None) -> dict:
             "n": n,
             "accuracy": round(sum(d.intent == g for d, g in zip(decisions, gold, strict=True)) / n, 4),
             "answered_correctly": round(
-                sum(d.intent == g and d.action == "answer" for d, g in zip(decisions, gold, strict=True)) / n, 4
+                sum(d.intent == g and d.action == Action.ANSWER for d, g in zip(decisions, gold, strict=True)) / n, 4
             ),
-            "clarify_rate": round(sum(d.action == "clarify" for d in decisions) / n, 4),
-            "false_decline_rate": round(sum(d.action == "decline" for d in decisions) / n, 4),
+            "clarify_rate": round(sum(d.action == Action.CLARIFY for d in decisions) / n, 4),
+            "false_decline_rate": round(sum(d.action == Action.DECLINE for d in decisions) / n, 4),
             "p50_ms": round(statistics.median(times), 2),
             "p95_ms": round(percentile(times, 95), 2),
         }
@@ -122,7 +123,7 @@ def main(argv=None) -> dict:
             domain = domains.get(intent)
             src = clinc_source(intent, domain)
             gold = clinc_label(intent, domain)
-            if src == "clinc_bank":
+            if src == Source.CLINC_BANK:
                 bank.append((d, gold))
             elif gold == OUT_OF_SCOPE:  # oos queries and the other domains' intents we do not serve
                 off.append(d)
@@ -135,10 +136,10 @@ def main(argv=None) -> dict:
             "n_off_topic": len(off),
             "n_other_served": len(talk),
             "banking_accuracy": round(sum(d.intent == g for d, g in bank) / max(1, len(bank)), 4),
-            "decline_rate": round(sum(d.action == "decline" for d in off) / max(1, len(off)), 4),
-            "false_decline_rate": round(sum(d.action == "decline" for d, _ in bank) / max(1, len(bank)), 4),
+            "decline_rate": round(sum(d.action == Action.DECLINE for d in off) / max(1, len(off)), 4),
+            "false_decline_rate": round(sum(d.action == Action.DECLINE for d, _ in bank) / max(1, len(bank)), 4),
             "other_served_accuracy": round(sum(d.intent == g for d, g in talk) / max(1, len(talk)), 4),
-            "clarify_rate_banking": round(sum(d.action == "clarify" for d, _ in bank) / max(1, len(bank)), 4),
+            "clarify_rate_banking": round(sum(d.action == Action.CLARIFY for d, _ in bank) / max(1, len(bank)), 4),
             "p50_ms": round(statistics.median(times), 2),
             "p95_ms": round(percentile(times, 95), 2),
             "domains_counted_as_banking": list(BANKING_DOMAINS),

@@ -14,7 +14,7 @@
 4. checks declines on never-seen off-topic intents (the whole recipe again with 25% of them removed);
 5. refits the head on train + validation (the fine-tuned encoder stays the one trained on the
    training part), writes model/encoder_delta.safetensors, model/intent_head.safetensors, their sha256
-   pins (bankbot/pins.py) and MODEL_CARD.md.
+   pins (the PINS block of bankbot/model_spec.py) and MODEL_CARD.md.
 """
 
 from __future__ import annotations
@@ -32,9 +32,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np
 
-from bankbot.data import DEFAULT_DATA, OUT_OF_SCOPE, Split, build_splits, inventory
-from bankbot.model import Head, Memory, head_proba, save_delta, save_head
-from bankbot.pins import DELTA_FILE, HEAD_FILE
+from bankbot.data import CLINC_OOS, DEFAULT_DATA, OUT_OF_SCOPE, Source, Split, build_splits, inventory
+from bankbot.model import Head, Memory, head_proba, load_encoder_with, save_delta, save_head
+from bankbot.model_spec import DELTA_FILE, HEAD_FILE, MODEL_DIR, TRAINED_FILES
+from bankbot.policy import Action, AnswerTable, decide
+from shared.model_source import write_pins
 
 HERE = Path(__file__).resolve().parent
 
@@ -101,30 +103,28 @@ def choose_knn_weight(train: Split, vectors: np.ndarray, labels: list[str], tabl
 
 def score(split: Split, probs: np.ndarray, labels: list[str], table, unseen: set[str] | None = None) -> dict:
     """Validation metrics through the app's policy (bankbot.policy.decide), one row at a time."""
-    from bankbot.policy import decide
-
     decisions = [decide(p, labels, table) for p in probs]
     src = np.array(split.sources)
     gold = np.array(split.labels)
     intent = np.array([d.intent for d in decisions])
-    declined = np.array([d.action == "decline" for d in decisions])
-    clarify = np.array([d.action == "clarify" for d in decisions])
+    declined = np.array([d.action == Action.DECLINE for d in decisions])
+    clarify = np.array([d.action == Action.CLARIFY for d in decisions])
 
     def mean(mask, values):
         return round(float(values[mask].mean()), 4) if mask.any() else None
 
-    b77, bank = src == "banking77", src == "clinc_bank"
+    b77, bank = src == Source.BANKING77, src == Source.CLINC_BANK
     # off-topic = CLINC150 oos + other-domain intents we do not serve (exchange_rate, from the travel
     # domain, is served as the Banking77 intent, so it is not expected to be declined)
-    off = np.isin(src, ["clinc_other", "oos"]) & (gold == OUT_OF_SCOPE)
+    off = np.isin(src, Source.OFF_TOPIC) & (gold == OUT_OF_SCOPE)
     out = {
         "banking77_accuracy": mean(b77, intent == gold),
         "banking_accuracy": mean(bank, intent == gold),
         "decline_rate": mean(off, declined),
         "false_decline_rate": mean(bank, declined),
         "false_decline_rate_banking77": mean(b77, declined),
-        "small_talk_accuracy": mean(src == "clinc_small_talk", intent == gold),
-        "handoff_intent_accuracy": mean(src == "human", intent == gold),
+        "small_talk_accuracy": mean(src == Source.CLINC_SMALL_TALK, intent == gold),
+        "handoff_intent_accuracy": mean(src == Source.HUMAN, intent == gold),
         "clarify_rate_banking77": mean(b77, clarify),
         "n_banking77": int(b77.sum()),
         "n_banking": int(bank.sum()),
@@ -143,12 +143,12 @@ def write_val_files(folder: Path, val: Split) -> None:
         w = csv.writer(fh)
         w.writerow(["text", "category"])
         for t, lab, s in zip(val.texts, val.labels, val.sources, strict=True):
-            if s == "banking77":
+            if s == Source.BANKING77:
                 w.writerow([t, lab])
     clinc = {"val": [], "oos_val": []}
     for t, s, ci in zip(val.texts, val.sources, val.clinc_intents, strict=True):
-        if s == "oos":
-            clinc["oos_val"].append([t, "oos"])
+        if s == Source.CLINC_OOS:
+            clinc["oos_val"].append([t, CLINC_OOS])
         elif ci:
             clinc["val"].append([t, ci])
     (folder / "clinc_val.json").write_text(json.dumps(clinc), encoding="utf-8")
@@ -163,7 +163,7 @@ def main(argv=None) -> None:
     p.add_argument("--banking77", type=Path, default=DEFAULT_DATA / "banking77" / "train.csv")
     p.add_argument("--clinc", type=Path, default=DEFAULT_DATA / "clinc150" / "data_full_trainval.json")
     p.add_argument("--domains", type=Path, default=DEFAULT_DATA / "clinc150" / "domains.json")
-    p.add_argument("--out", type=Path, default=HERE / "model", help="where the shipped head goes")
+    p.add_argument("--out", type=Path, default=MODEL_DIR, help="where the shipped head goes")
     p.add_argument(
         "--val-out",
         type=Path,
@@ -189,9 +189,7 @@ def main(argv=None) -> None:
     os.environ["OMP_NUM_THREADS"] = str(args.threads)
     t_start = time.perf_counter()
 
-    from bankbot.encoder import load_encoder_with
     from bankbot.finetune import cache_lower_states, embed_states, finetune_top_layers
-    from bankbot.policy import AnswerTable
 
     b77_labels = sorted({lab for _, lab in __import__("bankbot.data").data.read_banking77(args.banking77)})
     labels = inventory(args.domains, b77_labels)
@@ -282,12 +280,8 @@ def main(argv=None) -> None:
         print(f"encoder delta ({len(delta)} tensors) -> {delta_path} sha256 {delta_digest}")
     print(f"total training time {total_s / 60:.1f} min ({args.threads} threads)")
     if not args.no_card:
-        (HERE / "bankbot" / "pins.py").write_text(
-            '"""sha256 pins of the shipped head and encoder delta; written by train.py."""\n\n'
-            f'HEAD_FILE = "{HEAD_FILE}"\nHEAD_SHA256 = "{digest}"\n'
-            f'DELTA_FILE = "{DELTA_FILE}"\nDELTA_SHA256 = "{delta_digest}"\n',
-            encoding="utf-8",
-        )
+        shipped = [name for name in TRAINED_FILES if (args.out / name).exists()]
+        write_pins(HERE / "bankbot" / "model_spec.py", args.out, shipped)
         from bankbot.card import write_model_card
 
         run = {

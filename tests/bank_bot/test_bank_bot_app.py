@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import urllib.request
 
 import pytest
@@ -39,16 +40,27 @@ def text_of(message) -> str:
     return str(message)
 
 
-def test_shipped_head_is_pinned_and_every_intent_has_an_answer(app):
-    from bankbot import SPACE_DIR
+def test_shipped_files_match_the_pins_and_every_intent_has_an_answer(app):
     from bankbot.model import get_model
-    from bankbot.pins import HEAD_SHA256
+    from bankbot.model_spec import HEAD_FILE, MODEL_DIR, PINS, TRAINED_FILES
+    from bankbot.policy import answer_table
     from shared.model_source import sha256_of
 
-    assert sha256_of(SPACE_DIR / "model" / "intent_head.safetensors") == HEAD_SHA256
+    shipped = [name for name in TRAINED_FILES if (MODEL_DIR / name).exists()]
+    assert HEAD_FILE in shipped and sorted(PINS) == sorted(shipped)
+    for name in shipped:
+        assert sha256_of(MODEL_DIR / name) == PINS[name], name
     model = get_model()
     assert len(model.labels) == 111 and "out_of_scope" in model.labels and "talk_to_human" in model.labels
-    app.TABLE.check(model.labels)
+    answer_table().check(model.labels)
+
+
+def test_build_demo_sets_its_own_serving_limits(app):
+    from shared.ui import launch_kwargs
+
+    demo = app.build_demo()
+    assert demo.serving_limits == app.LIMITS and launch_kwargs(demo)["max_file_size"] == app.LIMITS.max_file_size
+    assert demo.delete_cache == app.DELETE_CACHE
 
 
 @pytest.mark.slow
@@ -97,6 +109,19 @@ def test_mcp_schema_is_served(server):
     with urllib.request.urlopen(server.rstrip("/") + "/gradio_api/mcp/schema") as resp:
         schema = json.load(resp)
     assert "predict_intent" in json.dumps(schema)
+    assert not re.search(r"\b(value|parameter)_\d+", json.dumps(schema))  # unnamed components show as value_<n>
+
+
+@pytest.mark.slow
+def test_every_api_input_and_output_has_a_name(client):
+    info = client.view_api(return_format="dict", print_info=False)
+    assert {"/chat", "/predict_intent"} <= set(info["named_endpoints"])
+    labels = [
+        item["label"]
+        for endpoint in info["named_endpoints"].values()
+        for item in endpoint["parameters"] + endpoint["returns"]
+    ]
+    assert labels and all(label and not label.startswith(("value_", "parameter_")) for label in labels), labels
 
 
 @pytest.mark.browser

@@ -18,7 +18,7 @@ TEXTS = [
 
 @pytest.fixture(scope="module")
 def folder():
-    from bankbot.encoder import ENCODER_SPEC
+    from bankbot.model_spec import ENCODER_SPEC
     from shared.model_source import resolve
 
     return resolve(ENCODER_SPEC)
@@ -89,15 +89,14 @@ def test_a_delta_that_does_not_fit_is_refused(folder):
 
 
 def test_shipped_delta_is_pinned_and_small():
-    from bankbot import SPACE_DIR
     from bankbot.model import shipped_delta
-    from bankbot.pins import DELTA_FILE, DELTA_SHA256
+    from bankbot.model_spec import DELTA_FILE, MODEL_DIR, PINS
     from shared.model_source import sha256_of
 
-    if not DELTA_SHA256:
+    if DELTA_FILE not in PINS:
         pytest.skip("this checkout ships a frozen encoder (no delta)")
-    path = SPACE_DIR / "model" / DELTA_FILE
-    assert sha256_of(path) == DELTA_SHA256
+    path = MODEL_DIR / DELTA_FILE
+    assert sha256_of(path) == PINS[DELTA_FILE]
     assert path.stat().st_size < 25_000_000  # float16 differences of the 6 layers; the encoder itself is 90 MB
     delta = shipped_delta()
     assert delta and all(v.dtype == np.float16 for v in delta.values())

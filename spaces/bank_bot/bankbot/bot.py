@@ -1,22 +1,16 @@
-"""One turn of the conversation, end to end: clean -> classify -> policy -> reply. The app, the
-evaluation and the benchmark all go through ``respond``/``predict``."""
+"""One turn of the conversation, end to end: clean -> classify -> policy -> reply.
+
+Entry points (the app, the evaluation and the benchmark all go through them):
+- ``respond(message, history, model, table)``: one turn of a conversation -> ``Reply`` (text + ``Decision``);
+- ``classify(message)``: one message on its own, with the shipped model and table -> a plain dict.
+"""
 
 from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
 
-from .policy import (
-    ANSWER,
-    CLARIFY,
-    EMPTY,
-    NO_WORDS,
-    OTHER_LANGUAGE,
-    AnswerTable,
-    Decision,
-    choose_option,
-    decide,
-)
+from .policy import Action, AnswerTable, Decision, answer_table, choose_option, decide
 from .text import MAX_CHARS, CleanText, clean
 
 
@@ -52,7 +46,7 @@ def count_turns(history) -> int:
     return sum(1 for item in history or [] if (item.get("role") if isinstance(item, dict) else None) == "user")
 
 
-def respond(message, history, model, table: AnswerTable) -> Reply:
+def respond(message: object, history: list | None, model, table: AnswerTable) -> Reply:
     """Answer one message, given the conversation so far (used to read a pending clarifying
     question and to count low-confidence turns; nothing is stored on the server)."""
     c = clean(message)
@@ -62,15 +56,15 @@ def respond(message, history, model, table: AnswerTable) -> Reply:
     if c.masked:
         notices.append(table.text("masked"))
 
-    def special(action: str) -> Reply:
-        return Reply(_join(notices, table.text(action)), Decision(action=action), notices, c)
+    def special(action: Action) -> Reply:
+        return Reply(_join(notices, table.text(action.value)), Decision(action=action), notices, c)
 
     if not c.text:
-        return special(EMPTY)
+        return special(Action.EMPTY)
     if not c.has_words:
-        return special(NO_WORDS)
+        return special(Action.NO_WORDS)
     if c.other_language:
-        return special(OTHER_LANGUAGE)
+        return special(Action.OTHER_LANGUAGE)
 
     turn = count_turns(history)
     previous = last_bot_message(history)
@@ -78,7 +72,7 @@ def respond(message, history, model, table: AnswerTable) -> Reply:
     if options:  # the customer is answering "did you mean A or B?"
         chosen = choose_option(c.text, options, table)
         if chosen:
-            d = Decision(ANSWER, chosen, 1.0, [(chosen, 1.0)], table.answer(chosen, turn))
+            d = Decision(Action.ANSWER, chosen, 1.0, [(chosen, 1.0)], table.answer(chosen, turn))
             return Reply(_join(notices, d.reply), d, notices, c)
 
     probs = model.predict_proba([c.text])[0]
@@ -90,46 +84,42 @@ def _join(notices: list[str], reply: str) -> str:
     return "\n\n".join([reply, *notices]) if notices else reply
 
 
-ACTION_WORDS = {
-    "answer": "answered from the table",
-    "small_talk": "small talk",
-    "decline": "declined (not a banking question)",
-    "clarify": "asked which topic you meant",
-    "low_confidence": "asked you to rephrase",
-    "handoff": "handed over to a person",
-    "empty": "empty message",
-    "no_words": "no words found",
-    "other_language": "not English",
-}
-
-
 def topic_panel(reply: Reply, table: AnswerTable) -> tuple[dict, str]:
     """(gr.Label value {topic: confidence}, markdown line) for the panel beside the chat.
     Topic names come from the table and are HTML-escaped all the same."""
     d = reply.decision
     if not d.top3:
-        return {}, f"**Action:** {html.escape(ACTION_WORDS[d.action])}"
+        return {}, f"**Action:** {html.escape(d.action.summary)}"
     label = {table.topic(i): round(p, 4) for i, p in d.top3}
     md = (
         f"**Detected topic:** {html.escape(table.topic(d.intent))} (`{html.escape(d.intent)}`), "
-        f"confidence {d.confidence:.0%}  \n**Action:** {html.escape(ACTION_WORDS[d.action])}"
+        f"confidence {d.confidence:.0%}  \n**Action:** {html.escape(d.action.summary)}"
     )
     return label, md
 
 
 def prediction_dict(reply: Reply, table: AnswerTable) -> dict:
+    """The structured view of one reply (what ``/predict_intent`` returns)."""
     d = reply.decision
     return {
         "intent": d.intent,
         "topic": table.topic(d.intent) if d.intent else None,
         "confidence": round(d.confidence, 4),
         "top3": [{"intent": i, "topic": table.topic(i), "confidence": round(p, 4)} for i, p in d.top3],
-        "action": d.action,
-        "declined": d.action == "decline",
+        "action": d.action.value,
+        "declined": d.action == Action.DECLINE,
         "clarify_options": d.options,
         "masked_sensitive_data": bool(reply.cleaned and reply.cleaned.masked),
         "truncated": bool(reply.cleaned and reply.cleaned.truncated),
     }
 
 
-__all__ = ["respond", "topic_panel", "prediction_dict", "Reply", "CLARIFY"]
+def classify(message: object) -> dict:
+    """One message on its own (no conversation) through the shipped model, table and policy."""
+    from .model import get_model
+
+    table = answer_table()
+    return prediction_dict(respond(message, [], get_model(), table), table)
+
+
+__all__ = ["Reply", "classify", "prediction_dict", "respond", "topic_panel"]

@@ -50,7 +50,7 @@ def write_model_card(path: Path, m: dict, unseen: dict | None, labels: list[str]
   chosen on a 15% inner split of the training part (frozen encoder; validation untouched; Banking77 /
   banking+cards accuracy per weight: {_knn_table(run["knn_table"])}).
   Weights, labels and the neighbour memory (float16 vectors) ship in `model/intent_head.safetensors`
-  ({run["head_mb"]:.1f} MB), sha256 `{run["head_digest"]}`. Both files are pinned in `bankbot/pins.py`.
+  ({run["head_mb"]:.1f} MB), sha256 `{run["head_digest"]}`. Both files are pinned in `bankbot/model_spec.py`.
 - **Intents**: the 77 Banking77 intents; the 26 CLINC150 `banking`/`credit_cards` intents that Banking77
   lacks (the 4 overlaps `report_lost_card`, `pin_change`, `card_declined`, `exchange_rate` are merged into
   `lost_or_stolen_card`, `change_pin`, `declined_card_payment`, `exchange_rate`); small talk from CLINC150

@@ -22,6 +22,21 @@ CLINC_TO_BANKING77 = {
     "card_declined": "declined_card_payment",
     "exchange_rate": "exchange_rate",
 }
+CLINC_OOS = "oos"  # CLINC150's label for its out-of-scope queries
+
+
+class Source:
+    """Where a row of a split came from (plain strings, so numpy compares them directly)."""
+
+    BANKING77 = "banking77"
+    CLINC_BANK = "clinc_bank"  # CLINC150 banking / credit_cards domains
+    CLINC_SMALL_TALK = "clinc_small_talk"
+    CLINC_OTHER = "clinc_other"  # the other CLINC150 domains (off-topic for the bank)
+    CLINC_OOS = CLINC_OOS  # CLINC150's out-of-scope queries
+    HUMAN = "human"  # our hand-written "talk to a person" lines
+    OFF_TOPIC = (CLINC_OTHER, CLINC_OOS)
+
+
 HUMAN_FILE = SPACE_DIR / "data" / "talk_to_human.txt"
 
 DEFAULT_DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data"
@@ -31,7 +46,7 @@ DEFAULT_DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data"
 class Split:
     texts: list[str] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
-    # where each row came from: "banking77", "clinc_bank", "clinc_small_talk", "clinc_other", "oos", "human"
+    # where each row came from: a Source value
     sources: list[str] = field(default_factory=list)
     clinc_intents: list[str] = field(default_factory=list)  # original CLINC intent ("" if none)
 
@@ -63,7 +78,7 @@ def read_human(path: Path = HUMAN_FILE) -> list[str]:
 
 def clinc_label(intent: str, domain: str | None) -> str:
     """Map a CLINC150 intent to our inventory."""
-    if intent == "oos" or domain is None:
+    if intent == CLINC_OOS or domain is None:
         return OUT_OF_SCOPE
     if intent in CLINC_TO_BANKING77:
         return CLINC_TO_BANKING77[intent]
@@ -73,13 +88,13 @@ def clinc_label(intent: str, domain: str | None) -> str:
 
 
 def clinc_source(intent: str, domain: str | None) -> str:
-    if intent == "oos" or domain is None:
-        return "oos"
+    if intent == CLINC_OOS or domain is None:
+        return Source.CLINC_OOS
     if domain in BANKING_DOMAINS:
-        return "clinc_bank"
+        return Source.CLINC_BANK
     if intent in SMALL_TALK:
-        return "clinc_small_talk"
-    return "clinc_other"
+        return Source.CLINC_SMALL_TALK
+    return Source.CLINC_OTHER
 
 
 def add_clinc(split: Split, pairs, domains: dict[str, str]) -> None:
@@ -113,21 +128,21 @@ def build_splits(
         rng.shuffle(texts)
         n_val = round(len(texts) * val_fraction)
         for t in texts[:n_val]:
-            val.add(t, label, "banking77")
+            val.add(t, label, Source.BANKING77)
         for t in texts[n_val:]:
-            train.add(t, label, "banking77")
+            train.add(t, label, Source.BANKING77)
 
     domains = read_domains(domains_json)
     clinc = json.loads(Path(clinc_json).read_text(encoding="utf-8"))
     unseen: set[str] = set()
     if holdout_oos_intents > 0:
-        other = sorted(i for i, d in domains.items() if clinc_source(i, d) == "clinc_other")
+        other = sorted(i for i, d in domains.items() if clinc_source(i, d) == Source.CLINC_OTHER)
         unseen = set(rng.sample(other, round(len(other) * holdout_oos_intents)))
     add_clinc(train, [p for p in clinc.get("train", []) + clinc.get("oos_train", []) if p[1] not in unseen], domains)
     add_clinc(val, clinc.get("val", []) + clinc.get("oos_val", []), domains)
 
     for i, text in enumerate(read_human()):
-        (val if i % 5 == 4 else train).add(text, HUMAN, "human")
+        (val if i % 5 == 4 else train).add(text, HUMAN, Source.HUMAN)
     return train, val
 
 

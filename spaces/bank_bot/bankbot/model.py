@@ -8,30 +8,13 @@ from pathlib import Path
 
 import numpy as np
 
-from shared.model_source import ModelSpec, models, resolve
+from shared.model_source import models, resolve
 
-from . import SPACE_DIR
-from .pins import DELTA_FILE, DELTA_SHA256, HEAD_FILE, HEAD_SHA256
+from .encoder import MiniLM, load_tensors
+from .model_spec import DELTA_FILE, ENCODER_SPEC, HEAD_FILE, HEAD_SPEC, PINS
 
 MODEL_KEY = "bank_bot.intent_model"
-
-_PINS = {HEAD_FILE: HEAD_SHA256} | ({DELTA_FILE: DELTA_SHA256} if DELTA_SHA256 else {})
-HEAD_SPEC = ModelSpec(
-    name="bank_bot intent head and encoder delta",
-    env_var="BANK_BOT_HEAD",
-    local_candidates=(SPACE_DIR / "model",),
-    pinned=_PINS,
-    required_files=tuple(_PINS),
-)
-
-
-def shipped_delta() -> dict[str, np.ndarray] | None:
-    """The fine-tuned encoder layers shipped with the Space (sha256-pinned), or None if not trained."""
-    if not DELTA_SHA256:
-        return None
-    from .encoder import load_tensors
-
-    return load_tensors(resolve(HEAD_SPEC) / DELTA_FILE)
+ENCODER_KEY = "bank_bot.encoder"
 
 
 @dataclass
@@ -144,12 +127,29 @@ def head_proba(head: Head, vectors: np.ndarray) -> np.ndarray:
     return (1.0 - m.weight) * p + m.weight * m.proba(vectors, len(head.labels))
 
 
+def shipped_delta() -> dict[str, np.ndarray] | None:
+    """The fine-tuned encoder layers shipped with the Space (sha256-pinned), or None if none was trained."""
+    if DELTA_FILE not in PINS:
+        return None
+    return load_tensors(resolve(HEAD_SPEC) / DELTA_FILE)
+
+
+def load_encoder() -> MiniLM:
+    """The shipped encoder: resolve (env var > wheel > Hub), verify the sha256 pins, add the fine-tuned
+    delta; loaded once per process."""
+    return models.get(ENCODER_KEY, lambda: MiniLM(resolve(ENCODER_SPEC), shipped_delta()))
+
+
+def load_encoder_with(delta_path: Path | None) -> MiniLM:
+    """The pinned original encoder plus another training run's delta (unpinned; None = not fine-tuned)."""
+    return MiniLM(resolve(ENCODER_SPEC), load_tensors(delta_path) if delta_path else None)
+
+
 def load_intent_model(head_dir: Path | None = None) -> IntentModel:
     """The shipped encoder delta and head (sha256-pinned), or another training run's ``head_dir`` (unpinned:
-    its head, plus its encoder delta when the folder has one)."""
+    its head, plus its encoder delta when the folder has one). One warm-up message runs before it is
+    returned, so the first visitor does not pay for the first BLAS calls and allocations."""
     from shared.device import configure_cpu_threads
-
-    from .encoder import load_encoder, load_encoder_with
 
     configure_cpu_threads()  # one BLAS thread unless OMP_NUM_THREADS says otherwise: steadier on a shared CPU
     if head_dir is None:
@@ -158,7 +158,9 @@ def load_intent_model(head_dir: Path | None = None) -> IntentModel:
         folder = Path(head_dir)
         delta = folder / DELTA_FILE
         encoder = load_encoder_with(delta if delta.is_file() else None)
-    return IntentModel(encoder, load_head(folder / HEAD_FILE))
+    model = IntentModel(encoder, load_head(folder / HEAD_FILE))
+    model.predict_proba(["warm up: my card has not arrived yet"])
+    return model
 
 
 def get_model(head_dir: Path | None = None) -> IntentModel:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 
 import numpy as np
@@ -14,17 +16,37 @@ from .data import HUMAN, OUT_OF_SCOPE, SMALL_TALK
 
 ANSWERS_FILE = SPACE_DIR / "answers.json"
 
-# Actions the policy can take. Only "decline" counts as declining in the evaluation.
-ANSWER, SMALL, DECLINE, CLARIFY, LOW, HANDOFF = (
-    "answer",
-    "small_talk",
-    "decline",
-    "clarify",
-    "low_confidence",
-    "handoff",
-)
-EMPTY, NO_WORDS, OTHER_LANGUAGE = "empty", "no_words", "other_language"
-LOW_CONFIDENCE_ACTIONS = (CLARIFY, LOW)
+
+class Action(str, Enum):
+    """What the bot does with one message. The value is the name the API shows (``predict_intent``)."""
+
+    ANSWER = "answer"  # an answer from the table
+    SMALL_TALK = "small_talk"  # a greeting, thanks, goodbye ...
+    DECLINE = "decline"  # not a banking question
+    CLARIFY = "clarify"  # "did you mean A or B?"
+    LOW_CONFIDENCE = "low_confidence"  # "could you rephrase?"
+    HANDOFF = "handoff"  # passed to a person
+    EMPTY = "empty"  # nothing typed
+    NO_WORDS = "no_words"  # only emoji or symbols
+    OTHER_LANGUAGE = "other_language"  # not English
+
+    @property
+    def summary(self) -> str:
+        """How the panel beside the chat describes the action."""
+        return _SUMMARIES[self]
+
+
+_SUMMARIES = {
+    Action.ANSWER: "answered from the table",
+    Action.SMALL_TALK: "small talk",
+    Action.DECLINE: "declined (not a banking question)",
+    Action.CLARIFY: "asked which topic you meant",
+    Action.LOW_CONFIDENCE: "asked you to rephrase",
+    Action.HANDOFF: "handed over to a person",
+    Action.EMPTY: "empty message",
+    Action.NO_WORDS: "no words found",
+    Action.OTHER_LANGUAGE: "not English",
+}
 
 
 @dataclass(frozen=True)
@@ -38,7 +60,7 @@ class Thresholds:
 
 @dataclass
 class Decision:
-    action: str
+    action: Action
     intent: str | None = None
     confidence: float = 0.0
     top3: list[tuple[str, float]] = field(default_factory=list)
@@ -100,6 +122,12 @@ class AnswerTable:
         return self.policy["low_confidence"] in bot_text or self.clarify_options(bot_text) is not None
 
 
+@functools.cache
+def answer_table() -> AnswerTable:
+    """The shipped answer table, read once per process."""
+    return AnswerTable.load()
+
+
 def decide(
     probs: np.ndarray,
     labels: list[str],
@@ -112,32 +140,32 @@ def decide(
     order = np.argsort(-probs)
     top3 = [(labels[i], float(probs[i])) for i in order[:3]]
     (first, p1), (second, p2) = top3[0], top3[1] if len(top3) > 1 else ("", 0.0)
-    d = Decision(action=ANSWER, intent=first, confidence=p1, top3=top3)
+    d = Decision(action=Action.ANSWER, intent=first, confidence=p1, top3=top3)
 
-    def low(action: str) -> Decision:
+    def low(action: Action) -> Decision:
         if previous_low_confidence:  # two unclear messages in a row: hand over to a person
-            d.action, d.reply = HANDOFF, table.text("handoff_low_confidence")
+            d.action, d.reply = Action.HANDOFF, table.text("handoff_low_confidence")
         else:
             d.action = action
         return d
 
     if first == HUMAN:
-        d.action, d.reply = HANDOFF, table.answer(HUMAN, turn)
+        d.action, d.reply = Action.HANDOFF, table.answer(HUMAN, turn)
     elif first == OUT_OF_SCOPE:
-        d.action, d.reply = DECLINE, table.answer(OUT_OF_SCOPE, turn)
+        d.action, d.reply = Action.DECLINE, table.answer(OUT_OF_SCOPE, turn)
     elif first in SMALL_TALK:
-        d.action, d.reply = SMALL, table.answer(first, turn)
+        d.action, d.reply = Action.SMALL_TALK, table.answer(first, turn)
     elif p1 < th.low_confidence:
-        low(LOW)
-        if d.action == LOW:
+        low(Action.LOW_CONFIDENCE)
+        if d.action == Action.LOW_CONFIDENCE:
             d.reply = table.text("low_confidence")
     elif p1 < th.clarify_below and p1 - p2 < th.clarify_margin and second not in (OUT_OF_SCOPE, HUMAN, *SMALL_TALK):
-        low(CLARIFY)
-        if d.action == CLARIFY:
+        low(Action.CLARIFY)
+        if d.action == Action.CLARIFY:
             d.options = [first, second]
             d.reply = table.text("clarify", a=table.topic(first), b=table.topic(second))
     else:
-        d.action = HANDOFF if table.is_handoff(first) else ANSWER
+        d.action = Action.HANDOFF if table.is_handoff(first) else Action.ANSWER
         d.reply = table.answer(first, turn)
     return d
 

@@ -1,0 +1,71 @@
+"""The Gradio adapters of the bank_bot Space: event functions (their docstrings become the API and MCP
+tool descriptions) and the friendly errors. The logic lives in gradio-free modules (``bankbot.bot``)."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from .bot import classify, respond, topic_panel
+from .model import get_model
+from .policy import Action, answer_table
+
+
+def load() -> None:
+    """Load (and warm) the model at start-up, and check every intent it can predict has an answer.
+
+    Gradio runs every event inside ``MatplotlibBackendMananger``, which imports matplotlib (and pyplot)
+    on the first event when it is installed: measured, that made the first call ~6x slower than a warm
+    one (see first_call.py). Entering it once here moves that import to start-up.
+    """
+    answer_table().check(get_model().labels)
+    with gr.utils.MatplotlibBackendMananger():
+        pass
+
+
+def chat(message: str, history: list):
+    """Send one message to the Northwind Bank support bot and get its reply.
+
+    The bot answers only banking questions (cards, payments, transfers, top-ups, exchange, fees,
+    account, credit cards) from a reviewed answer table; other questions get a polite decline.
+    Card numbers and IBANs in the message are masked before processing.
+
+    Args:
+        message: the customer's message, in English.
+        history: the conversation so far as a list of {"role", "content"} messages (may be empty).
+
+    Returns:
+        The bot's reply, the top-3 detected topics with their confidence, and a one-line summary
+        of the detected topic and the action taken.
+    """
+    table = answer_table()
+    try:
+        reply = respond(message, history, get_model(), table)
+    except Exception as exc:  # never show a stack trace; never log the message itself
+        raise gr.Error("Sorry, something went wrong while reading your message. Please try again.") from exc
+    label, summary = topic_panel(reply, table)
+    out = reply.text
+    if reply.decision.action == Action.CLARIFY:
+        topics = [table.topic(i) for i in reply.decision.options]
+        out = gr.ChatMessage(content=reply.text, options=[{"value": t, "label": t} for t in topics])
+    return out, label, summary
+
+
+def predict_intent(message: str) -> dict:
+    """Classify one customer message and return the structured prediction (no conversation state).
+
+    Args:
+        message: a customer message in English, e.g. "my card was declined at the shop".
+
+    Returns:
+        A dict with "intent" (the top intent id), "topic" (its readable name), "confidence" (0-1),
+        "top3" (list of {"intent", "topic", "confidence"}), "action" (what the bot would do:
+        answer, small_talk, decline, clarify, low_confidence, handoff, empty, no_words,
+        other_language), "declined" (bool), "masked_sensitive_data" and "truncated" (bools).
+    """
+    try:
+        return classify(message)
+    except Exception as exc:
+        raise gr.Error("Sorry, the message could not be classified. Please try again.") from exc
+
+
+__all__ = ["chat", "load", "predict_intent"]
