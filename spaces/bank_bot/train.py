@@ -33,6 +33,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import numpy as np
 
 from bankbot.data import CLINC_OOS, DEFAULT_DATA, OUT_OF_SCOPE, Source, Split, build_splits, inventory
+from bankbot.headfit import fit_head
 from bankbot.model import Head, Memory, head_proba, load_encoder_with, save_delta, save_head
 from bankbot.model_spec import DELTA_FILE, HEAD_FILE, MODEL_DIR, TRAINED_FILES
 from bankbot.policy import Action, AnswerTable, decide
@@ -50,17 +51,6 @@ KNN_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
 LAYERS = 6
 EPOCHS = 3
 LR = 5e-5
-
-
-def fit_head(X: np.ndarray, y: list[str], labels: list[str], c: float, oos_weight: float, seed: int):
-    from sklearn.linear_model import LogisticRegression
-
-    lab = np.array(y)
-    weights = np.where(lab == OUT_OF_SCOPE, oos_weight, 1.0)
-    clf = LogisticRegression(C=c, max_iter=3000, random_state=seed)
-    clf.fit(X, lab, sample_weight=weights)
-    order = [list(clf.classes_).index(lab_) for lab_ in labels]  # the inventory's fixed order
-    return clf.coef_[order].astype(np.float32), clf.intercept_[order].astype(np.float32)
 
 
 def make_head(vectors: np.ndarray, split: Split, labels: list[str], args, knn_weight: float, name: str) -> Head:

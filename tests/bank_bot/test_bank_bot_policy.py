@@ -108,7 +108,7 @@ def test_clarify_then_unclear_again_hands_off(table, fixed_model):
 
 def test_thresholds_are_ordered():
     th = Thresholds()
-    assert 0 < th.low_confidence < th.clarify_below < 1 and 0 < th.clarify_margin < 1
+    assert 0 < th.clarify_min < th.floor < 1 and 0 < th.clarify_margin < 1
 
 
 def test_prediction_dict_and_panel(model, table):

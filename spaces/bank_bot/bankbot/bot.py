@@ -10,7 +10,8 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 
-from .policy import Action, AnswerTable, Decision, answer_table, choose_option, decide
+from .policy import Action, AnswerTable, Decision, answer_table, choose_option, decide, refuse
+from .safety import harm_cue
 from .text import MAX_CHARS, CleanText, clean
 
 
@@ -63,6 +64,10 @@ def respond(message: object, history: list | None, model, table: AnswerTable) ->
         return special(Action.EMPTY)
     if not c.has_words:
         return special(Action.NO_WORDS)
+    harm = harm_cue(c.text)
+    if harm:  # before anything else reads the message: never answer a how-to for harm or fraud
+        d = refuse(harm, table)
+        return Reply(_join(notices, d.reply), d, notices, c)
     if c.other_language:
         return special(Action.OTHER_LANGUAGE)
 
@@ -88,6 +93,8 @@ def topic_panel(reply: Reply, table: AnswerTable) -> tuple[dict, str]:
     """(gr.Label value {topic: confidence}, markdown line) for the panel beside the chat.
     Topic names come from the table and are HTML-escaped all the same."""
     d = reply.decision
+    if d.harm:
+        return {}, f"**Action:** declined (harmful or fraud-seeking request: {html.escape(d.harm.value)})"
     if not d.top3:
         return {}, f"**Action:** {html.escape(d.action.summary)}"
     label = {table.topic(i): round(p, 4) for i, p in d.top3}
@@ -107,7 +114,8 @@ def prediction_dict(reply: Reply, table: AnswerTable) -> dict:
         "confidence": round(d.confidence, 4),
         "top3": [{"intent": i, "topic": table.topic(i), "confidence": round(p, 4)} for i, p in d.top3],
         "action": d.action.value,
-        "declined": d.action == Action.DECLINE,
+        "declined": not d.action.answers,
+        "harm": d.harm.value if d.harm else None,
         "clarify_options": d.options,
         "masked_sensitive_data": bool(reply.cleaned and reply.cleaned.masked),
         "truncated": bool(reply.cleaned and reply.cleaned.truncated),

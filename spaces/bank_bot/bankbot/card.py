@@ -87,8 +87,9 @@ def write_model_card(path: Path, m: dict, unseen: dict | None, labels: list[str]
 | "talk to a human" accuracy (held-out hand-written lines) | {_pct(m["handoff_intent_accuracy"])} |
 | Banking77 queries answered with a clarifying question | {_pct(m["clarify_rate_banking77"])} |
 {unseen_line}
-Policy thresholds (`bankbot/policy.py`, set by hand and checked on this split): ask to rephrase when the top
-probability is below 0.30; ask a clarifying question when it is below 0.60 and the top two are within 0.20.
+The metrics above were measured with the policy of this training run's time (ask to rephrase below 0.30,
+clarify below 0.60 when the top two are within 0.20). The bank policy now adds a confidence floor fitted on
+this split by `fit_floor.py` (run it after `train.py`); see "Confidence floor" below.
 
 This run took {run["total_s"] / 60:.1f} minutes on {run["threads"]} CPU threads (shared 2-vCPU machine):
 {run["encode_note"]}; fine-tuning {run["finetune_s"] / 60:.1f} minutes; the unseen-intents check repeats the

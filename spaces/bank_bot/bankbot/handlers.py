@@ -26,7 +26,8 @@ def chat(message: str, history: list):
     """Send one message to the Northwind Bank support bot and get its reply.
 
     The bot answers only banking questions (cards, payments, transfers, top-ups, exchange, fees,
-    account, credit cards) from a reviewed answer table; other questions get a polite decline.
+    account, credit cards) from a reviewed answer table, and only when it is confident; other questions
+    get a polite decline, and harmful or fraud-seeking requests are declined with the way to the fraud team.
     Card numbers and IBANs in the message are masked before processing.
 
     Args:
@@ -60,7 +61,9 @@ def predict_intent(message: str) -> dict:
         A dict with "intent" (the top intent id), "topic" (its readable name), "confidence" (0-1),
         "top3" (list of {"intent", "topic", "confidence"}), "action" (what the bot would do:
         answer, small_talk, decline, clarify, low_confidence, handoff, empty, no_words,
-        other_language), "declined" (bool), "masked_sensitive_data" and "truncated" (bools).
+        other_language), "declined" (true when the bot gives no answer of its own: not banking, unsure,
+        asking to choose, or unreadable), "harm" (why a harmful or fraud-seeking request was refused, else
+        null), "masked_sensitive_data" and "truncated" (bools).
     """
     try:
         return classify(message)

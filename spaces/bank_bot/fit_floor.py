@@ -1,0 +1,120 @@
+"""Refit the confidence floor of the bank policy on validation data and print its table (fixed seed, CPU).
+
+    python spaces/bank_bot/fit_floor.py --banking77 DATA/banking77/train.csv \\
+        --clinc DATA/clinc150/data_full_trainval.json --domains DATA/clinc150/domains.json [--cache vectors.npz]
+
+The shipped head was refit on training + validation, so its probabilities on validation rows are not honest.
+This script rebuilds the validation-run head exactly as train.py does (same split, seed 0, the shipped
+encoder, whose fine-tuned layers saw only the training part; same C, out-of-scope weight and neighbour vote),
+scores the validation rows (15% of Banking77 train.csv, CLINC150 val + oos_val) through the app's policy at
+each floor, chooses the floor (bankbot.floor), and writes it to the FLOOR block of bankbot/model_spec.py and
+the floor section of MODEL_CARD.md (--dry-run: print only). No test split is used. About 25 CPU-minutes on
+a busy 2-vCPU machine, most of it encoding 28k sentences once (--cache keeps the vectors).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import numpy as np
+
+from bankbot.data import DEFAULT_DATA, OUT_OF_SCOPE, Source, build_splits
+from bankbot.floor import MAX_OFF_TOPIC_ANSWERED, MAX_WRONG, as_dicts, fit_floor, markdown_table
+from bankbot.headfit import fit_head
+from bankbot.model import Head, Memory, head_proba, load_encoder, load_head
+from bankbot.model_spec import HEAD_FILE, MODEL_DIR
+from bankbot.policy import answer_table
+
+HERE = Path(__file__).resolve().parent
+SEED = 0
+FLOOR_BEGIN, FLOOR_END = "# BEGIN FLOOR (written by fit_floor.py; do not edit by hand)", "# END FLOOR"
+CARD_BEGIN, CARD_END = "<!-- BEGIN FLOOR (written by fit_floor.py) -->", "<!-- END FLOOR -->"
+
+
+def write_floor(module: Path, floor: float) -> None:
+    text = module.read_text(encoding="utf-8")
+    start, end = text.index(FLOOR_BEGIN), text.index(FLOOR_END)
+    block = f"{FLOOR_BEGIN}\nCONFIDENCE_FLOOR = {floor}\n"
+    module.write_text(text[:start] + block + text[end:], encoding="utf-8")
+
+
+def card_section(floor: float, rows, n_in: int, n_off: int) -> str:
+    return f"""{CARD_BEGIN}
+## Confidence floor and harmful requests (bank policy)
+- **Floor {floor:.2f}**: the bot answers from the table only when the top intent's probability is at least
+  {floor:.2f}; below it, it offers the two closest topics (when they are within 0.20 and together reach the floor)
+  or asks to rephrase, and a second unclear message in a row goes to a person.
+- **How it was fitted** (`fit_floor.py`, seed 0): the validation-run head (fit on the training part only, as in
+  `train.py`) scored the validation rows ({n_in} in-scope: Banking77 15% + CLINC150 banking/credit-card `val`;
+  {n_off} off-topic: CLINC150 other-domain `val` + `oos_val`) through the app's policy at each floor. Chosen:
+  the floor that answers the most in-scope questions correctly while at most {100 * MAX_WRONG:.1f}% of in-scope
+  questions get a wrong answer and at most {100 * MAX_OFF_TOPIC_ANSWERED:.1f}% of off-topic ones get any answer.
+  No test split was used. The shipped head (refit on training + validation) is slightly more confident.
+
+{markdown_table(rows, floor)}
+
+The 0.30 row is the previous policy's threshold (no floor): it answered 5.1% of in-scope questions wrongly.
+- **Harmful or fraud-seeking requests** (someone else's account or card, stealing or cloning cards, phishing,
+  laundering, evading checks, "ignore your instructions" tricks) are caught before the model by a short list of
+  clear cues (`bankbot/safety.py`) and declined with the way to the fraud team; never answered. On all
+  28,203 Banking77 + CLINC150 rows of the kit the cues flag 0 messages (0 false positives), and they flag every
+  harmful probe in `tests/bank_bot/bank_probes.py`. Harm phrased in ways the list does not know falls back on the
+  floor and the off-topic class.
+{CARD_END}"""
+
+
+def write_card(card: Path, section: str) -> None:
+    text = card.read_text(encoding="utf-8")
+    if CARD_BEGIN in text:
+        text = re.sub(re.escape(CARD_BEGIN) + ".*?" + re.escape(CARD_END), lambda _: section, text, flags=re.DOTALL)
+    else:
+        text = text.replace("\n## Limits", f"\n{section}\n\n## Limits", 1)
+    card.write_text(text, encoding="utf-8")
+
+
+def main(argv=None) -> float:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--banking77", type=Path, default=DEFAULT_DATA / "banking77" / "train.csv")
+    p.add_argument("--clinc", type=Path, default=DEFAULT_DATA / "clinc150" / "data_full_trainval.json")
+    p.add_argument("--domains", type=Path, default=DEFAULT_DATA / "clinc150" / "domains.json")
+    p.add_argument("--cache", type=Path, help="an .npz of the shipped encoder's sentence vectors; written when missing")
+    p.add_argument("--dry-run", action="store_true", help="print the table only; write nothing")
+    args = p.parse_args(argv)
+
+    train, val = build_splits(args.banking77, args.clinc, args.domains, seed=SEED)
+    texts = sorted(set(train.texts) | set(val.texts))
+    if args.cache and args.cache.exists() and list(np.load(args.cache)["texts"]) == texts:
+        vectors = np.load(args.cache)["E"]
+    else:
+        vectors = load_encoder().encode(texts)
+        if args.cache:
+            np.savez(args.cache, texts=np.array(texts), E=vectors)
+    row = {t: i for i, t in enumerate(texts)}
+    xtr, xva = vectors[[row[t] for t in train.texts]], vectors[[row[t] for t in val.texts]]
+
+    shipped = load_head(MODEL_DIR / HEAD_FILE)  # its labels and hyper-parameters, not its weights
+    labels, knn = shipped.labels, shipped.memory
+    w, b = fit_head(xtr, train.labels, labels, shipped.info["C"], shipped.info["oos_weight"], SEED)
+    targets = np.array([labels.index(lab) for lab in train.labels])
+    memory = Memory(xtr.astype(np.float16).astype(np.float32), targets, knn.k, knn.temperature, knn.weight)
+    head = Head(w, b, labels, {"name": "validation-run head"}, memory)
+    floor, rows = fit_floor(head_proba(head, xva), val, labels, answer_table())
+
+    n_in = sum(s in (Source.BANKING77, Source.CLINC_BANK) for s in val.sources)
+    n_off = sum(s in Source.OFF_TOPIC and g == OUT_OF_SCOPE for s, g in zip(val.sources, val.labels, strict=True))
+    print(markdown_table(rows, floor))
+    print(json.dumps({"floor": floor, "rows": as_dicts(rows)}))
+    if not args.dry_run:
+        write_floor(HERE / "bankbot" / "model_spec.py", floor)
+        write_card(HERE / "MODEL_CARD.md", card_section(floor, rows, n_in, n_off))
+    return floor
+
+
+if __name__ == "__main__":
+    main()
