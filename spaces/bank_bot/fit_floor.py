@@ -30,6 +30,7 @@ from bankbot.headfit import fit_head
 from bankbot.model import Head, Memory, head_proba, load_encoder, load_head
 from bankbot.model_spec import HEAD_FILE, MODEL_DIR
 from bankbot.policy import answer_table
+from bankbot.safety import harm_cue
 
 HERE = Path(__file__).resolve().parent
 SEED = 0
@@ -44,7 +45,13 @@ def write_floor(module: Path, floor: float) -> None:
     module.write_text(text[:start] + block + text[end:], encoding="utf-8")
 
 
-def card_section(floor: float, rows, n_in: int, n_off: int) -> str:
+def harm_false_positives(split) -> tuple[int, int]:
+    """How many in-scope banking rows (Banking77 + CLINC150 banking/credit cards) the harm cues flag."""
+    rows = [t for t, s in zip(split.texts, split.sources, strict=True) if s in (Source.BANKING77, Source.CLINC_BANK)]
+    return sum(harm_cue(t) is not None for t in rows), len(rows)
+
+
+def card_section(floor: float, rows, n_in: int, n_off: int, fp: tuple[int, int], fp_all: tuple[int, int]) -> str:
     return f"""{CARD_BEGIN}
 ## Confidence floor and harmful requests (bank policy)
 - **Floor {floor:.2f}**: the bot answers from the table only when the top intent's probability is at least
@@ -59,12 +66,13 @@ def card_section(floor: float, rows, n_in: int, n_off: int) -> str:
 
 {markdown_table(rows, floor)}
 
-The 0.30 row is the previous policy's threshold (no floor): it answered 5.1% of in-scope questions wrongly.
+The 0.30 row is this policy with the earlier rephrase threshold (0.30) as its floor.
 - **Harmful or fraud-seeking requests** (someone else's account or card, stealing or cloning cards, phishing,
   laundering, evading checks, "ignore your instructions" tricks) are caught before the model by a short list of
-  clear cues (`bankbot/safety.py`) and declined with the way to the fraud team; never answered. On all
-  28,203 Banking77 + CLINC150 rows of the kit the cues flag 0 messages (0 false positives), and they flag every
-  harmful probe in `tests/bank_bot/bank_probes.py`. Harm phrased in ways the list does not know falls back on the
+  clear cues (`bankbot/safety.py`) and declined with the way to the fraud team; never answered. False
+  positives: {fp[0]} of the {fp[1]} in-scope validation rows and {fp_all[0]} of all {fp_all[1]} in-scope kit rows
+  (training + validation) are flagged, and the tests check that every harmful probe in
+  `tests/bank_bot/bank_probes.py` is. Harm phrased in ways the list does not know falls back on the
   floor and the off-topic class.
 {CARD_END}"""
 
@@ -108,11 +116,14 @@ def main(argv=None) -> float:
 
     n_in = sum(s in (Source.BANKING77, Source.CLINC_BANK) for s in val.sources)
     n_off = sum(s in Source.OFF_TOPIC and g == OUT_OF_SCOPE for s, g in zip(val.sources, val.labels, strict=True))
+    fp, fp_all = harm_false_positives(val), harm_false_positives(train)
+    fp_all = (fp[0] + fp_all[0], fp[1] + fp_all[1])
     print(markdown_table(rows, floor))
+    print(f"harm cues on in-scope rows: {fp[0]} of {fp[1]} validation rows, {fp_all[0]} of {fp_all[1]} kit rows")
     print(json.dumps({"floor": floor, "rows": as_dicts(rows)}))
     if not args.dry_run:
         write_floor(HERE / "bankbot" / "model_spec.py", floor)
-        write_card(HERE / "MODEL_CARD.md", card_section(floor, rows, n_in, n_off))
+        write_card(HERE / "MODEL_CARD.md", card_section(floor, rows, n_in, n_off, fp, fp_all))
     return floor
 
 
