@@ -12,14 +12,8 @@ from .policy import Action, answer_table
 
 def load() -> None:
     """Load (and warm) the model at start-up, and check every intent it can predict has an answer.
-
-    Gradio runs every event inside ``MatplotlibBackendMananger``, which imports matplotlib (and pyplot)
-    on the first event when it is installed: measured, that made the first call ~6x slower than a warm
-    one (see first_call.py). Entering it once here moves that import to start-up.
-    """
+    (Gradio's own first-event work is warmed by ``shared.ui.with_limits``.)"""
     answer_table().check(get_model().labels)
-    with gr.utils.MatplotlibBackendMananger():
-        pass
 
 
 def chat(message: str, history: list):
