@@ -114,7 +114,15 @@ class Server:
         return total / 1024
 
     def temp_mb(self) -> float:
-        return sum(f.stat().st_size for f in self.temp.rglob("*") if f.is_file()) / 1e6
+        """Bytes under the server's temp folder; files swept while we count are skipped."""
+        total = 0
+        for folder, _, names in os.walk(self.temp):
+            for name in names:
+                try:
+                    total += os.stat(os.path.join(folder, name)).st_size
+                except OSError:
+                    pass
+        return total / 1e6
 
     def stop(self) -> None:
         self.proc.terminate()
