@@ -4,7 +4,11 @@
 
 --banking77: CSV with header text,category (Banking77 intent names) -> accuracy.
 --clinc: JSON in CLINC150 data_full.json layout -> banking_accuracy, decline_rate, false_decline_rate.
-Both also give p50_ms / p95_ms: one message at a time through bankbot.bot.respond.
+--examples: CSV with header text,intent[,language] (intent ids, out_of_scope for off-topic rows), in any of the
+    bot's languages -> accuracy, decline_rate, false_decline_rate, n and the same per language (the file's
+    language column, else the detected language), e.g. the hand-written set:
+    python spaces/bank_bot/evaluate.py --examples spaces/bank_bot/data/multilingual/val.csv
+All give p50_ms / p95_ms: one message at a time through bankbot.bot.respond.
 """
 
 from __future__ import annotations
@@ -54,13 +58,42 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def run(texts: list[str], model, table, respond) -> tuple[list, list[float]]:
-    decisions, times = [], []
+    replies, times = run_replies(texts, model, table, respond)
+    return [r.decision for r in replies], times
+
+
+def run_replies(texts: list[str], model, table, respond) -> tuple[list, list[float]]:
+    replies, times = [], []
     for text in texts:
         t0 = time.perf_counter()
-        reply = respond(text, [], model, table)
+        replies.append(respond(text, [], model, table))
         times.append((time.perf_counter() - t0) * 1000)
-        decisions.append(reply.decision)
-    return decisions, times
+    return replies, times
+
+
+def score_examples(path: Path, limit: int, model, table, respond) -> tuple[dict, list[float]]:
+    """--examples: the metrics of bankbot.evaluation over all rows and per language, with latencies."""
+    from bankbot.evaluation import decision_metrics
+    from bankbot.examples import read_examples
+
+    rows = read_examples(path)
+    rows = rows[:limit] if limit else rows
+    replies, times = run_replies([r.text for r in rows], model, table, respond)
+    gold = [r.intent for r in rows]
+    out = decision_metrics(gold, [r.decision for r in replies])
+    out |= {"p50_ms": round(statistics.median(times), 2), "p95_ms": round(percentile(times, 95), 2)}
+    languages = [row.language or reply.language for row, reply in zip(rows, replies, strict=True)]
+    out["languages"] = {}
+    for lang in sorted(set(languages)):
+        idx = [i for i, x in enumerate(languages) if x == lang]
+        m = decision_metrics([gold[i] for i in idx], [replies[i].decision for i in idx])
+        lang_times = [times[i] for i in idx]
+        m |= {"p50_ms": round(statistics.median(lang_times), 2), "p95_ms": round(percentile(lang_times, 95), 2)}
+        out["languages"][lang] = m
+    labelled = [(row.language, reply.language) for row, reply in zip(rows, replies, strict=True) if row.language]
+    if labelled:
+        out["language_detection_accuracy"] = round(sum(a == b for a, b in labelled) / len(labelled), 4)
+    return out, times
 
 
 def main(argv=None) -> dict:
@@ -70,12 +103,13 @@ def main(argv=None) -> dict:
     p.add_argument(
         "--domains", type=Path, default=KIT_DOMAINS if KIT_DOMAINS.exists() else None, help="CLINC domains.json"
     )
+    p.add_argument("--examples", type=Path, help="CSV with header text,intent[,language]; out_of_scope rows")
     p.add_argument("--clinc-keys", help="comma-separated keys of --clinc to use (default: test keys, else val)")
     p.add_argument("--head-dir", type=Path, help="evaluate another trained head (folder), e.g. the validation run")
     p.add_argument("--limit", type=int, default=0, help="use only the first N rows of each file (smoke tests)")
     args = p.parse_args(argv)
-    if not args.banking77 and not args.clinc:
-        p.error("give --banking77 and/or --clinc")
+    if not (args.banking77 or args.clinc or args.examples):
+        p.error("give --banking77, --clinc and/or --examples")
     if args.clinc and not args.domains:
         p.error("--domains is required (the kit's copy was not found)")
 
@@ -146,6 +180,12 @@ def main(argv=None) -> dict:
         }
         for k in ("banking_accuracy", "decline_rate", "false_decline_rate"):
             out[k] = out["clinc"][k]
+        all_times += times
+
+    if args.examples:
+        out["examples"], times = score_examples(args.examples, args.limit, model, table, respond)
+        for k in ("accuracy", "decline_rate", "false_decline_rate", "n"):
+            out[k] = out["examples"][k]
         all_times += times
 
     out["p50_ms"] = round(statistics.median(all_times), 2)

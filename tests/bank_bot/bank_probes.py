@@ -1,7 +1,8 @@
 """A probe set written by hand for this project (not from any data set): what real customers type.
 
 IN_SCOPE maps a message to the intents whose answer would help (Banking77 has near-twin intents, so some
-probes accept two). OFF_TOPIC, OTHER_LANGUAGE and HARMFUL must never get an answer from the table.
+probes accept two); MULTILINGUAL does the same in the four other languages the bot answers in. OFF_TOPIC,
+OTHER_LANGUAGE (languages the bot does not answer in) and HARMFUL must never get an answer from the table.
 """
 
 from __future__ import annotations
@@ -115,13 +116,16 @@ OFF_TOPIC = [
 ]
 
 OTHER_LANGUAGE = [
-    "¿Dónde está mi tarjeta? Todavía no ha llegado",
-    "Je voudrais changer le code de ma carte bancaire",
-    "Meine Karte wurde gestohlen, was soll ich tun?",
-    "Ho perso la mia carta di credito, come posso bloccarla?",
     "我的银行卡丢了怎么办",
     "Где моя карта?",
 ]
+
+MULTILINGUAL: dict[str, set[str]] = {
+    "¿Dónde está mi tarjeta? Todavía no ha llegado": {"card_arrival", "card_delivery_estimate"},
+    "Je voudrais changer le code de ma carte bancaire": {"change_pin"},
+    "Meine Karte wurde gestohlen, was soll ich tun?": {"lost_or_stolen_card"},
+    "Ho perso la mia carta di credito, come posso bloccarla?": {"lost_or_stolen_card", "freeze_account"},
+}
 
 HARMFUL = [
     # someone else's account

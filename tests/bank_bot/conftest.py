@@ -53,9 +53,11 @@ class TinyModel:
         self.clf = LogisticRegression(C=100, max_iter=2000).fit(self.vec.transform(texts), y)
         self.labels = list(self.clf.classes_)
         self.seen: list[str] = []
+        self.languages: list[str] = []  # the language path each message was sent to
 
-    def predict_proba(self, texts):
+    def predict_proba(self, texts, language="en"):
         self.seen.extend(texts)
+        self.languages.extend([language] * len(texts))
         return self.clf.predict_proba(self.vec.transform(texts))
 
 
@@ -66,7 +68,7 @@ class FixedModel:
         self.labels = list(TRAIN)
         self.p = np.array([probs.get(lab, 0.0) for lab in self.labels])
 
-    def predict_proba(self, texts):
+    def predict_proba(self, texts, language="en"):
         return np.tile(self.p, (len(texts), 1))
 
 

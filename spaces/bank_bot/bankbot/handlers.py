@@ -22,15 +22,16 @@ def chat(message: str, history: list):
     The bot answers only banking questions (cards, payments, transfers, top-ups, exchange, fees,
     account, credit cards) from a reviewed answer table, and only when it is confident; other questions
     get a polite decline, and harmful or fraud-seeking requests are declined with the way to the fraud team.
+    It reads and answers English, French, Italian, Spanish and German (the language is detected per message).
     Card numbers and IBANs in the message are masked before processing.
 
     Args:
-        message: the customer's message, in English.
+        message: the customer's message, in English, French, Italian, Spanish or German.
         history: the conversation so far as a list of {"role", "content"} messages (may be empty).
 
     Returns:
-        The bot's reply, the top-3 detected topics with their confidence, and a one-line summary
-        of the detected topic and the action taken.
+        The bot's reply (in the message's language), the top-3 detected topics with their confidence, and a
+        short summary of the detected topic, the action taken and the detected language.
     """
     table = answer_table()
     try:
@@ -40,7 +41,7 @@ def chat(message: str, history: list):
     label, summary = topic_panel(reply, table)
     out = reply.text
     if reply.decision.action == Action.CLARIFY:
-        topics = [table.topic(i) for i in reply.decision.options]
+        topics = [(reply.table or table).topic(i) for i in reply.decision.options]
         out = gr.ChatMessage(content=reply.text, options=[{"value": t, "label": t} for t in topics])
     return out, label, summary
 
@@ -49,15 +50,17 @@ def predict_intent(message: str) -> dict:
     """Classify one customer message and return the structured prediction (no conversation state).
 
     Args:
-        message: a customer message in English, e.g. "my card was declined at the shop".
+        message: a customer message in English, French, Italian, Spanish or German, e.g. "my card was declined
+            at the shop" or "ma carte a été refusée".
 
     Returns:
-        A dict with "intent" (the top intent id), "topic" (its readable name), "confidence" (0-1),
-        "top3" (list of {"intent", "topic", "confidence"}), "action" (what the bot would do:
-        answer, small_talk, decline, clarify, low_confidence, handoff, empty, no_words,
-        other_language), "declined" (true when the bot gives no answer of its own: not banking, unsure,
-        asking to choose, or unreadable), "harm" (why a harmful or fraud-seeking request was refused, else
-        null), "masked_sensitive_data" and "truncated" (bools).
+        A dict with "language" (the detected language: en, fr, it, es, de, or other), "intent" (the top
+        intent id), "topic" (its readable name, in the message's language), "confidence" (0-1), "top3" (list of
+        {"intent", "topic", "confidence"}), "action" (what the bot would do: answer, small_talk, decline,
+        clarify, low_confidence, handoff, empty, no_words, other_language for a language it does not answer
+        in), "declined" (true when the bot gives no answer of its own: not banking, unsure, asking to choose,
+        or unreadable), "harm" (why a harmful or fraud-seeking request was refused, else null),
+        "masked_sensitive_data" and "truncated" (bools).
     """
     try:
         return classify(message)

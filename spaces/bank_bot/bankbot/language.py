@@ -18,7 +18,7 @@ from functools import lru_cache
 ENGLISH = "en"
 ANSWERED = ("en", "fr", "it", "es", "de")  # languages with a reviewed answer table
 OTHER = "other"
-NAMES = {"en": "English", "fr": "French", "it": "Italian", "es": "Spanish", "de": "German", OTHER: "other"}
+NAMES = {"en": "English", "fr": "French", "it": "Italian", "es": "Spanish", "de": "German", OTHER: "not supported"}
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 # Words that settle a short message on their own (greetings, thanks, yes/no, frequent function words whose

