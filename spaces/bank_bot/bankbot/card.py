@@ -122,6 +122,17 @@ def languages_block(path: Path) -> str:
     return text[start : end + len(LANGUAGES_END)] if 0 <= start < end else ""
 
 
+def _oof_line(rows: list[dict], chosen: float) -> str:
+    def row(r: dict) -> str:
+        return (
+            f"floor {r['floor']:.2f}: {100 * r['in_scope_right']:.1f}% answered right, "
+            f"{100 * r['in_scope_wrong']:.1f}% wrong, {100 * r['off_topic_answered']:.1f}% of off-topic answered"
+        )
+
+    near = [r for r in rows if abs(r["floor"] - chosen) <= 0.051 or r["floor"] == 0.5]
+    return "; ".join(row(r) for r in near)
+
+
 def write_languages_section(path: Path, metrics: dict, run: dict) -> None:
     """Replace (or append) the card's "Languages" block with this multilingual training run's numbers."""
 
@@ -156,6 +167,11 @@ Messages in any other language get a polite reply listing the five languages.
   Italian, Spanish and German rows (`data/multilingual/train.csv`, weight {run["example_weight"]} each; the weight and
   the settings were chosen by 3-fold cross-validation on those training rows). Each language's vectors are moved by
   (English mean - its mean) before the head.
+- **Confidence floor of this path: {metrics["floor"]}** (no answer from the table below it: the bot offers two
+  topics or asks to rephrase). The head is less sure of itself in these languages than MiniLM is in English, so it
+  has its own floor, chosen like the English one (`bankbot/floor.py`: at most 4% of in-scope messages answered
+  with a wrong topic and 0.5% of off-topic ones answered) on out-of-fold probabilities of the hand-written
+  training rows ({_oof_line(metrics["floor_table"], metrics["floor"])}).
 - **Validation** (never trained on): `data/multilingual/val.csv`, {run["n_val_examples"]} messages written by hand
   for this project (natural phrasing, informal, typos; many intents; off-topic ones in each language).
   `python spaces/bank_bot/evaluate.py --examples spaces/bank_bot/data/multilingual/val.csv` reproduces the
