@@ -174,7 +174,8 @@ def load_intent_model(head_dir: Path | None = None):
         delta = folder / DELTA_FILE
         encoder = load_encoder_with(delta if delta.is_file() else None)
     e5_head = folder / E5_HEAD_FILE if (folder / E5_HEAD_FILE).is_file() else shipped / E5_HEAD_FILE
-    model = MultilingualModel(IntentModel(encoder, load_head(folder / HEAD_FILE)), load_e5(), load_head(e5_head))
+    english = IntentModel(encoder, load_head(folder / HEAD_FILE))
+    model = MultilingualModel(english, IntentModel(load_e5(), load_head(e5_head)))
     model.warm_up()
     return model
 

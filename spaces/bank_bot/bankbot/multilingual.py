@@ -16,32 +16,33 @@ from __future__ import annotations
 import numpy as np
 
 from .language import ENGLISH
-from .model import Head, IntentModel, head_proba
 
 SHIFT_PREFIX = "shift_"  # head-file tensors: shift_<language> = English mean - that language's mean
 
 
 class MultilingualModel:
     """``predict_proba(texts, language)``: English (the default) through ``english``, any other language through
-    ``e5`` and ``head``. Test stand-ins only need ``labels`` and ``predict_proba(texts, language=...)``."""
+    ``other`` (both ``bankbot.model.IntentModel``: an encoder and a head; ``other``'s encoder is e5). Test
+    stand-ins only need ``labels`` and ``predict_proba(texts, language=...)``."""
 
-    def __init__(self, english: IntentModel, e5, head: Head) -> None:
-        if list(head.labels) != list(english.labels):
+    def __init__(self, english, other) -> None:
+        if list(other.labels) != list(english.labels):
             raise ValueError("the multilingual head and the English head must predict the same labels")
-        self.english, self.e5, self.head = english, e5, head
+        self.english, self.other = english, other
         self.labels = list(english.labels)
         self.info = dict(english.info)
-        self.shifts = {k.removeprefix(SHIFT_PREFIX): v for k, v in head.extra.items() if k.startswith(SHIFT_PREFIX)}
+        extra = other.head.extra
+        self.shifts = {k.removeprefix(SHIFT_PREFIX): v for k, v in extra.items() if k.startswith(SHIFT_PREFIX)}
 
     def predict_proba(self, texts: list[str], language: str = ENGLISH) -> np.ndarray:
         if language == ENGLISH:
             return self.english.predict_proba(texts)
-        return head_proba(self.head, shift(self.e5.encode(texts), self.shifts.get(language)))
+        return self.other.proba_from_vectors(shift(self.other.encoder.encode(texts), self.shifts.get(language)))
 
     def floor(self, language: str) -> float | None:
         """The confidence floor of a language's path: the e5 head carries its own (train_multilingual.py fits it:
         the head is less sure in other languages than MiniLM's in English); None: the policy's default."""
-        return None if language == ENGLISH else self.head.info.get("floor")
+        return None if language == ENGLISH else self.other.head.info.get("floor")
 
     def warm_up(self) -> None:
         self.predict_proba(["warm up: my card has not arrived yet"])
