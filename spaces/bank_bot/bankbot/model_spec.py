@@ -27,7 +27,7 @@ TRAINED_FILES = (HEAD_FILE, DELTA_FILE, E5_HEAD_FILE)
 PINS = {
     "intent_head.safetensors": "784e110d6a42b0f0544ec116fe2171a243c4531b521d70b25e2500f7ad067425",
     "encoder_delta.safetensors": "b962b7562fcb706b3eb77648d68f11a1f9fc927b3b571d45d68ecefa9e3c2148",
-    "intent_head_e5.safetensors": "fe9d44c741d71404fdf6dbcf7176da152c8dc796670d7961677f30dc2b27e51e",
+    "intent_head_e5.safetensors": "acb24a385b45a8c30b8ebe83ca07f3dc5ee5c0cc8f7773eb06eab1a06ff15e2d",
 }
 # END PINS
 
