@@ -211,13 +211,20 @@ def soak(args: argparse.Namespace) -> None:
             samples.append((time.monotonic() - t0, server.rss_mb(), server.temp_mb()))
             print(f"| {samples[-1][0] / 60:.1f} | {samples[-1][1]:.0f} | {samples[-1][2]:.1f} | {calls} |", flush=True)
         report(stats)
-        half = [s for s in samples if s[0] >= samples[-1][0] / 2]
-        if len(half) >= 2:
-            growth = 100 * (half[-1][1] - half[0][1]) / half[0][1]
+        last = [s for s in samples if s[0] >= samples[-1][0] - 600]  # the last ten minutes
+        if len(last) >= 3:
+            # RSS swings by tens of MB from minute to minute with what is in flight, so the trend is the
+            # least-squares slope, not the difference of two samples
+            import numpy as np
+
+            t, rss = np.array([s[0] for s in last]), np.array([s[1] for s in last])
+            slope = np.polyfit(t, rss, 1)[0]  # MB per second
+            growth = 100 * slope * (t[-1] - t[0]) / rss.mean()
             print(
-                f"\nRSS over the last half: {half[0][1]:.0f} -> {half[-1][1]:.0f} MB ({growth:+.1f}%); "
-                f"temp disk max {max(s[2] for s in samples):.1f} MB, end {samples[-1][2]:.1f} MB"
+                f"\nRSS over the last {(t[-1] - t[0]) / 60:.0f} minutes: {rss.min():.0f}-{rss.max():.0f} MB, "
+                f"trend {slope * 60:+.1f} MB/min ({growth:+.1f}% over the span)"
             )
+            print(f"temp disk: max {max(s[2] for s in samples):.1f} MB, end {samples[-1][2]:.1f} MB")
     finally:
         server.stop()
 
