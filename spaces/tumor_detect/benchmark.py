@@ -1,11 +1,16 @@
-"""Benchmark the shipped classifier against a frozen-backbone logistic baseline on the same split.
+"""Benchmark the shipped classifier against the first release and a frozen-backbone logistic baseline.
 
-Prints a Markdown table (and writes benchmark_results.json + confusion_matrix.png next to this file):
-accuracy, macro-F1, ECE, p50/p95 latency without and with the heatmap, on our held-out test groups;
-plus how much of the kit's source/class confound remains, the leaky official-split reference for the
-baseline, cold start and memory.
+Prints Markdown tables (and writes benchmark_results.json + confusion_matrix.png next to this file):
+- our held-out test groups: accuracy, macro-F1, ECE, p50/p95 latency without and with the heatmap, for
+  the shipped model, the first release (--previous DIR) and the baseline;
+- held-out sources, our stand-in for "another hospital": each recipe (the first release's and this one's)
+  trained and calibrated without one source's tumour slices, then tumour sensitivity and ECE on exactly
+  those slices (fold models from train.py/calibrate.py --hold-out, in --folds DIR);
+- how much of the kit's source/class confound remains, the leaky official-split reference for the
+  baseline, cold start and memory.
 
 Usage: python spaces/tumor_detect/benchmark.py [--data ../shared/data/brain_mri] [--n-latency 60]
+           [--previous /tmp/td_folds/v1-shipped] [--folds /tmp/td_folds]
 """
 
 import argparse
@@ -22,12 +27,13 @@ import torch
 
 from braintumor import CLASSES
 from braintumor.data import DEFAULT_DATA, is_rgb_file, list_kit, load_split, side_items
-from braintumor.evaluation import expected_calibration_error, macro_f1
+from braintumor.evaluation import expected_calibration_error, macro_f1, run_images
 from braintumor.imageio import load_gray
-from braintumor.model_spec import MODEL_SPEC
-from braintumor.predictor import Predictor
+from braintumor.model_spec import CALIBRATION_FILE, MODEL_SPEC
+from braintumor.predictor import NOTUMOR, Predictor, Status
 from braintumor.preprocess import SIZE, to_model_array, to_pixel_values
-from braintumor.training import fit_temperature, load_arrays, pooled_from_cache, prefix_cache, stack
+from braintumor.sources import HELD_OUT, held_out_mask, kit_sources
+from braintumor.training import fit_temperature, pooled_from_cache, view_cache
 from shared.model_source import resolve
 
 HERE = Path(__file__).resolve().parent
@@ -83,6 +89,60 @@ def scores(probs: np.ndarray, y: np.ndarray) -> dict:
     }
 
 
+FOLD_RECIPES = ("v1", "lesion")  # the first release's recipe, this release's (train.py --recipe)
+
+
+def held_out_sources(folds: Path, data: Path, items: list[dict]) -> list[dict]:
+    """Each fold model (train.py + calibrate.py --hold-out FOLD, in folds/<recipe>-<fold>) on the tumour
+    slices of the source it never saw, through the app's code path."""
+    sources = kit_sources(data, items)
+    rows = []
+    for fold, (_, title) in HELD_OUT.items():
+        held = [it for it, m in zip(items, held_out_mask(items, sources, fold), strict=True) if m]
+        for recipe in FOLD_RECIPES:
+            folder = folds / f"{recipe}-{fold}"
+            if not (folder / CALIBRATION_FILE).is_file():
+                print(f"skipping {folder}: no calibrated fold model there", flush=True)
+                continue
+            res = run_images(
+                Predictor.from_folder(folder), [(data / it["path"], it["label"]) for it in held], with_source=False
+            )
+            keys = ("tumor_sensitivity", "tumor_not_cleared", "ece", "rejected_rate", "accuracy", "uncertain_rate")
+            rows.append(
+                {"fold": fold, "held_out": title, "recipe": recipe, "n": len(held), **{k: res[k] for k in keys}}
+            )
+    return rows
+
+
+def held_out_lines(rows: list[dict]) -> list[str]:
+    if not rows:
+        return ["Held-out sources: no fold models found (train.py/calibrate.py --hold-out, benchmark.py --folds)."]
+    lines = [
+        "Held-out sources: each recipe trained and calibrated WITHOUT one source's tumour slices (all sides of "
+        "the split), then run on all of them through the app's code path. Sensitivity: called a tumour class; "
+        'not cleared: a tumour class or "uncertain", never "no tumour"; refused slices count as misses.',
+        "",
+        "| held-out source | recipe | slices | tumour sensitivity | not cleared | ECE | accuracy | uncertain "
+        "| refused |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['held_out']} | {r['recipe']} | {r['n']} | {r['tumor_sensitivity']:.3f} | "
+            f"{r['tumor_not_cleared']:.3f} | {r['ece']:.3f} | {r['accuracy']:.3f} | {r['uncertain_rate']:.3f} | "
+            f"{r['rejected_rate']:.3f} |"
+        )
+    return lines
+
+
+def statuses(pred: Predictor, out: dict[str, np.ndarray]) -> np.ndarray:
+    """The app's answer for each batch row: "refused", "uncertain" or "ok"."""
+    res = []
+    for probs, ratio, nt in zip(out["probs"], out["ratio"], out["notumor_ratio"], strict=True):
+        res.append(Status.REFUSED.value if ratio > 1.0 else pred.decide(probs, float(nt))[0].value)
+    return np.array(res)
+
+
 def latency(fn, paths, n) -> tuple[float, float]:
     ts = []
     for p in paths[:n]:
@@ -122,8 +182,10 @@ def main() -> None:
     ap.add_argument("--n-latency", type=int, default=60)
     ap.add_argument("--threads", type=int, default=None, help="torch threads for latency (default: as the app)")
     ap.add_argument("--skip-leaky", action="store_true", help="skip the official-split reference")
-    ap.add_argument("--cache", type=Path, default=Path("/tmp/tumor_detect_prefix.pt"), help="train.py's cache")
+    ap.add_argument("--cache-dir", type=Path, default=Path("/tmp/tumor_detect_cache"), help="train.py's caches")
     ap.add_argument("--freeze-blocks", type=int, default=11, help="as in train.py")
+    ap.add_argument("--previous", type=Path, default=None, help="the first release's model folder, side by side")
+    ap.add_argument("--folds", type=Path, default=Path("/tmp/td_folds"), help="held-out-source fold models")
     args = ap.parse_args()
 
     from sklearn.linear_model import LogisticRegression
@@ -138,16 +200,29 @@ def main() -> None:
     split = load_split(args.split)
     tr, va, te = (side_items(split, s) for s in ("train", "val", "test"))
     ytr, yva = (np.array([CLASSES.index(it["label"]) for it in part]) for part in (tr, va))
-    xte, yte = load_arrays(args.data, te, SIZE)
+    index = {it["path"]: i for i, it in enumerate(split["items"])}
+
+    def rows(part: list[dict]) -> list[int]:
+        return [index[it["path"]] for it in part]
+
+    gray_te = [load_gray(args.data / it["path"]) for it in te]
+    xte, yte = np.stack([ours.model_array(g) for g in gray_te]), np.array([CLASSES.index(it["label"]) for it in te])
     rgb_te = np.array([is_rgb_file(args.data / it["path"]) for it in te])
     rgb_tr = np.array([is_rgb_file(args.data / it["path"]) for it in tr])
     tum_tr = ytr != CLASSES.index("notumor")
 
     # ---- ours
-    p_te, ood_te, _ = ours.batch_outputs(xte)
+    out_te = ours.batch_outputs(xte)
+    p_te = out_te["probs"]
     ours_scores = scores(p_te, yte)
-    ours_scores["rejected_by_input_check"] = float((ood_te > 1.0).mean())  # ratio > 1 = refused
-    ours_scores["uncertain"] = float((p_te.max(1) < ours.cal["min_confidence"]).mean())
+    st = statuses(ours, out_te)
+    ours_scores["rejected_by_input_check"] = float((st == Status.REFUSED.value).mean())
+    ours_scores["uncertain"] = float((st == Status.UNCERTAIN.value).mean())
+    cleared = (st == Status.OK.value) & (p_te.argmax(1) == CLASSES.index(NOTUMOR))
+    ours_scores["notumor_cleared"] = float(cleared[yte == CLASSES.index(NOTUMOR)].mean())
+    ours_scores["tumour_not_cleared"] = float(
+        ((st != Status.REFUSED.value) & ~cleared)[yte != CLASSES.index(NOTUMOR)].mean()
+    )
     cm = np.zeros((4, 4), int)
     for t, p in zip(yte, p_te.argmax(1), strict=True):
         cm[t, p] += 1
@@ -156,8 +231,8 @@ def main() -> None:
     # ---- baseline: frozen ImageNet Lite0 + logistic regression (temperature on val)
     # The baseline's frozen prefix is exactly train.py's cached prefix (ImageNet weights), so reuse it.
     base = baseline_model()
-    cache = prefix_cache(base, args.data, split["items"], args.freeze_blocks, args.cache, SIZE)
-    ftr, fva, fte = (pooled_from_cache(base, stack(cache, part), args.freeze_blocks).numpy() for part in (tr, va, te))
+    cache = view_cache(base, args.data, split["items"], args.freeze_blocks, SIZE, False, 1, args.cache_dir)[0]
+    ftr, fva, fte = (pooled_from_cache(base, cache[rows(part)], args.freeze_blocks).numpy() for part in (tr, va, te))
     clf = make_pipeline(StandardScaler(), LogisticRegression(C=0.5, max_iter=2000))
     clf.fit(ftr, ytr)
     t_base = fit_temperature(clf.decision_function(fva), yva)
@@ -179,6 +254,19 @@ def main() -> None:
 
     base_lat = latency(base_predict, lat_paths, args.n_latency)
 
+    # ---- the first release, side by side (its own preprocessing, calibration and thresholds)
+    prev_scores = None
+    if args.previous:
+        prev = Predictor.from_folder(args.previous)
+        out_prev = prev.batch_outputs(np.stack([prev.model_array(g) for g in gray_te]))
+        prev_scores = scores(out_prev["probs"], yte)
+        prev_lat = latency(lambda p: prev.predict_file(p, heatmap=False), lat_paths, args.n_latency)
+        prev_scores.update({"p50_ms": prev_lat[0], "p95_ms": prev_lat[1]})
+        prev_scores["rejected_by_input_check"] = float((statuses(prev, out_prev) == Status.REFUSED.value).mean())
+
+    # ---- held-out sources (fold models)
+    held_rows = held_out_sources(args.folds, args.data, split["items"])
+
     # ---- source/class confound
     trivial = np.where(rgb_te, CLASSES.index("notumor"), np.bincount(ytr).argmax())
     is_tumour_te = yte != CLASSES.index("notumor")
@@ -192,7 +280,10 @@ def main() -> None:
     # a linear probe: can the features still tell the collection (RGB vs grayscale file) WITHIN tumour classes?
     tum_te = is_tumour_te
     tum_items = [it for it, t in zip(tr, tum_tr, strict=True) if t]
-    ours_f_tr = pooled_from_cache(ours.model, stack(cache, tum_items), args.freeze_blocks).numpy()
+    ours_cache = view_cache(
+        ours.model, args.data, split["items"], args.freeze_blocks, SIZE, ours.crop, 1, args.cache_dir
+    )[0]
+    ours_f_tr = pooled_from_cache(ours.model, ours_cache[rows(tum_items)], args.freeze_blocks).numpy()
     ours_f_te = pooled(ours.model, xte[tum_te])
     for name, (a, b) in {"ours": (ours_f_tr, ours_f_te), "baseline": (ftr[tum_tr], fte[tum_te])}.items():
         probe = make_pipeline(StandardScaler(), LogisticRegression(C=0.5, max_iter=2000, class_weight="balanced"))
@@ -214,8 +305,8 @@ def main() -> None:
         ote = [it for it in kit if it["official"] == "Testing"]
         yo_tr = np.array([CLASSES.index(it["label"]) for it in otr])
         yo_te = np.array([CLASSES.index(it["label"]) for it in ote])
-        fo_tr = pooled_from_cache(base, stack(cache, otr), args.freeze_blocks).numpy()
-        fo_te = pooled_from_cache(base, stack(cache, ote), args.freeze_blocks).numpy()
+        fo_tr = pooled_from_cache(base, cache[rows(otr)], args.freeze_blocks).numpy()
+        fo_te = pooled_from_cache(base, cache[rows(ote)], args.freeze_blocks).numpy()
         clf2 = make_pipeline(StandardScaler(), LogisticRegression(C=0.5, max_iter=2000))
         clf2.fit(fo_tr, yo_tr)
         leaky = float((clf2.predict(fo_te) == yo_te).mean())
@@ -246,6 +337,8 @@ def main() -> None:
             "p95_ms": base_lat[1],
             "temperature": t_base,
         },
+        "first_release": prev_scores,
+        "held_out_sources": held_rows,
         "baseline_leaky_official_split_accuracy": leaky,
         "confound": confound,
         "cold_start_s": {"import_app": import_s, "import_load_first_prediction": first_s},
@@ -262,8 +355,16 @@ def main() -> None:
         "",
         "| model | accuracy | macro-F1 | ECE | p50 ms | p95 ms | p50 ms with heatmap |",
         "|---|---|---|---|---|---|---|",
-        f"| fine-tuned Lite0 (ours) | {o['accuracy']:.3f} | {o['macro_f1']:.3f} | {o['ece']:.3f} | "
+        f"| fine-tuned Lite0, this release | {o['accuracy']:.3f} | {o['macro_f1']:.3f} | {o['ece']:.3f} | "
         f"{o['p50_ms']:.0f} | {o['p95_ms']:.0f} | {o['p50_ms_heatmap']:.0f} |",
+        *(
+            [
+                f"| fine-tuned Lite0, first release | {prev_scores['accuracy']:.3f} | {prev_scores['macro_f1']:.3f} | "
+                f"{prev_scores['ece']:.3f} | {prev_scores['p50_ms']:.0f} | {prev_scores['p95_ms']:.0f} | - |"
+            ]
+            if prev_scores
+            else []
+        ),
         f"| frozen Lite0 + logistic | {b['accuracy']:.3f} | {b['macro_f1']:.3f} | {b['ece']:.3f} | "
         f"{b['p50_ms']:.0f} | {b['p95_ms']:.0f} | - |",
         "",
@@ -275,7 +376,13 @@ def main() -> None:
             f"(vs {b['accuracy']:.3f} on our groups)."
         )
     lines += [
-        f"Input check refuses {o['rejected_by_input_check']:.1%} of test slices; {o['uncertain']:.1%} are uncertain.",
+        f"Input check refuses {o['rejected_by_input_check']:.1%} of test slices"
+        + (f" (first release {prev_scores['rejected_by_input_check']:.1%})" if prev_scores else "")
+        + f"; {o['uncertain']:.1%} are uncertain; {o['notumor_cleared']:.1%} of no-tumour slices are called "
+        f'"no tumour"; {o["tumour_not_cleared"]:.1%} of tumour slices are not (a tumour class or uncertain).',
+        "",
+        *held_out_lines(held_rows),
+        "",
         f"Cold start: import {import_s:.1f} s, import + load + first prediction {first_s:.1f} s; "
         f"max RSS {rss_mb:.0f} MB.",
         "",

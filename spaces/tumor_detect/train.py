@@ -2,15 +2,25 @@
 
 Reproduces the shipped ``model/`` (fp16 safetensors + config.json) on CPU with a fixed seed.
 Uses the grouped split in split.json (see make_split.py): train on "train", pick the best epoch
-on "val"; "test" is never touched here. Afterwards run calibrate.py (temperature, input check)
-and evaluate.py / benchmark.py.
+on "val"; "test" is never touched here. Afterwards run calibrate.py (temperature, input check,
+"no tumour" thresholds) and evaluate.py / benchmark.py.
+
+Recipe "lesion" (shipped): every slice is cropped to the head, so framing carries no signal; besides the
+clean slice, one strongly augmented "other scanner / other sequence" view of every slice is cached
+(braintumor/augment.py: intensity inversion, histogram matching across classes, gamma, bias field, blur,
+noise, JPEG, geometry); each step draws one of the views; sampling is source-balanced within each class
+(braintumor/sources.py). Recipe "v1" is the first release's: no crop, flips only, uniform sampling.
 
 The stem and the first --freeze-blocks blocks (stride <= 16) keep their ImageNet weights; their
-outputs are computed once per image and cached; the remaining blocks (stride 32), the head
+outputs are computed once per image and view and cached; the remaining blocks (stride 32), the head
 convolution and the classifier are fine-tuned on that cache (a choice forced by the shared 2-core CPU).
 
-Usage (about half an hour on 2 busy CPU cores):
+--hold-out FOLD trains without one source's tumour slices (all sides of the split), for the held-out-source
+evaluation in benchmark.py; write such models outside the Space (e.g. /tmp/td_folds/lesion-other_tumours).
+
+Usage (about 40 minutes on 2 busy CPU cores, most of it the two prefix passes):
     nice python spaces/tumor_detect/train.py --data ../shared/data/brain_mri
+    nice python spaces/tumor_detect/train.py --recipe v1 --hold-out other_tumours --out /tmp/td_folds/v1-other_tumours
 """
 
 import argparse
@@ -24,12 +34,18 @@ import torch
 import torch.nn.functional as F
 
 from braintumor import CLASSES
-from braintumor.data import DEFAULT_DATA, load_split, side_items
+from braintumor.data import DEFAULT_DATA, load_split
 from braintumor.model_spec import CALIBRATION_FILES, MODEL_DIR, NETWORK_FILES, pin_shipped_files
 from braintumor.preprocess import SIZE
-from braintumor.training import build_model, freeze_early, prefix_cache, stack, suffix_logits
+from braintumor.sources import HELD_OUT, held_out_mask, kit_sources
+from braintumor.training import build_model, freeze_early, source_balanced_weights, suffix_logits, view_cache
 
 HERE = Path(__file__).resolve().parent
+RECIPES = {
+    # name: (crop to the head, cached views, source-balanced sampling, default epochs)
+    "lesion": (True, 2, True, 4),
+    "v1": (False, 1, False, 5),
+}
 
 
 def wheel_state_dict() -> dict:
@@ -49,12 +65,13 @@ def write_card(info: dict) -> None:
     update_block(
         HERE / "MODEL_CARD.md",
         "train",
-        f"Training run (written by train.py): seed {info['seed']}, {info['epochs']} epochs, batch {info['batch']}, "
-        f"AdamW lr {info['lr']} (cosine), label smoothing 0.05, input {info['size']} px, stem + blocks 0-"
-        f"{info['freeze_blocks'] - 1} frozen, {info['train_images']} train / {info['val_images']} validation "
-        f"images, best epoch {info['best_epoch']} (validation accuracy {info['best_val_acc']:.4f}), "
-        f"{info['train_minutes']} min wall time on {info['threads']} shared CPU threads (including the "
-        "frozen-prefix pass over all 6,593 images).\n\n"
+        f"Training run (written by train.py): recipe `{info['recipe']}` (head crop, one clean and one strongly "
+        f"augmented view per slice, source-balanced sampling), seed {info['seed']}, {info['epochs']} epochs, "
+        f"batch {info['batch']}, AdamW lr {info['lr']} (cosine), label smoothing 0.05, input {info['size']} px, "
+        f"stem + blocks 0-{info['freeze_blocks'] - 1} frozen, {info['train_images']} train / "
+        f"{info['val_images']} validation images, best epoch {info['best_epoch']} (validation accuracy "
+        f"{info['best_val_acc']:.4f}), {info['train_minutes']} min wall time on {info['threads']} shared CPU "
+        "thread(s) (training only; the cached prefix passes come on top).\n\n"
         "| epoch | train loss | val accuracy | val NLL | seconds |\n|---|---|---|---|---|\n" + rows,
     )
 
@@ -64,49 +81,53 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--split", type=Path, default=HERE / "split.json")
     ap.add_argument("--out", type=Path, default=MODEL_DIR)
-    ap.add_argument("--epochs", type=int, default=5)
+    ap.add_argument("--recipe", choices=sorted(RECIPES), default="lesion")
+    ap.add_argument("--hold-out", choices=sorted(HELD_OUT), default=None, help="leave one source's tumours out")
+    ap.add_argument("--epochs", type=int, default=None, help="default: the recipe's")
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--freeze-blocks", type=int, default=11)
-    ap.add_argument("--cache", type=Path, default=Path("/tmp/tumor_detect_prefix.pt"), help="prefix feature cache")
+    ap.add_argument("--cache-dir", type=Path, default=Path("/tmp/tumor_detect_cache"), help="prefix feature caches")
     ap.add_argument("--size", type=int, default=SIZE)
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--card-only", action="store_true", help="only rewrite MODEL_CARD.md from train_log.json")
     args = ap.parse_args()
     if args.card_only:
         write_card(json.loads((HERE / "train_log.json").read_text()))
         return
-    args.out.parent.mkdir(parents=True, exist_ok=True)
+    crop, n_views, balanced, default_epochs = RECIPES[args.recipe]
+    epochs = args.epochs or default_epochs
+    for stale in CALIBRATION_FILES:  # fitted to the previous network: calibrate.py writes new ones
+        (args.out / stale).unlink(missing_ok=True)
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     np.random.seed(args.seed)
     t0 = time.time()
-    split = load_split(args.split)
-    tr, va = side_items(split, "train"), side_items(split, "val")
-    ytr = np.array([CLASSES.index(it["label"]) for it in tr])
-    yva = np.array([CLASSES.index(it["label"]) for it in va])
+    items = load_split(args.split)["items"]
+    y = np.array([CLASSES.index(it["label"]) for it in items])
+    side = np.array([it["side"] for it in items])
+    sources = kit_sources(args.data, items)
+    held = held_out_mask(items, sources, args.hold_out)
+    tr = np.flatnonzero((side == "train") & ~held)
+    va = np.flatnonzero((side == "val") & ~held)
 
     model = build_model(wheel_state_dict()).to(memory_format=torch.channels_last)
+    # The frozen stem + first blocks keep their ImageNet weights, so their outputs are computed once per
+    # image and view and cached on disk (shared with calibrate.py); the remaining blocks train on them.
+    views = view_cache(model, args.data, items, args.freeze_blocks, args.size, crop, n_views, args.cache_dir)
+    print(f"prefix features for {n_views} view(s) ready after {time.time() - t0:.0f}s", flush=True)
+    t_train = time.time()
     frozen = freeze_early(model, args.freeze_blocks)
-    for m in frozen:
-        m.eval()
-    # The frozen stem + first blocks keep their ImageNet weights, so their outputs are computed once
-    # per image (and cached on disk, shared with calibrate.py and benchmark.py); the remaining blocks
-    # train on them with feature-level augmentation (horizontal flip of the map, dropout).
-    feats = prefix_cache(model, args.data, split["items"], args.freeze_blocks, args.cache, args.size)
-    ftr, fva = stack(feats, tr), stack(feats, va)
-    print(f"prefix features {tuple(ftr.shape)} ready after {time.time() - t0:.0f}s", flush=True)
-    gen = torch.Generator().manual_seed(args.seed)
-    yall = torch.from_numpy(ytr)
+    weights = source_balanced_weights(y[tr], np.array(sources)[tr]) if balanced else None
 
     params = [p for p in model.parameters() if p.requires_grad]
     decay = [p for p in params if p.ndim > 1]
     no_decay = [p for p in params if p.ndim <= 1]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 1e-4}, {"params": no_decay, "weight_decay": 0.0}])
-    steps_per_epoch = math.ceil(len(ftr) / args.batch)
-    total = steps_per_epoch * args.epochs
+    steps_per_epoch = math.ceil(len(tr) / args.batch)
+    total = steps_per_epoch * epochs
     warm = max(1, steps_per_epoch // 4)
 
     def lr_at(step: int) -> float:
@@ -114,43 +135,45 @@ def main() -> None:
             return args.lr * (step + 1) / warm
         return args.lr * 0.5 * (1 + math.cos(math.pi * (step - warm) / max(1, total - warm)))
 
-    history, best = [], None
-    step = 0
-    for epoch in range(args.epochs):
+    @torch.no_grad()
+    def val_logits() -> np.ndarray:
+        model.eval()
+        h = views[0][va]
+        return torch.cat(
+            [suffix_logits(model, h[i : i + 256].float(), args.freeze_blocks) for i in range(0, len(h), 256)]
+        ).numpy()
+
+    gen = torch.Generator().manual_seed(args.seed)
+    yall = torch.from_numpy(y)
+    tr_t = torch.from_numpy(tr)
+    history, best, step = [], None, 0
+    for epoch in range(epochs):
         model.train()
         for m in frozen:
             m.eval()
-        order = torch.randperm(len(ftr), generator=gen)
+        if balanced:
+            order = tr_t[torch.multinomial(weights, len(tr), replacement=True, generator=gen)]
+        else:
+            order = tr_t[torch.randperm(len(tr), generator=gen)]
+        which = torch.randint(len(views), (len(order),), generator=gen)  # one cached view per draw
         te, run_loss, run_n = time.time(), 0.0, 0
         for i in range(0, len(order), args.batch):
-            idx = order[i : i + args.batch]
+            idx, vs = order[i : i + args.batch], which[i : i + args.batch]
             for g in opt.param_groups:
                 g["lr"] = lr_at(step)
-            fb = ftr[idx].float()
+            fb = torch.stack([views[int(v)][int(j)] for j, v in zip(idx, vs, strict=True)]).float()
             flip = torch.rand(len(idx), generator=gen) < 0.5
             fb[flip] = fb[flip].flip(-1)
-            logits = suffix_logits(model, fb, args.freeze_blocks)
-            loss = F.cross_entropy(logits, yall[idx], label_smoothing=0.05)
+            loss = F.cross_entropy(suffix_logits(model, fb, args.freeze_blocks), yall[idx], label_smoothing=0.05)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
             step += 1
             run_loss += loss.item() * len(idx)
             run_n += len(idx)
-            if step % 50 == 0:
-                el = time.time() - te
-                print(
-                    f"epoch {epoch} step {step}/{total} loss {run_loss / run_n:.4f} "
-                    f"{el / (i // args.batch + 1):.2f}s/step",
-                    flush=True,
-                )
-        model.eval()
-        with torch.no_grad():
-            logits = torch.cat(
-                [suffix_logits(model, fva[i : i + 256].float(), args.freeze_blocks) for i in range(0, len(fva), 256)]
-            ).numpy()
-        acc = float((logits.argmax(1) == yva).mean())
-        nll = float(F.cross_entropy(torch.from_numpy(logits), torch.from_numpy(yva)))
+        logits = val_logits()
+        acc = float((logits.argmax(1) == y[va]).mean())
+        nll = float(F.cross_entropy(torch.from_numpy(logits), torch.from_numpy(y[va])))
         rec = {
             "epoch": epoch,
             "train_loss": run_loss / run_n,
@@ -162,17 +185,17 @@ def main() -> None:
         print(json.dumps(rec), flush=True)
         if best is None or acc >= best[0]:
             best = (acc, epoch, {k: v.detach().clone() for k, v in model.state_dict().items()})
-            torch.save(best[2], args.out.parent / "best_checkpoint.pt")  # a safety copy while training
     model.load_state_dict(best[2])
     model = model.to(memory_format=torch.contiguous_format).eval().half()
+    model.config.head_crop = crop  # the preprocessing this network expects travels in its config.json
     args.out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(args.out)
-    for stale in CALIBRATION_FILES:  # fitted to the previous network: calibrate.py writes new ones
-        (args.out / stale).unlink(missing_ok=True)
-    pins = pin_shipped_files(args.out, NETWORK_FILES)
     info = {
+        "recipe": args.recipe,
+        "hold_out": args.hold_out,
+        "crop": crop,
         "seed": args.seed,
-        "epochs": args.epochs,
+        "epochs": epochs,
         "best_epoch": best[1],
         "best_val_acc": best[0],
         "batch": args.batch,
@@ -182,14 +205,15 @@ def main() -> None:
         "threads": args.threads,
         "train_images": len(tr),
         "val_images": len(va),
-        "train_minutes": round((time.time() - t0) / 60, 1),
+        "train_minutes": round((time.time() - t_train) / 60, 1),
         "history": history,
     }
-    (args.out.parent / "train_log.json").write_text(json.dumps(info, indent=1))
-    write_card(info)
-    print(json.dumps({k: v for k, v in info.items() if k != "history"}), flush=True)
+    pins = pin_shipped_files(args.out, NETWORK_FILES)
     if pins:
+        (HERE / "train_log.json").write_text(json.dumps(info, indent=1))
+        write_card(info)
         print(f"pinned {', '.join(pins)} in braintumor/model_spec.py; now run calibrate.py", flush=True)
+    print(json.dumps({k: v for k, v in info.items() if k != "history"}), flush=True)
 
 
 if __name__ == "__main__":

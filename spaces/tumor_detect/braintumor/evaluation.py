@@ -102,19 +102,28 @@ def summarise(rows: list[dict]) -> dict:
     def is_tumour_pred(r):
         return r["status"] not in NOT_ANALYSED and r["pred"] in TUMOR_CLASSES
 
+    def is_cleared(r):  # the app said "no tumour" (not "uncertain: have a radiologist look")
+        return r["status"] == Status.OK and r["pred"] == "notumor"
+
+    def not_cleared(rs):  # analysed and not called "no tumour": the slice gets a tumour answer or a second look
+        return float(np.mean([r["status"] not in NOT_ANALYSED and not is_cleared(r) for r in rs])) if rs else None
+
     out = {
         "n_images": len(rows),
         "accuracy": float(np.mean([t == p for t, p in zip(y_true, y_pred, strict=True)])) if four else None,
         "macro_f1": macro_f1(y_true, y_pred) if four else None,
         "tumor_sensitivity": float(np.mean([is_tumour_pred(r) for r in tumour])) if tumour else None,
         "tumor_specificity": float(np.mean([not is_tumour_pred(r) for r in healthy])) if healthy else None,
+        "tumor_not_cleared": not_cleared(tumour),
+        "notumor_cleared": float(np.mean([is_cleared(r) for r in healthy])) if healthy else None,
         "rejected_rate": len(refused) / len(rows) if rows else None,
         "ece": expected_calibration_error(conf, correct) if accepted else None,
         "uncertain_rate": float(np.mean([r["status"] == Status.UNCERTAIN for r in rows])) if rows else None,
         "accuracy_on_accepted": float(np.mean(correct)) if accepted else None,
         "p50_ms": float(np.percentile([r["ms"] for r in rows], 50)) if rows else None,
         "p95_ms": float(np.percentile([r["ms"] for r in rows], 95)) if rows else None,
-        "note": "refused images count as errors in accuracy/macro_f1 and as misses in tumour sensitivity",
+        "note": "refused images count as errors in accuracy/macro_f1 and as misses in tumour sensitivity; "
+        "tumor_not_cleared = tumour slices answered with a tumour class or 'uncertain', not 'no tumour'",
     }
     if four:
         out["confusion_rows_true_cols_pred"] = {

@@ -5,8 +5,13 @@ Files in the model folder:
 - ``input_check.safetensors``: two class-conditional Mahalanobis checks (class means and a shared
   probabilistic-PCA covariance, fitted on the training images): ``pooled.*`` on the pooled backbone
   features (1280-d) and ``low.*`` on the mean and standard deviation of each channel of the stride-16
-  block's output (224-d), which catches images whose texture is unlike MRI;
-- ``calibration.json``: the softmax temperature and the thresholds (input check, "uncertain").
+  block's output (224-d), which catches images whose texture is unlike MRI; and ``notumor.*``, the
+  same kind of distance to the training no-tumour slices alone (pooled features), for the "no tumour" rule;
+- ``calibration.json``: the softmax temperature and the thresholds (input check, "uncertain", "no tumour").
+
+"No tumour" is asymmetric: missing a tumour is worse than asking for a second look, so the model only says
+"no tumour" when that class is confident (``notumor_min_confidence``) AND the slice is close to the training
+no-tumour slices (``notumor_threshold``); otherwise the answer is "uncertain: have a radiologist look".
 """
 
 from __future__ import annotations
@@ -47,9 +52,18 @@ DEFAULT_CALIBRATION = {
     "ood_threshold": float("inf"),
     "ood_threshold_low": float("inf"),
     "min_confidence": 0.6,
+    "notumor_min_confidence": 0.0,  # the calibrated "no tumour" probability needed to say "no tumour"
+    "notumor_threshold": float("inf"),  # the largest distance to the training no-tumour slices allowed
     "min_std": 0.02,
     "size": SIZE,
 }
+NOTUMOR = "notumor"
+# What the model knows, for the result text (the per-source numbers are in the model card).
+SCOPE = (
+    "Trained on 7,019 public slices from three collections: tumours mostly T1 with contrast (figshare, SARTAJ), "
+    'no-tumour slices mostly T2/FLAIR (SARTAJ, Br35H). It says "no tumour" only for slices that look like '
+    'those no-tumour slices; other slices get "uncertain".'
+)
 
 
 @dataclass
@@ -129,12 +143,15 @@ class Predictor:
         input_check: InputCheck | None = None,
         calibration: dict | None = None,
         low_check: InputCheck | None = None,
+        notumor_check: InputCheck | None = None,
     ):
         self.model = model.float().eval().to(memory_format=torch.channels_last)
         # Inference only: no parameter gradients. Grad-CAM builds a graph from its target block onward.
         self.model.requires_grad_(False)
         self.input_check = input_check
         self.low_check = low_check
+        self.notumor_check = notumor_check
+        self.crop = bool(getattr(model.config, "head_crop", False))  # crop to the head first (config.json)
         self.cal = {**DEFAULT_CALIBRATION, **(calibration or {})}
         labels = getattr(model.config, "id2label", None) or {}
         self.classes = [labels.get(i, labels.get(str(i), CLASSES[i])) for i in range(model.config.num_labels)]
@@ -161,7 +178,7 @@ class Predictor:
 
         folder = Path(folder)
         model = EfficientNetForImageClassification.from_pretrained(folder, dtype=torch.float32)
-        check = low = None
+        check = low = notumor = None
         if (folder / INPUT_CHECK_FILE).is_file():
             t = load_file(folder / INPUT_CHECK_FILE)
             if "pooled.means" in t:
@@ -170,9 +187,11 @@ class Predictor:
                 check = InputCheck.from_tensors(t)
             if "low.means" in t:
                 low = InputCheck.from_tensors({k[4:]: v for k, v in t.items() if k.startswith("low.")})
+            if "notumor.means" in t:
+                notumor = InputCheck.from_tensors({k[8:]: v for k, v in t.items() if k.startswith("notumor.")})
         cal_path = folder / CALIBRATION_FILE
         cal = json.loads(cal_path.read_text()) if cal_path.is_file() else {}
-        return cls(model, check, cal, low)
+        return cls(model, check, cal, low, notumor)
 
     # ------------------------------------------------------------------ core
     def features_and_logits(self, pixel_values: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -195,6 +214,39 @@ class Predictor:
             ratios.append(self.low_check.score(low) / self.cal["ood_threshold_low"])
         return torch.stack(ratios).max(0).values
 
+    def notumor_ratio(self, pooled: torch.Tensor) -> torch.Tensor:
+        """Distance to the training no-tumour slices / its threshold: above 1 means "not like them"."""
+        if self.notumor_check is None:
+            return torch.zeros(len(pooled))
+        return self.notumor_check.score(pooled.detach()) / self.cal["notumor_threshold"]
+
+    def decide(self, probs: np.ndarray, notumor_ratio: float) -> tuple[Status, str]:
+        """Status and message for one slice's calibrated probabilities (the input check already passed).
+        "No tumour" needs more than the top class: see the module docstring."""
+        top = int(np.argmax(probs))
+        conf, label = float(probs[top]), self.classes[top]
+        tumour = float(sum(p for c, p in zip(self.classes, probs, strict=True) if c in TUMOR_CLASSES))
+        shown = "over 99%" if conf > 0.99 else f"{conf:.0%}"
+        if conf < self.cal["min_confidence"]:
+            return Status.UNCERTAIN, (
+                f"Uncertain: have a radiologist look. No class reaches {self.cal['min_confidence']:.0%} confidence "
+                f"(most likely {label}, {conf:.0%}; any tumour {tumour:.0%})."
+            )
+        if label != NOTUMOR:
+            return Status.OK, f"Most likely: {label} ({shown} calibrated confidence)."
+        if conf < self.cal["notumor_min_confidence"]:
+            return Status.UNCERTAIN, (
+                f"Uncertain: have a radiologist look. The model leans towards no tumour ({shown}), below the "
+                f"{self.cal['notumor_min_confidence']:.0%} it needs to rule a tumour out (any tumour {tumour:.0%})."
+            )
+        if notumor_ratio > 1.0:
+            return Status.UNCERTAIN, (
+                f"Uncertain: have a radiologist look. The model leans towards no tumour ({shown}), but this slice "
+                "does not look like the no-tumour slices it was trained on (another sequence, scanner or "
+                "orientation?), so it does not rule a tumour out."
+            )
+        return Status.OK, f"No tumour found ({shown} calibrated confidence)."
+
     def _forward(self, pixel_values: torch.Tensor, track: bool):
         """Run the model, keeping the stride-16 activation (as a graph leaf when track=True)."""
         acts: dict[str, torch.Tensor] = {}
@@ -214,15 +266,21 @@ class Predictor:
         return pooled, logits, acts["a"]
 
     @torch.no_grad()
-    def batch_outputs(self, arrays: np.ndarray, batch: int = 64) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(N, H, W) in [0, 1] -> calibrated probabilities (N, C), input-check ratios (N,), raw logits (N, C)."""
-        probs, scores, logits_all = [], [], []
+    def batch_outputs(self, arrays: np.ndarray, batch: int = 64) -> dict[str, np.ndarray]:
+        """(N, H, W) model inputs in [0, 1] -> calibrated "probs" (N, C), input-check "ratio" (N,), raw
+        "logits" (N, C) and "notumor_ratio" (N,): distance to the training no-tumour slices / threshold."""
+        out: dict[str, list] = {"probs": [], "ratio": [], "logits": [], "notumor_ratio": []}
         for i in range(0, len(arrays), batch):
             feats, logits, act = self._forward(to_pixel_values(arrays[i : i + batch]), track=False)
-            logits_all.append(logits.numpy())
-            probs.append(torch.softmax(logits / self.cal["temperature"], -1).numpy())
-            scores.append(self.input_check_ratio(feats, self.low_features(act)).numpy())
-        return np.concatenate(probs), np.concatenate(scores), np.concatenate(logits_all)
+            out["logits"].append(logits.numpy())
+            out["probs"].append(torch.softmax(logits / self.cal["temperature"], -1).numpy())
+            out["ratio"].append(self.input_check_ratio(feats, self.low_features(act)).numpy())
+            out["notumor_ratio"].append(self.notumor_ratio(feats).numpy())
+        return {k: np.concatenate(v) for k, v in out.items()}
+
+    def model_array(self, gray: np.ndarray) -> np.ndarray:
+        """The model input for a 2-D grayscale slice, preprocessed as this network was trained."""
+        return to_model_array(gray, int(self.cal.get("size", SIZE)), crop=self.crop)
 
     def predict_array(self, gray: np.ndarray, heatmap: bool = False) -> Prediction:
         """A 2-D grayscale array (any scale) -> Prediction."""
@@ -231,7 +289,7 @@ class Predictor:
 
     def _predict_array(self, gray: np.ndarray, heatmap: bool) -> Prediction:
         t0 = time.perf_counter()
-        x = to_model_array(gray, int(self.cal.get("size", SIZE)))
+        x = self.model_array(gray)
         raw = np.asarray(gray, dtype=np.float32)
         rng = float(np.percentile(raw, 99.5) - np.percentile(raw, 0.5)) if raw.size else 0.0
         scale = max(1.0, float(np.abs(raw).max()))
@@ -266,19 +324,8 @@ class Predictor:
             )
         top = int(probs_t.argmax())
         cam = self._gradcam(logits[0, top], act, x.shape) if heatmap else None
-        conf = float(probs_t[top])
         label = self.classes[top]
-        if conf < self.cal["min_confidence"]:
-            status = Status.UNCERTAIN
-            tumour = sum(probs[c] for c in TUMOR_CLASSES if c in probs)
-            message = (
-                f"Uncertain: no class reaches {self.cal['min_confidence']:.0%} confidence "
-                f"(most likely {label}, {conf:.0%}; any tumour {tumour:.0%})."
-            )
-        else:
-            status = Status.OK
-            shown = "over 99%" if conf > 0.99 else f"{conf:.0%}"
-            message = f"Most likely: {label} ({shown} calibrated confidence)."
+        status, message = self.decide(probs_t.numpy(), float(self.notumor_ratio(feats)[0]))
         timings["total"] = (time.perf_counter() - t0) * 1e3
         return Prediction(status, label, probs, score, message, heatmap=cam, image=x, timings_ms=timings)
 
@@ -304,7 +351,7 @@ class Predictor:
         with self._lock:
             for _ in range(rounds):
                 self._predict_array(gray, heatmap=False)
-                x = to_model_array(gray, size)
+                x = self.model_array(gray)
                 _, logits, act = self._forward(to_pixel_values(x), track=True)
                 self._gradcam(logits[0].max(), act, x.shape)
         return time.perf_counter() - t0

@@ -1,8 +1,9 @@
-"""Kit loading, augmentation and model construction used by train.py, calibrate.py and benchmark.py."""
+"""Kit loading, cached frozen-prefix views, sampling and model construction used by train.py, calibrate.py and
+benchmark.py."""
 
 from __future__ import annotations
 
-import math
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -14,37 +15,11 @@ from .imageio import load_gray
 from .preprocess import SIZE, to_model_array
 
 
-def load_arrays(root: Path, items: list[dict], size: int = SIZE) -> tuple[np.ndarray, np.ndarray]:
+def load_arrays(root: Path, items: list[dict], size: int = SIZE, crop: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Kit images through the app's own preprocessing -> (N, size, size) float32, labels (N,)."""
-    xs = np.stack([to_model_array(load_gray(root / it["path"]), size) for it in items])
+    xs = np.stack([to_model_array(load_gray(root / it["path"]), size, crop=crop) for it in items])
     ys = np.array([CLASSES.index(it["label"]) for it in items], dtype=np.int64)
     return xs, ys
-
-
-def augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
-    """(B, H, W) in [0, 1] -> augmented (B, H, W): flip, rotation, zoom, shift, gamma, contrast, noise."""
-    b = x.shape[0]
-
-    def u(lo: float, hi: float) -> torch.Tensor:
-        return lo + (hi - lo) * torch.rand(b, generator=gen)
-
-    angle = u(-15, 15) * math.pi / 180
-    scale = u(0.87, 1.15)
-    flip = torch.where(torch.rand(b, generator=gen) < 0.5, -1.0, 1.0)
-    tx, ty = u(-0.08, 0.08), u(-0.08, 0.08)
-    cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
-    theta = torch.stack(
-        [torch.stack([cos * flip, -sin, tx], 1), torch.stack([sin * flip, cos, ty], 1)],
-        1,
-    )
-    grid = F.affine_grid(theta, (b, 1, *x.shape[-2:]), align_corners=False)
-    y = F.grid_sample(x[:, None], grid, mode="bilinear", padding_mode="zeros", align_corners=False)[:, 0]
-    gamma = torch.exp(u(-0.35, 0.35))[:, None, None]
-    y = y.clamp(0, 1) ** gamma
-    y = (y - 0.5) * u(0.85, 1.15)[:, None, None] + 0.5 + u(-0.07, 0.07)[:, None, None]
-    noisy = (torch.rand(b, generator=gen) < 0.3).float()[:, None, None]
-    y = y + noisy * u(0.0, 0.03)[:, None, None] * torch.randn(y.shape, generator=gen)
-    return y.clamp(0, 1)
 
 
 def build_model(wheel_state_dict: dict | None):
@@ -127,33 +102,6 @@ def pooled_from_cache(model, feats: torch.Tensor, n_blocks: int, batch: int = 12
     )
 
 
-def prefix_cache(
-    model, data_root: Path, items: list[dict], n_blocks: int, cache_file: Path | None, size: int = SIZE
-) -> dict[str, torch.Tensor]:
-    """Frozen-prefix features (float16) for every item, keyed by its kit path; reused from cache_file."""
-    import time
-
-    key = {"n_blocks": n_blocks, "size": size}
-    if cache_file is not None and Path(cache_file).is_file():
-        saved = torch.load(cache_file, map_location="cpu", weights_only=True)
-        if saved.get("meta") == key and all(it["path"] in saved["feats"] for it in items):
-            return saved["feats"]
-    model.eval()
-    feats: dict[str, torch.Tensor] = {}
-    t0 = time.time()
-    chunk = 256
-    for i in range(0, len(items), chunk):
-        part = items[i : i + chunk]
-        xs, _ = load_arrays(data_root, part, size)
-        f = prefix_features(model, torch.from_numpy(xs), n_blocks, batch=32)
-        for it, row in zip(part, f, strict=True):
-            feats[it["path"]] = row.clone()
-        print(f"prefix features {i + len(part)}/{len(items)} ({time.time() - t0:.0f}s)", flush=True)
-    if cache_file is not None:
-        torch.save({"meta": key, "feats": feats}, cache_file)
-    return feats
-
-
 def stack(feats: dict[str, torch.Tensor], items: list[dict]) -> torch.Tensor:
     return torch.stack([feats[it["path"]] for it in items])
 
@@ -172,3 +120,75 @@ def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
 
     opt.step(closure)
     return float(log_t.detach().exp())
+
+
+def quantised_arrays(root: Path, items: list[dict], size: int, crop: bool) -> np.ndarray:
+    """Kit images through the app's preprocessing, kept as 8-bit (N, size, size) to hold all of them in memory."""
+    out = np.empty((len(items), size, size), dtype=np.uint8)
+    for i, it in enumerate(items):
+        out[i] = np.round(to_model_array(load_gray(root / it["path"]), size, crop=crop) * 255)
+    return out
+
+
+def view_arrays(clean: np.ndarray, labels: np.ndarray, view: int, seed: int = 0) -> np.ndarray:
+    """View 0: the clean inputs; view k > 0: every image strongly augmented (seeded by k), with histogram
+    matching to a random image that has another label 70% of the time (so sequences cross the classes)."""
+    from .augment import strong_augment
+
+    xs = clean.astype(np.float32) / 255
+    if view == 0:
+        return xs
+    rng = np.random.default_rng(1000 * (seed + 1) + view)
+    out = np.empty_like(xs)
+    for i in range(len(xs)):
+        other = np.flatnonzero(labels != labels[i]) if rng.random() < 0.7 else None
+        j = int(rng.choice(other)) if other is not None else int(rng.integers(len(xs)))
+        out[i] = strong_augment(xs[i], rng, xs[j])
+    return out
+
+
+def view_cache(
+    model, data_root: Path, items: list[dict], n_blocks: int, size: int, crop: bool, views: int, cache_dir: Path
+) -> list[torch.Tensor]:
+    """Frozen-prefix features (float16) of every item for views 0..views-1, aligned with items; each view
+    is cached in cache_dir (keyed by the preprocessing) and reused."""
+    import time
+
+    labels = np.array([CLASSES.index(it["label"]) for it in items])
+    key = {"n_blocks": n_blocks, "size": size, "crop": crop, "paths": [it["path"] for it in items]}
+    cache_dir = Path(cache_dir)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    clean = None
+    out = []
+    for v in range(views):
+        f = cache_dir / f"prefix_{'crop' if crop else 'plain'}_{size}_b{n_blocks}_view{v}.pt"
+        if f.is_file():
+            saved = torch.load(f, map_location="cpu", weights_only=True)
+            if saved.get("meta") == {**key, "view": v}:
+                out.append(saved["feats"])
+                continue
+        if clean is None:
+            clean = quantised_arrays(Path(data_root), items, size, crop)
+        t0 = time.time()
+        xs = view_arrays(clean, labels, v)
+        model.eval()
+        feats = []
+        for i in range(0, len(xs), 256):
+            feats.append(prefix_features(model, torch.from_numpy(xs[i : i + 256]), n_blocks, batch=32))
+            print(f"view {v}: prefix features {min(i + 256, len(xs))}/{len(xs)} ({time.time() - t0:.0f}s)", flush=True)
+        feats = torch.cat(feats)
+        torch.save({"meta": {**key, "view": v}, "feats": feats}, f)
+        out.append(feats)
+    return out
+
+
+def source_balanced_weights(labels: np.ndarray, sources: np.ndarray, power: float = 0.5) -> torch.Tensor:
+    """Sampling weights: within each class, a (source, class) cell of n images gets weight n ** -power in
+    total n ** (1 - power), so the rarer source of a class is seen more often; every class weighs the same."""
+    cells = list(zip(sources.tolist(), labels.tolist(), strict=True))
+    counts = Counter(cells)
+    w = np.array([counts[c] ** -power for c in cells], dtype=np.float64)
+    for c in np.unique(labels):
+        m = labels == c
+        w[m] /= w[m].sum()
+    return torch.from_numpy(w / w.sum())
