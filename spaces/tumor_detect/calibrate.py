@@ -40,11 +40,12 @@ from braintumor.sources import HELD_OUT, held_out_mask, kit_sources
 from braintumor.training import fit_temperature, pooled_from_cache, view_cache
 
 HERE = Path(__file__).resolve().parent
-# The "no tumour" rule. Chosen on the held-out-source fold (tumours of SARTAJ/Br35H held out of training,
-# see benchmark.py): a confidence floor of 80% and a distance that keeps 99% of the validation no-tumour
-# slices leave about 1% of the held-out tumours called "no tumour" (4% without the rule) while about 97% of
-# in-source no-tumour test slices are still called "no tumour".
-NOTUMOR_MIN_CONFIDENCE = 0.8
+# The "no tumour" rule. Chosen on the held-out-source fold (SARTAJ/Br35H tumours held out of training, see
+# benchmark.py; the same fold is reported there, so its "not cleared" number is optimistic): a 90% confidence
+# floor and a distance that keeps 99% of the validation no-tumour slices left 0.5% of the held-out tumours
+# called "no tumour" (2.9% without the rule) while 97% of the in-source no-tumour test slices were still
+# called "no tumour" (99% without it).
+NOTUMOR_MIN_CONFIDENCE = 0.9
 NOTUMOR_KEEP = 0.99
 
 
@@ -58,7 +59,12 @@ def main() -> None:
     ap.add_argument("--pca", type=int, default=64)
     ap.add_argument("--pca-low", type=int, default=32)
     ap.add_argument("--min-confidence", type=float, default=DEFAULT_CALIBRATION["min_confidence"])
-    ap.add_argument("--notumor-keep", type=float, default=NOTUMOR_KEEP, help="validation no-tumour slices kept")
+    ap.add_argument(
+        "--notumor-keep",
+        type=float,
+        default=NOTUMOR_KEEP,
+        help="validation no-tumour slices kept (1: no distance rule)",
+    )
     ap.add_argument("--notumor-min-confidence", type=float, default=NOTUMOR_MIN_CONFIDENCE)
     ap.add_argument("--shifted", type=int, default=1, help="augmented views added to the temperature fit (0 or 1)")
     ap.add_argument("--threads", type=int, default=1)
@@ -108,7 +114,7 @@ def main() -> None:
         "ood_threshold_low": threshold_low,
         "min_confidence": args.min_confidence,
         "notumor_min_confidence": args.notumor_min_confidence,
-        "notumor_threshold": float(np.quantile(ntva, args.notumor_keep)),
+        "notumor_threshold": float(np.quantile(ntva, args.notumor_keep)) if args.notumor_keep < 1 else float("inf"),
         "min_std": DEFAULT_CALIBRATION["min_std"],
         "size": size,
         "pca_components": args.pca,

@@ -13,7 +13,7 @@ import gradio as gr
 from . import SPACE
 from .heatmap import write_overlay
 from .imageio import InputError
-from .predictor import Status
+from .predictor import NOTUMOR, SCOPE, Status
 from .runtime import get_predictor
 
 log = logging.getLogger(SPACE)
@@ -66,8 +66,11 @@ def classify(file: str, show_heatmap: bool = True) -> tuple[dict | None, str, st
         }
         if pred.status is Status.REFUSED:
             return None, f"### Not analysed\n{pred.message}", None, details
-        title = "Uncertain" if pred.status is Status.UNCERTAIN else f"Most likely: {pred.label}"
-        verdict = f"### {title}\n{pred.message}\n\n_{NOTICE}_"
+        if pred.status is Status.UNCERTAIN:
+            title = "Uncertain: have a radiologist look"
+        else:
+            title = "No tumour found" if pred.label == NOTUMOR else f"Most likely: {pred.label}"
+        verdict = f"### {title}\n{pred.message}\n\n{SCOPE}\n\n_{NOTICE}_"
         heatmap = write_overlay(pred.image, pred.heatmap if show_heatmap else None)
     except InputError as exc:
         raise gr.Error(str(exc)) from None

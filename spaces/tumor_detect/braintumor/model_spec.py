@@ -23,10 +23,10 @@ MODEL_FILES = NETWORK_FILES + CALIBRATION_FILES
 
 # BEGIN PINS (written by the training script; do not edit by hand)
 PINS = {
-    "config.json": "44d4a570b266c259b62b9d63af61098b4183074d43366bf45216f2a25faafa0a",
-    "model.safetensors": "dadf15714f9acbfa29be6b8a5a60f9bccd74aa5e162abdce9dd4d8e10e259d8a",
-    "input_check.safetensors": "82d5600173abaa0ac9fcfe830e2672147420d5051d942d16f4cea83c39f56bfa",
-    "calibration.json": "e89c07b1a1ed4d000785edf10a9ddac1be0e70e09e0fd74114064376cbdd605f",
+    "config.json": "a8fa0260720ef4fb1db1dfa8bc66417e649146a2b59e31d6b9e10e72270286e0",
+    "model.safetensors": "8581075763f01f9909c76aa21d5498efbedbdebdfd3615c26a8aa74d8a4130e5",
+    "input_check.safetensors": "7ad020f2fb9b6edc7ccb826fdc61b22637f9c7331c0e9655877361dd0d27d83f",
+    "calibration.json": "7826b8ca67d166bd4b274ad794fc6494d89edf66854e50b783e4d6874c64575d",
 }
 # END PINS
 
