@@ -49,9 +49,20 @@ def test_staged_space_starts_alone_and_answers(name, tmp_path):
         HF_HUB_OFFLINE="1",
         PYTHONNOUSERSITE="1",
     )
+    # `python app.py` puts the app's folder first on the path, as on a Space: its own package and its copy
+    # of shared/ must win over the repository's editable install
+    package = {"bank_bot": "bankbot", "tumor_detect": "braintumor", "noise_removal": "voiceclean"}[name]
+    where = subprocess.run(
+        [sys.executable, "-c", f"import {package}, shared; print({package}.__file__); print(shared.__file__)"],
+        cwd=staged,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert all(path.startswith(str(staged)) for path in where), where
     log = (tmp_path / "server.log").open("w+")
-    # -P: do not put anything but the app's own folder on the path (the app adds it itself)
-    proc = subprocess.Popen([sys.executable, "-P", "app.py"], cwd=staged, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=staged, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         url = f"http://127.0.0.1:{port}/"
         started = time.monotonic()
