@@ -104,6 +104,10 @@ def main(argv=None) -> dict:
     cmd = [sys.executable, str(HERE / "evaluate.py"), "--model", str(model_dir), "--examples", str(work / "test.csv")]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=dict(os.environ, OMP_NUM_THREADS="1"))
     recipe = json.loads(out.stdout[out.stdout.index("{") :])
+    # the shipped Northwind bot on the same messages, in the same run: a latency reference on this machine
+    cmd = [sys.executable, str(HERE / "evaluate.py"), "--examples", str(work / "test.csv")]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=dict(os.environ, OMP_NUM_THREADS="1"))
+    stock_p50 = json.loads(out.stdout[out.stdout.index("{") :])["p50_ms"]
     base = baseline(train, test, model_dir)
     n_in = sum(i != "out_of_scope" for _, i in test)
     n_off = len(test) - n_in
@@ -115,6 +119,7 @@ def main(argv=None) -> dict:
         "company": {"domains": args.domains, "intents": trained["intents"], "examples": trained["examples"]},
         "test_rows": {"in_scope": n_in, "off_topic": n_off},
         "recipe": {k: recipe[k] for k in ("accuracy", "decline_rate", "false_decline_rate", "p50_ms")},
+        "stock_bot_p50_ms_same_messages": stock_p50,
         "baseline": {k: base[k] for k in ("accuracy", "decline_rate", "false_decline_rate")},
         "train_seconds": trained["train_seconds"],
         "train_cpu_seconds": round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1),

@@ -163,7 +163,7 @@ def train_company_bot(examples_table, answers_table, company: str, progress=gr.P
         raise gr.Error(str(exc)) from exc
     report = company_service.report_markdown(folder, answer_warnings)
     zip_path = company_service.zip_folder(folder)
-    greeting = [{"role": "assistant", "content": f"Hi! I'm the {html.escape(company)} bot. Ask me something."}]
+    greeting = [{"role": "assistant", "content": f"Hi! I'm your new bot for {html.escape(company)}. Ask me something."}]
     return report, str(folder), gr.DownloadButton(value=str(zip_path), visible=True), greeting
 
 

@@ -76,7 +76,7 @@ def make_it_yours_tab() -> None:
     examples = gr.Dataframe(
         headers=["text", "intent"],
         datatype=["str", "str"],
-        col_count=(2, "fixed"),
+        column_count=(2, "fixed"),
         row_count=(3, "dynamic"),
         interactive=True,
         label="Examples",
@@ -86,7 +86,7 @@ def make_it_yours_tab() -> None:
     answers = gr.Dataframe(
         headers=["intent", "answer"],
         datatype=["str", "str"],
-        col_count=(2, "fixed"),
+        column_count=(2, "fixed"),
         row_count=(1, "dynamic"),
         interactive=True,
         label="Answers (optional)",
@@ -127,6 +127,6 @@ def make_it_yours_tab() -> None:
         concurrency_id="company_training",
     )
     message.submit(
-        handlers.chat_company_bot, [message, chatbot, model_dir], [chatbot, message], api_name="chat_company_bot"
+        handlers.chat_company_bot, [message, chatbot, model_dir], [chatbot, message], api_name=False
     )
     publish_btn.click(handlers.publish_company_bot, [model_dir, token, repo], published, api_name=False)
