@@ -126,7 +126,5 @@ def make_it_yours_tab() -> None:
         concurrency_limit=1,
         concurrency_id="company_training",
     )
-    message.submit(
-        handlers.chat_company_bot, [message, chatbot, model_dir], [chatbot, message], api_name=False
-    )
+    message.submit(handlers.chat_company_bot, [message, chatbot, model_dir], [chatbot, message], api_name=False)
     publish_btn.click(handlers.publish_company_bot, [model_dir, token, repo], published, api_name=False)
