@@ -151,3 +151,53 @@ def test_specialize_explains_bad_input_and_exits_2(tmp_path, content, message):
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.staging
+def test_a_space_staged_with_a_company_bot_serves_it(trained, tmp_path):
+    """deploy.py --model DIR: the staged Space starts alone and answers as the company's bot (what
+    "Publish as my own Space" pushes); BANK_BOT_MODEL=DIR does the same for a checkout."""
+    import os
+    import socket
+    import time
+
+    from gradio_client import Client
+
+    import deploy
+    from harness import wait_for_http
+
+    staged = deploy.stage_company(trained[0], tmp_path / "space")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "GRADIO_", "SPACE", "BANK_BOT"))}
+    env.update(GRADIO_SERVER_NAME="127.0.0.1", GRADIO_SERVER_PORT=str(port), HF_HUB_OFFLINE="1", PYTHONNOUSERSITE="1")
+    log = (tmp_path / "server.log").open("w+")
+    # no -P: as on a Space, the app's folder comes first on the path, so its own bankbot (and the
+    # company_model/ next to it) is used rather than this checkout's editable install
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=staged, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        started = time.monotonic()
+        wait_for_http(f"http://127.0.0.1:{port}/", timeout=180)
+        assert time.monotonic() - started < 180
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        result = client.predict("I smell gas in my kitchen", api_name="/predict_intent")
+        assert result["intent"] == "gas_leak" and result["action"] == "answer"
+        reply = client.predict("I smell gas in my kitchen", [], api_name="/chat")
+        assert "0800 111 999" in str(reply[0])
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.seek(0)
+        output = log.read()
+        log.close()
+    assert "Traceback" not in output, output[-3000:]
+
+
+def test_bank_bot_model_switches_the_served_bot(trained, monkeypatch):
+    from bankbot.bot import classify
+
+    monkeypatch.setenv("BANK_BOT_MODEL", str(trained[0]))
+    assert classify("I smell gas in my kitchen")["intent"] == "gas_leak"
+    monkeypatch.delenv("BANK_BOT_MODEL")
+    assert classify("I lost my card yesterday")["intent"] == "lost_or_stolen_card"
