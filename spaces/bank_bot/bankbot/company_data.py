@@ -28,6 +28,7 @@ _TAG = re.compile(r"</?[A-Za-z][^<>]{0,200}>")
 _SPACE = re.compile(r"\s+")
 TEXT_HEADERS = ("text", "example", "question", "utterance")
 INTENT_HEADERS = ("intent", "label", "category", "topic")
+ANSWER_HEADERS = ("answer", "reply", "response")
 
 
 class DataError(ValueError):
@@ -249,7 +250,7 @@ def read_examples(raw: bytes, seed: int = 0) -> Examples:
 def read_answers(raw: bytes, intents: list[str]) -> tuple[dict[str, str], list[str]]:
     """Bytes of an answers CSV (header intent,answer) -> ({intent: answer}, warnings)."""
     text, warnings = decode(raw, "answers file")
-    pairs = read_rows(text, (INTENT_HEADERS, ("answer", "reply", "response")), "answers file")
+    pairs = read_rows(text, (INTENT_HEADERS, ANSWER_HEADERS), "answers file")
     return check_answers(pairs, intents, warnings)
 
 

@@ -120,7 +120,7 @@ def load_answers_csv(path):
     """Read an uploaded answers CSV (intent,answer) into the answers table."""
     try:
         text, warnings = company_data.decode(_read_upload(path), "answers file")
-        pairs = company_data.read_rows(text, (company_data.INTENT_HEADERS, ("answer",)), "answers file")
+        pairs = company_data.read_rows(text, (company_data.INTENT_HEADERS, company_data.ANSWER_HEADERS), "answers file")
     except company_data.DataError as exc:
         raise gr.Error(str(exc)) from exc
     rows = [(company_data.normalise_intent(i), company_data.clean_cell(a)) for i, a in pairs if i.strip()]
