@@ -1,12 +1,15 @@
 """A small banking support bot: a fast intent model, a reviewed answer table, and polite declines.
 Layout and wiring only: the event functions are in ``bankbot/handlers.py``."""
 
+from dataclasses import replace
 from pathlib import Path
 
 import gradio as gr
 
+from bankbot.bot import served_bot
+from bankbot.company_folder import served_folder
 from bankbot.handlers import chat, load, predict_intent
-from bankbot.ui import plain_text_user_chatbot
+from bankbot.ui import make_it_yours_tab, plain_text_user_chatbot
 from shared.ui import ModelFacts, ServingLimits, footer, header, launch_kwargs, with_limits
 
 HERE = Path(__file__).resolve().parent
@@ -27,8 +30,9 @@ FACTS = ModelFacts(
 )
 
 # A ~14 ms text model on 2 vCPUs: 4 messages at once keep both cores busy without queueing behind one
-# another; 64 waiting is ~1 s of work. The Space takes no uploads, so the upload cap is tiny.
-LIMITS = ServingLimits(concurrency=4, max_queue=64, max_file_size="1mb")
+# another; 64 waiting is ~1 s of work. The only uploads are "Make it yours" CSVs (the tab reads up to 5 MB);
+# training runs one at a time in its own capped process (bankbot.jobs).
+LIMITS = ServingLimits(concurrency=4, max_queue=64, max_file_size="5mb")
 DELETE_CACHE = (3600, 3600)  # every hour, delete Gradio's cached files older than an hour
 
 # One example question a line: a bank can edit them without touching code.
@@ -36,45 +40,71 @@ EXAMPLES = [q.strip() for q in (HERE / "examples" / "questions.txt").read_text(e
 EXAMPLES = [q for q in EXAMPLES if q]
 
 
+def facts() -> ModelFacts:
+    """The stock bot's facts, or those of the company bot this process serves ($BANK_BOT_MODEL)."""
+    if served_folder() is None:
+        return FACTS
+    company = served_bot()[1].bank_name
+    return replace(
+        FACTS,
+        title=f"{company} support bot",
+        what_it_does=f"Ask {company} a question: the bot answers from {company}'s own answer table and declines "
+        "questions that are not its business. Built with the 'Make it yours' tab of the bank_bot Space.",
+        model_name="all-MiniLM-L6-v2 (top layers fine-tuned on this company's examples) + intent head",
+        size="22.7M parameters (90 MB) + fine-tuned delta and head (see the model folder's MODEL_CARD.md)",
+    )
+
+
 def build_demo() -> gr.Blocks:
     load()
-    with gr.Blocks(title="Northwind Bank support bot (bank_bot)", delete_cache=DELETE_CACHE) as demo:
-        header(FACTS)
-        topic = gr.Label(label="Detected topic (top 3)", num_top_classes=3, render=False)
-        summary = gr.Markdown("Ask a question to see the topic and language here.", label="Summary", render=False)
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3, min_width=320):
-                gr.ChatInterface(
-                    chat,
-                    chatbot=plain_text_user_chatbot(label="Northwind Bank assistant", height=460, sanitize_html=True),
-                    textbox=gr.Textbox(
-                        label="Message",
-                        placeholder="Type your banking question…",
-                        submit_btn=True,
-                        show_label=False,
-                    ),
-                    additional_outputs=[topic, summary],
-                    examples=EXAMPLES,
-                    cache_examples=False,
-                    api_name="chat",
-                    flagging_mode="never",
-                    autofocus=False,
-                    fill_height=False,
+    info = facts()
+    with gr.Blocks(title=f"{info.title} (bank_bot)", delete_cache=DELETE_CACHE) as demo:
+        header(info)
+        with gr.Tabs():
+            with gr.Tab("Chat"):
+                topic = gr.Label(label="Detected topic (top 3)", num_top_classes=3, render=False)
+                summary = gr.Markdown(
+                    "Ask a question to see the topic and language here.", label="Summary", render=False
                 )
-            with gr.Column(scale=1, min_width=240):
-                topic.render()
-                summary.render()
-                gr.Markdown(
-                    "The bot only picks answers from a table the bank reviewed: it never writes free text. "
-                    "Please don't type full card numbers or passwords (they are masked anyway)."
-                )
-        with gr.Accordion("For developers: structured prediction", open=False):
-            q = gr.Textbox(label="Message", placeholder="e.g. my card was declined")
-            btn = gr.Button("Predict intent")
-            out = gr.JSON(label="Prediction")
-            btn.click(predict_intent, inputs=q, outputs=out, api_name="predict_intent")
-            q.submit(predict_intent, inputs=q, outputs=out, api_name=False)
-        footer(FACTS)
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3, min_width=320):
+                        gr.ChatInterface(
+                            chat,
+                            chatbot=plain_text_user_chatbot(
+                                label=info.title.removesuffix(" support bot") + " assistant",
+                                height=460,
+                                sanitize_html=True,
+                            ),
+                            textbox=gr.Textbox(
+                                label="Message",
+                                placeholder="Type your banking question…",
+                                submit_btn=True,
+                                show_label=False,
+                            ),
+                            additional_outputs=[topic, summary],
+                            examples=EXAMPLES,
+                            cache_examples=False,
+                            api_name="chat",
+                            flagging_mode="never",
+                            autofocus=False,
+                            fill_height=False,
+                        )
+                    with gr.Column(scale=1, min_width=240):
+                        topic.render()
+                        summary.render()
+                        gr.Markdown(
+                            "The bot only picks answers from a table the bank reviewed: it never writes free text. "
+                            "Please don't type full card numbers or passwords (they are masked anyway)."
+                        )
+                with gr.Accordion("For developers: structured prediction", open=False):
+                    q = gr.Textbox(label="Message", placeholder="e.g. my card was declined")
+                    btn = gr.Button("Predict intent")
+                    out = gr.JSON(label="Prediction")
+                    btn.click(predict_intent, inputs=q, outputs=out, api_name="predict_intent")
+                    q.submit(predict_intent, inputs=q, outputs=out, api_name=False)
+            with gr.Tab("Make it yours"):
+                make_it_yours_tab()
+        footer(info)
     return with_limits(demo, LIMITS)
 
 

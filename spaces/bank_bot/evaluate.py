@@ -8,6 +8,9 @@
     bot's languages -> accuracy, decline_rate, false_decline_rate, n and the same per language (the file's
     language column, else the detected language), e.g. the hand-written set:
     python spaces/bank_bot/evaluate.py --examples spaces/bank_bot/data/multilingual/val.csv
+--model: a folder written by specialize.py (a company's own bot, "Make it yours") instead of the shipped bot;
+    it goes with --examples (the company's CSV format: text,intent with out_of_scope rows):
+    python spaces/bank_bot/evaluate.py --model DIR --examples TEST.csv
 All give p50_ms / p95_ms: one message at a time through bankbot.bot.respond.
 """
 
@@ -107,9 +110,12 @@ def main(argv=None) -> dict:
     p.add_argument("--clinc-keys", help="comma-separated keys of --clinc to use (default: test keys, else val)")
     p.add_argument("--head-dir", type=Path, help="evaluate another trained head (folder), e.g. the validation run")
     p.add_argument("--limit", type=int, default=0, help="use only the first N rows of each file (smoke tests)")
+    p.add_argument("--model", type=Path, help="a company's own bot: a folder written by specialize.py")
     args = p.parse_args(argv)
     if not (args.banking77 or args.clinc or args.examples):
         p.error("give --banking77, --clinc and/or --examples")
+    if args.model and (args.banking77 or args.clinc or args.head_dir or not args.examples):
+        p.error("--model (a company's own bot) goes with --examples only")
     if args.clinc and not args.domains:
         p.error("--domains is required (the kit's copy was not found)")
 
@@ -117,9 +123,13 @@ def main(argv=None) -> dict:
     from bankbot.model import get_model
 
     t0 = time.perf_counter()
-    model = get_model(args.head_dir)
+    if args.model:
+        from bankbot.company_folder import load_company
+
+        model, table = load_company(args.model)
+    else:
+        model, table = get_model(args.head_dir), AnswerTable.load()
     load_s = time.perf_counter() - t0
-    table = AnswerTable.load()
     table.check(model.labels)
     respond("warm up", [], model, table)
     out: dict = {"model": model.info.get("name", str(args.head_dir or "shipped")), "load_s": round(load_s, 2)}

