@@ -64,3 +64,46 @@ def launched(demo) -> Iterator[str]:
         yield url
     finally:
         demo.close()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def staged_app(folder: Path, timeout: float = 180.0, drop_env: tuple[str, ...] = ()) -> Iterator[str]:
+    """Start a staged Space with ``python app.py`` in a clean subprocess, as a Space runs it (its folder
+    first on the path); yield its URL; stop it and fail if it printed a traceback."""
+    import subprocess
+
+    port = free_port()
+    prefixes = ("PYTHON", "GRADIO_", "SPACE", *drop_env)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+    env.update(
+        GRADIO_SERVER_NAME="127.0.0.1",
+        GRADIO_SERVER_PORT=str(port),
+        GRADIO_ANALYTICS_ENABLED="False",
+        HF_HUB_OFFLINE="1",
+        PYTHONNOUSERSITE="1",
+    )
+    log_path = folder.parent / f"{folder.name}-server.log"
+    with log_path.open("w+") as log:
+        proc = subprocess.Popen([sys.executable, "app.py"], cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            url = f"http://127.0.0.1:{port}/"
+            try:
+                wait_for_http(url, timeout=timeout)
+            except Exception as exc:
+                log.seek(0)
+                raise AssertionError(f"{folder.name} did not start:\n{log.read()[-3000:]}") from exc
+            yield url
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+        log.seek(0)
+        output = log.read()
+    assert "Traceback" not in output, output[-3000:]

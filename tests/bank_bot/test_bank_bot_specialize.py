@@ -157,41 +157,20 @@ def test_specialize_explains_bad_input_and_exits_2(tmp_path, content, message):
 def test_a_space_staged_with_a_company_bot_serves_it(trained, tmp_path):
     """deploy.py --model DIR: the staged Space starts alone and answers as the company's bot (what
     "Publish as my own Space" pushes); BANK_BOT_MODEL=DIR does the same for a checkout."""
-    import os
-    import socket
-    import time
-
     from gradio_client import Client
 
     import deploy
-    from harness import wait_for_http
+    from harness import staged_app
 
     staged = deploy.stage_company(trained[0], tmp_path / "space")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "GRADIO_", "SPACE", "BANK_BOT"))}
-    env.update(GRADIO_SERVER_NAME="127.0.0.1", GRADIO_SERVER_PORT=str(port), HF_HUB_OFFLINE="1", PYTHONNOUSERSITE="1")
-    log = (tmp_path / "server.log").open("w+")
-    # no -P: as on a Space, the app's folder comes first on the path, so its own bankbot (and the
-    # company_model/ next to it) is used rather than this checkout's editable install
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=staged, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        started = time.monotonic()
-        wait_for_http(f"http://127.0.0.1:{port}/", timeout=180)
-        assert time.monotonic() - started < 180
-        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+    # as on a Space, the app's folder comes first on the path, so its own bankbot (and the company_model/
+    # next to it) is used rather than this checkout's editable install
+    with staged_app(staged, timeout=180, drop_env=("BANK_BOT",)) as url:
+        client = Client(url, verbose=False)
         result = client.predict("I smell gas in my kitchen", api_name="/predict_intent")
         assert result["intent"] == "gas_leak" and result["action"] == "answer"
         reply = client.predict("I smell gas in my kitchen", [], api_name="/chat")
         assert "0800 111 999" in str(reply[0])
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.seek(0)
-        output = log.read()
-        log.close()
-    assert "Traceback" not in output, output[-3000:]
 
 
 def test_bank_bot_model_switches_the_served_bot(trained, monkeypatch):
