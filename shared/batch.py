@@ -337,6 +337,8 @@ def run_batch(
     input order and the summary.
     """
     t0 = time.perf_counter()
+    if show_progress:  # ours is the bar to watch; model loaders' own bars (also in the workers) would garble it
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     items = list(items)
     workers = max(1, int(workers or default_workers()))
     keys = [task.key(item) for item in items]

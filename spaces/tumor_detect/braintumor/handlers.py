@@ -14,7 +14,7 @@ from . import SPACE
 from .heatmap import write_overlay
 from .imageio import InputError
 from .predictor import NOTUMOR, SCOPE, Status
-from .runtime import get_predictor
+from .runtime import predict_file
 
 log = logging.getLogger(SPACE)
 
@@ -55,7 +55,7 @@ def classify(file: str, show_heatmap: bool = True) -> tuple[dict | None, str, st
     if not path:
         raise gr.Error(NO_FILE)
     try:
-        pred = get_predictor().predict_file(path, heatmap=bool(show_heatmap))
+        pred = predict_file(path, heatmap=bool(show_heatmap))
         details = {
             "status": pred.status.value,
             "label": pred.label,
