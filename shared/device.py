@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import sys
 import threading
 from dataclasses import dataclass
@@ -145,12 +146,25 @@ def reset() -> None:
         _compute = None
 
 
+def nvidia_driver_present() -> bool:
+    """A cheap look for an NVIDIA driver (no torch import): Spaces that run without torch on the CPU, like
+    bank_bot, must not pay ~1.5 s and ~250 MB for importing torch only to learn that there is no GPU."""
+    return os.path.exists("/proc/driver/nvidia/version") or shutil.which("nvidia-smi") is not None
+
+
 def cuda_available() -> bool:
     """True when torch is installed and sees a CUDA device (and $COMPUTE_DEVICE does not say otherwise).
-    Does not initialise CUDA, so it is safe before a ZeroGPU fork."""
+    Imports torch only when an NVIDIA driver is there, and never initialises CUDA (safe before a ZeroGPU fork);
+    on ZeroGPU it is True (the GPU is attached inside @gpu calls)."""
     forced = _forced_device()
     if forced:
         return forced == "cuda"
+    from .gpu import on_zero_gpu
+
+    if on_zero_gpu():
+        return True
+    if not nvidia_driver_present():
+        return False
     try:
         import torch
     except ImportError:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from bankbot.handlers import chat, load, predict_intent
+from bankbot.handlers import MAX_BATCH_MESSAGES, chat, label_messages, load, predict_intent
 from bankbot.ui import plain_text_user_chatbot
 from shared.ui import ModelFacts, ServingLimits, footer, header, launch_kwargs, with_limits
 
@@ -27,8 +27,8 @@ FACTS = ModelFacts(
 )
 
 # A ~14 ms text model on 2 vCPUs: 4 messages at once keep both cores busy without queueing behind one
-# another; 64 waiting is ~1 s of work. The Space takes no uploads, so the upload cap is tiny.
-LIMITS = ServingLimits(concurrency=4, max_queue=64, max_file_size="1mb")
+# another; 64 waiting is ~1 s of work. The only upload is the Batch CSV (2,000 messages fit in far less than 2 MB).
+LIMITS = ServingLimits(concurrency=4, max_queue=64, max_file_size="2mb")
 DELETE_CACHE = (3600, 3600)  # every hour, delete Gradio's cached files older than an hour
 
 # One example question a line: a bank can edit them without touching code.
@@ -68,6 +68,25 @@ def build_demo() -> gr.Blocks:
                     "The bot only picks answers from a table the bank reviewed: it never writes free text. "
                     "Please don't type full card numbers or passwords (they are masked anyway)."
                 )
+        with gr.Accordion("Batch: label a CSV of messages", open=False):
+            gr.Markdown(
+                f"Upload a CSV with a `text` column (up to {MAX_BATCH_MESSAGES:,} messages): you get it back with "
+                "each message's topic, intent, confidence and action, and a chart of what customers ask about. "
+                "For bigger files, run `spaces/bank_bot/batch.py` (see the README)."
+            )
+            csv_in = gr.File(label="Messages (CSV with a text column)", file_types=[".csv"], type="filepath")
+            label_btn = gr.Button("Label the messages")
+            with gr.Row():
+                csv_out = gr.File(label="Labelled messages (CSV)", interactive=False)
+                chart = gr.BarPlot(x="topic", y="messages", label="Most frequent topics", sort="-y")
+            label_btn.click(
+                label_messages,
+                inputs=csv_in,
+                outputs=[csv_out, chart],
+                api_name="label_messages",
+                concurrency_limit=1,  # one batch at a time: chats keep the other core
+                concurrency_id="batch",
+            )
         with gr.Accordion("For developers: structured prediction", open=False):
             q = gr.Textbox(label="Message", placeholder="e.g. my card was declined")
             btn = gr.Button("Predict intent")

@@ -35,6 +35,7 @@ def test_cuda_is_chosen_with_half_precision(fresh, monkeypatch):
     import torch
 
     patch_cuda(monkeypatch, True)
+    monkeypatch.setattr(device, "nvidia_driver_present", lambda: True)
     c = fresh.compute()
     assert (c.device, c.half, c.on_gpu) == ("cuda", torch.float16, True)
     assert c.dtype(half_safe=True) == torch.float16 and c.dtype(half_safe=False) == torch.float32
@@ -71,6 +72,12 @@ def test_mps_when_no_cuda(fresh, monkeypatch):
     assert (c.device, c.half) == ("mps", torch.float16)
 
 
+def test_no_torch_import_without_an_nvidia_driver(fresh, monkeypatch):
+    monkeypatch.setattr(device, "nvidia_driver_present", lambda: False)
+    monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` would fail: it must not be tried
+    assert fresh.cuda_available() is False
+
+
 def test_zero_gpu_means_cuda_without_touching_cuda(fresh, monkeypatch):
     import torch
 
@@ -81,7 +88,7 @@ def test_zero_gpu_means_cuda_without_touching_cuda(fresh, monkeypatch):
 
     monkeypatch.setattr(shared.gpu, "on_zero_gpu", lambda: True)
     monkeypatch.setattr(torch.cuda, "is_available", no_cuda_yet)
-    assert fresh.pick_device() == "cuda"
+    assert fresh.pick_device() == "cuda" and fresh.cuda_available()
 
 
 def test_ort_providers():
