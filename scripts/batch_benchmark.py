@@ -78,8 +78,19 @@ def bank(args, work: Path) -> None:
     single = [respond(t, [], model, table).decision for t in texts]
     one_s, one_cpu = time.perf_counter() - t0, cpu_seconds() - c0
 
-    task = MessageTask(work / "bank_in.csv", work / "bank_out.csv")
+    task = MessageTask(work / "bank_in.csv", work / "bank_one.csv")
     task.write_input(texts)
+    c0 = cpu_seconds()
+    inproc = run_batch(task, message_items(texts), 1, show_progress=False).summary  # batching alone, this process
+    inproc_cpu = cpu_seconds() - c0
+    add(
+        "bank_bot",
+        f"{len(texts)} Banking77 train messages, batch in this process (1 worker, model already loaded)",
+        f"{len(texts) / one_s:.0f} msg/s; {1000 * one_cpu / len(texts):.1f} CPU ms/msg",
+        f"{inproc.items_per_second:.0f} msg/s; {1000 * inproc_cpu / len(texts):.1f} CPU ms/msg",
+        f"wall {inproc.items_per_second / (len(texts) / one_s):.2f}x, CPU {one_cpu / inproc_cpu:.2f}x",
+    )
+    task = MessageTask(work / "bank_in.csv", work / "bank_out.csv")
     c0 = cpu_seconds()
     result = run_batch(task, message_items(texts), args.workers, show_progress=False)
     batch_cpu = cpu_seconds() - c0
@@ -156,6 +167,16 @@ def tumor(args, work: Path) -> None:
             single.append(None)
     one_s, one_cpu = time.perf_counter() - t0, cpu_seconds() - c0
 
+    c0 = cpu_seconds()
+    inproc = run_batch(SliceTask(work / "slices_one.csv"), items, 1, show_progress=False).summary
+    inproc_cpu = cpu_seconds() - c0
+    add(
+        "tumor_detect",
+        f"{len(files)} kit slices, batch in this process (1 worker, model already loaded)",
+        f"{len(files) / one_s:.1f} slices/s; {1000 * one_cpu / len(files):.0f} CPU ms/slice",
+        f"{inproc.items_per_second:.1f} slices/s; {1000 * inproc_cpu / len(files):.0f} CPU ms/slice",
+        f"wall {inproc.items_per_second / (len(files) / one_s):.2f}x, CPU {one_cpu / inproc_cpu:.2f}x",
+    )
     c0 = cpu_seconds()
     result = run_batch(SliceTask(work / "slices.csv"), items, args.workers, show_progress=False)
     batch_cpu = cpu_seconds() - c0
@@ -263,7 +284,14 @@ def main(argv: list[str] | None = None) -> None:
             parts[name](args, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print(f"\nload average at the end: {os.getloadavg()[0]:.1f} (2 vCPUs)\n")
+    print(f"\nload average at the end: {os.getloadavg()[0]:.1f} (2 vCPUs)")
+    if Path("/proc/sys/kernel/sched_autogroup_enabled").is_file():
+        autogroup = Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip() == "1"
+        print(
+            f"scheduler autogroup: {'on' if autogroup else 'off'} (when on, all processes of one terminal session "
+            "share one fair share of the CPU: worker processes add cores only when the machine is otherwise idle)"
+        )
+    print()
     print("| Space | job | one at a time | batch | result |")
     print("|---|---|---|---|---|")
     for r in rows_out:

@@ -363,7 +363,12 @@ def run_batch(
     bar = _Bar(len(items), skipped, show_progress, on_progress, desc)
     finished = False
     try:
-        results = _ray(task, chunks, workers, ray_address) if ray_address else _local(task, chunks, workers)
+        if not chunks:  # everything was done before: no model to load, no cluster to join
+            results: Iterable[tuple[int, list[Row]]] = ()
+        elif ray_address:
+            results = _ray(task, chunks, workers, ray_address)
+        else:
+            results = _local(task, chunks, workers)
         for c, chunk_rows in results:
             idx = chunks_idx[c]
             for i, row in zip(idx, chunk_rows, strict=True):

@@ -92,8 +92,10 @@ def test_a_rerun_skips_finished_items_and_retries_failed_ones(tmp_path):
     assert read_rows(out)[2]["upper"] == "FIXED NOW"
 
     calls.clear()
-    third = run_batch(CountingTask(out), items(texts), workers=1, show_progress=False)
+    loads.unlink()
+    third = run_batch(CountingTask(out, loads=loads), items(texts), workers=1, show_progress=False)
     assert calls == [] and third.summary.skipped == 8 and third.rows == second.rows
+    assert not loads.exists()  # nothing left to do: the model is not even loaded
 
 
 def test_keys_must_be_unique(tmp_path):
