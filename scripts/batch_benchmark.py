@@ -9,10 +9,10 @@
 - noise_removal: "episodes" built from the kit's clean speech and noise (about 40 s each, 48 kHz mono, 44.1 kHz
   stereo and 16 kHz FLAC) cleaned one file at a time in one process, then as a batch job over the folder;
   aggregate real-time factor = wall-clock seconds of the whole job / seconds of audio.
-- Ray: the bank_bot job over ``--ray-messages`` messages on a local one-node Ray cluster (started here on
+- Ray: the bank_bot CLI over ``--ray-messages`` messages on a local one-node Ray cluster (started here on
   127.0.0.1, stopped at the end) against the embedded engine with the same number of workers; rows equal?
-  Overhead = Ray seconds / embedded seconds - 1 (the cluster's start is not counted; the driver's connection
-  and Ray Data's start are).
+  Overhead = Ray seconds / embedded seconds - 1, from each CLI's JSON line (the cluster's start is not
+  counted; the driver's connection, Ray Data's start and the actors' model loading are).
 
 Batch timings include starting the worker processes and loading the model in each; one-at-a-time timings do
 not include loading. Timings on a shared machine are noisy: compare the ratios within one run. Besides wall-clock
@@ -110,35 +110,42 @@ def bank(args, work: Path) -> None:
     )
 
 
+def run_cli(space: str, *args: object) -> dict:
+    """A Space's batch CLI in its own session: Linux's scheduler autogroup gives every session one fair share
+    of the CPU, and the Ray head runs in a session of its own, so both engines are measured on equal terms."""
+    import json
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, str(ROOT / "spaces" / space / "batch.py"), *map(str, args), "--quiet"]
+    out = subprocess.run(cmd, capture_output=True, text=True, start_new_session=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def ray_overhead(args, work: Path) -> None:
-    from bankbot.batch_job import MessageTask, message_items
+    from bankbot.batch_job import MessageTask
     from shared.batch import local_ray_head
 
     texts = bank_messages(args.data, args.ray_messages)
-    MessageTask(work / "ray_in.csv", work / "unused.csv").write_input(texts)
+    src = work / "ray_in.csv"
+    MessageTask(src, work / "unused.csv").write_input(texts)
     local_s, ray_s = [], []
     with local_ray_head(num_cpus=args.workers) as address:
         for _ in range(args.rounds):  # alternate the two engines; the best of each is the least disturbed
             for engine in ("local", "ray"):
                 out = work / f"ray_{engine}.csv"
                 out.unlink(missing_ok=True)
-                res = run_batch(
-                    MessageTask(work / "ray_in.csv", out),
-                    message_items(texts),
-                    args.workers,
-                    ray_address=address if engine == "ray" else None,
-                    show_progress=False,
-                )
-                (ray_s if engine == "ray" else local_s).append(res.summary.seconds)
-                if engine == "ray":
-                    on_ray = res
-                else:
-                    local = res
-    equal = sum(a == b for a, b in zip(local.rows, on_ray.rows, strict=True))
+                extra = ("--ray", address) if engine == "ray" else ()
+                summary = run_cli("bank_bot", src, out, "--workers", args.workers, *extra)
+                (ray_s if engine == "ray" else local_s).append(summary["seconds"])
+    import pandas as pd
+
+    a, b = pd.read_csv(work / "ray_local.csv"), pd.read_csv(work / "ray_ray.csv")
+    equal = int((a.fillna("") == b.fillna("")).all(axis=1).sum())
     same_file = (work / "ray_local.csv").read_bytes() == (work / "ray_ray.csv").read_bytes()
     add(
         "bank_bot on Ray",
-        f"{len(texts)} messages, {args.workers} workers/actors",
+        f"{len(texts)} messages, {args.workers} workers/actors, each engine's CLI in its own session",
         f"embedded best of {len(local_s)}: {min(local_s):.1f} s",
         f"Ray best of {len(ray_s)}: {min(ray_s):.1f} s (all: {', '.join(f'{x:.0f}' for x in ray_s)} s)",
         f"overhead {100 * (min(ray_s) / min(local_s) - 1):+.0f}%; rows equal {equal}/{len(texts)}"
