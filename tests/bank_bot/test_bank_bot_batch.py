@@ -94,12 +94,13 @@ def test_jsonl_in_parquet_out_with_missing_text(tmp_path):
 
 def test_torch_encoder_matches_numpy(shipped):
     pytest.importorskip("transformers")
+    from bankbot.batch_job import english_encoder
     from bankbot.torch_encoder import TorchMiniLM
 
     model, _ = shipped
     texts = [m for m in MESSAGES if m.strip()]
-    a = model.encoder.encode(texts)
-    b = TorchMiniLM(model.encoder, "cpu").encode(texts)
+    a = english_encoder(model).encode(texts)
+    b = TorchMiniLM(english_encoder(model), "cpu").encode(texts)
     assert np.abs(a - b).max() < 1e-4
 
 

@@ -120,8 +120,9 @@ def respond_many(messages: list, model, table: AnswerTable, encode=None) -> list
         local = table.translated(ENGLISH)
         floor = model.floor(ENGLISH) if hasattr(model, "floor") else None
         th = Thresholds(floor=floor) if floor is not None else Thresholds()
-        vectors = (encode or model.encoder.encode)([cleaned[i].text for i in batched])
-        for i, probs in zip(batched, model.proba_from_vectors(vectors), strict=True):
+        english_model = getattr(model, "english", model)  # the MiniLM path of a multilingual model
+        vectors = (encode or english_model.encoder.encode)([cleaned[i].text for i in batched])
+        for i, probs in zip(batched, english_model.proba_from_vectors(vectors), strict=True):
             c = cleaned[i]
             notices = []
             if c.truncated:
