@@ -8,7 +8,7 @@ import gradio as gr
 
 from bankbot.bot import served_bot
 from bankbot.company_folder import served_folder
-from bankbot.handlers import chat, load, predict_intent
+from bankbot.handlers import MAX_BATCH_MESSAGES, chat, label_messages, load, predict_intent
 from bankbot.ui import make_it_yours_tab, plain_text_user_chatbot
 from shared.ui import ModelFacts, ServingLimits, footer, header, launch_kwargs, with_limits
 
@@ -30,8 +30,8 @@ FACTS = ModelFacts(
 )
 
 # A ~14 ms text model on 2 vCPUs: 4 messages at once keep both cores busy without queueing behind one
-# another; 64 waiting is ~1 s of work. The only uploads are "Make it yours" CSVs (the tab reads up to 5 MB);
-# training runs one at a time in its own capped process (bankbot.jobs).
+# another; 64 waiting is ~1 s of work. The only uploads are "Make it yours" CSVs (the tab reads up to 5 MB;
+# training runs one at a time in its own capped process, bankbot.jobs) and the Batch CSV (2,000 messages).
 LIMITS = ServingLimits(concurrency=4, max_queue=64, max_file_size="5mb")
 DELETE_CACHE = (3600, 3600)  # every hour, delete Gradio's cached files older than an hour
 
@@ -102,6 +102,26 @@ def build_demo() -> gr.Blocks:
                     out = gr.JSON(label="Prediction")
                     btn.click(predict_intent, inputs=q, outputs=out, api_name="predict_intent")
                     q.submit(predict_intent, inputs=q, outputs=out, api_name=False)
+            with gr.Tab("Batch"):
+                gr.Markdown(
+                    f"Upload a CSV with a `text` column (up to {MAX_BATCH_MESSAGES:,} messages): you get it back "
+                    "with each message's topic, intent, confidence and action, and a chart of what customers ask "
+                    "about. "
+                    "For bigger files, run `spaces/bank_bot/batch.py` (see the README)."
+                )
+                csv_in = gr.File(label="Messages (CSV with a text column)", file_types=[".csv"], type="filepath")
+                label_btn = gr.Button("Label the messages")
+                with gr.Row():
+                    csv_out = gr.File(label="Labelled messages (CSV)", interactive=False)
+                    chart = gr.BarPlot(x="topic", y="messages", label="Most frequent topics", sort="-y")
+                label_btn.click(
+                    label_messages,
+                    inputs=csv_in,
+                    outputs=[csv_out, chart],
+                    api_name="label_messages",
+                    concurrency_limit=1,  # one batch at a time: chats keep the other core
+                    concurrency_id="batch",
+                )
             with gr.Tab("Make it yours"):
                 make_it_yours_tab()
         footer(info)

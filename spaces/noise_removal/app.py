@@ -109,6 +109,27 @@ def build_demo() -> gr.Blocks:
                 concurrency_id="live",
             )
             mic.stop_recording(handlers.live_stop, None, [stream], api_name="live_stop", api_visibility="undocumented")
+        with gr.Tab("Batch"):
+            gr.Markdown(
+                f"Up to {handlers.MAX_BATCH_FILES} recordings, {handlers.MAX_BATCH_MINUTES} minutes in all: they "
+                "come back cleaned in one zip file, each in its own format. For whole folders, run "
+                "`spaces/noise_removal/batch.py` (see the README)."
+            )
+            many = gr.File(label="Noisy recordings", file_count="multiple", file_types=["audio"], type="filepath")
+            many_strength = strength_slider()
+            run_many = gr.Button("Clean all", variant="primary")
+            archive = gr.File(label="Cleaned recordings (zip)", interactive=False)
+            table = gr.Dataframe(
+                headers=["file", "seconds", "status", "message"], label="Report", interactive=False, wrap=True
+            )
+            run_many.click(
+                handlers.clean_many,
+                [many, many_strength],
+                [archive, table],
+                api_name="clean_many",
+                concurrency_limit=1,  # one batch at a time: single files keep the other core
+                concurrency_id="batch",
+            )
         footer(FACTS)
     return with_limits(demo, LIMITS)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from braintumor.handlers import NOTICE, classify
+from braintumor.handlers import MAX_BATCH_FILES, NOTICE, TABLE_COLUMNS, classify, classify_many
 from braintumor.imageio import IMAGE_SUFFIXES, MAX_FILE_BYTES
 from shared.ui import ModelFacts, ServingLimits, footer, header, launch_kwargs, with_limits
 
@@ -53,39 +53,61 @@ def build_demo() -> gr.Blocks:
     with gr.Blocks(title="Brain MRI tumour classifier", delete_cache=DELETE_CACHE) as demo:
         header(FACTS)
         gr.Markdown(NOTICE, elem_classes=["notice"])
-        with gr.Row():
-            with gr.Column():
-                file = gr.File(
-                    label="Brain MRI slice (PNG, JPEG, WebP, TIFF, BMP or DICOM .dcm)",
-                    file_types=list(IMAGE_SUFFIXES),
-                    file_count="single",
-                    type="filepath",
-                )
-                show_heatmap = gr.Checkbox(value=True, label="Show where the model looked (Grad-CAM)")
-                run = gr.Button("Analyse", variant="primary")
-            with gr.Column():
-                verdict = gr.Markdown("Upload a slice and press **Analyse**.", label="Verdict", elem_id="td-verdict")
-                probs = gr.Label(label="Calibrated probabilities", num_top_classes=4, elem_id="td-probs")
-                heat = gr.Image(
-                    label="Where the model looked (Grad-CAM, not a tumour outline)",
-                    type="filepath",
-                    interactive=False,
-                    elem_id="td-heatmap",
-                )
-                gr.Markdown(HEATMAP_NOTE)
-                with gr.Accordion("Details (JSON)", open=False):
-                    details = gr.JSON(label="Details")
-        outputs = [probs, verdict, heat, details]
-        run.click(classify, inputs=[file, show_heatmap], outputs=outputs, api_name="classify")
-        gr.Examples(
-            examples=[[str(EXAMPLES / name), True] for name in (*EXAMPLE_FILES, NOT_MRI_EXAMPLE)],
-            inputs=[file, show_heatmap],
-            outputs=outputs,
-            fn=classify,
-            cache_examples=True,
-            cache_mode="lazy",
-            label="Examples (from the held-out test groups; the last one is not an MRI)",
-        )
+        with gr.Tab("One slice"):
+            with gr.Row():
+                with gr.Column():
+                    file = gr.File(
+                        label="Brain MRI slice (PNG, JPEG, WebP, TIFF, BMP or DICOM .dcm)",
+                        file_types=list(IMAGE_SUFFIXES),
+                        file_count="single",
+                        type="filepath",
+                    )
+                    show_heatmap = gr.Checkbox(value=True, label="Show where the model looked (Grad-CAM)")
+                    run = gr.Button("Analyse", variant="primary")
+                with gr.Column():
+                    verdict = gr.Markdown(
+                        "Upload a slice and press **Analyse**.", label="Verdict", elem_id="td-verdict"
+                    )
+                    probs = gr.Label(label="Calibrated probabilities", num_top_classes=4, elem_id="td-probs")
+                    heat = gr.Image(
+                        label="Where the model looked (Grad-CAM, not a tumour outline)",
+                        type="filepath",
+                        interactive=False,
+                        elem_id="td-heatmap",
+                    )
+                    gr.Markdown(HEATMAP_NOTE)
+                    with gr.Accordion("Details (JSON)", open=False):
+                        details = gr.JSON(label="Details")
+            outputs = [probs, verdict, heat, details]
+            run.click(classify, inputs=[file, show_heatmap], outputs=outputs, api_name="classify")
+            gr.Examples(
+                examples=[[str(EXAMPLES / name), True] for name in (*EXAMPLE_FILES, NOT_MRI_EXAMPLE)],
+                inputs=[file, show_heatmap],
+                outputs=outputs,
+                fn=classify,
+                cache_examples=True,
+                cache_mode="lazy",
+                label="Examples (from the held-out test groups; the last one is not an MRI)",
+            )
+        with gr.Tab("Batch"):
+            gr.Markdown(
+                f"Up to {MAX_BATCH_FILES} slices at once: a table and a CSV with one row per slice. For whole "
+                "folders, run `spaces/tumor_detect/batch.py` (see the README)."
+            )
+            many = gr.File(
+                label="Brain MRI slices", file_types=list(IMAGE_SUFFIXES), file_count="multiple", type="filepath"
+            )
+            run_many = gr.Button("Analyse all", variant="primary")
+            table = gr.Dataframe(headers=TABLE_COLUMNS, label="Results", interactive=False, wrap=True)
+            table_csv = gr.File(label="Results (CSV)", interactive=False)
+            run_many.click(
+                classify_many,
+                inputs=[many],
+                outputs=[table, table_csv],
+                api_name="classify_many",
+                concurrency_limit=1,
+                concurrency_id="batch",
+            )
         gr.Markdown(
             "Trained on 7,019 public brain MRI slices (figshare, SARTAJ, Br35H, via Kaggle), de-duplicated and "
             "split by near-duplicate groups. It only knows these four classes and the kind of slices in that "

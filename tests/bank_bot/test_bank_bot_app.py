@@ -180,3 +180,31 @@ def test_browser_french_question_gets_a_french_answer_and_italian_off_topic_an_i
     declines = [a[:50] for a in it["intents"]["out_of_scope"]["answers"]]
     page.locator(".message", has_text=declines[0]).or_(page.locator(".message", has_text=declines[1])).first.wait_for()
     page.get_by_text("Language: Italian").first.wait_for()
+
+
+@pytest.mark.slow
+def test_batch_labels_a_csv_and_charts_the_topics(client, tmp_path):
+    import pandas as pd
+    from gradio_client import handle_file
+
+    src = tmp_path / "messages.csv"
+    texts = ["my card still hasn't arrived", "where is my new card", "how do I change my PIN", "", "hello"]
+    pd.DataFrame({"ticket": range(5), "text": texts}).to_csv(src, index=False)
+    labelled, chart = client.predict(handle_file(str(src)), api_name="/label_messages")
+    got = pd.read_csv(labelled, keep_default_na=False)
+    assert got["ticket"].tolist() == list(range(5)) and got["text"].tolist() == texts
+    assert got["intent"].tolist()[:3] == ["card_arrival", "card_arrival", "change_pin"]
+    assert got["action"].tolist()[3] == "empty"
+    assert chart["columns"] == ["topic", "messages"]
+    counts = {topic: n for topic, n in chart["data"]}
+    assert counts["Card hasn't arrived"] == 2 and sum(counts.values()) == 5
+
+
+@pytest.mark.slow
+def test_batch_refuses_a_csv_without_text(client, tmp_path):
+    from gradio_client import handle_file
+
+    src = tmp_path / "bad.csv"
+    src.write_text("message\nhello\n", encoding="utf-8")
+    with pytest.raises(Exception, match="text"):
+        client.predict(handle_file(str(src)), api_name="/label_messages")

@@ -119,3 +119,20 @@ def test_mcp_schema_describes_the_clean_tool(client_url):
     assert "clean_audio" in names  # the tool is named after the function
     text = json.dumps(schema)
     assert "Remove background noise" in text and "strength_db" in text
+
+
+def test_batch_tab_returns_a_zip(client_url, tmp_path):
+    import zipfile
+
+    client, _ = client_url
+    broken = tmp_path / "broken.wav"
+    broken.write_bytes(b"RIFF0000WAVE")
+    files = [handle_file(str(EXAMPLES / "voice_note_16k.flac")), handle_file(str(broken))]
+    archive, table = client.predict(files, 100, api_name="/clean_many")
+    rows = table["data"]
+    assert [r[0] for r in rows] == ["voice_note_16k.flac", "broken.wav"] and [r[2] for r in rows] == ["ok", "failed"]
+    with zipfile.ZipFile(archive) as zf:
+        assert sorted(zf.namelist()) == ["report.csv", "voice_note_16k.flac"]
+        zf.extract("voice_note_16k.flac", tmp_path / "x")
+    a, b = sf.info(str(EXAMPLES / "voice_note_16k.flac")), sf.info(str(tmp_path / "x" / "voice_note_16k.flac"))
+    assert (b.samplerate, b.channels, b.frames) == (a.samplerate, a.channels, a.frames)

@@ -115,3 +115,25 @@ def test_identical_calls_under_load_give_complete_files(url):
     calls = sum(r[0] for r in results)
     problems = [p for r in results for p in r[2]]
     assert calls >= clients and not problems, f"{len(problems)} problems in {calls} calls: {problems[:5]}"
+
+
+def test_batch_tab_returns_a_table_and_a_csv(client, tmp_path):
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"not an image")
+    names = ["glioma_1.jpg", "not_mri_document.png", "glioma_1.jpg"]
+    files = [handle_file(str(EXAMPLES / n)) for n in names] + [handle_file(str(broken))]
+    table, csv_path = client.predict(files, api_name="/classify_many")
+    rows = table["data"]
+    assert [r[0] for r in rows] == ["glioma_1.jpg", "not_mri_document.png", "glioma_1.jpg (2)", "broken.png"]
+    assert [r[1] for r in rows] == ["ok", "refused", "ok", "unreadable"] and rows[0][2] == "glioma"
+    with open(csv_path, encoding="utf-8") as fh:
+        header = fh.readline().strip().split(",")
+    assert header[:4] == ["path", "status", "label", "confidence"] and "p_pituitary" in header
+
+
+def test_batch_tab_refuses_too_many_files(client):
+    from braintumor.handlers import MAX_BATCH_FILES
+
+    files = [handle_file(str(EXAMPLES / "glioma_1.jpg"))] * (MAX_BATCH_FILES + 1)
+    with pytest.raises(Exception, match="at most"):
+        client.predict(files, api_name="/classify_many")

@@ -104,6 +104,39 @@ def respond(message: object, history: list | None, model, table: AnswerTable) ->
     return reply(decide(probs, model.labels, local, unclear_before, turn, th))
 
 
+def respond_many(messages: list, model, table: AnswerTable, encode=None) -> list[Reply]:
+    """``respond(m, [], model, table)`` for each message (each on its own, no conversation). English messages that
+    reach the model share one run of the encoder, ``encode(texts) -> (n, dim) unit vectors`` (by default the
+    model's own numpy encoder; the batch job passes a batched or GPU one); every other message (empty, harmful,
+    another language) takes ``respond`` itself, so the answers are the same either way."""
+    replies: list[Reply | None] = [None] * len(messages)
+    batched, cleaned = [], {}
+    for i, m in enumerate(messages):
+        c = clean(m)
+        english = c.has_words and detect_language(c.text) == ENGLISH
+        if c.text and english and not harm_cue(c.text):
+            batched.append(i)
+            cleaned[i] = c
+        else:
+            replies[i] = respond(m, [], model, table)
+    if batched:
+        local = table.translated(ENGLISH)
+        floor = model.floor(ENGLISH) if hasattr(model, "floor") else None
+        th = Thresholds(floor=floor) if floor is not None else Thresholds()
+        english_model = getattr(model, "english", model)  # the MiniLM path of a multilingual model
+        vectors = (encode or english_model.encoder.encode)([cleaned[i].text for i in batched])
+        for i, probs in zip(batched, english_model.proba_from_vectors(vectors), strict=True):
+            c = cleaned[i]
+            notices = []
+            if c.truncated:
+                notices.append(local.text("truncated", n=f"{MAX_CHARS:,}"))
+            if c.masked:
+                notices.append(local.text("masked"))
+            d = decide(probs, model.labels, local, False, 0, th)
+            replies[i] = Reply(_join(notices, d.reply), d, notices, c, ENGLISH, local)
+    return replies  # type: ignore[return-value]
+
+
 def _join(notices: list[str], reply: str) -> str:
     return "\n\n".join([reply, *notices]) if notices else reply
 
@@ -161,4 +194,4 @@ def classify(message: object) -> dict:
     return prediction_dict(respond(message, [], model, table), table)
 
 
-__all__ = ["Reply", "classify", "prediction_dict", "respond", "served_bot", "topic_panel"]
+__all__ = ["Reply", "classify", "prediction_dict", "respond", "respond_many", "served_bot", "topic_panel"]

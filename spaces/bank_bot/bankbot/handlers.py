@@ -9,6 +9,7 @@ from pathlib import Path
 import gradio as gr
 
 from . import company_data, company_service
+from .batch_job import TEXT, MessageTask, message_items, read_table  # registers the @gpu encoder at import
 from .bot import classify, respond, served_bot, topic_panel
 from .policy import Action
 
@@ -70,6 +71,64 @@ def predict_intent(message: str) -> dict:
         return classify(message)
     except Exception as exc:
         raise gr.Error("Sorry, the message could not be classified. Please try again.") from exc
+
+
+MAX_BATCH_MESSAGES = 2000  # about 10-30 s on a free 2-vCPU Space; the batch script has no limit
+CHART_TOPICS = 15
+
+
+def label_messages(
+    file: str | None,
+    progress: gr.Progress = gr.Progress(),  # noqa: B008  (Gradio's documented pattern)
+):
+    """Label a CSV of customer messages with the bot's topic, intent, confidence and action.
+
+    Each message is classified on its own, exactly as the bot would for a first message. Use it to see what
+    customers ask about.
+
+    Args:
+        file: Path or URL of a CSV file with a "text" column (one customer message a row, up to 2000 rows);
+            other columns are kept.
+
+    Returns:
+        The labelled CSV (the same rows plus intent, topic, confidence, action and error columns) and a table
+        of the most frequent topics with their number of messages.
+    """
+    import pandas as pd
+
+    from shared.batch import run_batch
+    from shared.results import fresh_path
+
+    path = getattr(file, "path", file)
+    if not path:
+        raise gr.Error("Please upload a CSV file with a 'text' column first.")
+    if not str(path).lower().endswith(".csv"):
+        raise gr.Error("Please upload a .csv file (with a 'text' column).")
+    try:
+        table = read_table(path)
+    except Exception:
+        raise gr.Error("This file could not be read as a CSV. Please check it and try again.") from None
+    if TEXT not in table.columns:
+        raise gr.Error("The CSV needs a column named 'text' (one customer message a row).")
+    if len(table) > MAX_BATCH_MESSAGES:
+        raise gr.Error(
+            f"The file has {len(table):,} rows; at most {MAX_BATCH_MESSAGES:,} here (the batch script has no limit)."
+        )
+    out = fresh_path("bank_bot", "labelled.csv")
+    try:
+        result = run_batch(
+            MessageTask(Path(path), out),
+            message_items(table[TEXT].tolist()),
+            workers=1,
+            show_progress=False,
+            on_progress=lambda done, n: progress(done / max(1, n), desc="Labelling messages"),
+        )
+    except Exception as exc:  # never show a stack trace; never log the messages
+        raise gr.Error("Sorry, the messages could not be labelled. Please try again.") from exc
+    topics = [r["topic"] or f"({r['action'] or 'error'})" for r in result.rows]
+    counts = pd.Series(topics, dtype=str).value_counts().head(CHART_TOPICS)
+    chart = pd.DataFrame({"topic": counts.index, "messages": counts.values})
+    return str(out), chart
 
 
 # ---- "Make it yours": a visitor trains, tries, downloads and publishes their own company bot ----
@@ -195,6 +254,7 @@ __all__ = [
     "chat",
     "chat_company_bot",
     "check_examples_table",
+    "label_messages",
     "load",
     "load_answers_csv",
     "load_example_company",

@@ -16,6 +16,7 @@ from gradio import processing_utils
 from shared.results import fresh_dir
 
 from . import clean
+from .batch_job import RecordingTask  # registers the @gpu cleaner at import (ZeroGPU checks at start)
 from .clean import CleanReport, clean_file
 from .decode import AudioInputError
 from .enhance import STRENGTH_MAX_DB, STRENGTH_MIN_DB, strength_db
@@ -142,3 +143,81 @@ def live_step(
 def live_stop() -> None:
     """Forget the stream when the user stops recording (the next recording starts fresh)."""
     return None
+
+
+MAX_BATCH_FILES = 8  # the Batch tab's caps on a free 2-vCPU Space (the batch script has none)
+MAX_BATCH_MINUTES = 10  # of audio in all files together: about 20-30 s of cleaning
+
+
+def clean_many(
+    files: list[str] | None,
+    strength_db: float = STRENGTH_MAX_DB,
+    progress: gr.Progress = gr.Progress(),  # noqa: B008  (Gradio's documented pattern)
+) -> tuple[str, list[list]]:
+    """Remove background noise from several speech recordings at once; returns them in a zip file.
+
+    Each cleaned file keeps its input's length, sample rate, channels and format where possible (WAV, FLAC,
+    OGG, MP3; other formats come back as WAV). A file that cannot be read is listed with the reason.
+
+    Args:
+        files: Paths or URLs of up to 8 recordings (WAV, FLAC, MP3, OGG or M4A), 10 minutes in all.
+        strength_db: Largest noise reduction allowed, in dB (6 to 100).
+
+    Returns:
+        A zip file with the cleaned recordings and report.csv, and a table (file, seconds, status, message).
+    """
+    import zipfile
+
+    from shared.batch import run_batch
+
+    from .decode import open_audio, release
+
+    strength = _strength(strength_db)
+    paths = [str(getattr(f, "path", f)) for f in files or [] if f]
+    if not paths:
+        raise gr.Error("Please upload one or more recordings first.")
+    if len(paths) > MAX_BATCH_FILES:
+        raise gr.Error(f"Please upload at most {MAX_BATCH_FILES} files at once (the batch script has no limit).")
+    work = fresh_dir(SPACE, max_age_s=RESULT_MAX_AGE_S)
+    total = 0.0
+    for p in paths:  # the duration cap, before any cleaning; unreadable files are reported by the job itself
+        with contextlib.suppress(AudioInputError):
+            info = open_audio(p, workdir=work)
+            total += info.seconds
+            release(info)
+    if total > MAX_BATCH_MINUTES * 60:
+        shutil.rmtree(work, ignore_errors=True)
+        raise gr.Error(
+            f"These files hold {total / 60:.1f} minutes of audio; the limit here is {MAX_BATCH_MINUTES} minutes "
+            "in all. Please send fewer files at a time."
+        )
+    items, seen = [], set()
+    for p in paths:  # file names only: the zip and the table never show the server's folders
+        name, n = Path(p).name, 1
+        while name in seen:
+            n += 1
+            name = f"{Path(p).stem} ({n}){Path(p).suffix}"
+        seen.add(name)
+        items.append({"path": name, "file": p})
+    out = work / "cleaned"
+    try:
+        result = run_batch(
+            RecordingTask(out, strength, one_process_per_file=False),
+            items,
+            workers=1,
+            show_progress=False,
+            on_progress=lambda done, n: progress(done / max(1, n), desc="Removing noise"),
+        )
+    except BaseException as exc:
+        shutil.rmtree(work, ignore_errors=True)
+        if isinstance(exc, _FATAL):
+            raise
+        log.exception("batch cleaning failed (%s)", type(exc).__name__)
+        raise gr.Error("Something went wrong while cleaning these files. Please try again.") from None
+    archive = work / "cleaned.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for f in sorted(out.rglob("*")):
+            if f.is_file():
+                zf.write(f, f.relative_to(out).as_posix())
+    table = [[r["path"], r["seconds"], r["status"], r["message"]] for r in result.rows]
+    return str(archive), table

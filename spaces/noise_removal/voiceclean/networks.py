@@ -10,15 +10,19 @@ sessions are created once per process and their ``run`` is thread-safe.
 from __future__ import annotations
 
 import configparser
+import logging
 import tarfile
 from dataclasses import dataclass
 
 import numpy as np
 
+from shared.device import ort_provider_of, ort_providers
 from shared.model_source import models
 
 from .model_spec import model_path
 from .resample import HOP, MODEL_RATE
+
+log = logging.getLogger(__name__)
 
 FFT = 960
 NB_ERB = 32
@@ -58,6 +62,7 @@ class OrtModel:
     df_dec: Net
     alpha: float
     erb_widths: np.ndarray
+    provider: str = "CPUExecutionProvider"  # the ONNX Runtime execution provider the sessions really run on
 
 
 def norm_alpha(rate: int, hop: int, tau: float) -> float:
@@ -216,11 +221,16 @@ def _load() -> OrtModel:
     opts.log_severity_level = 3
     opts.enable_cpu_mem_arena = False  # give the per-call buffers back (peak RSS)
 
+    # CUDA when the onnxruntime-gpu build is installed (and $COMPUTE_DEVICE is not "cpu"), else the CPU; a CUDA
+    # build on a machine without a GPU falls back to the CPU by itself, so the sessions are asked afterwards.
+    providers = ort_providers()
     sessions = {}
     for name in ("enc", "erb_dec", "df_dec"):
         graph, states = expose_gru_states(graphs[name + ".onnx"])
-        sess = ort.InferenceSession(graph, sess_options=opts, providers=["CPUExecutionProvider"])
+        sess = ort.InferenceSession(graph, sess_options=opts, providers=providers)
         sessions[name] = Net(sess, states, TIME_PAD[name])
+    provider = ort_provider_of(sessions["enc"].session)
+    log.info("DeepFilterNet3 runs on ONNX Runtime's %s", provider)
 
     return OrtModel(
         enc=sessions["enc"],
@@ -228,9 +238,15 @@ def _load() -> OrtModel:
         df_dec=sessions["df_dec"],
         alpha=norm_alpha(int(df["sr"]), HOP, float(df["norm_tau"])),
         erb_widths=erb_widths(min_freqs=int(df["min_nb_erb_freqs"])),
+        provider=provider,
     )
 
 
 def load() -> OrtModel:
     """The ONNX Runtime sessions, created once per process (thread-safe ``run``)."""
     return models.get(CACHE_KEY, _load)
+
+
+def provider() -> str:
+    """The ONNX Runtime execution provider the model runs on (loads the model if needed)."""
+    return load().provider

@@ -7,6 +7,7 @@ The docstring of :func:`classify` becomes the API and MCP description. Every fai
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import gradio as gr
 
@@ -14,7 +15,7 @@ from . import SPACE
 from .heatmap import write_overlay
 from .imageio import InputError
 from .predictor import NOTUMOR, SCOPE, Status
-from .runtime import get_predictor
+from .runtime import predict_file
 
 log = logging.getLogger(SPACE)
 
@@ -23,6 +24,8 @@ NOTICE = (
     "used to diagnose, treat or rule out any disease. Always consult a qualified radiologist."
 )
 NO_FILE = "Please upload an image or a DICOM (.dcm) file first."
+MAX_BATCH_FILES = 100  # about 5 s of CPU on a free 2-vCPU Space; the batch CLI has no cap
+TABLE_COLUMNS = ["path", "status", "label", "confidence", "message"]
 FAILED = "Sorry, this file could not be analysed. Please try another image."
 
 
@@ -55,7 +58,7 @@ def classify(file: str, show_heatmap: bool = True) -> tuple[dict | None, str, st
     if not path:
         raise gr.Error(NO_FILE)
     try:
-        pred = get_predictor().predict_file(path, heatmap=bool(show_heatmap))
+        pred = predict_file(path, heatmap=bool(show_heatmap))
         details = {
             "status": pred.status.value,
             "label": pred.label,
@@ -78,3 +81,55 @@ def classify(file: str, show_heatmap: bool = True) -> tuple[dict | None, str, st
         log.exception("classification failed: %s", type(exc).__name__)
         raise gr.Error(FAILED) from None
     return pred.probabilities, verdict, str(heatmap), details
+
+
+def classify_many(
+    files: list[str] | None,
+    progress: gr.Progress = gr.Progress(),  # noqa: B008  (Gradio's documented pattern)
+) -> tuple[list[list], str]:
+    """Classify many brain MRI slices at once and return a table and a CSV file.
+
+    Research demo, not a medical device. Each slice gets the same verdict as on its own: ok, uncertain, refused
+    (not a brain MRI slice, or blank) or unreadable, with the calibrated probability of every class.
+
+    Args:
+        files: Paths or URLs of up to 100 images (PNG, JPEG, WebP, TIFF, BMP) or DICOM (.dcm) files, one brain
+            MRI slice each.
+
+    Returns:
+        A table (file, status, label, confidence, message) and a CSV file with one row per slice and one
+        probability column per class.
+    """
+    from shared.batch import run_batch
+    from shared.results import fresh_path
+
+    from .batch_job import SliceTask
+
+    paths = [p for p in (_path_of(f) for f in files or []) if p]
+    if not paths:
+        raise gr.Error("Please upload one or more slices first.")
+    if len(paths) > MAX_BATCH_FILES:
+        raise gr.Error(f"Please upload at most {MAX_BATCH_FILES} slices at once (the batch script has no limit).")
+    items, seen = [], set()
+    for path in paths:  # the table shows file names, never the server's folders
+        name = base = Path(path).name
+        n = 1
+        while name in seen:
+            n += 1
+            name = f"{base} ({n})"
+        seen.add(name)
+        items.append({"path": name, "file": path})
+    out = fresh_path(SPACE, "slices.csv")
+    try:
+        result = run_batch(
+            SliceTask(out),
+            items,
+            workers=1,
+            show_progress=False,
+            on_progress=lambda done, total: progress(done / max(1, total), desc="Classifying slices"),
+        )
+    except Exception as exc:  # never show a stack trace; never log the user's content
+        log.exception("batch classification failed: %s", type(exc).__name__)
+        raise gr.Error(FAILED) from None
+    table = [[row.get(c) for c in TABLE_COLUMNS] for row in result.rows]
+    return table, str(out)

@@ -16,6 +16,7 @@ no-tumour slices (``notumor_threshold``); otherwise the answer is "uncertain: ha
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -144,8 +145,13 @@ class Predictor:
         calibration: dict | None = None,
         low_check: InputCheck | None = None,
         notumor_check: InputCheck | None = None,
+        device: str = "cpu",
     ):
-        self.model = model.float().eval().to(memory_format=torch.channels_last)
+        """``device``: where the network runs (the app passes ``shared.device.compute().device``). On cuda the
+        convolutions run in float16 under autocast (it keeps softmax, norms and reductions in float32); the
+        input checks and the probabilities are always computed in float32 on the CPU."""
+        self.device = torch.device(device)
+        self.model = model.float().eval().to(self.device, memory_format=torch.channels_last)
         # Inference only: no parameter gradients. Grad-CAM builds a graph from its target block onward.
         self.model.requires_grad_(False)
         self.input_check = input_check
@@ -172,7 +178,7 @@ class Predictor:
 
     # ------------------------------------------------------------------ loading
     @classmethod
-    def from_folder(cls, folder: str | Path) -> Predictor:
+    def from_folder(cls, folder: str | Path, device: str = "cpu") -> Predictor:
         from safetensors.torch import load_file
         from transformers import EfficientNetForImageClassification
 
@@ -191,7 +197,7 @@ class Predictor:
                 notumor = InputCheck.from_tensors({k[8:]: v for k, v in t.items() if k.startswith("notumor.")})
         cal_path = folder / CALIBRATION_FILE
         cal = json.loads(cal_path.read_text()) if cal_path.is_file() else {}
-        return cls(model, check, cal, low, notumor)
+        return cls(model, check, cal, low, notumor, device=device)
 
     # ------------------------------------------------------------------ core
     def features_and_logits(self, pixel_values: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -247,6 +253,11 @@ class Predictor:
             )
         return Status.OK, f"No tumour found ({shown} calibrated confidence)."
 
+    def _autocast(self):
+        if self.device.type == "cuda":
+            return torch.autocast("cuda", dtype=torch.float16)
+        return contextlib.nullcontext()
+
     def _forward(self, pixel_values: torch.Tensor, track: bool):
         """Run the model, keeping the stride-16 activation (as a graph leaf when track=True)."""
         acts: dict[str, torch.Tensor] = {}
@@ -259,8 +270,8 @@ class Predictor:
 
         hook = self.model.efficientnet.encoder.blocks[self.gradcam_block].register_forward_hook(keep)
         try:
-            with torch.set_grad_enabled(track):
-                pooled, logits = self.features_and_logits(pixel_values)
+            with torch.set_grad_enabled(track), self._autocast():
+                pooled, logits = self.features_and_logits(pixel_values.to(self.device))
         finally:
             hook.remove()
         return pooled, logits, acts["a"]
@@ -272,6 +283,7 @@ class Predictor:
         out: dict[str, list] = {"probs": [], "ratio": [], "logits": [], "notumor_ratio": []}
         for i in range(0, len(arrays), batch):
             feats, logits, act = self._forward(to_pixel_values(arrays[i : i + batch]), track=False)
+            feats, logits, act = feats.float().cpu(), logits.float().cpu(), act.float().cpu()
             out["logits"].append(logits.numpy())
             out["probs"].append(torch.softmax(logits / self.cal["temperature"], -1).numpy())
             out["ratio"].append(self.input_check_ratio(feats, self.low_features(act)).numpy())
@@ -284,32 +296,60 @@ class Predictor:
 
     def predict_array(self, gray: np.ndarray, heatmap: bool = False) -> Prediction:
         """A 2-D grayscale array (any scale) -> Prediction."""
-        with self._lock:
-            return self._predict_array(gray, heatmap)
+        return self.predict_arrays([gray], heatmap)[0]
 
-    def _predict_array(self, gray: np.ndarray, heatmap: bool) -> Prediction:
-        t0 = time.perf_counter()
-        x = self.model_array(gray)
+    def predict_arrays(self, grays: list[np.ndarray], heatmap: bool = False, batch: int = 32) -> list[Prediction]:
+        """Many 2-D grayscale arrays -> one Prediction each, the network run on ``batch`` slices at a time.
+        The app's single slice takes this same path (a batch of one), so both give the same answers."""
+        with self._lock:
+            out: list[Prediction] = []
+            for i in range(0, len(grays), batch):
+                out += self._predict_batch(grays[i : i + batch], heatmap)
+            return out
+
+    def _is_blank(self, gray: np.ndarray, x: np.ndarray) -> bool:
         raw = np.asarray(gray, dtype=np.float32)
         rng = float(np.percentile(raw, 99.5) - np.percentile(raw, 0.5)) if raw.size else 0.0
         scale = max(1.0, float(np.abs(raw).max()))
-        if rng <= 1e-6 * scale or float(x.std()) < self.cal["min_std"]:
-            return Prediction(
-                Status.REFUSED,
-                None,
-                {},
-                float("inf"),
-                "The image is blank or almost uniform, so there is nothing to classify.",
-                image=x,
-                timings_ms={"total": (time.perf_counter() - t0) * 1e3},
-            )
-        pv = to_pixel_values(x)
-        feats, logits, act = self._forward(pv, track=heatmap)
+        return rng <= 1e-6 * scale or float(x.std()) < self.cal["min_std"]
+
+    def _predict_batch(self, grays: list[np.ndarray], heatmap: bool) -> list[Prediction]:
+        t0 = time.perf_counter()
+        xs = [self.model_array(g) for g in grays]
+        out: list[Prediction | None] = [None] * len(xs)
+        for i, (g, x) in enumerate(zip(grays, xs, strict=True)):
+            if self._is_blank(g, x):
+                out[i] = Prediction(
+                    Status.REFUSED,
+                    None,
+                    {},
+                    float("inf"),
+                    "The image is blank or almost uniform, so there is nothing to classify.",
+                    image=x,
+                    timings_ms={"total": (time.perf_counter() - t0) * 1e3},
+                )
+        run = [i for i, p in enumerate(out) if p is None]
+        if not run:
+            return out  # type: ignore[return-value]
+        feats, logits, act = self._forward(to_pixel_values(np.stack([xs[i] for i in run])), track=heatmap)
         t1 = time.perf_counter()
-        probs_t = torch.softmax(logits.detach() / self.cal["temperature"], -1)[0]
-        probs = {c: float(p) for c, p in zip(self.classes, probs_t, strict=True)}
-        score = float(self.input_check_ratio(feats, self.low_features(act))[0])
-        timings = {"model": (t1 - t0) * 1e3}
+        feats_cpu = feats.detach().float().cpu()
+        probs_all = torch.softmax(logits.detach().float().cpu() / self.cal["temperature"], -1)
+        scores = self.input_check_ratio(feats_cpu, self.low_features(act).cpu())
+        notumor = self.notumor_ratio(feats_cpu)
+        tops = probs_all.argmax(-1)
+        cams = self._gradcams(logits, act, tops, xs[run[0]].shape) if heatmap else [None] * len(run)
+        per_item = (t1 - t0) * 1e3 / len(run)
+        for j, i in enumerate(run):
+            pred = self._verdict(probs_all[j], float(scores[j]), float(notumor[j]), xs[i], cams[j])
+            pred.timings_ms = {"model": per_item, "total": (time.perf_counter() - t0) * 1e3 / len(run)}
+            out[i] = pred
+        return out  # type: ignore[return-value]
+
+    def _verdict(
+        self, probs_t: torch.Tensor, score: float, notumor_ratio: float, x: np.ndarray, cam: np.ndarray | None
+    ) -> Prediction:
+        """The Prediction for one slice from its calibrated probabilities and input-check ratios."""
         if score > 1.0:
             return Prediction(
                 Status.REFUSED,
@@ -320,14 +360,25 @@ class Predictor:
                 "(axial, coronal or sagittal T1/T2/FLAIR slices). It may be a photo, a document, another kind "
                 "of medical image (X-ray, CT, ultrasound) or noise, so no diagnosis is given.",
                 image=x,
-                timings_ms={**timings, "total": (time.perf_counter() - t0) * 1e3},
             )
-        top = int(probs_t.argmax())
-        cam = self._gradcam(logits[0, top], act, x.shape) if heatmap else None
-        label = self.classes[top]
-        status, message = self.decide(probs_t.numpy(), float(self.notumor_ratio(feats)[0]))
-        timings["total"] = (time.perf_counter() - t0) * 1e3
-        return Prediction(status, label, probs, score, message, heatmap=cam, image=x, timings_ms=timings)
+        probs = {c: float(p) for c, p in zip(self.classes, probs_t, strict=True)}
+        label = self.classes[int(probs_t.argmax())]
+        status, message = self.decide(probs_t.numpy(), notumor_ratio)
+        return Prediction(status, label, probs, score, message, heatmap=cam, image=x)
+
+    @staticmethod
+    def _gradcams(
+        logits: torch.Tensor, act: torch.Tensor, tops: torch.Tensor, shape: tuple[int, int]
+    ) -> list[np.ndarray]:
+        """Grad-CAM of each slice's top logit. The slices of a batch do not interact (inference mode), so the
+        gradient of the sum of their top logits gives every slice its own gradient in one backward pass."""
+        target = logits.float().gather(1, tops.to(logits.device)[:, None]).sum()
+        (grad,) = torch.autograd.grad(target, act)
+        weights = grad.float().mean(dim=(2, 3), keepdim=True)
+        cam_t = F.relu((weights * act.detach().float()).sum(1, keepdim=True))
+        cam_t = F.interpolate(cam_t, size=shape, mode="bilinear", align_corners=False)[:, 0].cpu()
+        peak = cam_t.flatten(1).max(1).values
+        return [(c / m).numpy() if m > 0 else np.zeros(shape, np.float32) for c, m in zip(cam_t, peak, strict=True)]
 
     @staticmethod
     def _gradcam(target: torch.Tensor, act: torch.Tensor, shape: tuple[int, int]) -> np.ndarray:
@@ -335,7 +386,7 @@ class Predictor:
         (grad,) = torch.autograd.grad(target, act)
         weights = grad.mean(dim=(2, 3), keepdim=True)
         cam_t = F.relu((weights * act).sum(1, keepdim=True))
-        cam_t = F.interpolate(cam_t, size=shape, mode="bilinear", align_corners=False)[0, 0].detach()
+        cam_t = F.interpolate(cam_t.float(), size=shape, mode="bilinear", align_corners=False)[0, 0].detach().cpu()
         mx = float(cam_t.max())
         return (cam_t / mx).numpy() if mx > 0 else np.zeros(shape, np.float32)
 
@@ -350,7 +401,7 @@ class Predictor:
         gray += 0.1 * np.random.default_rng(0).random((size, size), dtype=np.float32)
         with self._lock:
             for _ in range(rounds):
-                self._predict_array(gray, heatmap=False)
+                self._predict_batch([gray], heatmap=False)
                 x = self.model_array(gray)
                 _, logits, act = self._forward(to_pixel_values(x), track=True)
                 self._gradcam(logits[0].max(), act, x.shape)

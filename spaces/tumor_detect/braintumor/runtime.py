@@ -1,8 +1,13 @@
 """The shipped predictor, once per process: loaded from the pinned files and warmed while the server starts.
 
-Entry points: :func:`get_predictor` (what handlers and scripts call), :func:`warm_up` (everything a first
-request would otherwise pay for) and :func:`warm_in_background` (what ``build_demo()`` starts). Tests may put
-another predictor in its place with ``models.inject(SPACE, ...)``.
+Entry points: :func:`get_predictor` (what handlers and scripts call), :func:`predict_file` and
+:func:`predict_grays` (every inference of the app and the batch job: on ZeroGPU they get the GPU),
+:func:`warm_up` (everything a first request would otherwise pay for) and :func:`warm_in_background` (what
+``build_demo()`` starts). Tests may put another predictor in its place with ``models.inject(SPACE, ...)``.
+
+The network runs where ``shared.device.compute()`` says (cuda in float16 autocast on a GPU machine and on
+ZeroGPU, else the CPU). ``predict_grays`` is decorated with ``@gpu`` at import, so a ZeroGPU Space finds a GPU
+function at start-up; it runs in a forked worker there and returns CPU data (numpy arrays in Predictions).
 """
 
 from __future__ import annotations
@@ -18,14 +23,15 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from shared.device import setup
+from shared.device import compute, setup
+from shared.gpu import gpu, on_zero_gpu
 from shared.model_source import models, resolve
 
 from . import SPACE
 from .heatmap import write_overlay
-from .imageio import write_dicom
+from .imageio import load_gray, write_dicom
 from .model_spec import MODEL_SPEC
-from .predictor import Predictor
+from .predictor import Prediction, Predictor
 
 log = logging.getLogger(SPACE)
 
@@ -37,11 +43,24 @@ def load_predictor() -> Predictor:
     """Resolve the model folder (sha256 pins checked), load it and warm it up."""
     setup()
     t0 = time.perf_counter()
-    predictor = Predictor.from_folder(resolve(MODEL_SPEC))
+    predictor = Predictor.from_folder(resolve(MODEL_SPEC), device=compute().device)
     t1 = time.perf_counter()
-    warm_s = predictor.warm_up()
-    log.info("%s: model loaded in %.2f s, warmed up in %.2f s", SPACE, t1 - t0, warm_s)
+    # On ZeroGPU the GPU exists only inside @gpu calls: no inference in the main process (a warm-up there would
+    # also spend GPU quota at every start).
+    warm_s = 0.0 if on_zero_gpu() else predictor.warm_up()
+    log.info("%s: model loaded on %s in %.2f s, warmed up in %.2f s", SPACE, predictor.device, t1 - t0, warm_s)
     return predictor
+
+
+@gpu(duration=60)
+def predict_grays(grays: list[np.ndarray], heatmap: bool = False) -> list[Prediction]:
+    """Predictions for grayscale slices, batched on the model's device; the result is CPU data."""
+    return get_predictor().predict_arrays(list(grays), heatmap=heatmap)
+
+
+def predict_file(path: str | Path, heatmap: bool = False) -> Prediction:
+    """Read one file here (raises imageio.InputError), then predict it through :func:`predict_grays`."""
+    return predict_grays([load_gray(path)], heatmap=heatmap)[0]
 
 
 def get_predictor() -> Predictor:
@@ -54,6 +73,8 @@ def warm_up() -> Predictor:
     and DICOM readers (pydicom is imported on first use) and writing the overlay file. (Gradio's own
     first-event work is done by ``shared.ui.with_limits``.)"""
     predictor = get_predictor()
+    if on_zero_gpu():
+        return predictor
     yy, xx = np.mgrid[0:160, 0:160]
     slice_ = (1000 * (np.hypot(yy - 80, xx - 80) < 60) + 50 * (xx % 7)).astype(np.uint16)
     with tempfile.TemporaryDirectory(prefix=f"{SPACE}-warm-") as tmp:
