@@ -107,3 +107,19 @@ def staged_app(folder: Path, timeout: float = 180.0, drop_env: tuple[str, ...] =
         log.seek(0)
         output = log.read()
     assert "Traceback" not in output, output[-3000:]
+
+
+def run_batch_cli(cli: Path, *args: object, env: dict | None = None) -> dict:
+    """Run a Space's ``batch.py`` quietly on one thread; return the JSON object it prints last."""
+    import json
+    import subprocess
+
+    out = subprocess.run(
+        [sys.executable, str(cli), *map(str, args), "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "OMP_NUM_THREADS": "1", **(env or {})},
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 import harness
+from harness import run_batch_cli
 from shared.batch import run_batch
 
 CLI = harness.SPACES / "bank_bot" / "batch.py"
@@ -104,18 +105,6 @@ def test_torch_encoder_matches_numpy(shipped):
     assert np.abs(a - b).max() < 1e-4
 
 
-def run_cli(*args):
-    out = subprocess.run(
-        [sys.executable, str(CLI), *map(str, args), "--quiet"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={**os.environ, "OMP_NUM_THREADS": "1"},
-    )
-    assert out.returncode == 0, out.stderr[-3000:]
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def test_cli_refuses_a_file_without_text(tmp_path):
     src = tmp_path / "in.csv"
     pd.DataFrame({"message": ["hi"]}).to_csv(src, index=False)
@@ -131,10 +120,10 @@ def test_cli_json_line_and_ray_agrees(tmp_path):
     texts = [f"{m} {i}" for i in range(25) for m in MESSAGES]  # 300 rows, two chunks
     src = tmp_path / "in.parquet"
     pd.DataFrame({"text": texts, "i": range(len(texts))}).to_parquet(src)
-    local = run_cli(src, tmp_path / "local.csv", "--workers", "2")
+    local = run_batch_cli(CLI, src, tmp_path / "local.csv", "--workers", "2")
     assert (local["items"], local["ok"], local["failed"], local["engine"]) == (300, 300, 0, "local")
     with local_ray_head(num_cpus=2) as address:
-        on_ray = run_cli(src, tmp_path / "ray.csv", "--ray", address, "--workers", "2")
+        on_ray = run_batch_cli(CLI, src, tmp_path / "ray.csv", "--ray", address, "--workers", "2")
     assert on_ray["engine"] == "ray" and on_ray["ok"] == 300
     assert (tmp_path / "ray.csv").read_bytes() == (tmp_path / "local.csv").read_bytes()
 

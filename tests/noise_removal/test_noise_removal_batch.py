@@ -16,6 +16,7 @@ import pytest
 import soundfile as sf
 
 import harness
+from harness import run_batch_cli
 from shared.batch import run_batch
 
 SPACE = harness.SPACES / "noise_removal"
@@ -72,18 +73,6 @@ def test_onnx_runtime_says_which_provider():
     assert networks.provider() == ort_providers()[0] or networks.provider() == "CPUExecutionProvider"
 
 
-def run_cli(*args):
-    out = subprocess.run(
-        [sys.executable, str(CLI), *map(str, args), "--quiet"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={**os.environ, "OMP_NUM_THREADS": "1"},
-    )
-    assert out.returncode == 0, out.stderr[-3000:]
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def test_cli_refuses_an_output_inside_the_input(folder):
     out = subprocess.run([sys.executable, str(CLI), str(folder), str(folder / "out")], capture_output=True, text=True)
     assert out.returncode == 2 and "inside the input" in out.stderr
@@ -94,11 +83,11 @@ def test_cli_json_line_and_ray_agrees(folder, tmp_path):
     pytest.importorskip("ray")
     from shared.batch import local_ray_head
 
-    local = run_cli(folder, tmp_path / "local", "--workers", "2")
+    local = run_batch_cli(CLI, folder, tmp_path / "local", "--workers", "2")
     assert (local["items"], local["ok"], local["failed"], local["engine"]) == (4, 3, 1, "local")
     assert local["audio_seconds"] > 8 and local["real_time_factor"] > 0
     with local_ray_head(num_cpus=2) as address:
-        ray_run = run_cli(folder, tmp_path / "ray", "--ray", address, "--workers", "2")
+        ray_run = run_batch_cli(CLI, folder, tmp_path / "ray", "--ray", address, "--workers", "2")
     assert ray_run["engine"] == "ray" and ray_run["ok"] == 3
     assert read_report(tmp_path / "ray") == read_report(tmp_path / "local")
     for name in ("interview.wav", "show/ep1/note.flac"):

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from tumor_detect_helpers import EXAMPLES, SPACE
 
-from harness import ROOT
+from harness import ROOT, run_batch_cli
 from shared.batch import run_batch
 
 CLI = SPACE / "batch.py"
@@ -80,24 +80,12 @@ def test_batch_rows_match_one_slice_at_a_time(folder, tmp_path):
     assert again.summary.skipped == 8 and read_csv(out) == rows  # only the unreadable file was tried again
 
 
-def run_cli(*args, env=None):
-    out = subprocess.run(
-        [sys.executable, str(CLI), *map(str, args), "--quiet"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={**os.environ, "OMP_NUM_THREADS": "1", **(env or {})},
-    )
-    assert out.returncode == 0, out.stderr[-3000:]
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 @pytest.mark.slow
 def test_cli_prints_one_json_line_and_ray_agrees(folder, tmp_path):
     pytest.importorskip("ray")
     from shared.batch import local_ray_head
 
-    local = run_cli(folder, tmp_path / "local.csv", "--workers", "2")
+    local = run_batch_cli(CLI, folder, tmp_path / "local.csv", "--workers", "2")
     assert {k: local[k] for k in ("items", "ok", "failed", "engine")} == {
         "items": 9,
         "ok": 8,
@@ -105,7 +93,7 @@ def test_cli_prints_one_json_line_and_ray_agrees(folder, tmp_path):
         "engine": "local",
     }
     with local_ray_head(num_cpus=2) as address:
-        ray_run = run_cli(folder, tmp_path / "ray.csv", "--ray", address, "--workers", "1")
+        ray_run = run_batch_cli(CLI, folder, tmp_path / "ray.csv", "--ray", address, "--workers", "1")
     assert ray_run["engine"] == "ray" and ray_run["ok"] == 8
     assert read_csv(tmp_path / "ray.csv") == read_csv(tmp_path / "local.csv")
 
