@@ -123,3 +123,19 @@ def run_batch_cli(cli: Path, *args: object, env: dict | None = None) -> dict:
     )
     assert out.returncode == 0, out.stderr[-3000:]
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def run_with_standin(code: str, timeout: float = 300) -> object:
+    """Run ``code`` in a fresh interpreter that finds the stand-in ``spaces`` package (tests/standins), as on
+    ZeroGPU; return the JSON it prints last."""
+    import json
+    import subprocess
+
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "tests" / "standins"), os.environ.get("PYTHONPATH", "")]),
+        "SPACES_ZERO_GPU": "true",
+    }
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=timeout)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])

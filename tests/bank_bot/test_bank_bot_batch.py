@@ -4,8 +4,6 @@ equal to the local run; the ZeroGPU registration."""
 
 from __future__ import annotations
 
-import json
-import os
 import subprocess
 import sys
 
@@ -14,7 +12,7 @@ import pandas as pd
 import pytest
 
 import harness
-from harness import run_batch_cli
+from harness import run_batch_cli, run_with_standin
 from shared.batch import run_batch
 
 CLI = harness.SPACES / "bank_bot" / "batch.py"
@@ -130,13 +128,6 @@ def test_cli_json_line_and_ray_agrees(tmp_path):
 
 def test_a_gpu_function_is_registered_at_import_for_zero_gpu():
     code = "import json, sys, spaces, bankbot.handlers; print(json.dumps([spaces.REGISTERED, 'torch' in sys.modules]))"
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(harness.ROOT / "tests" / "standins"), os.environ.get("PYTHONPATH", "")]),
-        "SPACES_ZERO_GPU": "true",
-    }
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
-    assert out.returncode == 0, out.stderr[-2000:]
-    registered, torch_loaded = json.loads(out.stdout.strip().splitlines()[-1])
+    registered, torch_loaded = run_with_standin(code)
     assert "bankbot.batch_job.encode_batch" in [r["name"] for r in registered]
     assert not torch_loaded  # the Space runs in numpy: registering the GPU function must not import torch

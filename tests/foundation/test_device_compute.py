@@ -3,18 +3,14 @@ Runtime providers, and the ZeroGPU stand-in package that records decorated funct
 
 from __future__ import annotations
 
-import json
-import os
 import subprocess
 import sys
 import types
 
 import pytest
 
-from harness import ROOT
+from harness import ROOT, run_with_standin
 from shared import device
-
-STANDINS = ROOT / "tests" / "standins"
 
 
 @pytest.fixture
@@ -110,18 +106,6 @@ def test_ort_providers_on_this_machine_and_the_cpu_override(monkeypatch):
     assert device.ort_providers([device.CUDA_PROVIDER, device.CPU_PROVIDER]) == [device.CPU_PROVIDER]
 
 
-def run_with_standin(code: str) -> dict:
-    """Run ``code`` in a fresh interpreter that finds the stand-in ``spaces`` package, as on ZeroGPU."""
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(STANDINS), os.environ.get("PYTHONPATH", "")]),
-        "SPACES_ZERO_GPU": "true",
-    }
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
-    assert out.returncode == 0, out.stderr[-2000:]
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def test_standin_records_what_shared_gpu_decorates():
     got = run_with_standin(
         "import json, spaces\n"
@@ -130,7 +114,8 @@ def test_standin_records_what_shared_gpu_decorates():
         "def a(x): return x + 1\n"
         "@gpu(duration=30)\n"
         "def b(): return 2\n"
-        "print(json.dumps({'zero': on_zero_gpu(), 'a': a(1), 'b': b(), 'registered': spaces.REGISTERED}))"
+        "print(json.dumps({'zero': on_zero_gpu(), 'a': a(1), 'b': b(), 'registered': spaces.REGISTERED}))",
+        timeout=120,
     )
     assert got["zero"] is True and got["a"] == 2 and got["b"] == 2
     assert got["registered"] == [{"name": "__main__.a"}, {"name": "__main__.b", "duration": 30}]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import json
-import socket
 import threading
 import time
 import urllib.request
@@ -14,7 +13,7 @@ import uvicorn
 from gradio_client import Client
 from smoke_calls import SMOKE
 
-from harness import SPACE_NAMES, SPACES, wait_for_http
+from harness import SPACE_NAMES, SPACES, free_port, wait_for_http
 
 pytestmark = pytest.mark.slow
 
@@ -24,9 +23,7 @@ def server():
     import launcher
 
     app = launcher.build_app()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()

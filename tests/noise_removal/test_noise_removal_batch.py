@@ -5,8 +5,6 @@ the ONNX Runtime provider, and the ZeroGPU registration."""
 from __future__ import annotations
 
 import csv
-import json
-import os
 import shutil
 import subprocess
 import sys
@@ -16,7 +14,7 @@ import pytest
 import soundfile as sf
 
 import harness
-from harness import run_batch_cli
+from harness import run_batch_cli, run_with_standin
 from shared.batch import run_batch
 
 SPACE = harness.SPACES / "noise_removal"
@@ -96,12 +94,5 @@ def test_cli_json_line_and_ray_agrees(folder, tmp_path):
 
 def test_a_gpu_function_is_registered_at_import_for_zero_gpu():
     code = "import json, spaces, voiceclean.handlers; print(json.dumps(spaces.REGISTERED))"
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(harness.ROOT / "tests" / "standins"), os.environ.get("PYTHONPATH", "")]),
-        "SPACES_ZERO_GPU": "true",
-    }
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
-    assert out.returncode == 0, out.stderr[-2000:]
-    names = [r["name"] for r in json.loads(out.stdout.strip().splitlines()[-1])]
+    names = [r["name"] for r in run_with_standin(code)]
     assert "voiceclean.batch_job.clean_to" in names

@@ -4,17 +4,13 @@ own rows, heatmaps, resume, the CLI's JSON line, Ray equal to the local run, and
 from __future__ import annotations
 
 import csv
-import json
-import os
 import shutil
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 from tumor_detect_helpers import EXAMPLES, SPACE
 
-from harness import ROOT, run_batch_cli
+from harness import run_batch_cli, run_with_standin
 from shared.batch import run_batch
 
 CLI = SPACE / "batch.py"
@@ -100,12 +96,5 @@ def test_cli_prints_one_json_line_and_ray_agrees(folder, tmp_path):
 
 def test_a_gpu_function_is_registered_at_import_for_zero_gpu():
     code = "import json, spaces, braintumor.handlers; print(json.dumps(spaces.REGISTERED))"
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "tests" / "standins"), os.environ.get("PYTHONPATH", "")]),
-        "SPACES_ZERO_GPU": "true",
-    }
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
-    assert out.returncode == 0, out.stderr[-2000:]
-    names = [r["name"] for r in json.loads(out.stdout.strip().splitlines()[-1])]
+    names = [r["name"] for r in run_with_standin(code)]
     assert "braintumor.runtime.predict_grays" in names

@@ -73,26 +73,8 @@ def make_it_yours_tab() -> None:
             label="Answers CSV (intent,answer), optional", file_types=[".csv", ".txt"], type="filepath"
         )
     example_btn = gr.Button("Load an example company (an energy supplier)", size="sm")
-    examples = gr.Dataframe(
-        headers=["text", "intent"],
-        datatype=["str", "str"],
-        column_count=(2, "fixed"),
-        row_count=(3, "dynamic"),
-        interactive=True,
-        label="Examples",
-        wrap=True,
-        max_height=320,
-    )
-    answers = gr.Dataframe(
-        headers=["intent", "answer"],
-        datatype=["str", "str"],
-        column_count=(2, "fixed"),
-        row_count=(1, "dynamic"),
-        interactive=True,
-        label="Answers (optional)",
-        wrap=True,
-        max_height=240,
-    )
+    examples = _editable_table(["text", "intent"], rows=3, label="Examples", max_height=320)
+    answers = _editable_table(["intent", "answer"], rows=1, label="Answers (optional)", max_height=240)
     company = gr.Textbox(label="Company name", value="Our company", max_length=60)
     with gr.Row():
         check_btn = gr.Button("Check my examples")
@@ -128,3 +110,17 @@ def make_it_yours_tab() -> None:
     )
     message.submit(handlers.chat_company_bot, [message, chatbot, model_dir], [chatbot, message], api_name=False)
     publish_btn.click(handlers.publish_company_bot, [model_dir, token, repo], published, api_name=False)
+
+
+def _editable_table(headers: list[str], rows: int, label: str, max_height: int) -> gr.Dataframe:
+    """A two-column text table a visitor can type into and grow."""
+    return gr.Dataframe(
+        headers=headers,
+        datatype=["str"] * len(headers),
+        column_count=(len(headers), "fixed"),
+        row_count=(rows, "dynamic"),
+        interactive=True,
+        label=label,
+        wrap=True,
+        max_height=max_height,
+    )
