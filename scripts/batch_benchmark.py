@@ -6,6 +6,8 @@
 - bank_bot: Banking77 *train* rows (never a test split) one by one through the app's ``respond`` on one thread,
   then as a batch job (worker processes, batched encoder); same intent and action for every message?
 - tumor_detect: kit slices one by one through the app's ``predict_file``, then as a batch job; same verdicts?
+  Also ``--api-slices`` slices one request after the other through the running Space's API (what a user
+  without the batch job does), against the same batch job.
 - noise_removal: "episodes" built from the kit's clean speech and noise (about 40 s each, 48 kHz mono, 44.1 kHz
   stereo and 16 kHz FLAC) cleaned one file at a time in one process, then as a batch job over the folder;
   aggregate real-time factor = wall-clock seconds of the whole job / seconds of audio.
@@ -188,6 +190,16 @@ def tumor(args, work: Path) -> None:
     result = run_batch(SliceTask(work / "slices.csv"), items, args.workers, show_progress=False)
     batch_cpu = cpu_seconds() - c0
     s = result.summary
+    if args.api_slices:
+        api_rate = tumor_api_rate(files[: args.api_slices])
+        add(
+            "tumor_detect",
+            f"the Space's API one slice at a time (/classify, no heatmap, {min(len(files), args.api_slices)} slices, "
+            "one client, local server) vs the same batch job",
+            f"{api_rate:.1f} slices/s",
+            f"{s.items_per_second:.1f} slices/s ({s.workers} workers)",
+            f"{s.items_per_second / api_rate:.2f}x",
+        )
     same, diff = 0, 0.0
     for r, p in zip(result.rows, single, strict=True):
         same += p is not None and r["status"] == p.status.value and r["label"] == (p.label or "")
@@ -201,6 +213,24 @@ def tumor(args, work: Path) -> None:
         f"wall {s.items_per_second / (len(files) / one_s):.2f}x, CPU {one_cpu / batch_cpu:.2f}x; "
         f"same status+label {same}/{len(files)}; max probability diff {diff:.1e}",
     )
+
+
+def tumor_api_rate(files: list[Path]) -> float:
+    """Slices per second through the running Space's ``/classify`` endpoint, one request after the other: what a
+    user without the batch job does (gradio_client against the launcher on 127.0.0.1, stopped afterwards)."""
+    from gradio_client import Client, handle_file
+    from load_test import Server
+
+    server = Server()
+    try:
+        client = Client(f"{server.url}/tumor_detect/", verbose=False)
+        client.predict(handle_file(str(files[0])), False, api_name="/classify")  # the first request's set-up
+        t0 = time.perf_counter()
+        for f in files:
+            client.predict(handle_file(str(f)), False, api_name="/classify")
+        return len(files) / (time.perf_counter() - t0)
+    finally:
+        server.stop()
 
 
 # ------------------------------------------------------------------------------------------- noise_removal
@@ -275,6 +305,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--messages", type=int, default=2000)
     p.add_argument("--ray-messages", type=int, default=3000)
     p.add_argument("--slices", type=int, default=300)
+    p.add_argument("--api-slices", type=int, default=100, help="slices sent one by one to the Space's API (0: skip)")
     p.add_argument("--episodes", type=int, default=8)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--rounds", type=int, default=2, help="embedded/Ray rounds, alternating")

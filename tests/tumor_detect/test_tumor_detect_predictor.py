@@ -142,3 +142,22 @@ def test_conversion_is_lossless():
     with torch.no_grad():
         diff = (model(pixel_values=x).logits - reference_forward(sd, x)).abs().max().item()
     assert diff < 1e-4
+
+
+def test_fast_paths_give_the_network_s_own_answers():
+    """The shipped network through the predictor's two paths (the frozen CPU graph without Grad-CAM, the eager
+    modules with it, both skipping the identity squeeze-excite) against transformers' own forward."""
+    from braintumor.model_spec import MODEL_DIR
+
+    if not (MODEL_DIR / "model.safetensors").is_file():
+        pytest.skip("the shipped model is not in this checkout")
+    predictor = Predictor.from_folder(MODEL_DIR)
+    assert all(predictor._features.skip_se)  # Lite0: every squeeze-excite is the exact identity
+    x = torch.rand(3, 3, 128, 128, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    with torch.no_grad():
+        reference = predictor.model(pixel_values=x).logits
+        frozen = predictor._forward(x, track=False)[1]
+    eager = predictor._forward(x, track=True)[1].detach()
+    assert (frozen - reference).abs().max().item() < 1e-4
+    assert (eager - reference).abs().max().item() < 1e-5
+    assert torch.equal(frozen.argmax(1), reference.argmax(1))

@@ -1,7 +1,8 @@
 """tumor_detect: a small brain-MRI classifier that is honest about what it sees.
 
 Modules:
-- ``lite0``: EfficientNet-Lite0 as a transformers ``EfficientNetConfig`` and the weight conversion.
+- ``lite0``: EfficientNet-Lite0 as a transformers ``EfficientNetConfig`` and the weight conversion (training).
+- ``network``: the same network in plain PyTorch, what the Space runs (no transformers import at start).
 - ``data``: the kit listing, de-duplication and the similarity-grouped split.
 - ``imageio``: reading user files (PNG/JPEG/WebP/TIFF/BMP, 16-bit, EXIF, DICOM) safely.
 - ``preprocess``: grayscale + intensity normalisation into model input.

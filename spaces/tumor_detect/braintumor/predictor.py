@@ -113,6 +113,65 @@ class InputCheck:
         )
 
 
+class _Features(torch.nn.Module):
+    """The network as one plain function, pixel values -> (pooled features, logits, the Grad-CAM block's output):
+    no forward hooks, and a form ``torch.jit.trace`` can freeze (ModelOutput dicts cannot be traced)."""
+
+    def __init__(self, model, block: int):
+        super().__init__()
+        self.net, self.classifier, self.block = model.efficientnet, model.classifier, block
+        self.skip_se = [self._se_is_identity(b) for b in model.efficientnet.encoder.blocks]
+
+    @staticmethod
+    def _se_is_identity(block) -> bool:
+        """Lite0 has no squeeze-and-excite: transformers' block keeps one, made an exact identity (zero weights,
+        gate bias 30, sigmoid(30) == 1.0 in float32: see lite0.py). Skipping it changes no output bit."""
+        se = getattr(block, "squeeze_excite", None)
+        if se is None:  # network.py's blocks have none
+            return True
+        zero = all(not bool(p.any()) for p in (se.reduce.weight, se.reduce.bias, se.expand.weight))
+        return zero and bool((se.expand.bias >= 30).all())
+
+    def _block(self, i: int, block, h: torch.Tensor) -> torch.Tensor:
+        if not self.skip_se[i]:
+            return block(h)
+        x = block.expansion(h) if block.expand else h
+        return block.projection(h, block.depthwise_conv(x))
+
+    def forward(
+        self, pixel_values: torch.Tensor, track: bool = False
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``track``: the Grad-CAM block's output becomes a leaf that requires grad (Grad-CAM differentiates the
+        logits with respect to it; no gradient flows into the weights)."""
+        enc = self.net.encoder
+        h = self.net.embeddings(pixel_values)
+        act = h
+        for i, block in enumerate(enc.blocks):
+            h = self._block(i, block, h)
+            if i == self.block:
+                if track:
+                    h = h.detach().requires_grad_(True)
+                act = h
+        h = enc.top_activation(enc.top_bn(enc.top_conv(h)))
+        pooled = self.net.pooler(h).flatten(1)
+        return pooled, self.classifier(pooled), act
+
+
+def frozen_graph(model, block: int, size: int) -> torch.jit.ScriptModule:
+    """A traced, frozen copy of the CPU inference path: batch norms folded into the convolutions and the graph
+    optimised for inference. On one CPU thread it takes about half the eager network's time per slice
+    (CPU time, shipped model: 6.2 vs 11.6 ms alone, 4.8 vs 6.1 ms in batches of 8); the probabilities agree
+    with the eager network to ~1e-6.
+    """
+    import warnings
+
+    example = to_pixel_values(np.zeros((2, size, size), np.float32))
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # transformers' deprecation notices, raised while tracing
+        traced = torch.jit.trace(_Features(model, block).eval(), example, check_trace=False)
+        return torch.jit.optimize_for_inference(torch.jit.freeze(traced))
+
+
 class Status(str, Enum):
     """What the app says about one slice."""
 
@@ -162,6 +221,8 @@ class Predictor:
         labels = getattr(model.config, "id2label", None) or {}
         self.classes = [labels.get(i, labels.get(str(i), CLASSES[i])) for i in range(model.config.num_labels)]
         self.gradcam_block = gradcam_block_index(model.config)
+        self._features = _Features(self.model, self.gradcam_block)
+        self._frozen: torch.jit.ScriptModule | None = None  # built on the first CPU call without Grad-CAM
         self._lock = threading.Lock()  # Grad-CAM hooks and gradients live on the shared model
 
     def predict_file(self, path, heatmap: bool = False) -> Prediction:
@@ -180,10 +241,11 @@ class Predictor:
     @classmethod
     def from_folder(cls, folder: str | Path, device: str = "cpu") -> Predictor:
         from safetensors.torch import load_file
-        from transformers import EfficientNetForImageClassification
+
+        from .network import LiteNet
 
         folder = Path(folder)
-        model = EfficientNetForImageClassification.from_pretrained(folder, dtype=torch.float32)
+        model = LiteNet.from_folder(folder)
         check = low = notumor = None
         if (folder / INPUT_CHECK_FILE).is_file():
             t = load_file(folder / INPUT_CHECK_FILE)
@@ -201,9 +263,8 @@ class Predictor:
 
     # ------------------------------------------------------------------ core
     def features_and_logits(self, pixel_values: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        out = self.model.efficientnet(pixel_values=pixel_values)
-        pooled = out.pooler_output
-        return pooled, self.model.classifier(pooled)
+        pooled, logits, _ = self._features(pixel_values)
+        return pooled, logits
 
     @staticmethod
     def low_features(act: torch.Tensor) -> torch.Tensor:
@@ -259,22 +320,15 @@ class Predictor:
         return contextlib.nullcontext()
 
     def _forward(self, pixel_values: torch.Tensor, track: bool):
-        """Run the model, keeping the stride-16 activation (as a graph leaf when track=True)."""
-        acts: dict[str, torch.Tensor] = {}
-
-        def keep(_m, _i, out):
-            if track:
-                out = out.detach().requires_grad_(True)
-            acts["a"] = out
-            return out
-
-        hook = self.model.efficientnet.encoder.blocks[self.gradcam_block].register_forward_hook(keep)
-        try:
-            with torch.set_grad_enabled(track), self._autocast():
-                pooled, logits = self.features_and_logits(pixel_values.to(self.device))
-        finally:
-            hook.remove()
-        return pooled, logits, acts["a"]
+        """Run the network, keeping the Grad-CAM block's output (as a graph leaf when track=True). Without
+        Grad-CAM on the CPU, the frozen graph runs instead of the eager modules (same numbers, faster)."""
+        if not track and self.device.type == "cpu":
+            if self._frozen is None:
+                self._frozen = frozen_graph(self.model, self.gradcam_block, int(self.cal.get("size", SIZE)))
+            with torch.no_grad():
+                return self._frozen(pixel_values)
+        with torch.set_grad_enabled(track), self._autocast():
+            return self._features(pixel_values.to(self.device), track)
 
     @torch.no_grad()
     def batch_outputs(self, arrays: np.ndarray, batch: int = 64) -> dict[str, np.ndarray]:
@@ -298,8 +352,9 @@ class Predictor:
         """A 2-D grayscale array (any scale) -> Prediction."""
         return self.predict_arrays([gray], heatmap)[0]
 
-    def predict_arrays(self, grays: list[np.ndarray], heatmap: bool = False, batch: int = 32) -> list[Prediction]:
-        """Many 2-D grayscale arrays -> one Prediction each, the network run on ``batch`` slices at a time.
+    def predict_arrays(self, grays: list[np.ndarray], heatmap: bool = False, batch: int = 8) -> list[Prediction]:
+        """Many 2-D grayscale arrays -> one Prediction each, the network run on ``batch`` slices at a time (8:
+        the least CPU per slice on one thread, measured against 16 and 32, whose activations outgrow the cache).
         The app's single slice takes this same path (a batch of one), so both give the same answers."""
         with self._lock:
             out: list[Prediction] = []
@@ -309,7 +364,8 @@ class Predictor:
 
     def _is_blank(self, gray: np.ndarray, x: np.ndarray) -> bool:
         raw = np.asarray(gray, dtype=np.float32)
-        rng = float(np.percentile(raw, 99.5) - np.percentile(raw, 0.5)) if raw.size else 0.0
+        lo, hi = np.percentile(raw, [0.5, 99.5]) if raw.size else (0.0, 0.0)
+        rng = float(hi - lo)
         scale = max(1.0, float(np.abs(raw).max()))
         return rng <= 1e-6 * scale or float(x.std()) < self.cal["min_std"]
 
@@ -401,7 +457,7 @@ class Predictor:
         gray += 0.1 * np.random.default_rng(0).random((size, size), dtype=np.float32)
         with self._lock:
             for _ in range(rounds):
-                self._predict_batch([gray], heatmap=False)
+                self._predict_batch([gray], heatmap=False)  # also builds the frozen graph on the CPU
                 x = self.model_array(gray)
                 _, logits, act = self._forward(to_pixel_values(x), track=True)
                 self._gradcam(logits[0].max(), act, x.shape)
