@@ -1,5 +1,5 @@
 """Classify a brain MRI slice (glioma, meningioma, pituitary tumour or no tumour), honestly: calibrated
-probabilities, an "uncertain" answer, a refusal for non-MRI images, and a Grad-CAM heatmap."""
+probabilities, an "uncertain" answer, a refusal for non-MRI images, and a heatmap of where the model looked."""
 
 from shared.gpu import gpu  # noqa: F401  (before torch, for ZeroGPU; this small model runs on the CPU)
 
@@ -38,7 +38,7 @@ FACTS = ModelFacts(
     license_url="https://www.apache.org/licenses/LICENSE-2.0",
 )
 HEATMAP_NOTE = (
-    "The coloured overlay is a Grad-CAM map: the regions that most influenced the model's answer. "
+    "The coloured overlay is a LayerCAM map: the regions that most influenced the model's answer. "
     "**It is not a tumour outline, a segmentation or a measurement**, and it can highlight the skull or "
     "background."
 )
@@ -62,7 +62,7 @@ def build_demo() -> gr.Blocks:
                         file_count="single",
                         type="filepath",
                     )
-                    show_heatmap = gr.Checkbox(value=True, label="Show where the model looked (Grad-CAM)")
+                    show_heatmap = gr.Checkbox(value=True, label="Show where the model looked (LayerCAM)")
                     run = gr.Button("Analyse", variant="primary")
                 with gr.Column():
                     verdict = gr.Markdown(
@@ -70,7 +70,7 @@ def build_demo() -> gr.Blocks:
                     )
                     probs = gr.Label(label="Calibrated probabilities", num_top_classes=4, elem_id="td-probs")
                     heat = gr.Image(
-                        label="Where the model looked (Grad-CAM, not a tumour outline)",
+                        label="Where the model looked (LayerCAM, not a tumour outline)",
                         type="filepath",
                         interactive=False,
                         elem_id="td-heatmap",

@@ -161,3 +161,19 @@ def test_fast_paths_give_the_network_s_own_answers():
     assert (frozen - reference).abs().max().item() < 1e-4
     assert (eager - reference).abs().max().item() < 1e-5
     assert torch.equal(frozen.argmax(1), reference.argmax(1))
+
+
+def test_layercam_keeps_locations_that_grad_cam_averages_away():
+    """One channel whose gradient is positive at a single corner and negative elsewhere: Grad-CAM's mean weight is
+    negative, so its map is empty; LayerCAM weights every location by its own gradient and peaks at the corner."""
+    from braintumor.predictor import class_maps
+
+    act = torch.ones(1, 1, 4, 4, requires_grad=True)
+    w = -torch.ones(1, 1, 4, 4)
+    w[..., 0, 0] = 5.0
+    logits = torch.stack([(act * w).sum(), torch.zeros(())])[None]
+    (layer,) = class_maps(logits, act, torch.tensor([0]), (4, 4), "layercam")
+    logits = torch.stack([(act * w).sum(), torch.zeros(())])[None]
+    (grad,) = class_maps(logits, act, torch.tensor([0]), (4, 4), "gradcam")
+    assert layer[0, 0] == 1.0 and layer.max() == 1.0 and layer[3, 3] == 0.0
+    assert grad.max() == 0.0

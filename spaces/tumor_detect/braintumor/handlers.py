@@ -47,7 +47,7 @@ def classify(file: str, show_heatmap: bool = True) -> tuple[dict | None, str, st
     Args:
         file: Path or URL of one image (PNG, JPEG, WebP, TIFF, BMP; grayscale, RGB, RGBA or 16-bit) or a
             DICOM (.dcm) file holding a single brain MRI slice.
-        show_heatmap: Also compute a Grad-CAM heatmap of where the model looked (not a tumour outline).
+        show_heatmap: Also compute a heatmap (LayerCAM) of where the model looked (not a tumour outline).
 
     Returns:
         The calibrated class probabilities (empty when refused), a short verdict in Markdown, the

@@ -113,6 +113,27 @@ class InputCheck:
         )
 
 
+def class_maps(
+    logits: torch.Tensor, act: torch.Tensor, tops: torch.Tensor, shape: tuple[int, int], method: str = "layercam"
+) -> list[np.ndarray]:
+    """Where the model looked: a map per slice of its top logit (``tops``) at the tracked block ``act``,
+    upsampled to ``shape`` and scaled to [0, 1].
+
+    ``layercam`` (Jiang et al., 2021; the app's): every location's activations weighted by their own positive
+    gradients. ``gradcam`` (Selvaraju et al., 2017): each channel weighted by its mean gradient. On 200 test
+    tumour slices 7.1% of the Grad-CAM map fell outside the head's box, 1.8% of LayerCAM's (``gradcam_sheet.py``).
+    The slices of a batch do not interact (inference mode), so the gradient of the sum of their top logits gives
+    every slice its own gradient in one backward pass."""
+    target = logits.float().gather(1, tops.to(logits.device)[:, None]).sum()
+    (grad,) = torch.autograd.grad(target, act)
+    grad, a = grad.float(), act.detach().float()
+    weights = F.relu(grad) if method == "layercam" else grad.mean(dim=(2, 3), keepdim=True)
+    cam_t = F.relu((weights * a).sum(1, keepdim=True))
+    cam_t = F.interpolate(cam_t, size=shape, mode="bilinear", align_corners=False)[:, 0].cpu()
+    peak = cam_t.flatten(1).max(1).values
+    return [(c / m).numpy() if m > 0 else np.zeros(shape, np.float32) for c, m in zip(cam_t, peak, strict=True)]
+
+
 class _Features(torch.nn.Module):
     """The network as one plain function, pixel values -> (pooled features, logits, the Grad-CAM block's output):
     no forward hooks, and a form ``torch.jit.trace`` can freeze (ModelOutput dicts cannot be traced)."""
@@ -394,7 +415,7 @@ class Predictor:
         scores = self.input_check_ratio(feats_cpu, self.low_features(act).cpu())
         notumor = self.notumor_ratio(feats_cpu)
         tops = probs_all.argmax(-1)
-        cams = self._gradcams(logits, act, tops, xs[run[0]].shape) if heatmap else [None] * len(run)
+        cams = class_maps(logits, act, tops, xs[run[0]].shape) if heatmap else [None] * len(run)
         per_item = (t1 - t0) * 1e3 / len(run)
         for j, i in enumerate(run):
             pred = self._verdict(probs_all[j], float(scores[j]), float(notumor[j]), xs[i], cams[j])
@@ -422,30 +443,6 @@ class Predictor:
         status, message = self.decide(probs_t.numpy(), notumor_ratio)
         return Prediction(status, label, probs, score, message, heatmap=cam, image=x)
 
-    @staticmethod
-    def _gradcams(
-        logits: torch.Tensor, act: torch.Tensor, tops: torch.Tensor, shape: tuple[int, int]
-    ) -> list[np.ndarray]:
-        """Grad-CAM of each slice's top logit. The slices of a batch do not interact (inference mode), so the
-        gradient of the sum of their top logits gives every slice its own gradient in one backward pass."""
-        target = logits.float().gather(1, tops.to(logits.device)[:, None]).sum()
-        (grad,) = torch.autograd.grad(target, act)
-        weights = grad.float().mean(dim=(2, 3), keepdim=True)
-        cam_t = F.relu((weights * act.detach().float()).sum(1, keepdim=True))
-        cam_t = F.interpolate(cam_t, size=shape, mode="bilinear", align_corners=False)[:, 0].cpu()
-        peak = cam_t.flatten(1).max(1).values
-        return [(c / m).numpy() if m > 0 else np.zeros(shape, np.float32) for c, m in zip(cam_t, peak, strict=True)]
-
-    @staticmethod
-    def _gradcam(target: torch.Tensor, act: torch.Tensor, shape: tuple[int, int]) -> np.ndarray:
-        """Grad-CAM of one logit at the tracked activation, upsampled to ``shape`` and scaled to [0, 1]."""
-        (grad,) = torch.autograd.grad(target, act)
-        weights = grad.mean(dim=(2, 3), keepdim=True)
-        cam_t = F.relu((weights * act).sum(1, keepdim=True))
-        cam_t = F.interpolate(cam_t.float(), size=shape, mode="bilinear", align_corners=False)[0, 0].detach().cpu()
-        mx = float(cam_t.max())
-        return (cam_t / mx).numpy() if mx > 0 else np.zeros(shape, np.float32)
-
     def warm_up(self, rounds: int = 2) -> float:
         """Run the inference path, with and without Grad-CAM, on a synthetic slice so the first visitor does
         not pay for torch's first-call setup. Grad-CAM runs directly, since the input check may refuse the
@@ -460,5 +457,5 @@ class Predictor:
                 self._predict_batch([gray], heatmap=False)  # also builds the frozen graph on the CPU
                 x = self.model_array(gray)
                 _, logits, act = self._forward(to_pixel_values(x), track=True)
-                self._gradcam(logits[0].max(), act, x.shape)
+                class_maps(logits, act, logits.argmax(1), x.shape)
         return time.perf_counter() - t0
