@@ -8,6 +8,10 @@ account or card, stealing, skimming, phishing others, laundering, evading checks
 report ("my card was stolen", "I got a phishing email", "someone got into my account") matches none of them
 and goes to the model as before. False positives on the kit's banking questions are measured by
 ``fit_floor.py`` (see MODEL_CARD.md).
+
+French, Italian, Spanish and German requests have short cue lists of their own (``_FOREIGN``). They mostly key on
+the infinitive of the harmful verb ("pirater", "rubare", "clonar", "hacken"): a request asks *how to* do it, while a
+victim's report uses the participle ("piraté", "rubata", "clonaron", "gehackt") and matches none of them.
 """
 
 from __future__ import annotations
@@ -242,7 +246,229 @@ _PATTERNS: list[tuple[Harm, str]] = [
         r"prompt|hidden rules|configuration|source code)\b",
     ),
 ]
-_COMPILED = [(harm, re.compile(pattern, re.IGNORECASE)) for harm, pattern in _PATTERNS]
+
+# French, Italian, Spanish and German. Accents are optional ([ée]) where customers often leave them out.
+# Someone who is not the customer ("de mon ex", "di mia moglie", "de otra persona", "meiner Frau") ...
+_FR_OTHER = (
+    r"(?:(?:de |d'|du |des )(?:quelqu'un(?: d'autre)?|qqn|une autre personne|un autre client|autrui|un inconnu|"
+    r"une inconnue|la victime|(?:mon|ma|mes|son|sa|ses) (?:ex|femme|mari|copain|copine|conjointe?|p[èe]re|m[èe]re|"
+    r"parents|fr[èe]re|s[œo]eur|voisine?|patron|coll[èe]gue|coloc|grand-m[èe]re|grand-p[èe]re|amie?|beau-p[èe]re|"
+    r"belle-m[èe]re)))"
+)
+_IT_OTHER = (
+    r"(?:(?:di |del |della |dei )(?:qualcun (?:altro|o)|qualcuno|un'altra persona|un altro cliente|altri|"
+    r"uno sconosciuto|(?:mio|mia|suo|sua|miei|mie) (?:ex|moglie|marito|ragazz[oa]|compagn[oa]|padre|madre|genitori|"
+    r"fratello|sorella|vicin[oa]|capo|collega|coinquilin[oa]|nonn[oa]|amic[oa]|suocer[oa]))"
+    r"|(?:dell'|del mio |della mia )ex)"
+)
+_ES_OTHER = (
+    r"(?:(?:de |del )(?:alguien(?: m[áa]s)?|otra persona|otro cliente|otros|un desconocido|una desconocida|"
+    r"(?:mi|su|mis) (?:ex|mujer|esposa|marido|esposo|novi[oa]|pareja|padre|madre|padres|pap[áa]|mam[áa]|hermano|"
+    r"hermana|vecin[oa]|jefe|compa[ñn]ero|compa[ñn]era|abuel[oa]|amig[oa]|suegr[oa])))"
+)
+_DE_OTHER = (
+    r"(?:(?:von )?(?:jemand(?:em)? (?:anderem|anders)|einer anderen person|einem anderen kunden|fremden|"
+    r"(?:meiner|meines|meinem|seiner|seines|ihrer|ihres) (?:ex|frau|mannes|freundin|freundes|partners|partnerin|"
+    r"vaters|mutter|eltern|bruders|schwester|nachbarn|nachbarin|chefs|kollegen|kollegin|oma|opas|mitbewohners|"
+    r"schwiegermutter))|(?:von|vom) (?:meiner|meinem|seiner|seinem|ihrer|ihrem|meinen) (?:ex|frau|mann|freundin|"
+    r"freund|partner|partnerin|vater|mutter|eltern|bruder|schwester|nachbarn|nachbarin|chef|kollegen|kollegin|oma|opa))"
+)
+# ... and their accounts, cards and codes
+_FR_ACCOUNT = r"(?:compte|carte|code|pin|mot de passe|identifiants|appli|application|banque en ligne|solde|argent)"
+_IT_ACCOUNT = r"(?:conto|carta|codice|pin|password|credenziali|app|home banking|saldo|soldi)"
+_ES_ACCOUNT = r"(?:cuenta|tarjeta|c[óo]digo|pin|contrase[ñn]a|clave|app|banca online|saldo|dinero)"
+_DE_ACCOUNT = r"(?:konto|karte|kreditkarte|ec-?karte|pin|passwort|zugangsdaten|app|online-?banking|kontostand)"
+# Reaching into an account: "accéder au compte de mon ex", "entrare nel conto di mia moglie", "das Konto meiner Frau
+# hacken". German keys on the genitive after the noun only: "meiner Schwester Geld überweisen" is a dative (a transfer
+# to her), so neither "Geld" nor "überweisen" is a cue.
+_FR_GET_IN = (
+    r"acc[ée]der|entrer|rentrer|me connecter|se connecter|pirater|hacker|espionner|surveiller|vider|utiliser|regarder|"
+    r"consulter|voir|lire|deviner|trouver|conna[îi]tre|r[ée]cup[ée]rer|changer|retirer|prendre"
+)
+_IT_GET_IN = (
+    r"accedere|entrare|collegarmi|hackerare|spiare|controllare|svuotare|usare|utilizzare|vedere|guardare|leggere|"
+    r"indovinare|scoprire|trovare|cambiare|prelevare|prendere"
+)
+_ES_GET_IN = (
+    r"acceder|entrar|meterme|hackear|piratear|espiar|vigilar|vaciar|usar|utilizar|ver|mirar|revisar|leer|adivinar|"
+    r"averiguar|sacar|cambiar|coger|quitar"
+)
+_DE_GET_IN = (
+    r"zugreifen|zugriff|einloggen|reinkommen|hacken|ausspionieren|ausspähen|überwachen|leerräumen|abräumen|benutzen|"
+    r"nutzen|verwenden|sehen|ansehen|anschauen|lesen|erraten|herausfinden|rausfinden|ändern|abheben|abbuchen"
+)
+
+_FOREIGN: list[tuple[Harm, str]] = [
+    # someone else's account, card or codes
+    (
+        Harm.OTHERS_ACCOUNT,
+        rf"\b(?:{_FR_GET_IN})\b[^.?!]{{0,25}}\b{_FR_ACCOUNT}s?\b(?: bancaires?| secret)?\s+{_FR_OTHER}",
+    ),
+    (Harm.OTHERS_ACCOUNT, rf"\b(?:{_IT_GET_IN})\b[^.?!]{{0,25}}\b{_IT_ACCOUNT}\b(?: bancari[oa])?\s+{_IT_OTHER}"),
+    (Harm.OTHERS_ACCOUNT, rf"\b(?:{_ES_GET_IN})\b[^.?!]{{0,25}}\b{_ES_ACCOUNT}s?\b(?: bancaria)?\s+{_ES_OTHER}"),
+    (Harm.OTHERS_ACCOUNT, rf"\b{_DE_ACCOUNT}\w*\s+{_DE_OTHER}\b[^.?!]{{0,40}}\b(?:{_DE_GET_IN})\b"),
+    (Harm.OTHERS_ACCOUNT, rf"\b(?:{_DE_GET_IN})\b[^.?!]{{0,25}}\b{_DE_ACCOUNT}\w*\s+{_DE_OTHER}"),
+    # "without him/her knowing" / "without their consent" (the customer's own "sans mon accord" is a victim's)
+    (
+        Harm.OTHERS_ACCOUNT,
+        r"\bsans qu'(?:il|elle|ils|elles) (?:le |ne )?(?:sache|sachent|voie|remarque|s'en (?:rende|aper[çc]oive))"
+        r"|\bsans (?:son|leur) (?:accord|autorisation|consentement|permission)",
+    ),
+    (
+        Harm.OTHERS_ACCOUNT,
+        r"\bsenza che (?:lui|lei|loro|nessuno|mi[oa] \w+) (?:lo |se ne )?(?:sappia|sappiano|accorga|accorgano|scopra)"
+        r"|\bsenza che se ne accorga|\bsenza il suo (?:permesso|consenso)",
+    ),
+    (
+        Harm.OTHERS_ACCOUNT,
+        r"\bsin que (?:[ée]l|ella|ellos|nadie|mi \w+) (?:lo |se )?(?:sepa|sepan|entere|enteren|d[ée] cuenta)"
+        r"|\bsin su (?:permiso|consentimiento|autorizaci[óo]n)",
+    ),
+    (
+        Harm.OTHERS_ACCOUNT,
+        r"\bohne dass (?:er|sie|jemand|mein\w* \w+) (?:es |das )?(?:merkt|mitbekommt|weiß|erfährt)"
+        r"|\bohne (?:sein|deren) (?:wissen|einverständnis|erlaubnis|zustimmung)",
+    ),
+    # hacking and getting past the bank's checks
+    (
+        Harm.OTHERS_ACCOUNT,
+        r"\b(?:pirater|hacker|hackerare|violare|hackear|piratear|jaquear)\b[^.?!]{0,30}\b(?:compte|"
+        r"carte|banque|conto|carta|banca|account|cuenta|tarjeta|banco|cajero|distributeur|bancomat)",
+    ),
+    (Harm.OTHERS_ACCOUNT, r"\b(?:konto|karte|bank|account|geldautomat\w*|online-?banking)\b[^.?!]{0,30}\bhacken\b"),
+    (
+        Harm.OTHERS_ACCOUNT,
+        r"\b(?:contourner|tromper|truquer|aggirare|bypassare|eludere|ingannare|saltarme|saltarse|burlar|eludir|"
+        r"esquivar|enga[ñn]ar)\b[^.?!]{0,30}\b(?:v[ée]rifications?|verific(?:a|he|aci[óo]n|aciones)|contr[ôo]les?|"
+        r"controll[oi]|controles|s[ée]curit[ée]|sicurezza|seguridad|authentification|autenticazione|"
+        r"autenticaci[óo]n|kyc|2fa|code de s[ée]curit[ée]|codice otp|otp)",
+    ),
+    (
+        Harm.OTHERS_ACCOUNT,
+        r"\b(?:verifizierung|identitätsprüfung|prüfung|kontrollen?|sicherheitsabfrage|zwei-?faktor\w*|2fa|"
+        r"tan|kyc|sicherheitscheck\w*)\b[^.?!]{0,30}\b(?:umgehen|austricksen|überlisten|aushebeln|tricksen)\b",
+    ),
+    # stealing, cloning and faking
+    (
+        Harm.THEFT_OR_FRAUD,
+        r"\b(?:voler|cloner|copier|rubare|clonare|copiare|robar|clonar|copiar)\b[^.?!]{0,25}\b(?:cartes?|carte|"
+        r"carta|tarjetas?|num[ée]ros? de cartes?|numeri di carta|n[úu]meros de tarjeta|argent|soldi|denaro|dinero|"
+        r"identit[ée]|identit[àa]|identidad|codes? pin|pin)",
+    ),
+    (
+        Harm.THEFT_OR_FRAUD,
+        r"\b(?:karten?|kreditkarten?|kartennummern|kartendaten|geld|identität|pins?)\b[^.?!]{0,25}"
+        r"\b(?:stehlen|klauen|klonen|kopieren)\b",
+    ),
+    (
+        Harm.THEFT_OR_FRAUD,
+        r"\b(?:utiliser|acheter|vendre|usare|comprare|vendere|usar|comprar|vender)\b[^.?!]{0,20}"
+        r"\b(?:cartes? vol[ée]es?|carte rubate|carta rubata|tarjetas? robadas?)",
+    ),
+    # the plural is never a victim's own card
+    (Harm.THEFT_OR_FRAUD, r"\b(?:cartes vol[ée]es|carte (?:di credito )?rubate|tarjetas (?:de cr[ée]dito )?robadas)\b"),
+    (
+        Harm.THEFT_OR_FRAUD,
+        r"\bgestohlene\w* (?:karten?|kreditkarten?|kartendaten)\b[^.?!]{0,20}\b(?:benutzen|nutzen|"
+        r"verwenden|kaufen|verkaufen|einsetzen)",
+    ),
+    (Harm.THEFT_OR_FRAUD, r"\bskimmer\b"),
+    (
+        Harm.THEFT_OR_FRAUD,
+        r"\b(?:faux|fausses?|falsifier|falsifi[ée]e?s?|contrefaire|falsi|falsa|falso|falsificare|falsificat[oaie]|"
+        r"falsos?|falsas?|falsificar|falsificad[oa]s?)\b[^.?!]{0,15}\b(?:papiers|documents?|passeport|pi[èe]ce "
+        r"d'identit[ée]|carte d'identit[ée]|justificatifs?|fiches? de paie|bulletins? de salaire|relev[ée]s?|factures?|"
+        r"documenti|passaporto|carta d'identit[àa]|buste? paga|estratt[oi] conto|fatture?|documentos?|pasaporte|dni|"
+        r"n[óo]minas?|extractos?|facturas?|identit[ée]|identit[àa]|identidad)",
+    ),
+    (
+        Harm.THEFT_OR_FRAUD,
+        r"\b(?:papiers|documents?|passeport|pi[èe]ce d'identit[ée]|documenti|passaporto|documentos?|pasaporte|dni|"
+        r"n[óo]minas?)\b[^.?!]{0,10}\b(?:faux|fausses?|falsi|falso|falsos|falsas?|falsifi\w+)\b",
+    ),
+    (
+        Harm.THEFT_OR_FRAUD,
+        r"\b(?:gefälscht\w*|fälschen|faelschen)\b|\b(?:unter|mit) (?:einer )?falschen identität",
+    ),
+    (
+        Harm.THEFT_OR_FRAUD,
+        r"\b(?:faux|fausse|fake|falso|falsa|finto|finta|falsa|ficticio|falsche[nr]?)\s+(?:litige|r[ée]clamation|"
+        r"remboursement|contestazione|reclamo|rimborso|reclamaci[óo]n|reembolso|disputa|reklamation|rückbuchung|"
+        r"erstattung|chargeback)",
+    ),
+    # phishing and scamming other people
+    (
+        Harm.PHISHING,
+        r"\b(?:cr[ée]er|faire|[ée]crire|envoyer|r[ée]diger|creare|fare|scrivere|mandare|inviare|crear|hacer|escribir|"
+        r"enviar|mandar|redactar)\b[^.?!]{0,30}\b(?:phishing|hame[çc]onnage|faux site|faux mail|faux e-?mail|faux sms|"
+        r"fausse page|sito falso|finto sito|email falsa|sms falso|p[áa]gina falsa|web falsa|correo falso|sms falso)",
+    ),
+    (
+        Harm.PHISHING,
+        r"\b(?:phishing-?(?:mail|e-mail|seite|webseite|sms|nachricht)\w*|gefälschte \w*(?:seite|mail|sms))\b"
+        r"[^.?!]{0,30}\b(?:erstellen|bauen|schreiben|verschicken|versenden|machen)",
+    ),
+    (
+        Harm.PHISHING,
+        r"(?<!fait )(?<!faite )\b(?:arnaquer|escroquer|duper)\s+(?:des |les |une |un |quelqu'un|mes |ma |mon |"
+        r"les gens|des gens|des personnes|des vieux)"
+        r"|(?<!fatto )(?<!fatta )\b(?:truffare|fregare|raggirare)\s+(?:la gente|le persone|qualcuno|gli anziani|un |"
+        r"una |i |le |mia |mio )"
+        r"|\b(?:estafar|timar|enga[ñn]ar)\s+a\s+(?:la gente|alguien|personas|gente|ancianos|mayores|un |una |mi )"
+        r"|\b(?:leute|menschen|jemanden|rentner|senioren|kunden)\s+"
+        r"(?:abzocken|betrügen|reinlegen|über den tisch ziehen)",
+    ),
+    (
+        Harm.PHISHING,
+        r"\b(?:me faire passer|se faire passer|fingermi|spacciarmi|fingersi|spacciarsi|hacerme pasar|hacerse pasar)\b"
+        r"[^.?!]{0,10}\b(?:pour|per|por)\s+(?:la |le |un |une |il |lo |el |una |uno )?(?:banque|banca|banco|conseiller|"
+        r"operatore|empleado|police|polizia|polic[íi]a|impôts|fisco|hacienda)"
+        r"|\b(?:mich|sich) als (?:bank\w*|polizei\w*|finanzamt|mitarbeiter\w*) ausgeben",
+    ),
+    # laundering and hiding money
+    (
+        Harm.LAUNDERING,
+        r"\bblanchir\b|\bricicl(?:are|o|aggio)\b[^.?!]{0,20}\b(?:denaro|soldi|contanti)|\bblanquear\b"
+        r"|\b(?:geld|schwarzgeld)\b[^.?!]{0,20}\b(?:waschen|reinwaschen)\b|\bgeldwäsche (?:betreiben|machen)",
+    ),
+    (
+        Harm.LAUNDERING,
+        r"\b(?:mule|mulo|mula|money mule|finanzagent|geldkurier)\b[^.?!]{0,15}\b(?:financi[èe]re|d'argent|"
+        r"di denaro|de dinero|financiera|werden)\b"
+        r"|\b(?:devenir|diventare|ser|hacerme|werden) (?:une? |una )?(?:mule|mulo|mula)\b",
+    ),
+    (
+        Harm.LAUNDERING,
+        r"\b(?:cacher|dissimuler|nascondere|occultare|esconder|ocultar)\b[^.?!]{0,25}\b(?:au |du |aux |al |dal |a |de )"
+        r"(?:fisc|imp[ôo]ts|fisco|finanza|hacienda|banque|banca|banco)"
+        r"|\b(?:vor dem|vorm) (?:finanzamt|staat|fiskus)\b[^.?!]{0,20}\bverstecken",
+    ),
+    (
+        Harm.LAUNDERING,
+        r"\bpour (?:ne pas|pas) (?:[êe]tre |que ce soit |que [çc]a soit )?(?:signal[ée]|d[ée]clar[ée]|d[ée]tect[ée])"
+        r"|\bper non (?:essere |venire )?(?:segnalat|dichiarat|rilevat|scopert)\w*"
+        r"|\bpara (?:no ser|que no (?:me |lo |se )?(?:detecten|reporten|declaren|avisen))"
+        r"|\bdamit (?:es|das|ich) nicht (?:gemeldet|auffällt|auffalle|entdeckt)|\bohne aufzufallen\b"
+        r"|\b(?:éviter|eviter|evitare|evitar|umgehen)\b[^.?!]{0,20}\b(?:le fisc|les imp[ôo]ts|il fisco|le tasse|"
+        r"hacienda|impuestos|finanzamt|steuern|contr[ôo]les? anti-blanchiment|antiriciclaggio|antiblanqueo|"
+        r"geldwäschekontrolle)"
+        r"|\b(?:évader|evadere|evadir|hinterziehen)\b[^.?!]{0,10}\b(?:imp[ôo]ts|tasse|impuestos|steuern)\b"
+        r"|\bsteuern hinterziehen\b",
+    ),
+    # tricks aimed at the bot itself
+    (
+        Harm.PROMPT_TRICK,
+        r"\b(?:ignore|ignorez|oublie|oubliez|ignora|ignorate|dimentica|dimenticate|olvida|olvidad|ignoriere|ignorier|"
+        r"vergiss)\b[^.?!]{0,20}\b(?:instructions|r[èe]gles|consignes|istruzioni|regole|instrucciones|reglas|"
+        r"anweisungen|regeln|vorgaben|prompt)\b",
+    ),
+    (
+        Harm.PROMPT_TRICK,
+        r"\b(?:prompt (?:syst[èe]me|di sistema|del sistema)|systemprompt|system-prompt|modo desarrollador|"
+        r"mode d[ée]veloppeur|modalit[àa] sviluppatore|entwicklermodus)\b",
+    ),
+]
+_COMPILED = [(harm, re.compile(pattern, re.IGNORECASE)) for harm, pattern in _PATTERNS + _FOREIGN]
 
 
 def _normalise(text: str) -> str:
