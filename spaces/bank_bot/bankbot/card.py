@@ -142,10 +142,16 @@ def write_languages_section(path: Path, metrics: dict, run: dict) -> None:
     en = metrics["english"]
     keys = ("intent_accuracy", "accuracy", "confident_wrong_rate", "decline_rate", "false_decline_rate")
     rows = "\n".join(
-        f"| {LANGUAGE_NAMES.get(lang, lang)} | {m['n_in_scope']} + {m['n_out_of_scope']} | "
+        f"| `{name}` | {LANGUAGE_NAMES.get(lang, lang)} | {m['n_in_scope']} + {m['n_out_of_scope']} | "
         + " | ".join(pct(m[k]) for k in keys)
         + " |"
-        for lang, m in metrics["languages"].items()
+        for name, by_language in metrics["validation"].items()
+        for lang, m in sorted(by_language.items())
+    )
+    sets = " and ".join(f"`data/multilingual/{name}` ({n} messages)" for name, n in run["n_val_examples"].items())
+    commands = "\n".join(
+        f"  `python spaces/bank_bot/evaluate.py --examples spaces/bank_bot/data/multilingual/{name}`"
+        for name in run["n_val_examples"]
     )
     block = f"""{LANGUAGES_BEGIN}
 ## Languages
@@ -164,22 +170,24 @@ Messages in any other language get a polite reply listing the five languages.
 - **Head**: logistic regression (C={run["C"]}, out-of-scope weight {run["oos_weight"]}, seed {run["seed"]}) plus the
   neighbour vote, trained on {run["n_english"]:,} English rows (the training part of the split above, the off-topic
   CLINC150 intents cut to {run["off_topic_per_intent"]} rows each) and {run["n_examples"]} hand-written French,
-  Italian, Spanish and German rows (`data/multilingual/train.csv`, weight {run["example_weight"]} each; the weight and
-  the settings were chosen by 3-fold cross-validation on those training rows). Each language's vectors are moved by
-  (English mean - its mean) before the head.
+  Italian, Spanish and German rows (`data/multilingual/train.csv`, every topic at least twice per language; weight
+  {run["example_weight"]} each, chosen by `train_multilingual.py --sweep`: 3-fold cross-validation on those training
+  rows, a message and its translations in the same fold). Each language's vectors are moved by (English mean - its
+  mean) before the head.
 - **Confidence floor of this path: {metrics["floor"]}** (no answer from the table below it: the bot offers two
   topics or asks to rephrase). The head is less sure of itself in these languages than MiniLM is in English, so it
   has its own floor, chosen like the English one (`bankbot/floor.py`: at most 4% of in-scope messages answered
   with a wrong topic and 0.5% of off-topic ones answered) on out-of-fold probabilities of the hand-written
   training rows ({_oof_line(metrics["floor_table"], metrics["floor"])}).
-- **Validation** (never trained on): `data/multilingual/val.csv`, {run["n_val_examples"]} messages written by hand
-  for this project (natural phrasing, informal, typos; many intents; off-topic ones in each language).
-  `python spaces/bank_bot/evaluate.py --examples spaces/bank_bot/data/multilingual/val.csv` reproduces the
-  numbers through the app.
+- **Validation** (never trained on): {sets}, written by hand for this project at two different times (natural
+  phrasing, informal, typos, accents left out; many intents; off-topic ones in each language). No training row
+  repeats a validation message, not even with small edits (`tests/bank_bot/test_bank_bot_multilingual_data.py`;
+  the training script refuses to run otherwise). The head's numbers below; the app's, harm cues included:
+{commands}
 
-| language | in-scope + off-topic messages | right intent | answered with the right intent | confident wrong answers \
-| off-topic declined | false declines |
-|---|---|---|---|---|---|---|
+| set | language | in-scope + off-topic messages | right intent | answered with the right intent \
+| confident wrong answers | off-topic declined | false declines |
+|---|---|---|---|---|---|---|---|
 {rows}
 
 "Right intent": the top intent is the labelled one (the bot may still ask to confirm it); "confident wrong": the
@@ -188,9 +196,11 @@ bot answered with another intent's answer (share of all messages, off-topic ones
 The same e5 head on the English validation part: Banking77 {pct(en["banking77_accuracy"])}, CLINC150 banking
 {pct(en["banking_accuracy"])}, off-topic declined {pct(en["decline_rate"])} ({en["n_banking77"]} and {en["n_off_topic"]}
 messages): below the MiniLM path, which is why English keeps MiniLM. Limits: the validation sets are small
-(one message in-scope = 2.4 points, one off-topic = 5 points) and were written by one person; the cues that catch
-harmful or fraud-seeking requests (`bankbot/safety.py`) are English phrases, so in the other four languages only
-the floor and the off-topic class stand in their way; card numbers and IBANs are masked in every language.
+(one in-scope message = 2.5 points, one off-topic = 5 points) and were written by one person, as were the training
+rows, so they share a style that real customers will not; the cues that catch harmful or fraud-seeking requests
+(`bankbot/safety.py`) are a reviewed phrase list in all five languages, so a request worded unlike any of them
+reaches the head, where only the floor and the off-topic class stand in its way; card numbers and IBANs are masked
+in every language.
 {LANGUAGES_END}"""
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     old = languages_block(path)
