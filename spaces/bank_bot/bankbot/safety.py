@@ -277,35 +277,41 @@ _DE_OTHER = (
 _FR_ACCOUNT = r"(?:compte|carte|code|pin|mot de passe|identifiants|appli|application|banque en ligne|solde|argent)"
 _IT_ACCOUNT = r"(?:conto|carta|codice|pin|password|credenziali|app|home banking|saldo|soldi)"
 _ES_ACCOUNT = r"(?:cuenta|tarjeta|c[óo]digo|pin|contrase[ñn]a|clave|app|banca online|saldo|dinero)"
-_DE_ACCOUNT = r"(?:konto|karte|kreditkarte|ec-?karte|pin|passwort|zugangsdaten|app|online-?banking|kontostand)"
+_DE_ACCOUNT = r"(?:konto|karte|kreditkarte|ec-?karte|pin|passwort|zugangsdaten|app|online[- ]?banking|kontostand)"
+# Words between the thing and its owner: "la carte de crédit de ...", "il codice pin di ...", "el pin de la tarjeta de"
+_BETWEEN = (
+    r"(?: bancaires?| bancari[oa]| bancaria| secret| pin| di credito| de cr[ée]dit[oa]?| online)?"
+    r"(?: (?:de|di|del|della|de la|du) (?:la |el |sa |su )?(?:carte|carta|tarjeta|compte|conto|cuenta))?"
+)
 # Reaching into an account: "accéder au compte de mon ex", "entrare nel conto di mia moglie", "das Konto meiner Frau
 # hacken". German keys on the genitive after the noun only: "meiner Schwester Geld überweisen" is a dative (a transfer
 # to her), so neither "Geld" nor "überweisen" is a cue.
 _FR_GET_IN = (
     r"acc[ée]der|entrer|rentrer|me connecter|se connecter|pirater|hacker|espionner|surveiller|vider|utiliser|regarder|"
-    r"consulter|voir|lire|deviner|trouver|conna[îi]tre|r[ée]cup[ée]rer|changer|retirer|prendre"
+    r"consulter|voir|lire|deviner|trouver|conna[îi]tre|r[ée]cup[ée]rer|changer|retirer|prendre|obtenir|avoir"
 )
 _IT_GET_IN = (
     r"accedere|entrare|collegarmi|hackerare|spiare|controllare|svuotare|usare|utilizzare|vedere|guardare|leggere|"
-    r"indovinare|scoprire|trovare|cambiare|prelevare|prendere"
+    r"indovinare|scoprire|trovare|cambiare|prelevare|prendere|ottenere|avere|sapere"
 )
 _ES_GET_IN = (
     r"acceder|entrar|meterme|hackear|piratear|espiar|vigilar|vaciar|usar|utilizar|ver|mirar|revisar|leer|adivinar|"
-    r"averiguar|sacar|cambiar|coger|quitar"
+    r"averiguar|sacar|cambiar|coger|quitar|conseguir|obtener|saber|tener"
 )
 _DE_GET_IN = (
     r"zugreifen|zugriff|einloggen|reinkommen|hacken|ausspionieren|ausspähen|überwachen|leerräumen|abräumen|benutzen|"
-    r"nutzen|verwenden|sehen|ansehen|anschauen|lesen|erraten|herausfinden|rausfinden|ändern|abheben|abbuchen"
+    r"nutzen|verwenden|sehen|ansehen|anschauen|lesen|erraten|herausfinden|rausfinden|ändern|abheben|abbuchen|"
+    r"komme? ich (?:an|in)|kommt man (?:an|in)|rankommen"
 )
 
 _FOREIGN: list[tuple[Harm, str]] = [
     # someone else's account, card or codes
     (
         Harm.OTHERS_ACCOUNT,
-        rf"\b(?:{_FR_GET_IN})\b[^.?!]{{0,25}}\b{_FR_ACCOUNT}s?\b(?: bancaires?| secret)?\s+{_FR_OTHER}",
+        rf"\b(?:{_FR_GET_IN})\b[^.?!]{{0,25}}\b{_FR_ACCOUNT}s?\b{_BETWEEN}\s+{_FR_OTHER}",
     ),
-    (Harm.OTHERS_ACCOUNT, rf"\b(?:{_IT_GET_IN})\b[^.?!]{{0,25}}\b{_IT_ACCOUNT}\b(?: bancari[oa])?\s+{_IT_OTHER}"),
-    (Harm.OTHERS_ACCOUNT, rf"\b(?:{_ES_GET_IN})\b[^.?!]{{0,25}}\b{_ES_ACCOUNT}s?\b(?: bancaria)?\s+{_ES_OTHER}"),
+    (Harm.OTHERS_ACCOUNT, rf"\b(?:{_IT_GET_IN})\b[^.?!]{{0,25}}\b{_IT_ACCOUNT}\b{_BETWEEN}\s+{_IT_OTHER}"),
+    (Harm.OTHERS_ACCOUNT, rf"\b(?:{_ES_GET_IN})\b[^.?!]{{0,25}}\b{_ES_ACCOUNT}s?\b{_BETWEEN}\s+{_ES_OTHER}"),
     (Harm.OTHERS_ACCOUNT, rf"\b{_DE_ACCOUNT}\w*\s+{_DE_OTHER}\b[^.?!]{{0,40}}\b(?:{_DE_GET_IN})\b"),
     (Harm.OTHERS_ACCOUNT, rf"\b(?:{_DE_GET_IN})\b[^.?!]{{0,25}}\b{_DE_ACCOUNT}\w*\s+{_DE_OTHER}"),
     # "without him/her knowing" / "without their consent" (the customer's own "sans mon accord" is a victim's)
@@ -321,12 +327,14 @@ _FOREIGN: list[tuple[Harm, str]] = [
     ),
     (
         Harm.OTHERS_ACCOUNT,
-        r"\bsin que (?:[ée]l|ella|ellos|nadie|mi \w+) (?:lo |se )?(?:sepa|sepan|entere|enteren|d[ée] cuenta)"
+        r"\bsin que (?:[ée]l|ella|ellos|nadie|mi \w+) (?:lo |se )?(?:sepa|sepan|entere|enteren|"
+        r"d[ée] cuenta)"
         r"|\bsin su (?:permiso|consentimiento|autorizaci[óo]n)",
     ),
     (
         Harm.OTHERS_ACCOUNT,
-        r"\bohne dass (?:er|sie|jemand|mein\w* \w+) (?:es |das )?(?:merkt|mitbekommt|weiß|erfährt)"
+        r"\bohne dass (?:er|sie|jemand|mein\w* \w+) (?:es |das )?(?:merkt|bemerkt|"
+        r"mitbekommt|weiß|erfährt)"
         r"|\bohne (?:sein|deren) (?:wissen|einverständnis|erlaubnis|zustimmung)",
     ),
     # hacking and getting past the bank's checks
@@ -346,7 +354,9 @@ _FOREIGN: list[tuple[Harm, str]] = [
     (
         Harm.OTHERS_ACCOUNT,
         r"\b(?:verifizierung|identitätsprüfung|prüfung|kontrollen?|sicherheitsabfrage|zwei-?faktor\w*|2fa|"
-        r"tan|kyc|sicherheitscheck\w*)\b[^.?!]{0,30}\b(?:umgehen|austricksen|überlisten|aushebeln|tricksen)\b",
+        r"tan|kyc|sicherheitscheck\w*)\b[^.?!]{0,30}\b(?:umgehen|austricksen|überlisten|aushebeln|tricksen)\b"
+        r"|\b(?:umgehe|umgeht|umgehen|trickse|austricksen|aushebeln)\b[^.?!]{0,30}\b(?:verifizierung|identitätsprüfung|"
+        r"kontrollen?|sicherheitsabfrage|zwei-?faktor\S*|2fa|tan|kyc|sicherheitscheck\w*)",
     ),
     # stealing, cloning and faking
     (
@@ -365,11 +375,19 @@ _FOREIGN: list[tuple[Harm, str]] = [
         r"\b(?:utiliser|acheter|vendre|usare|comprare|vendere|usar|comprar|vender)\b[^.?!]{0,20}"
         r"\b(?:cartes? vol[ée]es?|carte rubate|carta rubata|tarjetas? robadas?)",
     ),
+    (
+        Harm.OTHERS_ACCOUNT,
+        r"\b(?:cartes?|comptes?) qui (?:n'est|ne sont) pas (?:[àa] moi|la mienne|le mien)"
+        r"|\b(?:carta|conto) che non [èe] (?:mia|mio)|\b(?:tarjeta|cuenta) que no es m[íi]a"
+        r"|\b(?:einer |eine |mit )?fremden? (?:karten?|kreditkarten?|ec-?karten?|konten|kontos?)\b[^.?!]{0,30}"
+        r"\b(?:bezahlen|zahlen|benutzen|nutzen|verwenden|einkaufen|abheben)",
+    ),
     # the plural is never a victim's own card
     (Harm.THEFT_OR_FRAUD, r"\b(?:cartes vol[ée]es|carte (?:di credito )?rubate|tarjetas (?:de cr[ée]dito )?robadas)\b"),
     (
         Harm.THEFT_OR_FRAUD,
-        r"\bgestohlene\w* (?:karten?|kreditkarten?|kartendaten)\b[^.?!]{0,20}\b(?:benutzen|nutzen|"
+        r"\b(?:(?:eine|einer|mit einer) gestohlenen? (?:karte|kreditkarte)|gestohlene\w* (?:karten|kreditkarten|"
+        r"kartendaten))\b[^.?!]{0,20}\b(?:benutzen|nutzen|"
         r"verwenden|kaufen|verkaufen|einsetzen)",
     ),
     (Harm.THEFT_OR_FRAUD, r"\bskimmer\b"),
@@ -388,7 +406,8 @@ _FOREIGN: list[tuple[Harm, str]] = [
     ),
     (
         Harm.THEFT_OR_FRAUD,
-        r"\b(?:gefälscht\w*|fälschen|faelschen)\b|\b(?:unter|mit) (?:einer )?falschen identität",
+        r"\b(?:gefälscht\w*|fälschen|faelschen)\b|\b(?:unter|mit) (?:einer )?falschen identität"
+        r"|\bmit falschen (?:papieren|dokumenten|ausweis\w*)",
     ),
     (
         Harm.THEFT_OR_FRAUD,
@@ -399,8 +418,9 @@ _FOREIGN: list[tuple[Harm, str]] = [
     # phishing and scamming other people
     (
         Harm.PHISHING,
-        r"\b(?:cr[ée]er|faire|[ée]crire|envoyer|r[ée]diger|creare|fare|scrivere|mandare|inviare|crear|hacer|escribir|"
-        r"enviar|mandar|redactar)\b[^.?!]{0,30}\b(?:phishing|hame[çc]onnage|faux site|faux mail|faux e-?mail|faux sms|"
+        r"\b(?:cr[ée]er|cr[ée]e|faire|fais|[ée]crire|[ée]cris|envoyer|envoie|r[ée]diger|r[ée]dige|creare|crea|fare|"
+        r"fai|scrivere|scrivi|mandare|manda|inviare|invia|crear|hacer|haz|escribir|escribe|enviar|env[íi]a|mandar|"
+        r"redactar|redacta)\b[^.?!]{0,30}\b(?:phishing|hame[çc]onnage|faux site|faux mail|faux e-?mail|faux sms|"
         r"fausse page|sito falso|finto sito|email falsa|sms falso|p[áa]gina falsa|web falsa|correo falso|sms falso)",
     ),
     (
@@ -428,7 +448,8 @@ _FOREIGN: list[tuple[Harm, str]] = [
     # laundering and hiding money
     (
         Harm.LAUNDERING,
-        r"\bblanchir\b|\bricicl(?:are|o|aggio)\b[^.?!]{0,20}\b(?:denaro|soldi|contanti)|\bblanquear\b"
+        r"\bblanchir\b|\bricicl(?:are|o|aggio)\b[^.?!]{0,20}\b(?:denaro|soldi|contanti)"
+        r"|\bblanquear\b|\blavar (?:el )?dinero\b"
         r"|\b(?:geld|schwarzgeld)\b[^.?!]{0,20}\b(?:waschen|reinwaschen)\b|\bgeldwäsche (?:betreiben|machen)",
     ),
     (
@@ -454,6 +475,14 @@ _FOREIGN: list[tuple[Harm, str]] = [
         r"geldwäschekontrolle)"
         r"|\b(?:évader|evadere|evadir|hinterziehen)\b[^.?!]{0,10}\b(?:imp[ôo]ts|tasse|impuestos|steuern)\b"
         r"|\bsteuern hinterziehen\b",
+    ),
+    (
+        Harm.LAUNDERING,
+        r"\bsans que (?:la banque|le fisc|les imp[ôo]ts|personne) (?:ne )?(?:le |la |l')?(?:signale|remarque|voie|"
+        r"d[ée]tecte|sache|d[ée]clare)"
+        r"|\bsenza che (?:la banca|il fisco) (?:lo |se ne )?(?:segnali|sappia|noti|scopra|accorga)"
+        r"|\bsin que (?:el banco|hacienda) (?:lo |se )?(?:sepa|entere|detecte|avise|reporte|note)"
+        r"|\bohne dass (?:die bank|das finanzamt) (?:es |das )?(?:merkt|bemerkt|mitbekommt|erfährt|meldet)",
     ),
     # tricks aimed at the bot itself
     (
