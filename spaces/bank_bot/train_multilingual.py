@@ -33,7 +33,7 @@ import numpy as np
 from train import KNN_K, KNN_TEMPERATURE, OOS_WEIGHT, SEED, C
 
 from bankbot.data import DEFAULT_DATA, OUT_OF_SCOPE, build_splits, inventory, read_banking77
-from bankbot.examples import near_duplicates, read_examples
+from bankbot.examples import read_examples, repeated_messages
 from bankbot.language import ENGLISH
 
 HERE = Path(__file__).resolve().parent
@@ -128,7 +128,7 @@ def main(argv=None) -> dict:
     if bad:
         raise SystemExit(f"unknown intents in the examples: {', '.join(bad)}")
     for name, rows in held_out.items():
-        repeats = near_duplicates(examples, rows)
+        repeats = repeated_messages(examples, rows)
         if repeats:
             raise SystemExit(f"{len(repeats)} rows of {name} repeat a training row, e.g. {repeats[0][1].text!r}")
 

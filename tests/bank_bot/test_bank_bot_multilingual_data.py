@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bankbot.data import OUT_OF_SCOPE
-from bankbot.examples import Example, near_duplicates, normalise, read_examples, same_message
+from bankbot.examples import Example, normalise, read_examples, repeated_messages, same_message
 from bankbot.policy import answer_table
 
 DATA = Path(__file__).resolve().parents[2] / "spaces" / "bank_bot" / "data" / "multilingual"
@@ -47,20 +47,20 @@ def test_same_message_keeps_different_messages_apart(a, b):
     assert not same_message(normalise(a), normalise(b))
 
 
-def test_near_duplicates_compares_within_a_language():
+def test_repeated_messages_are_compared_within_a_language():
     train = [Example("la carta no funciona", "card_not_working", "es")]
-    assert near_duplicates(train, [Example("la carta no funciona", "card_not_working", "it")]) == []
-    assert len(near_duplicates(train, [Example("La carta no funciona.", "card_not_working", "es")])) == 1
+    assert repeated_messages(train, [Example("la carta no funciona", "card_not_working", "it")]) == []
+    assert len(repeated_messages(train, [Example("La carta no funciona.", "card_not_working", "es")])) == 1
 
 
 @pytest.mark.parametrize("name", VALIDATION)
 def test_validation_sets_never_repeat_a_training_message(name):
-    pairs = near_duplicates(read_examples(DATA / "train.csv"), read_examples(DATA / name))
+    pairs = repeated_messages(read_examples(DATA / "train.csv"), read_examples(DATA / name))
     assert not pairs, [(t.text, h.text) for t, h in pairs]
 
 
 def test_the_two_validation_sets_do_not_repeat_each_other():
-    pairs = near_duplicates(read_examples(DATA / "val.csv"), read_examples(DATA / "val2.csv"))
+    pairs = repeated_messages(read_examples(DATA / "val.csv"), read_examples(DATA / "val2.csv"))
     assert not pairs, [(a.text, b.text) for a, b in pairs]
 
 

@@ -64,7 +64,7 @@ def same_message(a: str, b: str) -> bool:
     )
 
 
-def near_duplicates(train: list[Example], held_out: list[Example]) -> list[tuple[Example, Example]]:
+def repeated_messages(train: list[Example], held_out: list[Example]) -> list[tuple[Example, Example]]:
     """(training row, held-out row) pairs that are the same message (``same_message``), compared within a
     language when both files have one: a validation set only measures what the head has not seen."""
     pairs = []
