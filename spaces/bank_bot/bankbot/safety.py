@@ -419,7 +419,7 @@ _FOREIGN: list[tuple[Harm, str]] = [
     (
         Harm.PHISHING,
         r"\b(?:cr[ée]er|cr[ée]e|faire|fais|[ée]crire|[ée]cris|envoyer|envoie|r[ée]diger|r[ée]dige|creare|crea|fare|"
-        r"fai|scrivere|scrivi|mandare|manda|inviare|invia|crear|hacer|haz|escribir|escribe|enviar|env[íi]a|mandar|"
+        r"fai|scrivere|scrivi|mandare|manda|inviare|invia|crear|hacer|haz|escribir|escribe|enviar|envía|envia|mandar|"
         r"redactar|redacta)\b[^.?!]{0,30}\b(?:phishing|hame[çc]onnage|faux site|faux mail|faux e-?mail|faux sms|"
         r"fausse page|sito falso|finto sito|email falsa|sms falso|p[áa]gina falsa|web falsa|correo falso|sms falso)",
     ),
