@@ -10,7 +10,7 @@ Prints Markdown tables (and writes benchmark_results.json + confusion_matrix.png
   baseline, cold start and memory.
 
 Usage: python spaces/tumor_detect/benchmark.py [--data ../shared/data/brain_mri] [--n-latency 60]
-           [--previous /tmp/td_folds/v1-shipped] [--folds /tmp/td_folds]
+           [--previous /tmp/td_folds/v1-shipped] [--folds /tmp/td_folds] [--previous-folds DIR]
 """
 
 import argparse
@@ -92,14 +92,16 @@ def scores(probs: np.ndarray, y: np.ndarray) -> dict:
 FOLD_RECIPES = ("v1", "lesion")  # the first release's recipe, this release's (train.py --recipe)
 
 
-def held_out_sources(folds: Path, data: Path, items: list[dict]) -> list[dict]:
+def held_out_sources(
+    folds: Path, data: Path, items: list[dict], recipes: tuple[str, ...] = FOLD_RECIPES, tag: str = ""
+) -> list[dict]:
     """Each fold model (train.py + calibrate.py --hold-out FOLD, in folds/<recipe>-<fold>) on the tumour
-    slices of the source it never saw, through the app's code path."""
+    slices of the source it never saw, through the app's code path; ``tag`` is appended to the recipe name."""
     sources = kit_sources(data, items)
     rows = []
     for fold, (_, title) in HELD_OUT.items():
         held = [it for it, m in zip(items, held_out_mask(items, sources, fold), strict=True) if m]
-        for recipe in FOLD_RECIPES:
+        for recipe in recipes:
             folder = folds / f"{recipe}-{fold}"
             if not (folder / CALIBRATION_FILE).is_file():
                 print(f"skipping {folder}: no calibrated fold model there", flush=True)
@@ -109,7 +111,7 @@ def held_out_sources(folds: Path, data: Path, items: list[dict]) -> list[dict]:
             )
             keys = ("tumor_sensitivity", "tumor_not_cleared", "ece", "rejected_rate", "accuracy", "uncertain_rate")
             rows.append(
-                {"fold": fold, "held_out": title, "recipe": recipe, "n": len(held), **{k: res[k] for k in keys}}
+                {"fold": fold, "held_out": title, "recipe": recipe + tag, "n": len(held), **{k: res[k] for k in keys}}
             )
     return rows
 
@@ -186,6 +188,12 @@ def main() -> None:
     ap.add_argument("--freeze-blocks", type=int, default=11, help="as in train.py")
     ap.add_argument("--previous", type=Path, default=None, help="the first release's model folder, side by side")
     ap.add_argument("--folds", type=Path, default=Path("/tmp/td_folds"), help="held-out-source fold models")
+    ap.add_argument(
+        "--previous-folds",
+        type=Path,
+        default=None,
+        help="the previous release's fold models (same layout as --folds), side by side for its recipe",
+    )
     args = ap.parse_args()
 
     from sklearn.linear_model import LogisticRegression
@@ -266,6 +274,9 @@ def main() -> None:
 
     # ---- held-out sources (fold models)
     held_rows = held_out_sources(args.folds, args.data, split["items"])
+    if args.previous_folds:
+        prev_rows = held_out_sources(args.previous_folds, args.data, split["items"], ("lesion",), ", previous release")
+        held_rows = sorted(held_rows + prev_rows, key=lambda r: list(HELD_OUT).index(r["fold"]))
 
     # ---- source/class confound
     trivial = np.where(rgb_te, CLASSES.index("notumor"), np.bincount(ytr).argmax())
