@@ -5,6 +5,7 @@
     python spaces/tumor_detect/evaluate.py --split test   # our held-out test groups (needs the data kit)
     python spaces/tumor_detect/evaluate.py --split test --export /tmp/td_test   # also keep them as a DIR
     python spaces/tumor_detect/evaluate.py --make-ood /tmp/td_ood && ... --ood /tmp/td_ood
+    python spaces/tumor_detect/evaluate.py --make-ood /tmp/td_ood7 --ood-seed 7 --ood /tmp/td_ood7   # a fresh draw
 
 Refused images count as errors in accuracy/macro-F1 and as misses in tumour sensitivity.
 """
@@ -26,6 +27,7 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=None, help="the kit's brain_mri folder (for --split)")
     ap.add_argument("--export", type=Path, help="with --split: write the side as an --images folder here")
     ap.add_argument("--make-ood", type=Path, help="write the generated non-MRI test images to this folder")
+    ap.add_argument("--ood-seed", type=int, default=1, help="with --make-ood: another seed draws other images")
     ap.add_argument("--model", type=Path, default=None, help="model folder (default: the shipped one, pins checked)")
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: as the app, 1)")
     args = ap.parse_args()
@@ -35,7 +37,7 @@ def main() -> None:
 
         args.make_ood.mkdir(parents=True, exist_ok=True)
         n = 0
-        for name, im in all_ood(seed=1):
+        for name, im in all_ood(seed=args.ood_seed):
             im.save(args.make_ood / f"{name.replace('.', '_')}.png")
             n += 1
         if not (args.images or args.ood or args.split):
