@@ -128,6 +128,7 @@ def main() -> None:
             "input_check": "train groups",
             "temperature": "validation groups, clean and one augmented view each" if shifted else "validation groups",
             "thresholds": "validation groups",
+            "input_check_keeps": args.keep,  # the fraction of validation slices both checks together keep
             "held_out": args.hold_out,
         },
     }

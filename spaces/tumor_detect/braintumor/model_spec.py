@@ -26,7 +26,7 @@ PINS = {
     "config.json": "a8fa0260720ef4fb1db1dfa8bc66417e649146a2b59e31d6b9e10e72270286e0",
     "model.safetensors": "8581075763f01f9909c76aa21d5498efbedbdebdfd3615c26a8aa74d8a4130e5",
     "input_check.safetensors": "7ad020f2fb9b6edc7ccb826fdc61b22637f9c7331c0e9655877361dd0d27d83f",
-    "calibration.json": "1326e2c3aca37cdbf68e8518d538e07a034a798edfb13dd5e31f6d28a2b7c873",
+    "calibration.json": "af95e53b5a2ea63463bc8fc714601f4a2faeb6cd889721abc8a7e2995ec814ef",
 }
 # END PINS
 
