@@ -65,10 +65,11 @@ def baseline_model():
 
 
 @torch.no_grad()
-def pooled(model, xs: np.ndarray, batch: int = 128) -> np.ndarray:
+def pooled(pred: Predictor, xs: np.ndarray, batch: int = 128) -> np.ndarray:
+    """The predictor's pooled backbone features of (N, H, W) model inputs."""
     return np.concatenate(
         [
-            model.efficientnet(pixel_values=to_pixel_values(xs[i : i + batch])).pooler_output.numpy()
+            pred.features_and_logits(to_pixel_values(xs[i : i + batch]))[0].float().numpy()
             for i in range(0, len(xs), batch)
         ]
     )
@@ -295,7 +296,7 @@ def main() -> None:
         ours.model, args.data, split["items"], args.freeze_blocks, SIZE, ours.crop, 1, args.cache_dir
     )[0]
     ours_f_tr = pooled_from_cache(ours.model, ours_cache[rows(tum_items)], args.freeze_blocks).numpy()
-    ours_f_te = pooled(ours.model, xte[tum_te])
+    ours_f_te = pooled(ours, xte[tum_te])
     for name, (a, b) in {"ours": (ours_f_tr, ours_f_te), "baseline": (ftr[tum_tr], fte[tum_te])}.items():
         probe = make_pipeline(StandardScaler(), LogisticRegression(C=0.5, max_iter=2000, class_weight="balanced"))
         probe.fit(a, rgb_tr[tum_tr])
