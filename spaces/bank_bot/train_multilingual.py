@@ -39,9 +39,14 @@ from bankbot.language import ENGLISH
 HERE = Path(__file__).resolve().parent
 EXAMPLES = HERE / "data" / "multilingual"
 OFF_TOPIC_PER_INTENT = 30  # English off-topic rows kept per CLINC150 intent (of ~100)
-EXAMPLE_WEIGHT = 6.0  # weight of a hand-written row (--sweep 2..25: 69-72% top intent right out of fold, flat)
+# weight of a hand-written row (--sweep 3..25 on 1717 rows: 78.7-81.3% top intent right out of fold, best at 15)
+EXAMPLE_WEIGHT = 15.0
 KNN_WEIGHT = 0.2  # share of the neighbour vote (as the English head; cross-validation agreed)
 FOLDS = 3  # out-of-fold probabilities of the hand-written rows (a message and its translations in one fold)
+# the e5 path's floor keeps, in every language and out of fold, the issue's targets: at most 5% of the messages
+# answered with another intent's answer, at least 95% of the off-topic ones declined (fit_floor_out_of_fold)
+MAX_CONFIDENT_WRONG = 0.05
+MAX_OFF_TOPIC_ANSWERED = 0.05
 
 
 def encode_cached(e5, texts: list[str], cache: Path | None) -> np.ndarray:
@@ -191,38 +196,52 @@ def out_of_fold_probs(
 
 
 def fit_floor_out_of_fold(args, labels, en_x, en_y, examples, ex_x, table, probs=None) -> tuple[float, list[dict]]:
-    """The e5 path's confidence floor, chosen like bankbot.floor chooses the English one (same limits, same
-    rule), on out-of-fold probabilities of the hand-written training rows: the head answers other languages
-    with lower probabilities than English, so the English floor would turn most right answers into "could
-    you rephrase?". Folds are drawn per row: with a message's translations held out too (translation_folds) no
-    floor meets the limits on off-topic rows (~46 per language, so 0.5% allows none), and the rule would fall back
-    to its highest floor. The validation sets are not used."""
+    """The e5 path's confidence floor, chosen on out-of-fold probabilities of the hand-written training rows with a
+    message and its translations held out together (translation_folds, as --sweep): folds drawn per row score a
+    held-out Spanish message with its French twin in training, which made a low floor look safe. The validation
+    sets are not used.
+
+    The rule is the issue's per-language target, not the English one: among FLOORS, the one that answers the most
+    in-scope rows correctly while in EVERY language at most MAX_CONFIDENT_WRONG of the rows (in-scope and off-topic)
+    get another intent's answer and at most MAX_OFF_TOPIC_ANSWERED of the off-topic rows get any answer (ties: the
+    lower floor; none: the highest). The English rule (bankbot.floor: 4% in-scope wrong, 0.5% off-topic answered)
+    cannot be met here: ~46 off-topic rows per language make 0.5% mean none, and the few off-topic rows the head
+    answers out of fold it answers with probabilities above every floor, so that rule would always fall back to
+    the highest floor, where less than 10% of in-scope rows get an answer."""
     from bankbot.evaluation import ANSWERING
-    from bankbot.floor import FLOORS, MAX_OFF_TOPIC_ANSWERED, MAX_WRONG
+    from bankbot.floor import FLOORS
     from bankbot.policy import Thresholds, decide
 
     if probs is None:
-        fold = np.random.default_rng(SEED).integers(0, FOLDS, len(examples))
+        fold = translation_folds(examples)
         probs = out_of_fold_probs(labels, en_x, en_y, examples, ex_x, args.example_weight, args.knn_weight, fold)
     gold = np.array([e.intent for e in examples])
+    lang = np.array([e.language for e in examples])
     inside, off = gold != OUT_OF_SCOPE, gold == OUT_OF_SCOPE
     table_rows = []
     for floor in FLOORS:
         ds = [decide(p, labels, table, th=Thresholds(floor=floor)) for p in probs]
         answered = np.array([d.action in ANSWERING for d in ds])
         right = answered & (np.array([d.intent for d in ds]) == gold)
+        wrong = answered & ~right
         table_rows.append(
             {
                 "floor": floor,
                 "in_scope_right": float(right[inside].mean()),
-                "in_scope_wrong": float((answered & ~right)[inside].mean()),
+                "in_scope_wrong": float(wrong[inside].mean()),
                 "off_topic_answered": float(answered[off].mean()),
+                "confident_wrong_by_language": {g: float(wrong[lang == g].mean()) for g in sorted(set(lang))},
+                "off_topic_answered_by_language": {
+                    g: float(answered[off & (lang == g)].mean()) for g in sorted(set(lang[off]))
+                },
             }
         )
-    limits = [
-        r["in_scope_wrong"] <= MAX_WRONG and r["off_topic_answered"] <= MAX_OFF_TOPIC_ANSWERED for r in table_rows
+    ok = [
+        r
+        for r in table_rows
+        if max(r["confident_wrong_by_language"].values()) <= MAX_CONFIDENT_WRONG
+        and max(r["off_topic_answered_by_language"].values()) <= MAX_OFF_TOPIC_ANSWERED
     ]
-    ok = [r for r, within in zip(table_rows, limits, strict=True) if within]
     best = max(ok or table_rows[-1:], key=lambda r: (round(r["in_scope_right"], 6), -r["floor"]))
     return best["floor"], table_rows
 
@@ -339,6 +358,8 @@ def fit_and_write(args, labels, train, val, tr_rows, va_rows, examples, held_out
             "total_s": total_s,
             "mb": path.stat().st_size / 1e6,
             "file": E5_HEAD_FILE,
+            "max_confident_wrong": MAX_CONFIDENT_WRONG,
+            "max_off_topic_answered": MAX_OFF_TOPIC_ANSWERED,
             **info,
         }
         write_languages_section(HERE / "MODEL_CARD.md", metrics, run)
