@@ -24,9 +24,9 @@ MODEL_FILES = NETWORK_FILES + CALIBRATION_FILES
 # BEGIN PINS (written by the training script; do not edit by hand)
 PINS = {
     "config.json": "a8fa0260720ef4fb1db1dfa8bc66417e649146a2b59e31d6b9e10e72270286e0",
-    "model.safetensors": "8581075763f01f9909c76aa21d5498efbedbdebdfd3615c26a8aa74d8a4130e5",
-    "input_check.safetensors": "7ad020f2fb9b6edc7ccb826fdc61b22637f9c7331c0e9655877361dd0d27d83f",
-    "calibration.json": "af95e53b5a2ea63463bc8fc714601f4a2faeb6cd889721abc8a7e2995ec814ef",
+    "model.safetensors": "14427a8bf0d992d9ba489d8c499ef2beb2b1b2ead968cb3895bd957ba5de9e13",
+    "input_check.safetensors": "e37c881a39e04f7efb01483273610d73048ecbc9918388562007532301cae670",
+    "calibration.json": "1d2978d31b41584bdf01c7386fbbdfaeb02e36a613458f4026e492d39c876745",
 }
 # END PINS
 
