@@ -195,7 +195,7 @@ def out_of_fold_probs(
     return probs
 
 
-def fit_floor_out_of_fold(args, labels, en_x, en_y, examples, ex_x, table, probs=None) -> tuple[float, list[dict]]:
+def fit_floor_out_of_fold(args, labels, en_x, en_y, examples, ex_x, table) -> tuple[float, list[dict]]:
     """The e5 path's confidence floor, chosen on out-of-fold probabilities of the hand-written training rows with a
     message and its translations held out together (translation_folds, as --sweep): folds drawn per row score a
     held-out Spanish message with its French twin in training, which made a low floor look safe. The validation
@@ -212,9 +212,8 @@ def fit_floor_out_of_fold(args, labels, en_x, en_y, examples, ex_x, table, probs
     from bankbot.floor import FLOORS
     from bankbot.policy import Thresholds, decide
 
-    if probs is None:
-        fold = translation_folds(examples)
-        probs = out_of_fold_probs(labels, en_x, en_y, examples, ex_x, args.example_weight, args.knn_weight, fold)
+    fold = translation_folds(examples)
+    probs = out_of_fold_probs(labels, en_x, en_y, examples, ex_x, args.example_weight, args.knn_weight, fold)
     gold = np.array([e.intent for e in examples])
     lang = np.array([e.language for e in examples])
     inside, off = gold != OUT_OF_SCOPE, gold == OUT_OF_SCOPE

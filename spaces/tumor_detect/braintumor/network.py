@@ -20,8 +20,9 @@ from types import SimpleNamespace
 import torch
 from torch import nn
 
+from .lite0 import SE_GATE_BIAS  # sigmoid(30) == 1.0 in float32: the gate of lite0.py's identity squeeze-excite
+
 ACTIVATIONS = {"relu6": nn.ReLU6, "swish": nn.SiLU, "silu": nn.SiLU}
-SE_GATE_MIN = 30.0  # sigmoid(30) == 1.0 in float32: the gate of lite0.py's identity squeeze-excite
 
 
 def round_filters(config: SimpleNamespace, channels: int) -> int:
@@ -184,7 +185,7 @@ def check_identity_squeeze_excite(state: dict[str, torch.Tensor]) -> None:
         if ".squeeze_excite." not in name:
             continue
         is_gate_bias = name.endswith("squeeze_excite.expand.bias")
-        if (is_gate_bias and bool((t.float() < SE_GATE_MIN).any())) or (not is_gate_bias and bool(t.any())):
+        if (is_gate_bias and bool((t.float() < SE_GATE_BIAS).any())) or (not is_gate_bias and bool(t.any())):
             raise ValueError(
                 f"{name}: this network has a working squeeze-and-excite layer; only EfficientNet-Lite models "
                 "(whose squeeze-excite is an exact identity) load here"

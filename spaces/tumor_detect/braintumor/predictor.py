@@ -141,23 +141,6 @@ class _Features(torch.nn.Module):
     def __init__(self, model, block: int):
         super().__init__()
         self.net, self.classifier, self.block = model.efficientnet, model.classifier, block
-        self.skip_se = [self._se_is_identity(b) for b in model.efficientnet.encoder.blocks]
-
-    @staticmethod
-    def _se_is_identity(block) -> bool:
-        """Lite0 has no squeeze-and-excite: transformers' block keeps one, made an exact identity (zero weights,
-        gate bias 30, sigmoid(30) == 1.0 in float32: see lite0.py). Skipping it changes no output bit."""
-        se = getattr(block, "squeeze_excite", None)
-        if se is None:  # network.py's blocks have none
-            return True
-        zero = all(not bool(p.any()) for p in (se.reduce.weight, se.reduce.bias, se.expand.weight))
-        return zero and bool((se.expand.bias >= 30).all())
-
-    def _block(self, i: int, block, h: torch.Tensor) -> torch.Tensor:
-        if not self.skip_se[i]:
-            return block(h)
-        x = block.expansion(h) if block.expand else h
-        return block.projection(h, block.depthwise_conv(x))
 
     def forward(
         self, pixel_values: torch.Tensor, track: bool = False
@@ -168,7 +151,7 @@ class _Features(torch.nn.Module):
         h = self.net.embeddings(pixel_values)
         act = h
         for i, block in enumerate(enc.blocks):
-            h = self._block(i, block, h)
+            h = block(h)
             if i == self.block:
                 if track:
                     h = h.detach().requires_grad_(True)
@@ -180,9 +163,9 @@ class _Features(torch.nn.Module):
 
 def frozen_graph(model, block: int, size: int) -> torch.jit.ScriptModule:
     """A traced, frozen copy of the CPU inference path: batch norms folded into the convolutions and the graph
-    optimised for inference. On one CPU thread it takes about half the eager network's time per slice
-    (CPU time, shipped model: 6.2 vs 11.6 ms alone, 4.8 vs 6.1 ms in batches of 8); the probabilities agree
-    with the eager network to ~1e-6.
+    optimised for inference. With network.py's blocks (no identity squeeze-excite) it takes about half the CPU
+    time per slice of transformers' eager forward on one thread (shipped model: 6.2 vs 11.6 ms alone, 4.8 vs
+    6.1 ms in batches of 8); the probabilities agree with the eager network to ~1e-6.
     """
     import warnings
 
@@ -244,7 +227,7 @@ class Predictor:
         self.gradcam_block = gradcam_block_index(model.config)
         self._features = _Features(self.model, self.gradcam_block)
         self._frozen: torch.jit.ScriptModule | None = None  # built on the first CPU call without Grad-CAM
-        self._lock = threading.Lock()  # Grad-CAM hooks and gradients live on the shared model
+        self._lock = threading.Lock()  # one request at a time on the shared network (and its lazy frozen graph)
 
     def predict_file(self, path, heatmap: bool = False) -> Prediction:
         """The app's code path: read the file (raises imageio.InputError), then predict."""
