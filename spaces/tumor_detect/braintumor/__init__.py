@@ -10,6 +10,7 @@ Modules:
 - ``predictor``: calibrated prediction, the input check and Grad-CAM.
 - ``runtime``: the one shipped predictor per process, loaded and warmed at start.
 - ``heatmap``: the Grad-CAM overlay picture, written to a fresh file.
+- ``lesion_marks``: hand-marked lesion cells and the checks of a heatmap against them (``gradcam_sheet.py``).
 - ``handlers``: the gradio adapters (the only gradio code besides ``app.py``).
 """
 
