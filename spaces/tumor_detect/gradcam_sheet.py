@@ -7,7 +7,7 @@ strongest cell is a marked cell (or next to one); then the deletion check: how m
 drops when the marked cells are blurred away, against as many random cells inside the head. It also prints the
 share of each map outside the head on --measure random test tumour slices (a map on the background is a map of
 nothing), and draws gradcam_examples.png: six marked test slices (two per class, seeded), the marks in green,
-LayerCAM on top and Grad-CAM below (with --previous DIR a first row shows that model).
+LayerCAM on top and Grad-CAM below (with --previous DIR a first row shows that model's LayerCAM).
 
 Usage: python spaces/tumor_detect/gradcam_sheet.py [--data ../shared/data/brain_mri] [--previous DIR]
 """
@@ -40,7 +40,7 @@ from shared.model_source import resolve
 
 HERE = Path(__file__).resolve().parent
 TILE = 160
-METHODS = ("layercam", "gradcam", "middle of the head")
+GRADIENT_MAPS = ("layercam", "gradcam")
 DELETION_INTRO = (
     "Deletion check, which asks the model rather than a map: the drop of the true class's calibrated probability\n"
     "when the marked cells are replaced by a local blur of the slice, against as many random cells inside the head\n"
@@ -61,29 +61,34 @@ def main() -> None:
     ap.add_argument("--measure", type=int, default=200, help="test tumour slices for the outside-the-head share")
     args = ap.parse_args()
     shipped = Predictor.from_folder(args.model or resolve(MODEL_SPEC))
+    previous = Predictor.from_folder(args.previous) if args.previous else None
+    maps = [(shipped, "layercam", "layercam (the app's)"), (shipped, "gradcam", "gradcam")]
+    if previous:
+        maps.append((previous, "layercam", "layercam, previous model"))
+    maps.append((shipped, "middle of the head", "middle of the head"))
     lines = ["| marks | map | slices | strongest cell on the lesion | within one cell |", "|---|---|---|---|---|"]
     for side in ("val", "test"):
         marks = load_marks(args.marks, side)
-        for method in METHODS:
-            hits = np.array([pointing(map_of(shipped, args.data / p, method)[1], m) for p, m in marks.items()])
-            name = f"{method} (the app's)" if method == "layercam" else method
+        for pred, method, name in maps:
+            hits = np.array([pointing(map_of(pred, args.data / p, method)[1], m) for p, m in marks.items()])
             lines.append(f"| {side} | {name} | {len(hits)} | {hits[:, 0].sum()} ({hits[:, 0].mean():.0%}) | "
                          f"{hits[:, 1].sum()} ({hits[:, 1].mean():.0%}) |")  # fmt: skip
-    lines += ["", DELETION_INTRO, "", "| marks | slices | drop, lesion cells blurred | drop, random head cells |",
-              "|---|---|---|---|"]  # fmt: skip
+    header = "| marks | model | slices | drop, lesion cells blurred | drop, random head cells |"
+    lines += ["", DELETION_INTRO, "", header, "|---|---|---|---|---|"]
     rng = np.random.default_rng(args.seed)
     for side in ("val", "test"):
-        lesion, elsewhere = deletion(shipped, args.data, load_marks(args.marks, side), rng)
-        lines.append(f"| {side} | {len(lesion)} | {np.mean(lesion):.3f} (median {np.median(lesion):.3f}) | "
-                     f"{np.mean(elsewhere):.3f} (median {np.median(elsewhere):.3f}) |")  # fmt: skip
+        for pred, name in [(shipped, "this one"), (previous, "previous")][: 2 if previous else 1]:
+            lesion, other = deletion(pred, args.data, load_marks(args.marks, side), rng)
+            lines.append(f"| {side} | {name} | {len(lesion)} | {np.mean(lesion):.3f} (median {np.median(lesion):.3f}) "
+                         f"| {np.mean(other):.3f} (median {np.median(other):.3f}) |")  # fmt: skip
     print("\n".join(lines))
     if args.model is None:  # the shipped model: its numbers go into the model card
         update_block(HERE / "MODEL_CARD.md", "heatmap-check", "\n".join(lines))
-    draw_sheet(args, shipped, load_marks(args.marks, "test"), rng)
+    draw_sheet(args, shipped, previous, load_marks(args.marks, "test"), rng)
     test = side_items(load_split(args.split), "test")
     tumours = [it for it in test if it["label"] in TUMOR_CLASSES]
     chosen = [tumours[i] for i in rng.choice(len(tumours), min(args.measure, len(tumours)), replace=False)]
-    for method in METHODS[:2]:
+    for method in GRADIENT_MAPS:
         shares = [outside_share(*map_of(shipped, args.data / it["path"], method)) for it in chosen]
         print(f"{method}: share of the map outside the head on {len(chosen)} test tumour slices: "
               f"mean {np.mean(shares):.3f}, median {np.median(shares):.3f}")  # fmt: skip
@@ -120,10 +125,12 @@ def deletion(
     return lesion, elsewhere
 
 
-def draw_sheet(args: argparse.Namespace, shipped: Predictor, marks: dict[str, np.ndarray], rng) -> None:
-    rows = [(shipped, "layercam"), (shipped, "gradcam")]
-    if args.previous:
-        rows.insert(0, (Predictor.from_folder(args.previous), "gradcam"))
+def draw_sheet(
+    args: argparse.Namespace, shipped: Predictor, previous: Predictor | None, marks: dict[str, np.ndarray], rng
+) -> None:
+    rows = [(shipped, "layercam", "layercam"), (shipped, "gradcam", "gradcam")]
+    if previous:
+        rows.insert(0, (previous, "layercam", "before"))
     picks = []
     for c in TUMOR_CLASSES:
         of_class = sorted(p for p in marks if label_of(p) == c)
@@ -131,7 +138,7 @@ def draw_sheet(args: argparse.Namespace, shipped: Predictor, marks: dict[str, np
     row = TILE + 16
     sheet = Image.new("RGB", (TILE * len(picks), row * len(rows)), "white")
     draw = ImageDraw.Draw(sheet)
-    for r, (pred, method) in enumerate(rows):
+    for r, (pred, method, name) in enumerate(rows):
         for k, kit_path in enumerate(picks):
             p = pred.predict_file(args.data / kit_path)
             x, cam = map_of(pred, args.data / kit_path, method)
@@ -139,7 +146,7 @@ def draw_sheet(args: argparse.Namespace, shipped: Predictor, marks: dict[str, np
             outline_cells(ImageDraw.Draw(tile), marks[kit_path], TILE)
             sheet.paste(tile, (k * TILE, r * row + 16))
             answer = p.label if p.status == "ok" else p.status.value
-            draw.text((k * TILE + 3, r * row + 2), f"{method}: {label_of(kit_path)[:4]} -> {answer}", fill="black")
+            draw.text((k * TILE + 3, r * row + 2), f"{name}: {label_of(kit_path)[:4]} -> {answer}", fill="black")
     sheet.quantize(colors=128).save(args.out, optimize=True)  # a small PNG for the card
     print(f"wrote {args.out} ({args.out.stat().st_size // 1024} KB): " + ", ".join(picks))
 

@@ -73,10 +73,60 @@ def test_the_shipped_marks_are_tumour_slices_of_their_own_side_of_the_split():
     about = json.loads(MARKS.read_text())["about"]
     assert "not by a radiologist" in about
     split = load_split(SPACE / "split.json")
-    for side in ("val", "test"):
+    for side in ("train", "val", "test"):  # train.py learns from "train"; gradcam_sheet.py measures on the others
         marks = load_marks(MARKS, side)
         on_side = {it["path"]: it["label"] for it in side_items(split, side)}
-        assert len(marks) >= 15
+        assert len(marks) >= 20
         for path, mask in marks.items():
             assert on_side.get(path) in TUMOR_CLASSES, path
             assert 1 <= mask.sum() <= 12, path
+
+
+def test_the_lesion_focus_loss_scores_the_apps_own_map_and_trains_the_later_blocks():
+    import torch
+
+    from braintumor.model_spec import MODEL_DIR
+    from braintumor.network import LiteNet
+    from braintumor.predictor import Predictor, class_maps
+    from braintumor.preprocess import to_pixel_values
+    from braintumor.training import lesion_focus_loss, prefix_features
+
+    pred = Predictor(LiteNet.from_folder(MODEL_DIR))  # the shipped network (the random tiny one has no signal)
+    model, n_blocks = pred.model, pred.gradcam_block + 1
+    yy, xx = np.mgrid[0:128, 0:128]
+    rng = np.random.default_rng(0)
+    xs = np.stack([(np.hypot(yy - 60, xx - 64 + 20 * i) < 40) * 0.6 + 0.3 * rng.random((128, 128)) for i in (0, 1)])
+    xs = xs.astype(np.float32)
+    _, logits, act = pred._forward(to_pixel_values(xs), track=True)
+    tops = logits.argmax(1)
+    grid = tuple(act.shape[-2:])
+    masks = torch.zeros((2, *grid))
+    masks[0, 2:4, 3:5] = 1.0
+    masks[1, 5:, :3] = 1.0
+    app_maps = class_maps(logits, act, tops, grid)  # the app's LayerCAM, on its own grid
+    assert all(m.sum() > 0 for m in app_maps)
+    shares = [float((m * k.numpy()).sum() / m.sum()) for m, k in zip(app_maps, masks, strict=True)]
+    h = prefix_features(model, torch.from_numpy(xs), n_blocks).float()  # what train.py reads from its cache
+    for i in range(2):
+        loss = lesion_focus_loss(model, h[i : i + 1], tops[i : i + 1], masks[i : i + 1], n_blocks)
+        assert float(torch.exp(-loss.detach())) == pytest.approx(shares[i] + 1e-4, rel=0.02, abs=2e-3)
+    model.requires_grad_(True)
+    lesion_focus_loss(model, h, tops, masks, n_blocks).backward()
+    later = model.efficientnet.encoder.blocks[n_blocks]
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in later.parameters())
+    assert all(p.grad is None for p in model.efficientnet.encoder.blocks[0].parameters())  # before the cache: untouched
+
+
+def test_training_takes_only_the_marks_of_the_slices_it_trains_on():
+    from braintumor.training import marked_training_slices
+
+    items = load_split(SPACE / "split.json")["items"]
+    side = np.array([it["side"] for it in items])
+    train = np.flatnonzero(side == "train")
+    index, masks = marked_training_slices(MARKS, items, train)
+    assert len(index) == len(json.loads(MARKS.read_text())["train"]) == len(masks)
+    assert set(side[index.numpy()]) == {"train"} and masks.shape[1:] == (8, 8)
+    # a held-out fold trains on fewer slices and drops their marks (here: no meningioma, as if a source were held out)
+    keep = np.flatnonzero((side == "train") & np.array([it["label"] != "meningioma" for it in items]))
+    index, _ = marked_training_slices(MARKS, items, keep)
+    assert 0 < len(index) and all(items[i]["label"] != "meningioma" for i in index.tolist())

@@ -24,9 +24,9 @@ MODEL_FILES = NETWORK_FILES + CALIBRATION_FILES
 # BEGIN PINS (written by the training script; do not edit by hand)
 PINS = {
     "config.json": "a8fa0260720ef4fb1db1dfa8bc66417e649146a2b59e31d6b9e10e72270286e0",
-    "model.safetensors": "14427a8bf0d992d9ba489d8c499ef2beb2b1b2ead968cb3895bd957ba5de9e13",
-    "input_check.safetensors": "e37c881a39e04f7efb01483273610d73048ecbc9918388562007532301cae670",
-    "calibration.json": "1d2978d31b41584bdf01c7386fbbdfaeb02e36a613458f4026e492d39c876745",
+    "model.safetensors": "d2571feb2dff151143b696e51be1d645d2e754e42e21aec177e6be2961d1bcff",
+    "input_check.safetensors": "f191bc284666543d571b4c5c846995ff70288b23d1a7ff302cb7d0efe823a980",
+    "calibration.json": "95f498568247d2441048befc672858c8cd641b8650827cb614d666c2957a5961",
 }
 # END PINS
 

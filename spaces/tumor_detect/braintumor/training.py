@@ -12,6 +12,7 @@ import torch.nn.functional as F
 
 from . import CLASSES
 from .imageio import load_gray
+from .lesion_marks import load_marks
 from .preprocess import SIZE, to_model_array
 
 
@@ -92,6 +93,31 @@ def suffix_pooled(model, h: torch.Tensor, n_blocks: int) -> torch.Tensor:
 def suffix_logits(model, h: torch.Tensor, n_blocks: int) -> torch.Tensor:
     """Blocks n.., head conv, pooling, dropout and classifier on cached prefix features."""
     return model.classifier(model.dropout(suffix_pooled(model, h, n_blocks)))
+
+
+def lesion_focus_loss(model, h: torch.Tensor, labels: torch.Tensor, marks: torch.Tensor, n_blocks: int) -> torch.Tensor:
+    """How far the app's LayerCAM map of the true class is from the hand-marked lesion cells:
+    -log(share of the map inside the marked cells), averaged over the slices.
+
+    ``h`` are cached prefix features (the output of block n_blocks - 1, the block the app's LayerCAM reads),
+    ``marks`` (N, H, W) the marked cells on the same grid. The map is built exactly as ``predictor.class_maps``
+    builds it (activations weighted by their own positive gradients), with ``create_graph`` so that the loss
+    trains the blocks after it: the model learns to answer from the lesion, not only to draw it there."""
+    h = h.detach().requires_grad_(True)
+    target = suffix_logits(model, h, n_blocks).gather(1, labels[:, None]).sum()
+    (grad,) = torch.autograd.grad(target, h, create_graph=True)
+    cam = F.relu((F.relu(grad) * h).sum(1))
+    share = (cam * marks).flatten(1).sum(1) / (cam.flatten(1).sum(1) + 1e-6)
+    return -torch.log(share + 1e-4).mean()
+
+
+def marked_training_slices(path: Path, items: list[dict], train: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+    """Indices (into items) of the hand-marked training slices that this run trains on (a held-out fold drops
+    its source's), and their marked cells as (N, grid, grid) float masks."""
+    index = {it["path"]: i for i, it in enumerate(items)}
+    allowed = set(train.tolist())
+    pairs = [(index[p], m) for p, m in load_marks(path, "train").items() if index.get(p) in allowed]
+    return torch.tensor([i for i, _ in pairs]), torch.from_numpy(np.stack([m for _, m in pairs])).float()
 
 
 @torch.no_grad()
