@@ -13,7 +13,7 @@ noise, JPEG, geometry); each step draws one of the views; sampling is source-bal
 no crop, flips only, uniform sampling, from ImageNet. Started from ImageNet instead, 4 epochs of "lesion"
 reached about 1.5 points less test accuracy at the same held-out-source sensitivity.
 
-The lesion recipe also teaches the model to answer from the lesion: on every 4th step, 8 of the hand-marked
+The lesion recipe also teaches the model where to look: on every 4th step, 8 of the hand-marked
 training slices (lesion_marks.json, "train") add -log(share of the app's LayerCAM map of the true class inside
 the marked cells) to the loss (braintumor/training.py: lesion_focus_loss). Class labels alone let the model
 answer from the view and the anatomy around the tumour; its map then missed the lesion (see the model card).

@@ -1,7 +1,8 @@
 """Does the heatmap sit on the lesion? Hand-marked lesion cells and two checks against them (numpy only).
 
 The kit has class labels, not tumour outlines, so ``lesion_marks.json`` holds lesion cells marked by hand on an
-8 x 8 grid over the 128-px model input of a few kit tumour slices (validation and test groups). Two checks:
+8 x 8 grid over the 128-px model input of a few kit tumour slices: training slices for ``train.py``'s
+lesion-focus loss, validation and test slices for two checks of the app's heatmap:
 - **pointing**: does the map's strongest cell (the map averaged over the grid) fall in a marked cell, or
   within one cell of one? A map that always points at the middle of the head is the baseline to beat.
 - **deletion**: how much does the true class's probability drop when the marked cells are replaced by a
@@ -20,7 +21,7 @@ ROWS = "ABCDEFGH"
 
 
 def load_marks(path: Path, side: str) -> dict[str, np.ndarray]:
-    """Kit path -> (grid, grid) boolean mask of the marked cells, for one side ("val" or "test")."""
+    """Kit path -> (grid, grid) boolean mask of the marked cells, for one side ("train", "val" or "test")."""
     raw = json.loads(Path(path).read_text())
     return {kit_path: cells_mask(cells, raw["grid"]) for kit_path, cells in raw[side].items()}
 

@@ -101,8 +101,8 @@ def lesion_focus_loss(model, h: torch.Tensor, labels: torch.Tensor, marks: torch
 
     ``h`` are cached prefix features (the output of block n_blocks - 1, the block the app's LayerCAM reads),
     ``marks`` (N, H, W) the marked cells on the same grid. The map is built exactly as ``predictor.class_maps``
-    builds it (activations weighted by their own positive gradients), with ``create_graph`` so that the loss
-    trains the blocks after it: the model learns to answer from the lesion, not only to draw it there."""
+    builds it (activations weighted by their own positive gradients), with ``create_graph``: the map is a function
+    of the weights of the blocks after ``h``, and the loss trains them (the blocks before it stay frozen)."""
     h = h.detach().requires_grad_(True)
     target = suffix_logits(model, h, n_blocks).gather(1, labels[:, None]).sum()
     (grad,) = torch.autograd.grad(target, h, create_graph=True)
