@@ -66,25 +66,25 @@ def main() -> None:
     if previous:
         maps.append((previous, "layercam", "layercam, previous model"))
     maps.append((shipped, "middle of the head", "middle of the head"))
+    marks = {side: load_marks(args.marks, side) for side in ("val", "test")}
     lines = ["| marks | map | slices | strongest cell on the lesion | within one cell |", "|---|---|---|---|---|"]
-    for side in ("val", "test"):
-        marks = load_marks(args.marks, side)
+    for side, marked in marks.items():
         for pred, method, name in maps:
-            hits = np.array([pointing(map_of(pred, args.data / p, method)[1], m) for p, m in marks.items()])
+            hits = np.array([pointing(map_of(pred, args.data / p, method)[1], m) for p, m in marked.items()])
             lines.append(f"| {side} | {name} | {len(hits)} | {hits[:, 0].sum()} ({hits[:, 0].mean():.0%}) | "
                          f"{hits[:, 1].sum()} ({hits[:, 1].mean():.0%}) |")  # fmt: skip
     header = "| marks | model | slices | drop, lesion cells blurred | drop, random head cells |"
     lines += ["", DELETION_INTRO, "", header, "|---|---|---|---|---|"]
     rng = np.random.default_rng(args.seed)
-    for side in ("val", "test"):
+    for side, marked in marks.items():
         for pred, name in [(shipped, "this one"), (previous, "previous")][: 2 if previous else 1]:
-            lesion, other = deletion(pred, args.data, load_marks(args.marks, side), rng)
+            lesion, other = deletion(pred, args.data, marked, rng)
             lines.append(f"| {side} | {name} | {len(lesion)} | {np.mean(lesion):.3f} (median {np.median(lesion):.3f}) "
                          f"| {np.mean(other):.3f} (median {np.median(other):.3f}) |")  # fmt: skip
     print("\n".join(lines))
     if args.model is None:  # the shipped model: its numbers go into the model card
         update_block(HERE / "MODEL_CARD.md", "heatmap-check", "\n".join(lines))
-    draw_sheet(args, shipped, previous, load_marks(args.marks, "test"), rng)
+    draw_sheet(args, shipped, previous, marks["test"], rng)
     test = side_items(load_split(args.split), "test")
     tumours = [it for it in test if it["label"] in TUMOR_CLASSES]
     chosen = [tumours[i] for i in rng.choice(len(tumours), min(args.measure, len(tumours)), replace=False)]

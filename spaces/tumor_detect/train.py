@@ -175,6 +175,11 @@ def main() -> None:
             return args.lr * (step + 1) / warm
         return args.lr * 0.5 * (1 + math.cos(math.pi * (step - warm) / max(1, total - warm)))
 
+    def train_mode() -> None:
+        model.train()
+        for m in frozen:  # the frozen ImageNet prefix keeps its norms' statistics
+            m.eval()
+
     @torch.no_grad()
     def val_logits() -> np.ndarray:
         model.eval()
@@ -188,9 +193,7 @@ def main() -> None:
     tr_t = torch.from_numpy(tr)
     history, best, step = [], None, 0
     for epoch in range(epochs):
-        model.train()
-        for m in frozen:
-            m.eval()
+        train_mode()
         if balanced:
             order = tr_t[torch.multinomial(weights, len(tr), replacement=True, generator=gen)]
         else:
@@ -212,9 +215,7 @@ def main() -> None:
                 hm[mirror], mm[mirror] = hm[mirror].flip(-1), mm[mirror].flip(-1)
                 model.eval()  # the map as the app draws it; the all-tumour batch must not move the norms' statistics
                 focus = lesion_focus_loss(model, hm, yall[marked[pick]], mm, args.freeze_blocks)
-                model.train()
-                for m in frozen:
-                    m.eval()
+                train_mode()
                 loss = loss + lesion_weight * focus
             opt.zero_grad(set_to_none=True)
             loss.backward()

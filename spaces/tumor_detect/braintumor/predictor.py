@@ -113,6 +113,13 @@ class InputCheck:
         )
 
 
+def block_map(grad: torch.Tensor, act: torch.Tensor, method: str = "layercam") -> torch.Tensor:
+    """(N, C, H, W) gradients and activations of the tracked block -> (N, 1, H, W) map on the block's grid.
+    Differentiable in both, so training can score the very map the app draws (``training.lesion_focus_loss``)."""
+    weights = F.relu(grad) if method == "layercam" else grad.mean(dim=(2, 3), keepdim=True)
+    return F.relu((weights * act).sum(1, keepdim=True))
+
+
 def class_maps(
     logits: torch.Tensor, act: torch.Tensor, tops: torch.Tensor, shape: tuple[int, int], method: str = "layercam"
 ) -> list[np.ndarray]:
@@ -126,9 +133,7 @@ def class_maps(
     every slice its own gradient in one backward pass."""
     target = logits.float().gather(1, tops.to(logits.device)[:, None]).sum()
     (grad,) = torch.autograd.grad(target, act)
-    grad, a = grad.float(), act.detach().float()
-    weights = F.relu(grad) if method == "layercam" else grad.mean(dim=(2, 3), keepdim=True)
-    cam_t = F.relu((weights * a).sum(1, keepdim=True))
+    cam_t = block_map(grad.float(), act.detach().float(), method)
     cam_t = F.interpolate(cam_t, size=shape, mode="bilinear", align_corners=False)[:, 0].cpu()
     peak = cam_t.flatten(1).max(1).values
     return [(c / m).numpy() if m > 0 else np.zeros(shape, np.float32) for c, m in zip(cam_t, peak, strict=True)]

@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from . import CLASSES
 from .imageio import load_gray
 from .lesion_marks import load_marks
+from .predictor import block_map
 from .preprocess import SIZE, to_model_array
 
 
@@ -100,13 +101,13 @@ def lesion_focus_loss(model, h: torch.Tensor, labels: torch.Tensor, marks: torch
     -log(share of the map inside the marked cells), averaged over the slices.
 
     ``h`` are cached prefix features (the output of block n_blocks - 1, the block the app's LayerCAM reads),
-    ``marks`` (N, H, W) the marked cells on the same grid. The map is built exactly as ``predictor.class_maps``
-    builds it (activations weighted by their own positive gradients), with ``create_graph``: the map is a function
-    of the weights of the blocks after ``h``, and the loss trains them (the blocks before it stay frozen)."""
+    ``marks`` (N, H, W) the marked cells on the same grid. The map is the app's own (``predictor.block_map``:
+    activations weighted by their own positive gradients), its gradient taken with ``create_graph``: the map is a
+    function of the weights of the blocks after ``h``, and the loss trains them (the blocks before stay frozen)."""
     h = h.detach().requires_grad_(True)
     target = suffix_logits(model, h, n_blocks).gather(1, labels[:, None]).sum()
     (grad,) = torch.autograd.grad(target, h, create_graph=True)
-    cam = F.relu((F.relu(grad) * h).sum(1))
+    cam = block_map(grad, h)[:, 0]
     share = (cam * marks).flatten(1).sum(1) / (cam.flatten(1).sum(1) + 1e-6)
     return -torch.log(share + 1e-4).mean()
 
