@@ -34,7 +34,7 @@ from train import KNN_K, KNN_TEMPERATURE, OOS_WEIGHT, SEED, C
 
 from bankbot.data import DEFAULT_DATA, OUT_OF_SCOPE, build_splits, inventory, read_banking77
 from bankbot.examples import read_examples, repeated_messages
-from bankbot.language import ENGLISH
+from bankbot.languages.language import ENGLISH
 
 HERE = Path(__file__).resolve().parent
 EXAMPLES = HERE / "data" / "multilingual"
@@ -274,7 +274,7 @@ def language_shifts(en_x: np.ndarray, rows, x: np.ndarray) -> dict[str, np.ndarr
 
 
 def apply_shifts(x: np.ndarray, rows, shifts: dict[str, np.ndarray]) -> np.ndarray:
-    from bankbot.multilingual import shift
+    from bankbot.languages.multilingual import shift
 
     out = x.copy()
     for lang, by in shifts.items():
@@ -294,9 +294,9 @@ def make_memory(X: np.ndarray, y: list[str], labels: list[str], weight: float):
 
 def fit_and_write(args, labels, train, val, tr_rows, va_rows, examples, held_out, vec, encode_s, t_start) -> dict:
     from bankbot.headfit import fit_head
+    from bankbot.languages.multilingual import SHIFT_PREFIX
     from bankbot.model import Head, head_proba, save_head
     from bankbot.model_spec import E5_HEAD_FILE, MODEL_DIR, PINNED_FILES
-    from bankbot.multilingual import SHIFT_PREFIX
     from bankbot.policy import Thresholds, answer_table
 
     table = answer_table()

@@ -153,7 +153,7 @@ def test_predict_intent_reports_the_language_and_answers_in_it(client):
     assert p["language"] == "fr" and p["intent"] == "lost_or_stolen_card" and p["action"] == "answer"
     assert p["topic"] == "Carte perdue ou volée"
     assert client.predict("How do I change my PIN?", api_name="/predict_intent")["language"] == "en"
-    from bankbot.translations import translation_file
+    from bankbot.languages.translations import translation_file
 
     es = json.loads(translation_file("es").read_text(encoding="utf-8"))
     reply, _, summary = client.predict("¿Qué tiempo hará mañana en Madrid?", [], api_name="/chat")
@@ -163,7 +163,7 @@ def test_predict_intent_reports_the_language_and_answers_in_it(client):
 
 @pytest.mark.browser
 def test_browser_french_question_gets_a_french_answer_and_italian_off_topic_an_italian_decline(server, page):
-    from bankbot.translations import translation_file
+    from bankbot.languages.translations import translation_file
 
     fr = json.loads(translation_file("fr").read_text(encoding="utf-8"))
     it = json.loads(translation_file("it").read_text(encoding="utf-8"))

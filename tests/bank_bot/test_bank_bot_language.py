@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bankbot.language import ENGLISH, OTHER, detect_language
+from bankbot.languages.language import ENGLISH, OTHER, detect_language
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,9 @@ import json
 import numpy as np
 
 from bankbot.bot import prediction_dict, respond, topic_panel
+from bankbot.languages.multilingual import shift
+from bankbot.languages.translations import translation_file
 from bankbot.model import Head, load_head, save_head
-from bankbot.multilingual import shift
-from bankbot.translations import translation_file
 
 
 def translated(language: str) -> dict:

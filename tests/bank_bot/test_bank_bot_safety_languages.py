@@ -8,9 +8,9 @@ import json
 import pytest
 
 from bankbot.bot import respond
+from bankbot.languages.translations import translation_file
 from bankbot.policy import Action
 from bankbot.safety import Harm, harm_cue
-from bankbot.translations import translation_file
 
 HARMFUL: dict[str, Harm] = {
     # French

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 
-from .language import ENGLISH, NAMES, OTHER, detect_language
+from .languages.language import ENGLISH, NAMES, OTHER, detect_language
 from .policy import Action, AnswerTable, Decision, Thresholds, answer_table, choose_option, decide, refuse
 from .safety import harm_cue
 from .text import MAX_CHARS, CleanText, clean

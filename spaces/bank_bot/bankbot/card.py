@@ -187,8 +187,8 @@ English goes through the fine-tuned MiniLM above. The other four go through
 (`model/{run["file"]}`, {run["mb"]:.1f} MB, written by `train_multilingual.py`).
 Messages in any other language get a polite reply listing the five languages.
 
-- **Language detection** (`bankbot/language.py`): py3langid's character n-gram model (BSD, shipped in the package)
-  over English/French/Italian/Spanish/German, with a short list of greeting and function words for one- and
+- **Language detection** (`bankbot/languages/language.py`): py3langid's character n-gram model (BSD, shipped in
+  the package) over English/French/Italian/Spanish/German, with a short list of greeting and function words for one- and
   two-word messages.
 - **Head**: logistic regression (C={run["C"]}, out-of-scope weight {run["oos_weight"]}, seed {run["seed"]}) plus the
   neighbour vote, trained on {run["n_english"]:,} English rows (the training part of the split above, the off-topic

@@ -163,14 +163,14 @@ def load_encoder_with(delta_path: Path | None) -> MiniLM:
 
 def load_intent_model(head_dir: Path | None = None):
     """The shipped model: MiniLM (fine-tuned delta) and its head for English, multilingual-e5 and its head for
-    French, Italian, Spanish and German (bankbot.multilingual), all sha256-pinned. ``head_dir``: another training
-    run's folder (unpinned: its head, its encoder delta when it has one, and its e5 head when it has one, else the
-    shipped e5 head). One warm-up message per path runs before it is returned, so the first visitor does not
+    French, Italian, Spanish and German (bankbot.languages.multilingual), all sha256-pinned. ``head_dir``: another
+    training run's folder (unpinned: its head, its encoder delta when it has one, and its e5 head when it has one, else
+    the shipped e5 head). One warm-up message per path runs before it is returned, so the first visitor does not
     pay for the first BLAS calls and allocations."""
     from shared.device import configure_cpu_threads
 
     from .e5_encoder import load_e5
-    from .multilingual import MultilingualModel
+    from .languages.multilingual import MultilingualModel
 
     configure_cpu_threads()  # one BLAS thread unless OMP_NUM_THREADS says otherwise: steadier on a shared CPU
     shipped = resolve(HEAD_SPEC)

@@ -13,10 +13,10 @@ import numpy as np
 
 from . import SPACE_DIR
 from .data import HUMAN, OUT_OF_SCOPE, SMALL_TALK
-from .language import ANSWERED, ENGLISH
+from .languages.language import ANSWERED, ENGLISH
+from .languages.translations import table_data
 from .model_spec import CONFIDENCE_FLOOR
 from .safety import Harm
-from .translations import table_data
 
 ANSWERS_FILE = SPACE_DIR / "answers.json"
 
@@ -32,7 +32,7 @@ class Action(str, Enum):
     HANDOFF = "handoff"  # passed to a person
     EMPTY = "empty"  # nothing typed
     NO_WORDS = "no_words"  # only emoji or symbols
-    OTHER_LANGUAGE = "other_language"  # a language the bot does not answer in (see bankbot.language)
+    OTHER_LANGUAGE = "other_language"  # a language the bot does not answer in (see bankbot.languages.language)
 
     @property
     def summary(self) -> str:
@@ -81,7 +81,7 @@ class Decision:
 
 class AnswerTable:
     """The bank-editable answer table (answers.json): topics, answers, policy sentences; in English, or in another
-    language when it was read with its translation (``answers.<language>.json``, bankbot.translations)."""
+    language when it was read with its translation (``answers.<language>.json``, bankbot.languages.translations)."""
 
     def __init__(self, data: dict, source: Path | None = None) -> None:
         self.source = source  # the English answers.json it was read from (None: built in memory)

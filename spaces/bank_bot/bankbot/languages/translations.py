@@ -12,7 +12,7 @@ import json
 from functools import cache
 from pathlib import Path
 
-from . import SPACE_DIR
+from .. import SPACE_DIR
 from .language import ENGLISH
 
 FALLBACK_NOTE = "english_fallback"  # policy key of a translation: the note after an English answer
