@@ -68,7 +68,7 @@ def bank_messages(data: Path, n: int) -> list[str]:
 def bank(args, work: Path) -> None:
     from bankbot.batch_job import MessageTask, message_items
     from bankbot.bot import respond
-    from bankbot.model import get_model
+    from bankbot.models.model import get_model
     from bankbot.policy import answer_table
     from shared.device import configure_cpu_threads
 

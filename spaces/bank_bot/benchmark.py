@@ -24,7 +24,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np
 
-from bankbot.data import DEFAULT_DATA, OUT_OF_SCOPE, Source, build_splits
+from bankbot.models.data import DEFAULT_DATA, OUT_OF_SCOPE, Source, build_splits
 from bankbot.policy import Action, AnswerTable
 
 HERE = Path(__file__).resolve().parent
@@ -76,7 +76,7 @@ def main(argv=None) -> None:
     from sklearn.linear_model import LogisticRegression
 
     from bankbot.bot import respond
-    from bankbot.model import load_encoder_with, load_intent_model
+    from bankbot.models.model import load_encoder_with, load_intent_model
 
     train, val = build_splits(args.banking77, args.clinc, args.domains, seed=0)
     rng = np.random.default_rng(0)

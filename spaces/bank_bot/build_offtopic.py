@@ -24,8 +24,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np
 
-from bankbot.data import DEFAULT_DATA, read_banking77
 from bankbot.model_spec import BANK_FILE
+from bankbot.models.data import DEFAULT_DATA, read_banking77
 from bankbot.offtopic import OffTopicBank, save_bank
 
 HERE = Path(__file__).resolve().parent
@@ -44,7 +44,7 @@ def main(argv=None) -> dict:
     p.add_argument("--no-pins", action="store_true", help="do not rewrite the pin in bankbot/model_spec.py")
     args = p.parse_args(argv)
 
-    from bankbot.model import load_encoder_with
+    from bankbot.models.model import load_encoder_with
     from shared.device import configure_cpu_threads
 
     configure_cpu_threads()

@@ -29,7 +29,7 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from bankbot.data import DEFAULT_DATA, read_domains
+from bankbot.models.data import DEFAULT_DATA, read_domains
 
 HERE = Path(__file__).resolve().parent
 SEED = 0
@@ -58,7 +58,7 @@ def baseline(train, test, model_dir: Path) -> dict:
     from sklearn.linear_model import LogisticRegression
 
     from bankbot.company import score
-    from bankbot.model import frozen_encoder
+    from bankbot.models.model import frozen_encoder
     from bankbot.offtopic import load_builtin_bank
 
     report = json.loads((model_dir / "report.json").read_text(encoding="utf-8"))
@@ -80,7 +80,7 @@ def interleaved_p50(model_dir: Path, texts: list[str], n: int = 600) -> dict:
 
     from bankbot.bot import respond
     from bankbot.company_folder import load_company
-    from bankbot.model import get_model
+    from bankbot.models.model import get_model
     from bankbot.policy import answer_table
     from shared.device import configure_cpu_threads
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from bankbot.data import (
+from bankbot.models.data import (
     BANKING_DOMAINS,
     DEFAULT_DATA,
     OUT_OF_SCOPE,
@@ -77,7 +77,7 @@ def run_replies(texts: list[str], model, table, respond) -> tuple[list, list[flo
 def score_examples(path: Path, limit: int, model, table, respond) -> tuple[dict, list[float]]:
     """--examples: the metrics of bankbot.evaluation over all rows and per language, with latencies."""
     from bankbot.evaluation import decision_metrics
-    from bankbot.examples import read_examples
+    from bankbot.models.examples import read_examples
 
     rows = read_examples(path)
     rows = rows[:limit] if limit else rows
@@ -120,7 +120,7 @@ def main(argv=None) -> dict:
         p.error("--domains is required (the kit's copy was not found)")
 
     from bankbot.bot import respond
-    from bankbot.model import get_model
+    from bankbot.models.model import get_model
 
     t0 = time.perf_counter()
     if args.model:

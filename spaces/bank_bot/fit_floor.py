@@ -24,11 +24,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np
 
-from bankbot.data import DEFAULT_DATA, OUT_OF_SCOPE, Source, build_splits
 from bankbot.floor import MAX_OFF_TOPIC_ANSWERED, MAX_WRONG, as_dicts, fit_floor, markdown_table
-from bankbot.headfit import fit_head
-from bankbot.model import Head, Memory, head_proba, load_encoder, load_head
 from bankbot.model_spec import HEAD_FILE, MODEL_DIR
+from bankbot.models.data import DEFAULT_DATA, OUT_OF_SCOPE, Source, build_splits
+from bankbot.models.headfit import fit_head
+from bankbot.models.model import Head, Memory, head_proba, load_encoder, load_head
 from bankbot.policy import answer_table
 from bankbot.safety import harm_cue
 

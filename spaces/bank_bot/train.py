@@ -7,7 +7,7 @@
 1. builds the split (stratified 15% of Banking77 train.csv + CLINC150 val/oos_val + every fifth
    hand-written handoff line held out), encodes everything with the sha256-pinned MiniLM;
 2. fits a logistic-regression head on the frozen vectors of the training part, then fine-tunes the
-   top --layers encoder layers together with that head on the training part (bankbot.finetune);
+   top --layers encoder layers together with that head on the training part (bankbot.models.finetune);
 3. refits the logistic-regression head on the fine-tuned vectors, scores the validation part through
    the same policy as the app, and saves that validation-run model (delta + head) and the validation
    files to --val-out;
@@ -32,10 +32,19 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np
 
-from bankbot.data import CLINC_OOS, DEFAULT_DATA, OUT_OF_SCOPE, Source, Split, build_splits, inventory
-from bankbot.headfit import fit_head
-from bankbot.model import Head, Memory, head_proba, load_encoder_with, save_delta, save_head
 from bankbot.model_spec import DELTA_FILE, HEAD_FILE, MODEL_DIR, PINNED_FILES
+from bankbot.models.data import (
+    CLINC_OOS,
+    DEFAULT_DATA,
+    OUT_OF_SCOPE,
+    Source,
+    Split,
+    build_splits,
+    inventory,
+    read_banking77,
+)
+from bankbot.models.headfit import fit_head
+from bankbot.models.model import Head, Memory, head_proba, load_encoder_with, save_delta, save_head
 from bankbot.policy import Action, AnswerTable, decide
 from shared.model_source import write_pins
 
@@ -44,7 +53,7 @@ HERE = Path(__file__).resolve().parent
 C = 10.0  # logistic regression inverse regularisation (field notes: C=10 beats the default by ~2 points)
 OOS_WEIGHT = 0.3  # sample weight of out_of_scope rows (11,600 rows vs ~100 per intent; 0.3 chosen on validation)
 SEED = 0
-KNN_K, KNN_TEMPERATURE = 10, 0.05  # the neighbour vote (bankbot.model.Memory); its weight is chosen below
+KNN_K, KNN_TEMPERATURE = 10, 0.05  # the neighbour vote (bankbot.models.model.Memory); its weight is chosen below
 KNN_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
 # Fine-tuning (validation, Banking77 accuracy with the neighbour vote): top 2 layers for 2 epochs 92.3%,
 # top 3 layers for 4 epochs at 1e-4 93.1-93.7%, all 6 layers for 3 epochs 93.5-93.9% (a 21 MB delta).
@@ -179,9 +188,9 @@ def main(argv=None) -> None:
     os.environ["OMP_NUM_THREADS"] = str(args.threads)
     t_start = time.perf_counter()
 
-    from bankbot.finetune import cache_lower_states, embed_states, finetune_top_layers
+    from bankbot.models.finetune import cache_lower_states, embed_states, finetune_top_layers
 
-    b77_labels = sorted({lab for _, lab in __import__("bankbot.data").data.read_banking77(args.banking77)})
+    b77_labels = sorted({lab for _, lab in read_banking77(args.banking77)})
     labels = inventory(args.domains, b77_labels)
     train, val = build_splits(args.banking77, args.clinc, args.domains, seed=SEED)
     table = AnswerTable.load()

@@ -32,9 +32,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import numpy as np
 from train import KNN_K, KNN_TEMPERATURE, OOS_WEIGHT, SEED, C
 
-from bankbot.data import DEFAULT_DATA, OUT_OF_SCOPE, build_splits, inventory, read_banking77
-from bankbot.examples import read_examples, repeated_messages
 from bankbot.languages.language import ENGLISH
+from bankbot.models.data import DEFAULT_DATA, OUT_OF_SCOPE, build_splits, inventory, read_banking77
+from bankbot.models.examples import read_examples, repeated_messages
 
 HERE = Path(__file__).resolve().parent
 EXAMPLES = HERE / "data" / "multilingual"
@@ -123,7 +123,7 @@ def main(argv=None) -> dict:
     np.random.seed(SEED)
     t_start = time.perf_counter()
 
-    from bankbot.e5_encoder import load_e5
+    from bankbot.models.e5_encoder import load_e5
 
     labels = inventory(args.domains, sorted({lab for _, lab in read_banking77(args.banking77)}))
     train, val, tr_rows, va_rows = kit_rows(args)
@@ -177,8 +177,8 @@ def out_of_fold_probs(
     labels, en_x, en_y, examples, ex_x, example_weight: float, knn_weight: float, fold: np.ndarray
 ) -> np.ndarray:
     """Probabilities of every hand-written training row from a head trained without its fold."""
-    from bankbot.headfit import fit_head
-    from bankbot.model import Head, head_proba
+    from bankbot.models.headfit import fit_head
+    from bankbot.models.model import Head, head_proba
 
     probs = np.zeros((len(examples), len(labels)))
     for f in range(FOLDS):
@@ -285,7 +285,7 @@ def apply_shifts(x: np.ndarray, rows, shifts: dict[str, np.ndarray]) -> np.ndarr
 
 
 def make_memory(X: np.ndarray, y: list[str], labels: list[str], weight: float):
-    from bankbot.model import Memory
+    from bankbot.models.model import Memory
 
     # the memory is stored in float16: vote with the rounded vectors the app will load
     targets = np.array([labels.index(lab) for lab in y])
@@ -293,10 +293,10 @@ def make_memory(X: np.ndarray, y: list[str], labels: list[str], weight: float):
 
 
 def fit_and_write(args, labels, train, val, tr_rows, va_rows, examples, held_out, vec, encode_s, t_start) -> dict:
-    from bankbot.headfit import fit_head
     from bankbot.languages.multilingual import SHIFT_PREFIX
-    from bankbot.model import Head, head_proba, save_head
     from bankbot.model_spec import E5_HEAD_FILE, MODEL_DIR, PINNED_FILES
+    from bankbot.models.headfit import fit_head
+    from bankbot.models.model import Head, head_proba, save_head
     from bankbot.policy import Thresholds, answer_table
 
     table = answer_table()

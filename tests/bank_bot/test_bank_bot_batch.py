@@ -34,7 +34,7 @@ MESSAGES = [
 
 @pytest.fixture(scope="module")
 def shipped():
-    from bankbot.model import get_model
+    from bankbot.models.model import get_model
     from bankbot.policy import answer_table
 
     return get_model(), answer_table()
@@ -94,7 +94,7 @@ def test_jsonl_in_parquet_out_with_missing_text(tmp_path):
 def test_torch_encoder_matches_numpy(shipped):
     pytest.importorskip("transformers")
     from bankbot.batch_job import english_encoder
-    from bankbot.torch_encoder import TorchMiniLM
+    from bankbot.models.torch_encoder import TorchMiniLM
 
     model, _ = shipped
     texts = [m for m in MESSAGES if m.strip()]

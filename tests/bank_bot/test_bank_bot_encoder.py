@@ -29,7 +29,7 @@ def reference(folder, texts, delta=None) -> np.ndarray:
     import torch
     from transformers import AutoModel, AutoTokenizer
 
-    from bankbot.encoder import MAX_TOKENS
+    from bankbot.models.encoder import MAX_TOKENS
 
     tok = AutoTokenizer.from_pretrained(str(folder))
     model = AutoModel.from_pretrained(str(folder), use_safetensors=True).eval()
@@ -47,7 +47,7 @@ def reference(folder, texts, delta=None) -> np.ndarray:
 
 
 def test_numpy_encoder_matches_transformers(folder):
-    from bankbot.encoder import MiniLM
+    from bankbot.models.encoder import MiniLM
 
     ours = MiniLM(folder).encode(TEXTS)
     assert ours.shape == (len(TEXTS), 384)
@@ -56,7 +56,7 @@ def test_numpy_encoder_matches_transformers(folder):
 
 
 def test_one_at_a_time_equals_batched(folder):
-    from bankbot.encoder import MiniLM
+    from bankbot.models.encoder import MiniLM
 
     enc = MiniLM(folder)
     batched = enc.encode(TEXTS)
@@ -65,7 +65,7 @@ def test_one_at_a_time_equals_batched(folder):
 
 
 def test_delta_is_added_to_the_named_tensors(folder):
-    from bankbot.encoder import MiniLM
+    from bankbot.models.encoder import MiniLM
 
     rng = np.random.default_rng(0)
     base = MiniLM(folder)
@@ -80,7 +80,7 @@ def test_delta_is_added_to_the_named_tensors(folder):
 
 
 def test_a_delta_that_does_not_fit_is_refused(folder):
-    from bankbot.encoder import MiniLM
+    from bankbot.models.encoder import MiniLM
 
     with pytest.raises(ValueError, match="does not fit"):
         MiniLM(folder, {"encoder.layer.9.output.dense.bias": np.zeros(384, np.float16)})
@@ -89,8 +89,8 @@ def test_a_delta_that_does_not_fit_is_refused(folder):
 
 
 def test_shipped_delta_is_pinned_and_small():
-    from bankbot.model import shipped_delta
     from bankbot.model_spec import DELTA_FILE, MODEL_DIR, PINS
+    from bankbot.models.model import shipped_delta
     from shared.model_source import sha256_of
 
     if DELTA_FILE not in PINS:
@@ -106,8 +106,8 @@ def test_finetuned_top_layers_match_the_numpy_forward(folder):
     """train.py's torch copy of the top layers computes exactly the numpy layers (dropout off)."""
     import torch
 
-    from bankbot.encoder import MiniLM, pool
-    from bankbot.finetune import _top_layers_module, cache_lower_states
+    from bankbot.models.encoder import MiniLM, pool
+    from bankbot.models.finetune import _top_layers_module, cache_lower_states
 
     enc = MiniLM(folder)
     states = cache_lower_states(enc, TEXTS[:3], layers=2)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bankbot.model import Head, Memory, head_proba, load_head, save_head, softmax
+from bankbot.models.model import Head, Memory, head_proba, load_head, save_head, softmax
 
 
 def unit(v: np.ndarray) -> np.ndarray:

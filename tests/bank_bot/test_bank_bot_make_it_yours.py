@@ -77,7 +77,7 @@ def test_download_is_a_zip_of_the_model_folder(trained_dir):
 
 
 def test_try_it_answers_in_this_session_only_and_the_stock_bot_is_unchanged(trained_dir):
-    from bankbot.model import get_model
+    from bankbot.models.model import get_model
 
     model_dir = trained_dir[1]
     history, cleared = handlers.chat_company_bot("there is a gas smell in my kitchen", trained_dir[3], model_dir)

@@ -10,7 +10,7 @@ import numpy as np
 from bankbot.bot import prediction_dict, respond, topic_panel
 from bankbot.languages.multilingual import shift
 from bankbot.languages.translations import translation_file
-from bankbot.model import Head, load_head, save_head
+from bankbot.models.model import Head, load_head, save_head
 
 
 def translated(language: str) -> dict:

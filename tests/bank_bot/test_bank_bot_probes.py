@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bankbot.bot import classify, respond
-from bankbot.model import get_model
+from bankbot.models.model import get_model
 from bankbot.policy import Action, answer_table
 from bankbot.safety import Harm, harm_cue
 

@@ -53,7 +53,7 @@ def test_builtin_bank_is_pinned_and_keeps_evaluation_rows_out():
 
 
 def test_a_travel_company_keeps_its_exchange_rate_intent():
-    from bankbot.model import frozen_encoder
+    from bankbot.models.model import frozen_encoder
 
     bank = load_builtin_bank()
     texts = ["what is the exchange rate for euros", "how many yen to the dollar", "dollar to pound rate today"]

@@ -182,7 +182,7 @@ def served_bot():
     """(model, table) this process serves: a company's own bot (``$BANK_BOT_MODEL`` or a staged
     ``company_model/``, see company_folder) or the stock Northwind bot."""
     from .company_folder import company_bot, served_folder
-    from .model import get_model
+    from .models.model import get_model
 
     folder = served_folder()
     return company_bot(folder) if folder else (get_model(), answer_table())

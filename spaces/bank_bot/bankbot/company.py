@@ -146,8 +146,8 @@ def train_company(
     """The whole recipe on one company's checked examples (see the module docstring)."""
     import torch
 
-    from .encoder import MiniLM
-    from .finetune import cache_lower_states, embed_states, finetune_top_layers
+    from .models.encoder import MiniLM
+    from .models.finetune import cache_lower_states, embed_states, finetune_top_layers
 
     torch.manual_seed(recipe.seed)
     t_start, c_start = time.perf_counter(), time.process_time()
@@ -292,7 +292,7 @@ def specialize(
 
     from .company_card import company_card
     from .company_folder import write_folder
-    from .model import frozen_encoder
+    from .models.model import frozen_encoder
     from .offtopic import load_builtin_bank
 
     torch.set_num_threads(threads)

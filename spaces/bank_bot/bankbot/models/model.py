@@ -10,8 +10,8 @@ import numpy as np
 
 from shared.model_source import models, resolve
 
+from ..model_spec import DELTA_FILE, E5_HEAD_FILE, ENCODER_SPEC, HEAD_FILE, HEAD_SPEC, PINS
 from .encoder import MiniLM, load_tensors
-from .model_spec import DELTA_FILE, E5_HEAD_FILE, ENCODER_SPEC, HEAD_FILE, HEAD_SPEC, PINS
 
 MODEL_KEY = "bank_bot.intent_model"
 ENCODER_KEY = "bank_bot.encoder"
@@ -169,8 +169,8 @@ def load_intent_model(head_dir: Path | None = None):
     pay for the first BLAS calls and allocations."""
     from shared.device import configure_cpu_threads
 
+    from ..languages.multilingual import MultilingualModel
     from .e5_encoder import load_e5
-    from .languages.multilingual import MultilingualModel
 
     configure_cpu_threads()  # one BLAS thread unless OMP_NUM_THREADS says otherwise: steadier on a shared CPU
     shipped = resolve(HEAD_SPEC)

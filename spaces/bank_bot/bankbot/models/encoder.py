@@ -8,7 +8,7 @@ The top layers may be replaced by fine-tuned ones: ``encoder_delta.safetensors``
 ``fine-tuned - original`` for those tensors (float16; the differences are small, so the rounding is
 far below the model's own noise). train.py writes it.
 
-This module is only the maths: finding, pinning and loading the files is ``bankbot.model``'s job.
+This module is only the maths: finding, pinning and loading the files is ``bankbot.models.model``'s job.
 """
 
 from __future__ import annotations

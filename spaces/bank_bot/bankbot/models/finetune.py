@@ -3,7 +3,7 @@
 Only the last ``layers`` transformer layers learn. The frozen layers below run once, in numpy,
 and their token states are cached, so an epoch costs about as much as one forward pass of the
 whole encoder. The result is stored as a small delta (fine-tuned minus original, float16) that
-``bankbot.encoder.MiniLM`` adds to the pinned original weights at load time.
+``bankbot.models.encoder.MiniLM`` adds to the pinned original weights at load time.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import SPACE_DIR
+from .. import SPACE_DIR
 
 OUT_OF_SCOPE = "out_of_scope"
 HUMAN = "talk_to_human"
@@ -39,7 +39,7 @@ class Source:
 
 HUMAN_FILE = SPACE_DIR / "data" / "talk_to_human.txt"
 
-DEFAULT_DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data"
+DEFAULT_DATA = Path(__file__).resolve().parents[4].parent / "shared" / "data"
 
 
 @dataclass
