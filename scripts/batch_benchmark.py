@@ -66,10 +66,10 @@ def bank_messages(data: Path, n: int) -> list[str]:
 
 
 def bank(args, work: Path) -> None:
-    from bankbot.batch_job import MessageTask, message_items
-    from bankbot.bot import respond
+    from bankbot.conversation.batch_job import MessageTask, message_items
+    from bankbot.conversation.bot import respond
+    from bankbot.conversation.policy import answer_table
     from bankbot.models.model import get_model
-    from bankbot.policy import answer_table
     from shared.device import configure_cpu_threads
 
     texts = bank_messages(args.data, args.messages)
@@ -125,7 +125,7 @@ def run_cli(space: str, *args: object) -> dict:
 
 
 def ray_overhead(args, work: Path) -> None:
-    from bankbot.batch_job import MessageTask
+    from bankbot.conversation.batch_job import MessageTask
     from shared.batch import local_ray_head
 
     texts = bank_messages(args.data, args.ray_messages)

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import gradio as gr
 
-from bankbot.bot import served_bot
 from bankbot.company_folder import served_folder
 from bankbot.handlers import MAX_BATCH_MESSAGES, chat, label_messages, load, predict_intent
+from bankbot.served import served_bot
 from bankbot.ui import make_it_yours_tab, plain_text_user_chatbot
 from shared.ui import ModelFacts, ServingLimits, footer, header, launch_kwargs, with_limits
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from bankbot.batch_job import INPUT_SUFFIXES, OUTPUT_SUFFIXES, TEXT, MessageTask, message_items, read_table
+from bankbot.conversation.batch_job import INPUT_SUFFIXES, OUTPUT_SUFFIXES, TEXT, MessageTask, message_items, read_table
 from shared.batch import add_engine_arguments, report, run_batch
 
 

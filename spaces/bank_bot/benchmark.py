@@ -7,7 +7,7 @@ Systems (all trained on the same training part, scored on the same validation pa
   MiniLM+LR(C=1)  frozen all-MiniLM-L6-v2 + logistic regression with scikit-learn defaults, same inventory
   MiniLM+LR B77   frozen MiniLM + LR (C=10) trained on Banking77 only (no off-topic class): what most demos do
   shipped         the shipped recipe (validation-run encoder delta + head from train.py --val-out) through
-                  bankbot.bot.respond
+                  bankbot.conversation.bot.respond
 Decline = predicted out_of_scope (for the shipped bot: the policy's "decline" action).
 Latency: one message at a time, one BLAS thread, median / 95th percentile over --latency-n messages.
 """
@@ -24,8 +24,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np
 
+from bankbot.conversation.policy import Action, AnswerTable
 from bankbot.models.data import DEFAULT_DATA, OUT_OF_SCOPE, Source, build_splits
-from bankbot.policy import Action, AnswerTable
 
 HERE = Path(__file__).resolve().parent
 
@@ -75,7 +75,7 @@ def main(argv=None) -> None:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    from bankbot.bot import respond
+    from bankbot.conversation.bot import respond
     from bankbot.models.model import load_encoder_with, load_intent_model
 
     train, val = build_splits(args.banking77, args.clinc, args.domains, seed=0)

@@ -78,10 +78,10 @@ def interleaved_p50(model_dir: Path, texts: list[str], n: int = 600) -> dict:
     import statistics
     import time
 
-    from bankbot.bot import respond
     from bankbot.company_folder import load_company
+    from bankbot.conversation.bot import respond
+    from bankbot.conversation.policy import answer_table
     from bankbot.models.model import get_model
-    from bankbot.policy import answer_table
     from shared.device import configure_cpu_threads
 
     configure_cpu_threads()

@@ -11,7 +11,7 @@
 --model: a folder written by specialize.py (a company's own bot, "Make it yours") instead of the shipped bot;
     it goes with --examples (the company's CSV format: text,intent with out_of_scope rows):
     python spaces/bank_bot/evaluate.py --model DIR --examples TEST.csv
-All give p50_ms / p95_ms: one message at a time through bankbot.bot.respond.
+All give p50_ms / p95_ms: one message at a time through bankbot.conversation.bot.respond.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from bankbot.conversation.policy import Action, AnswerTable
 from bankbot.models.data import (
     BANKING_DOMAINS,
     DEFAULT_DATA,
@@ -35,7 +36,6 @@ from bankbot.models.data import (
     read_banking77,
     read_domains,
 )
-from bankbot.policy import Action, AnswerTable
 
 HERE = Path(__file__).resolve().parent
 
@@ -75,8 +75,8 @@ def run_replies(texts: list[str], model, table, respond) -> tuple[list, list[flo
 
 
 def score_examples(path: Path, limit: int, model, table, respond) -> tuple[dict, list[float]]:
-    """--examples: the metrics of bankbot.evaluation over all rows and per language, with latencies."""
-    from bankbot.evaluation import decision_metrics
+    """--examples: the metrics of bankbot.conversation.evaluation over all rows and per language, with latencies."""
+    from bankbot.conversation.evaluation import decision_metrics
     from bankbot.models.examples import read_examples
 
     rows = read_examples(path)
@@ -119,7 +119,7 @@ def main(argv=None) -> dict:
     if args.clinc and not args.domains:
         p.error("--domains is required (the kit's copy was not found)")
 
-    from bankbot.bot import respond
+    from bankbot.conversation.bot import respond
     from bankbot.models.model import get_model
 
     t0 = time.perf_counter()

@@ -7,8 +7,8 @@ The shipped head was refit on training + validation, so its probabilities on val
 This script rebuilds the validation-run head exactly as train.py does (same split, seed 0, the shipped
 encoder, whose fine-tuned layers saw only the training part; same C, out-of-scope weight and neighbour vote),
 scores the validation rows (15% of Banking77 train.csv, CLINC150 val + oos_val) through the app's policy at
-each floor, chooses the floor (bankbot.floor), and writes it to the FLOOR block of bankbot/model_spec.py and
-the floor section of MODEL_CARD.md (--dry-run: print only). No test split is used. About 25 CPU-minutes on
+each floor, chooses the floor (bankbot.conversation.floor), and writes it to the FLOOR block of bankbot/model_spec.py
+and the floor section of MODEL_CARD.md (--dry-run: print only). No test split is used. About 25 CPU-minutes on
 a busy 2-vCPU machine, most of it encoding 28k sentences once (--cache keeps the vectors).
 """
 
@@ -24,13 +24,13 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np
 
-from bankbot.floor import MAX_OFF_TOPIC_ANSWERED, MAX_WRONG, as_dicts, fit_floor, markdown_table
+from bankbot.conversation.floor import MAX_OFF_TOPIC_ANSWERED, MAX_WRONG, as_dicts, fit_floor, markdown_table
+from bankbot.conversation.policy import answer_table
+from bankbot.conversation.safety import harm_cue
 from bankbot.model_spec import HEAD_FILE, MODEL_DIR
 from bankbot.models.data import DEFAULT_DATA, OUT_OF_SCOPE, Source, build_splits
 from bankbot.models.headfit import fit_head
 from bankbot.models.model import Head, Memory, head_proba, load_encoder, load_head
-from bankbot.policy import answer_table
-from bankbot.safety import harm_cue
 
 HERE = Path(__file__).resolve().parent
 SEED = 0
@@ -69,7 +69,7 @@ def card_section(floor: float, rows, n_in: int, n_off: int, fp: tuple[int, int],
 The 0.30 row is this policy with the earlier rephrase threshold (0.30) as its floor.
 - **Harmful or fraud-seeking requests** (someone else's account or card, stealing or cloning cards, phishing,
   laundering, evading checks, "ignore your instructions" tricks) are caught before the model by a short list of
-  clear cues (`bankbot/safety.py`) and declined with the way to the fraud team; never answered. False
+  clear cues (`bankbot/conversation/safety.py`) and declined with the way to the fraud team; never answered. False
   positives: {fp[0]} of the {fp[1]} in-scope validation rows and {fp_all[0]} of all {fp_all[1]} in-scope kit rows
   (training + validation) are flagged, and the tests check that every harmful probe in
   `tests/bank_bot/bank_probes.py` is. Harm phrased in ways the list does not know falls back on the

@@ -32,6 +32,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np
 
+from bankbot.conversation.policy import Action, AnswerTable, decide
 from bankbot.model_spec import DELTA_FILE, HEAD_FILE, MODEL_DIR, PINNED_FILES
 from bankbot.models.data import (
     CLINC_OOS,
@@ -45,7 +46,6 @@ from bankbot.models.data import (
 )
 from bankbot.models.headfit import fit_head
 from bankbot.models.model import Head, Memory, head_proba, load_encoder_with, save_delta, save_head
-from bankbot.policy import Action, AnswerTable, decide
 from shared.model_source import write_pins
 
 HERE = Path(__file__).resolve().parent
@@ -101,7 +101,7 @@ def choose_knn_weight(train: Split, vectors: np.ndarray, labels: list[str], tabl
 
 
 def score(split: Split, probs: np.ndarray, labels: list[str], table, unseen: set[str] | None = None) -> dict:
-    """Validation metrics through the app's policy (bankbot.policy.decide), one row at a time."""
+    """Validation metrics through the app's policy (bankbot.conversation.policy.decide), one row at a time."""
     decisions = [decide(p, labels, table) for p in probs]
     src = np.array(split.sources)
     gold = np.array(split.labels)
@@ -281,7 +281,7 @@ def main(argv=None) -> None:
     if not args.no_card:
         shipped = [name for name in PINNED_FILES if (args.out / name).exists()]  # keeps the off-topic bank's pin
         write_pins(HERE / "bankbot" / "model_spec.py", args.out, shipped)
-        from bankbot.card import write_model_card
+        from bankbot.conversation.card import write_model_card
 
         run = {
             "n_train": len(train),

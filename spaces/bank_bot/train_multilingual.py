@@ -204,13 +204,13 @@ def fit_floor_out_of_fold(args, labels, en_x, en_y, examples, ex_x, table) -> tu
     The rule is the issue's per-language target, not the English one: among FLOORS, the one that answers the most
     in-scope rows correctly while in EVERY language at most MAX_CONFIDENT_WRONG of the rows (in-scope and off-topic)
     get another intent's answer and at most MAX_OFF_TOPIC_ANSWERED of the off-topic rows get any answer (ties: the
-    lower floor; none: the highest). The English rule (bankbot.floor: 4% in-scope wrong, 0.5% off-topic answered)
-    cannot be met here: ~46 off-topic rows per language make 0.5% mean none, and the few off-topic rows the head
-    answers out of fold it answers with probabilities above every floor, so that rule would always fall back to
+    lower floor; none: the highest). The English rule (bankbot.conversation.floor: 4% in-scope wrong, 0.5% off-topic
+    answered) cannot be met here: ~46 off-topic rows per language make 0.5% mean none, and the few off-topic rows the
+    head answers out of fold it answers with probabilities above every floor, so that rule would always fall back to
     the highest floor, where less than 10% of in-scope rows get an answer."""
-    from bankbot.evaluation import ANSWERING
-    from bankbot.floor import FLOORS
-    from bankbot.policy import Thresholds, decide
+    from bankbot.conversation.evaluation import ANSWERING
+    from bankbot.conversation.floor import FLOORS
+    from bankbot.conversation.policy import Thresholds, decide
 
     fold = translation_folds(examples)
     probs = out_of_fold_probs(labels, en_x, en_y, examples, ex_x, args.example_weight, args.knn_weight, fold)
@@ -293,11 +293,11 @@ def make_memory(X: np.ndarray, y: list[str], labels: list[str], weight: float):
 
 
 def fit_and_write(args, labels, train, val, tr_rows, va_rows, examples, held_out, vec, encode_s, t_start) -> dict:
+    from bankbot.conversation.policy import Thresholds, answer_table
     from bankbot.languages.multilingual import SHIFT_PREFIX
     from bankbot.model_spec import E5_HEAD_FILE, MODEL_DIR, PINNED_FILES
     from bankbot.models.headfit import fit_head
     from bankbot.models.model import Head, head_proba, save_head
-    from bankbot.policy import Thresholds, answer_table
 
     table = answer_table()
     en_y = [train.labels[i] for i in tr_rows]
@@ -322,7 +322,7 @@ def fit_and_write(args, labels, train, val, tr_rows, va_rows, examples, held_out
     head = Head(w, b, labels, info, memory, {SHIFT_PREFIX + lang: s for lang, s in shifts.items()})
     th = Thresholds(floor=floor)
 
-    from bankbot.evaluation import example_report, kit_report
+    from bankbot.conversation.evaluation import example_report, kit_report
 
     metrics = {
         "english": kit_report(val, va_rows, head_proba(head, vec["en_val"]), labels, table, th),
@@ -344,7 +344,7 @@ def fit_and_write(args, labels, train, val, tr_rows, va_rows, examples, held_out
     total_s = time.perf_counter() - t_start
     if not args.no_pins and args.out is None:
         from bankbot import model_spec
-        from bankbot.card import write_languages_section
+        from bankbot.conversation.card import write_languages_section
         from shared.model_source import write_pins
 
         write_pins(Path(model_spec.__file__), out, [n for n in PINNED_FILES if (out / n).exists()])  # keeps every pin

@@ -84,6 +84,6 @@ def fixed_model():
 
 @pytest.fixture(scope="module")
 def table():
-    from bankbot.policy import AnswerTable
+    from bankbot.conversation.policy import AnswerTable
 
     return AnswerTable.load()

@@ -41,9 +41,9 @@ def text_of(message) -> str:
 
 
 def test_shipped_files_match_the_pins_and_every_intent_has_an_answer(app):
+    from bankbot.conversation.policy import answer_table
     from bankbot.model_spec import HEAD_FILE, MODEL_DIR, PINNED_FILES, PINS
     from bankbot.models.model import get_model
-    from bankbot.policy import answer_table
     from shared.model_source import sha256_of
 
     shipped = [name for name in PINNED_FILES if (MODEL_DIR / name).exists()]

@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-from bankbot.bot import prediction_dict, respond, topic_panel
-from bankbot.text import MAX_CHARS, mask_sensitive
+from bankbot.conversation.bot import prediction_dict, respond, topic_panel
+from bankbot.conversation.text import MAX_CHARS, mask_sensitive
 
 CARD = "4111 1111 1111 1111"
 IBAN = "DE89 3704 0044 0532 0130 00"

@@ -34,14 +34,14 @@ MESSAGES = [
 
 @pytest.fixture(scope="module")
 def shipped():
+    from bankbot.conversation.policy import answer_table
     from bankbot.models.model import get_model
-    from bankbot.policy import answer_table
 
     return get_model(), answer_table()
 
 
 def test_respond_many_equals_respond_one_by_one(shipped):
-    from bankbot.bot import respond, respond_many
+    from bankbot.conversation.bot import respond, respond_many
 
     model, table = shipped
     many = respond_many(MESSAGES, model, table)
@@ -53,8 +53,8 @@ def test_respond_many_equals_respond_one_by_one(shipped):
 
 
 def test_batch_keeps_rows_and_columns(tmp_path, shipped):
-    from bankbot.batch_job import MessageTask, message_items
-    from bankbot.bot import respond
+    from bankbot.conversation.batch_job import MessageTask, message_items
+    from bankbot.conversation.bot import respond
 
     model, table = shipped
     src = tmp_path / "in.csv"
@@ -79,7 +79,7 @@ def test_batch_keeps_rows_and_columns(tmp_path, shipped):
 
 
 def test_jsonl_in_parquet_out_with_missing_text(tmp_path):
-    from bankbot.batch_job import MessageTask, message_items, read_table
+    from bankbot.conversation.batch_job import MessageTask, message_items, read_table
 
     src = tmp_path / "in.jsonl"
     src.write_text('{"text": "card declined", "n": 1}\n{"text": null, "n": 2}\n{"n": 3}\n', encoding="utf-8")
@@ -93,7 +93,7 @@ def test_jsonl_in_parquet_out_with_missing_text(tmp_path):
 
 def test_torch_encoder_matches_numpy(shipped):
     pytest.importorskip("transformers")
-    from bankbot.batch_job import english_encoder
+    from bankbot.conversation.batch_job import english_encoder
     from bankbot.models.torch_encoder import TorchMiniLM
 
     model, _ = shipped
@@ -129,5 +129,5 @@ def test_cli_json_line_and_ray_agrees(tmp_path):
 def test_a_gpu_function_is_registered_at_import_for_zero_gpu():
     code = "import json, sys, spaces, bankbot.handlers; print(json.dumps([spaces.REGISTERED, 'torch' in sys.modules]))"
     registered, torch_loaded = run_with_standin(code)
-    assert "bankbot.batch_job.encode_batch" in [r["name"] for r in registered]
+    assert "bankbot.conversation.batch_job.encode_batch" in [r["name"] for r in registered]
     assert not torch_loaded  # the Space runs in numpy: registering the GPU function must not import torch

@@ -7,7 +7,7 @@ import json
 
 import numpy as np
 
-from bankbot.bot import prediction_dict, respond, topic_panel
+from bankbot.conversation.bot import prediction_dict, respond, topic_panel
 from bankbot.languages.multilingual import shift
 from bankbot.languages.translations import translation_file
 from bankbot.models.model import Head, load_head, save_head

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from bankbot.conversation.policy import answer_table
 from bankbot.models.data import OUT_OF_SCOPE
 from bankbot.models.examples import Example, normalise, read_examples, repeated_messages, same_message
-from bankbot.policy import answer_table
 
 DATA = Path(__file__).resolve().parents[2] / "spaces" / "bank_bot" / "data" / "multilingual"
 LANGUAGES = ("fr", "it", "es", "de")

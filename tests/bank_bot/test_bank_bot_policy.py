@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bankbot.bot import prediction_dict, respond, topic_panel
-from bankbot.policy import Thresholds, decide
+from bankbot.conversation.bot import prediction_dict, respond, topic_panel
+from bankbot.conversation.policy import Thresholds, decide
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from bankbot.bot import classify, respond
+from bankbot.conversation.bot import respond
+from bankbot.conversation.policy import Action, answer_table
+from bankbot.conversation.safety import Harm, harm_cue
 from bankbot.models.model import get_model
-from bankbot.policy import Action, answer_table
-from bankbot.safety import Harm, harm_cue
+from bankbot.served import classify
 
 
 def _probes():
@@ -105,7 +106,7 @@ def test_victims_and_honest_questions_are_not_flagged_as_harmful(message):
 
 
 def test_below_the_floor_there_is_no_answer(table, fixed_model):
-    from bankbot.policy import Thresholds
+    from bankbot.conversation.policy import Thresholds
 
     floor = Thresholds().floor
     assert 0.3 < floor < 0.95

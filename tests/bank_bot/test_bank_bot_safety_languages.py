@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from bankbot.bot import respond
+from bankbot.conversation.bot import respond
+from bankbot.conversation.policy import Action
+from bankbot.conversation.safety import Harm, harm_cue
 from bankbot.languages.translations import translation_file
-from bankbot.policy import Action
-from bankbot.safety import Harm, harm_cue
 
 HARMFUL: dict[str, Harm] = {
     # French

@@ -93,9 +93,9 @@ def test_specialize_writes_every_file_with_its_sha256_and_prints_one_json(traine
 
 
 def test_the_trained_bot_answers_with_the_companys_answers_and_declines(trained):
-    from bankbot.bot import respond
     from bankbot.company_folder import load_company
-    from bankbot.policy import Action
+    from bankbot.conversation.bot import respond
+    from bankbot.conversation.policy import Action
 
     model, table = load_company(trained[0])
     reply = respond("I can smell gas in my flat", [], model, table)
@@ -174,7 +174,7 @@ def test_a_space_staged_with_a_company_bot_serves_it(trained, tmp_path):
 
 
 def test_bank_bot_model_switches_the_served_bot(trained, monkeypatch):
-    from bankbot.bot import classify
+    from bankbot.served import classify
 
     monkeypatch.setenv("BANK_BOT_MODEL", str(trained[0]))
     assert classify("I smell gas in my kitchen")["intent"] == "gas_leak"

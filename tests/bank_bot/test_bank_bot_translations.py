@@ -7,8 +7,8 @@ import string
 
 import pytest
 
+from bankbot.conversation.policy import ANSWERS_FILE
 from bankbot.languages.translations import FALLBACK_NOTE, TRANSLATED, merge, translation_file
-from bankbot.policy import ANSWERS_FILE
 
 BASE = json.loads(ANSWERS_FILE.read_text(encoding="utf-8"))
 

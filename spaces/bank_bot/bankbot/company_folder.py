@@ -130,8 +130,8 @@ def verify_folder(folder: Path) -> dict:
 
 def load_company(folder: Path):
     """(IntentModel, AnswerTable) of a trained company bot, after verifying its files."""
+    from .conversation.policy import AnswerTable
     from .models.model import IntentModel, load_encoder_with, load_head
-    from .policy import AnswerTable
 
     folder = Path(folder)
     manifest = verify_folder(folder)
@@ -148,7 +148,7 @@ def load_company(folder: Path):
 def company_thresholds(info: dict):
     """A company bot answers, declines, or (below its floor) asks to rephrase; it never offers two topics:
     the recipe was measured without that turn."""
-    from .policy import Thresholds
+    from .conversation.policy import Thresholds
 
     return Thresholds(floor=float(info.get("decline_below", 0.0)), clarify_min=1.01)
 

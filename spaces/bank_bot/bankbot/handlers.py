@@ -1,5 +1,5 @@
 """The Gradio adapters of the bank_bot Space: event functions (their docstrings become the API and MCP
-tool descriptions) and the friendly errors. The logic lives in gradio-free modules (``bankbot.bot``)."""
+tool descriptions) and the friendly errors. The logic lives in gradio-free modules (``bankbot.conversation.bot``)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from pathlib import Path
 import gradio as gr
 
 from . import company_data, company_service
-from .batch_job import TEXT, MessageTask, message_items, read_table  # registers the @gpu encoder at import
-from .bot import classify, respond, served_bot, topic_panel
-from .policy import Action
+from .conversation.batch_job import TEXT, MessageTask, message_items, read_table  # registers the @gpu encoder at import
+from .conversation.bot import respond, topic_panel
+from .conversation.policy import Action
+from .served import classify, served_bot
 
 
 def load() -> None:

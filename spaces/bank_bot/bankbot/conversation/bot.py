@@ -2,7 +2,9 @@
 
 Entry points (the app, the evaluation and the benchmark all go through them):
 - ``respond(message, history, model, table)``: one turn of a conversation -> ``Reply`` (text + ``Decision``);
-- ``classify(message)``: one message on its own, with the shipped model and table -> a plain dict.
+- ``respond_many(messages, model, table)``: many single messages at once (the batch job);
+- ``prediction_dict(reply, table)``: a reply as the plain dict of ``/predict_intent``
+  (``bankbot.served.classify`` gives it for one message through the bot this process serves).
 """
 
 from __future__ import annotations
@@ -10,8 +12,8 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 
-from .languages.language import ENGLISH, NAMES, OTHER, detect_language
-from .policy import Action, AnswerTable, Decision, Thresholds, answer_table, choose_option, decide, refuse
+from ..languages.language import ENGLISH, NAMES, OTHER, detect_language
+from .policy import Action, AnswerTable, Decision, Thresholds, choose_option, decide, refuse
 from .safety import harm_cue
 from .text import MAX_CHARS, CleanText, clean
 
@@ -178,20 +180,4 @@ def prediction_dict(reply: Reply, table: AnswerTable) -> dict:
     }
 
 
-def served_bot():
-    """(model, table) this process serves: a company's own bot (``$BANK_BOT_MODEL`` or a staged
-    ``company_model/``, see company_folder) or the stock Northwind bot."""
-    from .company_folder import company_bot, served_folder
-    from .models.model import get_model
-
-    folder = served_folder()
-    return company_bot(folder) if folder else (get_model(), answer_table())
-
-
-def classify(message: object) -> dict:
-    """One message on its own (no conversation) through the served model, table and policy."""
-    model, table = served_bot()
-    return prediction_dict(respond(message, [], model, table), table)
-
-
-__all__ = ["Reply", "classify", "prediction_dict", "respond", "respond_many", "served_bot", "topic_panel"]
+__all__ = ["Reply", "prediction_dict", "respond", "respond_many", "topic_panel"]

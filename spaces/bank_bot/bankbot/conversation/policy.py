@@ -11,11 +11,11 @@ from pathlib import Path
 
 import numpy as np
 
-from . import SPACE_DIR
-from .languages.language import ANSWERED, ENGLISH
-from .languages.translations import table_data
-from .model_spec import CONFIDENCE_FLOOR
-from .models.data import HUMAN, OUT_OF_SCOPE, SMALL_TALK
+from .. import SPACE_DIR
+from ..languages.language import ANSWERED, ENGLISH
+from ..languages.translations import table_data
+from ..model_spec import CONFIDENCE_FLOOR
+from ..models.data import HUMAN, OUT_OF_SCOPE, SMALL_TALK
 from .safety import Harm
 
 ANSWERS_FILE = SPACE_DIR / "answers.json"

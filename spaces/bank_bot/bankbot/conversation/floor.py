@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .models.data import OUT_OF_SCOPE, Source, Split
+from ..models.data import OUT_OF_SCOPE, Source, Split
 from .policy import Action, AnswerTable, Thresholds, decide
 
 MAX_WRONG = 0.04  # at most 1 in 25 in-scope questions answered with a wrong topic ...

@@ -43,8 +43,8 @@ def _cuda_encoder():
         if not usable:
             _gpu_encoder = False
         else:
-            from .models.model import get_model
-            from .models.torch_encoder import TorchMiniLM
+            from ..models.model import get_model
+            from ..models.torch_encoder import TorchMiniLM
 
             _gpu_encoder = TorchMiniLM(english_encoder(get_model()), "cuda")
     return _gpu_encoder or None
@@ -57,7 +57,7 @@ def encode_batch(texts: list[str]) -> np.ndarray:
     encoder = _cuda_encoder()
     if encoder is not None:
         return encoder.encode(texts)
-    from .models.model import get_model
+    from ..models.model import get_model
 
     # 16 messages per matrix product: the activations stay in the core's cache. Measured on one thread over the
     # same 384 Banking77 messages: CPU per message 1.9x lower than one at a time; 64 at once was only 1.15x lower.
@@ -100,7 +100,7 @@ class MessageTask(BatchTask):
     def load(self):
         from shared.device import configure_cpu_threads
 
-        from .models.model import get_model
+        from ..models.model import get_model
         from .policy import answer_table
 
         configure_cpu_threads()  # one BLAS thread per worker unless OMP_NUM_THREADS says otherwise

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .models.data import OUT_OF_SCOPE
+from ..models.data import OUT_OF_SCOPE
 from .policy import Action, Decision, Thresholds, decide
 
 ANSWERING = (Action.ANSWER, Action.SMALL_TALK, Action.HANDOFF)

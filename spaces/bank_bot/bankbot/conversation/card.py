@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from pathlib import Path
 
-from .models.data import read_human
+from ..models.data import read_human
 
 
 def _pct(x) -> str:
@@ -143,7 +143,8 @@ def _english_rule_note(metrics: dict) -> str:
     rows = metrics["floor_table"]
     ok = [r for r in rows if r["in_scope_wrong"] <= MAX_WRONG and r["off_topic_answered"] <= MAX_OFF_TOPIC_ANSWERED]
     rule = (
-        f"The English rule (`bankbot/floor.py`: at most {100 * MAX_WRONG:.0f}% of in-scope rows answered wrong, "
+        "The English rule (`bankbot/conversation/floor.py`: "
+        f"at most {100 * MAX_WRONG:.0f}% of in-scope rows answered wrong, "
         f"{100 * MAX_OFF_TOPIC_ANSWERED:.1f}% of off-topic ones answered)"
     )
     if ok:
@@ -225,9 +226,9 @@ The same e5 head on the English validation part: Banking77 {pct(en["banking77_ac
 messages): below the MiniLM path, which is why English keeps MiniLM. Limits: the validation sets are small
 (one in-scope message = 2.5 points, one off-topic = 5 points) and were written by one person, as were the training
 rows, so they share a style that real customers will not; the cues that catch harmful or fraud-seeking requests
-(`bankbot/safety.py`) are a reviewed phrase list in all five languages, so a request worded unlike any of them
-reaches the head, where only the floor and the off-topic class stand in its way; card numbers and IBANs are masked
-in every language.
+(`bankbot/conversation/safety.py`) are a reviewed phrase list in all five languages, so a request worded unlike any
+of them reaches the head, where only the floor and the off-topic class stand in its way; card numbers and IBANs are
+masked in every language.
 {LANGUAGES_END}"""
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     old = languages_block(path)
