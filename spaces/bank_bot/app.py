@@ -6,7 +6,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from bankbot.company_folder import served_folder
+from bankbot.company.folder import served_folder
 from bankbot.handlers import MAX_BATCH_MESSAGES, chat, label_messages, load, predict_intent
 from bankbot.served import served_bot
 from bankbot.ui import make_it_yours_tab, plain_text_user_chatbot
@@ -31,7 +31,7 @@ FACTS = ModelFacts(
 
 # A ~14 ms text model on 2 vCPUs: 4 messages at once keep both cores busy without queueing behind one
 # another; 64 waiting is ~1 s of work. The only uploads are "Make it yours" CSVs (the tab reads up to 5 MB;
-# training runs one at a time in its own capped process, bankbot.jobs) and the Batch CSV (2,000 messages).
+# training runs one at a time in its own capped process, bankbot.company.jobs) and the Batch CSV (2,000 messages).
 LIMITS = ServingLimits(concurrency=4, max_queue=64, max_file_size="5mb")
 DELETE_CACHE = (3600, 3600)  # every hour, delete Gradio's cached files older than an hour
 

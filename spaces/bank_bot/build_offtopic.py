@@ -24,9 +24,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np
 
+from bankbot.company.offtopic import OffTopicBank, save_bank
 from bankbot.model_spec import BANK_FILE
 from bankbot.models.data import DEFAULT_DATA, read_banking77
-from bankbot.offtopic import OffTopicBank, save_bank
 
 HERE = Path(__file__).resolve().parent
 SEED = 0

@@ -57,9 +57,9 @@ def baseline(train, test, model_dir: Path) -> dict:
     import numpy as np
     from sklearn.linear_model import LogisticRegression
 
-    from bankbot.company import score
+    from bankbot.company.offtopic import load_builtin_bank
+    from bankbot.company.recipe import score
     from bankbot.models.model import frozen_encoder
-    from bankbot.offtopic import load_builtin_bank
 
     report = json.loads((model_dir / "report.json").read_text(encoding="utf-8"))
     bank = load_builtin_bank()
@@ -78,7 +78,7 @@ def interleaved_p50(model_dir: Path, texts: list[str], n: int = 600) -> dict:
     import statistics
     import time
 
-    from bankbot.company_folder import load_company
+    from bankbot.company.folder import load_company
     from bankbot.conversation.bot import respond
     from bankbot.conversation.policy import answer_table
     from bankbot.models.model import get_model

@@ -124,7 +124,7 @@ def main(argv=None) -> dict:
 
     t0 = time.perf_counter()
     if args.model:
-        from bankbot.company_folder import load_company
+        from bankbot.company.folder import load_company
 
         model, table = load_company(args.model)
     else:

@@ -33,7 +33,7 @@ def main(argv=None) -> int:
     p.add_argument("--negatives", type=int, help="built-in off-topic sentences the head sees (default: the recipe's)")
     args = p.parse_args(argv)
 
-    from bankbot.company_data import DataError, read_answers, read_examples
+    from bankbot.company.data import DataError, read_answers, read_examples
 
     try:
         examples = read_examples(args.examples.read_bytes())
@@ -48,7 +48,7 @@ def main(argv=None) -> int:
 
     from dataclasses import replace
 
-    from bankbot.company import Recipe, specialize
+    from bankbot.company.recipe import Recipe, specialize
 
     recipe = Recipe()
     for name, field in (("layers", "layers"), ("epochs", "epochs"), ("negatives", "head_negatives")):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bankbot import company_data as cd
-from bankbot.company_data import DataError, read_answers, read_examples
+from bankbot.company import data as cd
+from bankbot.company.data import DataError, read_answers, read_examples
 
 
 def csv_bytes(rows, header="text,intent", encoding="utf-8") -> bytes:

@@ -9,8 +9,9 @@ import zipfile
 import gradio as gr
 import pytest
 
-from bankbot import handlers, jobs
-from bankbot.company_data import EXAMPLE_CSV
+from bankbot import handlers
+from bankbot.company import jobs
+from bankbot.company.data import EXAMPLE_CSV
 
 pytestmark = pytest.mark.slow
 

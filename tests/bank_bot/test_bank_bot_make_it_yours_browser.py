@@ -7,8 +7,8 @@ import zipfile
 
 import pytest
 
-from bankbot import jobs
-from bankbot.company_data import EXAMPLE_CSV
+from bankbot.company import jobs
+from bankbot.company.data import EXAMPLE_CSV
 from harness import launched, load_app
 
 pytestmark = pytest.mark.browser

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from bankbot import SPACE_DIR
-from bankbot.company_data import EXAMPLE_ANSWERS_CSV, EXAMPLE_CSV, read_examples
-from bankbot.offtopic import OffTopicBank, load_builtin_bank, negatives_for
+from bankbot.company.data import EXAMPLE_ANSWERS_CSV, EXAMPLE_CSV, read_examples
+from bankbot.company.offtopic import OffTopicBank, load_builtin_bank, negatives_for
 
 pytestmark = pytest.mark.slow
 
@@ -76,7 +76,7 @@ def trained(tmp_path_factory):
 
 
 def test_specialize_writes_every_file_with_its_sha256_and_prints_one_json(trained):
-    from bankbot.company_folder import sha256
+    from bankbot.company.folder import sha256
 
     out, summary, stderr = trained
     ex = read_examples(EXAMPLE_CSV.read_bytes())
@@ -93,7 +93,7 @@ def test_specialize_writes_every_file_with_its_sha256_and_prints_one_json(traine
 
 
 def test_the_trained_bot_answers_with_the_companys_answers_and_declines(trained):
-    from bankbot.company_folder import load_company
+    from bankbot.company.folder import load_company
     from bankbot.conversation.bot import respond
     from bankbot.conversation.policy import Action
 
@@ -109,7 +109,7 @@ def test_the_trained_bot_answers_with_the_companys_answers_and_declines(trained)
 def test_a_tampered_folder_is_refused(trained, tmp_path):
     import shutil
 
-    from bankbot.company_folder import load_company
+    from bankbot.company.folder import load_company
 
     copy = tmp_path / "copy"
     shutil.copytree(trained[0], copy)

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import gradio as gr
 
-from . import company_data, company_service
+from .company import data as company_data
+from .company import service as company_service
 from .conversation.batch_job import TEXT, MessageTask, message_items, read_table  # registers the @gpu encoder at import
 from .conversation.bot import respond, topic_panel
 from .conversation.policy import Action

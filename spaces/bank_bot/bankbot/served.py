@@ -9,8 +9,8 @@ from .conversation.policy import answer_table
 
 def served_bot():
     """(model, table) this process serves: a company's own bot (``$BANK_BOT_MODEL`` or a staged
-    ``company_model/``, see company_folder) or the stock Northwind bot."""
-    from .company_folder import company_bot, served_folder
+    ``company_model/``, see company.folder) or the stock Northwind bot."""
+    from .company.folder import company_bot, served_folder
     from .models.model import get_model
 
     folder = served_folder()

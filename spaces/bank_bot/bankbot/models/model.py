@@ -120,7 +120,7 @@ class IntentModel:
         self.head = head
         self.labels = list(head.labels)
         self.info = head.info
-        self.thresholds = None  # the policy's defaults; a company's own bot sets its own (company_folder)
+        self.thresholds = None  # the policy's defaults; a company's own bot sets its own (company.folder)
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
         return self.proba_from_vectors(self.encoder.encode(texts))

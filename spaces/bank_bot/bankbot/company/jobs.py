@@ -18,7 +18,7 @@ import threading
 import time
 from pathlib import Path
 
-from . import SPACE_DIR
+from .. import SPACE_DIR
 
 SCRIPT = SPACE_DIR / "specialize.py"
 TIME_CAP_S = float(os.environ.get("BANK_BOT_TRAIN_TIME_CAP", 15 * 60))

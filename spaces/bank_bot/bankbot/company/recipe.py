@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .company_data import OUT_OF_SCOPE, Examples
+from .data import OUT_OF_SCOPE, Examples
 from .offtopic import OffTopicBank, negatives_for
 
 
@@ -146,8 +146,8 @@ def train_company(
     """The whole recipe on one company's checked examples (see the module docstring)."""
     import torch
 
-    from .models.encoder import MiniLM
-    from .models.finetune import cache_lower_states, embed_states, finetune_top_layers
+    from ..models.encoder import MiniLM
+    from ..models.finetune import cache_lower_states, embed_states, finetune_top_layers
 
     torch.manual_seed(recipe.seed)
     t_start, c_start = time.perf_counter(), time.process_time()
@@ -290,9 +290,9 @@ def specialize(
 
     from shared.device import configure_cpu_threads
 
-    from .company_card import company_card
-    from .company_folder import write_folder
-    from .models.model import frozen_encoder
+    from ..models.model import frozen_encoder
+    from .card import company_card
+    from .folder import write_folder
     from .offtopic import load_builtin_bank
 
     torch.set_num_threads(threads)

@@ -15,7 +15,7 @@ import numpy as np
 
 from shared.results import fresh_dir
 
-from .company_data import OUT_OF_SCOPE, Examples
+from .data import OUT_OF_SCOPE, Examples
 from .jobs import TrainingError, run_training, write_csv
 
 SPACE = "bank_bot"
@@ -30,7 +30,7 @@ class PublishError(RuntimeError):
 
 def lookalikes(examples: Examples) -> list[str]:
     """Warnings for pairs of intents whose examples look alike to the (frozen) encoder."""
-    from .models.model import frozen_encoder
+    from ..models.model import frozen_encoder
 
     own = [i for i, intent in enumerate(examples.intents) if intent != OUT_OF_SCOPE]
     if len(own) < 2:
@@ -74,7 +74,7 @@ MAX_LOADED = 3
 
 def session_bot(model_dir: str):
     """(model, table) of a visitor's trained bot; the few most recently used stay loaded."""
-    from .company_folder import load_company
+    from .folder import load_company
 
     key = str(Path(model_dir).resolve())
     with _bots_lock:

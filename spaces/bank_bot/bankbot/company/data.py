@@ -293,7 +293,7 @@ def check_answers(
 
 
 def _space_dir():
-    from . import SPACE_DIR
+    from .. import SPACE_DIR
 
     return SPACE_DIR
 

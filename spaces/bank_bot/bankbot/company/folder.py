@@ -14,7 +14,7 @@ import json
 import os
 from pathlib import Path
 
-from .company_data import OUT_OF_SCOPE
+from .data import OUT_OF_SCOPE
 
 MANIFEST = "manifest.json"
 HEAD = "intent_head.safetensors"
@@ -76,7 +76,7 @@ def sha256(path: Path) -> str:
 
 def write_folder(out: Path, result, answers: dict[str, str], company: str, card: str) -> dict[str, str]:
     """Write every file of a trained company bot into ``out``; returns {file: sha256} (also in manifest.json)."""
-    from .models.model import Head, save_delta, save_head
+    from ..models.model import Head, save_delta, save_head
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -130,8 +130,8 @@ def verify_folder(folder: Path) -> dict:
 
 def load_company(folder: Path):
     """(IntentModel, AnswerTable) of a trained company bot, after verifying its files."""
-    from .conversation.policy import AnswerTable
-    from .models.model import IntentModel, load_encoder_with, load_head
+    from ..conversation.policy import AnswerTable
+    from ..models.model import IntentModel, load_encoder_with, load_head
 
     folder = Path(folder)
     manifest = verify_folder(folder)
@@ -148,7 +148,7 @@ def load_company(folder: Path):
 def company_thresholds(info: dict):
     """A company bot answers, declines, or (below its floor) asks to rephrase; it never offers two topics:
     the recipe was measured without that turn."""
-    from .conversation.policy import Thresholds
+    from ..conversation.policy import Thresholds
 
     return Thresholds(floor=float(info.get("decline_below", 0.0)), clarify_min=1.01)
 
@@ -156,7 +156,7 @@ def company_thresholds(info: dict):
 def served_folder() -> Path | None:
     """The company bot this process serves: ``$BANK_BOT_MODEL``, else a staged ``company_model/``; None means
     the stock Northwind bot."""
-    from . import SPACE_DIR
+    from .. import SPACE_DIR
 
     override = os.environ.get(MODEL_ENV, "").strip()
     if override:

@@ -95,6 +95,6 @@ def load_builtin_bank() -> OffTopicBank:
     """The shipped bank (sha256-pinned; ``$BANK_BOT_OFFTOPIC`` may name another folder holding one)."""
     from shared.model_source import resolve
 
-    from .model_spec import BANK_FILE, BANK_SPEC
+    from ..model_spec import BANK_FILE, BANK_SPEC
 
     return load_bank(resolve(BANK_SPEC) / BANK_FILE)
