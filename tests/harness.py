@@ -139,3 +139,79 @@ def run_with_standin(code: str, timeout: float = 300) -> object:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=timeout)
     assert out.returncode == 0, out.stderr[-2000:]
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+class Spent:
+    """CPU seconds (this process and its finished children) and the peak of new bytes in a folder, while the
+    ``with`` block runs; the folder is measured by walking it every few milliseconds, not guessed."""
+
+    def __init__(self, folder: Path | str) -> None:
+        self.folder = Path(folder)
+        self.cpu_s = 0.0
+        self.peak_new_mb = 0.0
+
+    @staticmethod
+    def _bytes(folder: Path) -> int:
+        total = 0
+        for root, _, files in os.walk(folder):
+            for name in files:
+                with contextlib.suppress(OSError):
+                    total += os.path.getsize(os.path.join(root, name))
+        return total
+
+    @staticmethod
+    def _cpu() -> float:
+        import resource
+
+        me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+    def __enter__(self) -> Spent:
+        import threading
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._start_bytes, self._peak = self._bytes(self.folder), 0
+        self._stop = threading.Event()
+
+        def watch() -> None:
+            while not self._stop.is_set():
+                self._peak = max(self._peak, self._bytes(self.folder))
+                self._stop.wait(0.005)
+
+        self._watcher = threading.Thread(target=watch, daemon=True)
+        self._watcher.start()
+        self._cpu0 = self._cpu()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.cpu_s = self._cpu() - self._cpu0
+        self._stop.set()
+        self._watcher.join()
+        self._peak = max(self._peak, self._bytes(self.folder))
+        self.peak_new_mb = max(0, self._peak - self._start_bytes) / 1e6
+
+
+def gradio_temp() -> Path:
+    """Where Gradio (and the Spaces' result folders) keep temporary files in this test run."""
+    return Path(os.environ["GRADIO_TEMP_DIR"])
+
+
+LIMIT_CPU_S, LIMIT_NEW_MB = 1.0, 20.0  # what refusing an input far over a limit may cost (issue: limits before work)
+
+
+def assert_cheap(spent: Spent) -> None:
+    assert spent.cpu_s < LIMIT_CPU_S, f"{spent.cpu_s:.2f} s of CPU"
+    assert spent.peak_new_mb < LIMIT_NEW_MB, f"{spent.peak_new_mb:.1f} MB of new temporary files"
+
+
+def refused(call, *words: str) -> Spent:
+    """Run ``call``, which must fail with a message holding ``words`` (no trace); returns what it spent."""
+    import pytest
+
+    with Spent(gradio_temp()) as spent, pytest.raises(Exception) as info:
+        call()
+    message = str(getattr(info.value, "message", info.value))
+    assert "Traceback" not in message
+    for word in words:
+        assert word in message, message
+    return spent

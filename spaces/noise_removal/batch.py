@@ -33,8 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     src, dst = args.input.resolve(), args.output.resolve()
     if not src.is_dir():
         p.error(f"{args.input} is not a folder")
-    if dst == src or src in dst.parents:
-        p.error("the output folder must not be inside the input folder")
+    if dst == src or src in dst.parents or dst in src.parents:
+        p.error("the output folder and the input folder must not contain each other (no input is ever overwritten)")
     workers = args.workers or default_workers()
     # one worker may use a second process for a long stereo file; several workers already use the cores
     task = RecordingTask(dst, args.strength, one_process_per_file=workers > 1 or bool(args.ray))

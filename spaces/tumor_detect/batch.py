@@ -5,7 +5,8 @@
 INPUT_DIR is searched recursively for images (PNG, JPEG, WebP, TIFF, BMP) and DICOM (.dcm) files. The CSV
 has ``path``, ``status`` (ok / uncertain / refused / unreadable), ``label``, ``confidence``, one ``p_<class>``
 column per class and ``message``. ``--heatmaps DIR`` also writes each Grad-CAM overlay to
-``DIR/<path>.png``. A rerun skips the files already in OUTPUT.csv. Research tool, not a medical device.
+``DIR/<path>.png``. A rerun skips the files already in OUTPUT.csv; a file of that name that this script did not
+write (your own labels, say) is never overwritten. Research tool, not a medical device.
 
 By default the job runs on this machine in worker processes that each load the model once; ``--ray auto`` (or
 HOST:PORT) runs it on a Ray cluster through Ray Data, half a GPU per actor when the cluster has GPUs. Prints a
@@ -22,7 +23,7 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from braintumor.batch_job import SliceTask, list_slices
+from braintumor.batch_job import SliceTask, foreign_table, list_slices
 from shared.batch import add_engine_arguments, report, run_batch
 
 
@@ -35,6 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if not args.input.is_dir():
         p.error(f"{args.input} is not a folder")
+    if foreign_table(args.output):  # e.g. the user's own labels: a rerun continues our table, never replaces theirs
+        p.error(f"{args.output} exists and is not a table this script wrote; give a new file name")
+    src = args.input.resolve()
+    if args.heatmaps and (args.heatmaps.resolve() == src or src in args.heatmaps.resolve().parents):
+        p.error("the heatmap folder must be outside the input folder (its pictures would be read as slices)")
     items = list_slices(args.input)
     task = SliceTask(args.output.resolve(), args.heatmaps.resolve() if args.heatmaps else None)
     result = run_batch(task, items, args.workers, args.ray, show_progress=not args.quiet, desc="slices")

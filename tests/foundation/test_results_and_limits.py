@@ -7,15 +7,45 @@ import time
 
 import gradio as gr
 
-from shared.results import fresh_path, sweep
+from shared import results
+from shared.results import fresh_dir, fresh_path, sweep
 from shared.ui import ServingLimits, launch_kwargs, with_limits
 
 
 def test_fresh_paths_never_collide(tmp_path, monkeypatch):
     monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path))
-    paths = {fresh_path("demo", "image.png") for _ in range(50)}
+    paths = {fresh_path("demo", "image.png", "heatmap") for _ in range(50)}
     assert len(paths) == 50
-    assert all(p.parent.parent == tmp_path / "demo-results" for p in paths)
+    assert all(p.parent.parent == tmp_path / "demo-results" / "heatmap" for p in paths)
+
+
+def test_each_kind_keeps_its_own_promise(tmp_path, monkeypatch):
+    """A bot trained at 0 min, a batch at 15 min, a publish at 30 min (fake clock): no sweep removes a younger
+    result of another kind; each kind goes when its own lifetime has passed."""
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path))
+    clock = [1_000_000.0]
+    monkeypatch.setattr(results, "now", lambda: clock[0])
+    monkeypatch.setattr(results, "_last_sweep", {})
+
+    def at(minutes: float, kind: str):
+        clock[0] = 1_000_000.0 + 60 * minutes
+        return fresh_dir("demo", kind)
+
+    bot = at(0, "trained_bot")
+    (bot / "model.bin").write_bytes(b"0" * 1000)
+    os.utime(bot, (clock[0], clock[0]))
+    batch = at(15, "batch_output")
+    stage = at(30, "scratch")
+    assert bot.is_dir() and batch.is_dir() and stage.is_dir()
+    at(41, "scratch")  # the staged Space is 11 min old: past its 10 min; the 41-min-old bot stays
+    assert not stage.exists() and bot.is_dir() and batch.is_dir()
+    at(46, "batch_output")  # the batch is 31 min old: past its 30 min
+    assert not batch.exists() and bot.is_dir()
+    at(119, "trained_bot")
+    assert bot.is_dir()  # promised two hours
+    at(121, "trained_bot")
+    assert not bot.exists()
+    assert results.lifetime_s("trained_bot") == 7200
 
 
 def test_sweep_deletes_old_then_oldest_over_the_cap(tmp_path):

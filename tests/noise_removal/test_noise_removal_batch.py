@@ -73,7 +73,7 @@ def test_onnx_runtime_says_which_provider():
 
 def test_cli_refuses_an_output_inside_the_input(folder):
     out = subprocess.run([sys.executable, str(CLI), str(folder), str(folder / "out")], capture_output=True, text=True)
-    assert out.returncode == 2 and "inside the input" in out.stderr
+    assert out.returncode == 2 and "must not contain each other" in out.stderr
 
 
 @pytest.mark.slow

@@ -35,15 +35,30 @@ OK, FAILED = "ok", "failed"
 
 
 def list_recordings(folder: Path) -> list[Item]:
-    """Every audio file under ``folder`` (recursive, sorted), as batch items."""
+    """Every audio file under ``folder`` (recursive, sorted), as batch items with their output names."""
     folder = Path(folder)
     files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES)
-    return [{"path": p.relative_to(folder).as_posix(), "file": str(p)} for p in files]
+    return with_outputs([{"path": p.relative_to(folder).as_posix(), "file": str(p)} for p in files])
 
 
 def output_name(path: str) -> str:
     """The output's relative path: the same, or with ``.wav`` appended when that format cannot be written."""
     return path if Path(path).suffix.lower() in WRITABLE else f"{path}.wav"
+
+
+def with_outputs(items: list[Item]) -> list[Item]:
+    """Give each item an ``output`` name no other item's output (nor the report) takes: ``talk.m4a`` becomes
+    ``talk.m4a.wav``, so a ``talk.m4a.wav`` next to it is written as ``talk.m4a (2).wav``, never over it."""
+    taken = {REPORT.lower()}
+    for item in items:
+        name = output_name(item["path"])
+        stem, suffix, n = name[: -len(Path(name).suffix)], Path(name).suffix, 1
+        while name.lower() in taken:
+            n += 1
+            name = f"{stem} ({n}){suffix}"
+        taken.add(name.lower())
+        item["output"] = name
+    return items
 
 
 @gpu(duration=120)
@@ -96,7 +111,7 @@ class RecordingTask(BatchTask):
 
         rows = []
         for item in items:
-            out = output_name(item["path"])
+            out = item.get("output") or output_name(item["path"])
             try:
                 seconds, notes = clean_to(item["file"], str(self.out_dir / out), self.strength)
             except AudioInputError as exc:

@@ -44,8 +44,43 @@ def _fmt_duration(seconds: float) -> str:
     return f"{minutes} min {sec:02d} s" if minutes else f"{seconds:.1f} s"
 
 
-def _decode_with_pyav(src: Path, dst: Path) -> None:
-    """Decode any container PyAV understands (M4A/AAC, MP3, OGG, WebM...) into a float WAV."""
+def _too_long(seconds: float | None = None) -> AudioInputError:
+    length = f"{_fmt_duration(seconds)} long" if seconds is not None else "longer than that"
+    return AudioInputError(
+        f"The recording is {length}; the limit here is {MAX_SECONDS // 60} minutes. Please split it into shorter parts."
+    )
+
+
+def _check_rate(rate: int) -> None:
+    if rate < MIN_RATE or rate > MAX_RATE:
+        raise AudioInputError(
+            f"The sample rate is {rate} Hz; this tool accepts {MIN_RATE // 1000} kHz to "
+            f"{MAX_RATE // 1000} kHz. Please export the file at 16, 44.1 or 48 kHz."
+        )
+
+
+def _declared_seconds(container, stream) -> float | None:
+    """The longest length the container states (stream duration, container duration, packet count), or None.
+    Read from the headers only; the longest, so a file cannot pass by stating one short figure."""
+    found = []
+    if stream.duration and stream.time_base:
+        found.append(float(stream.duration * stream.time_base))
+    if container.duration:
+        found.append(container.duration / 1_000_000)  # AV_TIME_BASE
+    frame_size = stream.codec_context.frame_size
+    if stream.frames and frame_size and stream.rate:
+        found.append(stream.frames * frame_size / stream.rate)
+    return max(found) if found else None
+
+
+def _decode_with_pyav(src: Path, dst: Path) -> int:
+    """Decode any container PyAV understands (M4A/AAC, MP3, OGG, WebM...) into a float WAV; returns the
+    file's own channel count.
+
+    The limits are checked on the container's own figures before anything is decoded, and again while
+    decoding: a file that states a short length but holds hours is stopped at the limit, so neither the
+    time nor the disk spent can exceed what a file at the limit costs. More than two channels are mixed to
+    one here already (as :func:`blocks` would), so the copy is never wider than two channels."""
     import av
 
     with contextlib.closing(av.open(str(src), mode="r")) as container:
@@ -57,9 +92,18 @@ def _decode_with_pyav(src: Path, dst: Path) -> None:
         channels = int(stream.codec_context.channels or 0)
         if rate <= 0 or channels <= 0:
             raise AudioInputError("This file's audio track has no usable sample rate or channel count.")
-        with sf.SoundFile(str(dst), "w", rate, channels, subtype="FLOAT", format="WAV") as out:
+        _check_rate(rate)
+        declared = _declared_seconds(container, stream)
+        if declared is not None and declared > MAX_SECONDS + 1:  # 1 s of slack: encoder padding
+            raise _too_long(declared)
+        limit = int((MAX_SECONDS + 1) * rate)
+        written = 0
+        kept = channels if channels <= MAX_CHANNELS_KEPT else 1
+        with sf.SoundFile(str(dst), "w", rate, kept, subtype="FLOAT", format="WAV") as out:
             for frame in container.decode(stream):
                 data = frame.to_ndarray()
+                if frame.sample_rate != rate or data.size % channels:
+                    raise AudioInputError("The audio changes its sample rate or channels midway; please re-export it.")
                 if data.dtype.kind in "iu":
                     scale = float(np.iinfo(data.dtype).max) + 1.0
                     data = data.astype(np.float32) / scale
@@ -69,7 +113,31 @@ def _decode_with_pyav(src: Path, dst: Path) -> None:
                     data = data.reshape(channels, -1).T
                 else:
                     data = data.reshape(-1, channels)
+                if channels > MAX_CHANNELS_KEPT:
+                    data = data.mean(axis=1, keepdims=True, dtype=np.float32)
+                written += len(data)
+                if written > limit:
+                    raise _too_long()
                 out.write(data)
+    return channels
+
+
+def stated_seconds(path: str | os.PathLike) -> float | None:
+    """The length a file's headers state, without decoding it (None: unreadable, or no length stated)."""
+    try:
+        with sf.SoundFile(str(path)) as f:
+            if f.frames > 0 and f.samplerate > 0:
+                return f.frames / f.samplerate
+    except Exception:
+        pass
+    try:
+        import av
+
+        with contextlib.closing(av.open(str(path), mode="r")) as container:
+            streams = [s for s in container.streams if s.type == "audio"]
+            return _declared_seconds(container, streams[0]) if streams else None
+    except Exception:
+        return None
 
 
 def open_audio(path: str | os.PathLike | None, workdir: str | os.PathLike | None = None) -> AudioInfo:
@@ -99,9 +167,9 @@ def open_audio(path: str | os.PathLike | None, workdir: str | os.PathLike | None
         os.close(fd)
         dst = Path(name)
         try:
-            _decode_with_pyav(src, dst)
+            channels = _decode_with_pyav(src, dst)
             with sf.SoundFile(str(dst)) as f:
-                info = AudioInfo(dst, int(f.samplerate), int(f.channels), int(f.frames), decoded_copy=True)
+                info = AudioInfo(dst, int(f.samplerate), channels, int(f.frames), decoded_copy=True)
         except AudioInputError:
             dst.unlink(missing_ok=True)
             raise
@@ -112,12 +180,11 @@ def open_audio(path: str | os.PathLike | None, workdir: str | os.PathLike | None
                 "Supported: WAV, FLAC, MP3, OGG and M4A."
             ) from exc
 
-    if info.rate < MIN_RATE or info.rate > MAX_RATE:
+    try:
+        _check_rate(info.rate)
+    except AudioInputError:
         release(info)
-        raise AudioInputError(
-            f"The sample rate is {info.rate} Hz; this tool accepts {MIN_RATE // 1000} kHz to "
-            f"{MAX_RATE // 1000} kHz. Please export the file at 16, 44.1 or 48 kHz."
-        )
+        raise
     if info.channels < 1:
         release(info)
         raise AudioInputError("This file has no audio channels.")
@@ -130,10 +197,7 @@ def open_audio(path: str | os.PathLike | None, workdir: str | os.PathLike | None
     if info.seconds > MAX_SECONDS:
         seconds = info.seconds
         release(info)
-        raise AudioInputError(
-            f"The recording is {_fmt_duration(seconds)} long; the limit here is {MAX_SECONDS // 60} minutes. "
-            "Please split it into shorter parts."
-        )
+        raise _too_long(seconds)
     if info.rate < 16_000:
         info.notes.append(
             f"The input is {info.rate / 1000:g} kHz (telephone quality): it is cleaned at 48 kHz and "
@@ -164,10 +228,16 @@ def output_channels(info: AudioInfo) -> int:
 
 
 def blocks(info: AudioInfo, block_frames: int) -> Iterator[np.ndarray]:
-    """Float32 blocks of shape (frames, output_channels(info)), mixed down if needed."""
+    """Float32 blocks of shape (frames, output_channels(info)), mixed down if needed; never more than the
+    ``info.frames`` the limits were checked on (a header that understates its length is cut there)."""
+    left = info.frames
     with sf.SoundFile(str(info.path)) as f:
         for block in f.blocks(blocksize=block_frames, dtype="float32", always_2d=True):
-            if info.channels > MAX_CHANNELS_KEPT:
+            if left <= 0:
+                return
+            block = block[:left]
+            left -= len(block)
+            if block.shape[1] > 1 and info.channels > MAX_CHANNELS_KEPT:
                 block = block.mean(axis=1, keepdims=True, dtype=np.float32)
             yield block
 

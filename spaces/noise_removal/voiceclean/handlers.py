@@ -25,7 +25,6 @@ from .live import LiveStream
 log = logging.getLogger(__name__)
 
 SPACE = "noise_removal"
-RESULT_MAX_AGE_S = 600.0  # Gradio copies a returned file into its own cache at once; ours can go soon
 STRENGTH_HELP = f"Strength must be a number of dB between {STRENGTH_MIN_DB:g} and {STRENGTH_MAX_DB:g}."
 _FATAL = (KeyboardInterrupt, SystemExit, GeneratorExit)
 
@@ -79,7 +78,7 @@ def clean_audio(
     """
     strength = _strength(strength_db)
     # A fresh folder per request: identical requests never write (or serve) the same file.
-    out_dir = fresh_dir(SPACE, max_age_s=RESULT_MAX_AGE_S)
+    out_dir = fresh_dir(SPACE, "cleaned_audio")
     stem = Path(str(audio_path or "")).stem[:60] or "audio"
     progress(0.0, desc="Reading the audio")
 
@@ -170,7 +169,8 @@ def clean_many(
 
     from shared.batch import run_batch
 
-    from .decode import open_audio, release
+    from .batch_job import with_outputs
+    from .decode import stated_seconds
 
     strength = _strength(strength_db)
     paths = [str(getattr(f, "path", f)) for f in files or [] if f]
@@ -178,19 +178,15 @@ def clean_many(
         raise gr.Error("Please upload one or more recordings first.")
     if len(paths) > MAX_BATCH_FILES:
         raise gr.Error(f"Please upload at most {MAX_BATCH_FILES} files at once (the batch script has no limit).")
-    work = fresh_dir(SPACE, max_age_s=RESULT_MAX_AGE_S)
-    total = 0.0
-    for p in paths:  # the duration cap, before any cleaning; unreadable files are reported by the job itself
-        with contextlib.suppress(AudioInputError):
-            info = open_audio(p, workdir=work)
-            total += info.seconds
-            release(info)
+    # the duration cap, from the files' headers before any decoding; a file that states less than it holds is
+    # still stopped at the per-file limit while it is decoded (decode.open_audio)
+    total = sum(stated_seconds(p) or 0.0 for p in paths)
     if total > MAX_BATCH_MINUTES * 60:
-        shutil.rmtree(work, ignore_errors=True)
         raise gr.Error(
             f"These files hold {total / 60:.1f} minutes of audio; the limit here is {MAX_BATCH_MINUTES} minutes "
             "in all. Please send fewer files at a time."
         )
+    work = fresh_dir(SPACE, "batch_output")
     items, seen = [], set()
     for p in paths:  # file names only: the zip and the table never show the server's folders
         name, n = Path(p).name, 1
@@ -199,6 +195,7 @@ def clean_many(
             name = f"{Path(p).stem} ({n}){Path(p).suffix}"
         seen.add(name)
         items.append({"path": name, "file": p})
+    with_outputs(items)
     out = work / "cleaned"
     try:
         result = run_batch(

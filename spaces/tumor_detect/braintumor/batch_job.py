@@ -31,6 +31,19 @@ def list_slices(folder: Path) -> list[Item]:
     return [{"path": p.relative_to(folder).as_posix(), "file": str(p)} for p in files]
 
 
+def foreign_table(path: Path) -> bool:
+    """True when ``path`` is a file that is not one of this job's tables (a user's own CSV: never overwritten)."""
+    path = Path(path)
+    if not path.exists():
+        return False
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            header = next(csv.reader(fh), [])
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return True
+    return tuple(header) != COLUMNS
+
+
 def _number(value: str | float | None) -> float | None:
     if value is None or value == "":
         return None

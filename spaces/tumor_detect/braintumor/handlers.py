@@ -119,7 +119,7 @@ def classify_many(
             name = f"{base} ({n})"
         seen.add(name)
         items.append({"path": name, "file": path})
-    out = fresh_path(SPACE, "slices.csv")
+    out = fresh_path(SPACE, "slices.csv", "batch_output")
     try:
         result = run_batch(
             SliceTask(out),

@@ -19,7 +19,6 @@ from . import SPACE
 
 OVERLAY_SIZE = 384  # pixels per side of the picture shown to the user
 OVERLAY_NAME = "gradcam.webp"
-RESULT_MAX_AGE_S = 600.0  # the file is only read once, when Gradio copies it into its own cache
 
 
 def overlay(image: np.ndarray, cam: np.ndarray | None, size: int = OVERLAY_SIZE) -> np.ndarray:
@@ -38,6 +37,6 @@ def overlay(image: np.ndarray, cam: np.ndarray | None, size: int = OVERLAY_SIZE)
 
 def write_overlay(image: np.ndarray, cam: np.ndarray | None) -> Path:
     """Draw the overlay and write it to a fresh, never reused path; returns the path."""
-    path = fresh_path(SPACE, OVERLAY_NAME, max_age_s=RESULT_MAX_AGE_S)
+    path = fresh_path(SPACE, OVERLAY_NAME, "heatmap")  # read once, when Gradio copies it
     Image.fromarray(overlay(image, cam)).save(path, format="WEBP", lossless=True, method=0)
     return path
