@@ -156,6 +156,9 @@ class FakeHfApi:
     def __init__(self, token=None):
         self.token = token
 
+    def repo_exists(self, repo_id, **kw):
+        return False
+
     def create_repo(self, repo_id, **kw):
         FakeHfApi.calls.append(("create_repo", repo_id, self.token, kw))
 
