@@ -1,0 +1,67 @@
+"""The numbers people read (the README's table, the Space cards, the collection's headlines) agree with the JSON
+files the scripts wrote: a number changed in one place and not the other fails here."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from harness import ROOT, SPACES
+
+NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _numbers(text: str) -> set[float]:
+    """Every number in ``text``, also as a fraction when it is a percentage (96.6% and 0.966 are one claim)."""
+    found = set()
+    for m in re.finditer(r"(\d+(?:\.\d+)?)(\s*%)?", text):
+        value = float(m.group(1))
+        found.add(round(value, 4))
+        if m.group(2):
+            found.add(round(value / 100, 4))
+    return found
+
+
+def _readme_row(name: str) -> str:
+    rows = [line for line in (ROOT / "README.md").read_text().splitlines() if line.startswith(f"| [{name}]")]
+    assert len(rows) == 1, f"the README's table has no single row for {name}"
+    return rows[0]
+
+
+def _headline(name: str) -> list[tuple[str, str]]:
+    return json.loads((SPACES / name / "headline.json").read_text())["headline"]
+
+
+@pytest.mark.parametrize("name", ["tumor_detect", "noise_removal"])
+def test_readme_table_quotes_the_headlines(name):
+    row = _numbers(_readme_row(name))
+    for label, value in _headline(name):
+        if "ms" in value or label.startswith("Latency"):
+            continue  # latency: the README gives the benchmark's own wording
+        for number in NUMBER.findall(value):
+            forms = {round(float(number), 4), round(float(number) / 100, 4) if "%" in value else None}
+            assert forms & row, f"{name}: headline {label} = {value}, not in the README's row"
+
+
+def test_tumour_claims_match_the_benchmark_json():
+    bench = json.loads((SPACES / "tumor_detect" / "benchmark_results.json").read_text())
+    matrix = bench["confusion_matrix_test"]  # rows true, columns predicted: glioma, meningioma, notumor, pituitary
+    glioma_as_meningioma, gliomas = matrix[0][1], sum(matrix[0])
+    readme = (SPACES / "tumor_detect" / "README.md").read_text()
+    card = (SPACES / "tumor_detect" / "MODEL_CARD.md").read_text()
+    quoted = re.findall(r"(\d+) of (\d+) test gliomas", readme + card)
+    assert quoted and all((int(a), int(b)) == (glioma_as_meningioma, gliomas) for a, b in quoted), quoted
+    for text in (readme, card):
+        now = re.findall(r"meningioma,? (\d+) instead of", text)  # "(fewer gliomas called) meningioma, 13 instead of"
+        assert all(int(n) == glioma_as_meningioma for n in now), now
+    rows = dict(re.findall(r"^\| (glioma|meningioma|notumor|pituitary) \|((?: \d+ \|){5})$", card, re.M))
+    assert len(rows) == 4, "the card's confusion matrix"
+    for i, cls in enumerate(("glioma", "meningioma", "notumor", "pituitary")):
+        counts = [int(x) for x in NUMBER.findall(rows[cls])]
+        assert sum(counts) == sum(matrix[i]), cls  # the card splits out the refused slices, the JSON does not
+    assert [int(x) for x in NUMBER.findall(rows["glioma"])][:4] == matrix[0]
+    headline = dict(_headline("tumor_detect"))
+    assert headline["Calibration error (ECE)"] == f"{bench['ours']['ece']:.3f}"
+    assert headline["Real MRI refused"] == f"{100 * bench['ours']['rejected_by_input_check']:.1f}%"
