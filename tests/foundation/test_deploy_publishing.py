@@ -7,46 +7,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from huggingface_hub import SpaceCard
 
 import deploy
+from harness import FakeHub
 
 CUSTOMER_TEXT = "my card ending 4242 was charged twice by Mr Smith"
-
-
-class FakeHub:
-    """What publishing asks of HfApi, on an in-memory Hub: {repo_id: {"private": bool, "files": {name: bytes}}}."""
-
-    def __init__(self, repos: dict | None = None) -> None:
-        self.repos = repos or {}
-        self.calls: list[tuple] = []
-
-    def repo_exists(self, repo_id, repo_type=None):
-        return repo_id in self.repos
-
-    def file_exists(self, repo_id, filename, repo_type=None):
-        return filename in self.repos[repo_id]["files"]
-
-    def create_repo(self, repo_id, repo_type=None, space_sdk=None, private=None, exist_ok=False):
-        assert not exist_ok and repo_id not in self.repos
-        self.calls.append(("create_repo", repo_id, private))
-        self.repos[repo_id] = {"private": private, "files": {}}
-
-    def update_repo_settings(self, repo_id, private=None, repo_type=None):
-        self.calls.append(("update_repo_settings", repo_id, private))
-        self.repos[repo_id]["private"] = private
-
-    def upload_folder(self, repo_id, folder_path, delete_patterns=None, **kw):
-        self.calls.append(("upload_folder", repo_id, delete_patterns))
-        repo = self.repos[repo_id]
-        if delete_patterns == "*":
-            repo["files"] = {}
-        for p in Path(folder_path).rglob("*"):
-            if p.is_file() and "__pycache__" not in p.parts:
-                repo["files"][p.relative_to(folder_path).as_posix()] = p.read_bytes()
 
 
 @pytest.fixture
