@@ -75,10 +75,8 @@ def results_root(space: str, kind: str | None = None) -> Path:
     return root
 
 
-def fresh_dir(space: str, kind: str = "", max_age_s: float | None = None) -> Path:
+def fresh_dir(space: str, kind: str) -> Path:
     """A new, empty folder for one result of ``kind``; sweeps that kind's old ones at most once a minute."""
-    if not kind:  # TEMPORARY: bank_bot's callers still name an age; removed when they name their kind
-        kind = "trained_bot" if (max_age_s or 0) > KINDS["batch_output"].lifetime_s else "batch_output"
     root = results_root(space, kind)
     t = now()
     with _lock:
@@ -94,7 +92,7 @@ def fresh_dir(space: str, kind: str = "", max_age_s: float | None = None) -> Pat
     return path
 
 
-def fresh_path(space: str, name: str, kind: str = "batch_output") -> Path:
+def fresh_path(space: str, name: str, kind: str) -> Path:
     """A path ``<fresh dir>/<name>`` to write one result file of ``kind`` to."""
     return fresh_dir(space, kind) / name
 

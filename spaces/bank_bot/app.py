@@ -106,7 +106,8 @@ def build_demo() -> gr.Blocks:
                 gr.Markdown(
                     f"Upload a CSV with a `text` column (up to {MAX_BATCH_MESSAGES:,} messages): you get it back "
                     "with each message's topic, intent, confidence and action, and a chart of what customers ask "
-                    "about. "
+                    "about. Your own columns are kept as they are: if the file already has an `intent` column, "
+                    "say, the bot's is named `bot_intent`. "
                     "For bigger files, run `spaces/bank_bot/batch.py` (see the README)."
                 )
                 csv_in = gr.File(label="Messages (CSV with a text column)", file_types=[".csv"], type="filepath")

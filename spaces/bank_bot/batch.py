@@ -2,9 +2,10 @@
 
     python spaces/bank_bot/batch.py INPUT OUTPUT [--workers N] [--ray ADDRESS]
 
-INPUT: a CSV, JSONL or Parquet file with a ``text`` column (other columns are kept). OUTPUT (CSV or Parquet, by
-extension): the same rows in the same order plus ``intent``, ``topic``, ``confidence``, ``action`` and
-``error`` (empty unless the row could not be processed). Each message gets what the bot decides for it on its
+INPUT: a CSV, JSONL or Parquet file with a ``text`` column (other columns are kept as they are). OUTPUT (CSV or
+Parquet, by extension): the same rows in the same order plus ``intent``, ``topic``, ``confidence``, ``action`` and
+``error`` (empty unless the row could not be processed); where INPUT already has a column of that name, the bot's
+is ``bot_intent`` (and so on), and a line on stderr says so. Each message gets what the bot decides for it on its
 own. A rerun skips the rows already labelled in OUTPUT.
 
 By default the job runs on this machine in worker processes that each load the model once (numpy, batched
@@ -20,7 +21,16 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from bankbot.conversation.batch_job import INPUT_SUFFIXES, OUTPUT_SUFFIXES, TEXT, MessageTask, message_items, read_table
+from bankbot.conversation.batch_job import (
+    INPUT_SUFFIXES,
+    OUTPUT_SUFFIXES,
+    TEXT,
+    MessageTask,
+    label_names,
+    message_items,
+    read_table,
+    renamed_note,
+)
 from shared.batch import add_engine_arguments, report, run_batch
 
 
@@ -40,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     if TEXT not in table.columns:
         p.error(f"{args.input} has no '{TEXT}' column (it has: {', '.join(map(str, table.columns))})")
     task = MessageTask(args.input.resolve(), args.output.resolve())
+    note = renamed_note(label_names(table.columns))
+    if note:
+        print(note, file=sys.stderr)
     items = message_items(table[TEXT].tolist())
     result = run_batch(task, items, args.workers, args.ray, show_progress=not args.quiet, desc="messages")
     report(result.summary)

@@ -1,6 +1,6 @@
 """Train a company's own support bot from its own examples (CPU, minutes) and write it to a folder.
 
-    python spaces/bank_bot/specialize.py --examples FILE.csv --out DIR [--answers FILE.csv] [--name "Acme"]
+    python spaces/bank_bot/specialize.py --examples FILE.csv --out DIR [--answers FILE.csv] [--name="Acme"]
 
 --examples: CSV with a header ``text,intent`` (5 to 50 examples per intent work well). Rows whose intent is
 ``out_of_scope`` are optional extra things the company does not handle; everything else off-topic is built
@@ -21,7 +21,7 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
-def main(argv=None) -> int:
+def arguments() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--examples", type=Path, required=True, help="CSV with header text,intent")
     p.add_argument("--out", type=Path, required=True, help="folder to write the trained bot to")
@@ -31,7 +31,11 @@ def main(argv=None) -> int:
     p.add_argument("--layers", type=int, help="top encoder layers to fine-tune (default: the recipe's)")
     p.add_argument("--epochs", type=int, help="fine-tuning passes (default: the recipe's)")
     p.add_argument("--negatives", type=int, help="built-in off-topic sentences the head sees (default: the recipe's)")
-    args = p.parse_args(argv)
+    return p
+
+
+def main(argv=None) -> int:
+    args = arguments().parse_args(argv)
 
     from bankbot.company.data import DataError, read_answers, read_examples
 

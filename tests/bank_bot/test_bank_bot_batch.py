@@ -131,3 +131,51 @@ def test_a_gpu_function_is_registered_at_import_for_zero_gpu():
     registered, torch_loaded = run_with_standin(code)
     assert "bankbot.conversation.batch_job.encode_batch" in [r["name"] for r in registered]
     assert not torch_loaded  # the Space runs in numpy: registering the GPU function must not import torch
+
+
+def test_the_users_own_intent_and_confidence_are_kept_byte_for_byte(tmp_path, shipped):
+    """A support team's labelled log: its ``intent`` and ``confidence`` stay as written; the bot's go to
+    ``bot_intent`` and ``bot_confidence``, and the run says so (a resume reads the bot's columns back)."""
+    import csv
+
+    from bankbot.conversation.batch_job import MessageTask, label_names, message_items, renamed_note
+
+    src = tmp_path / "labelled_log.csv"
+    src.write_bytes(
+        b"text,intent,confidence,agent\r\n"
+        b"when will my money arrive,transfer_timing,0.90,ana\r\n"
+        b"my card was eaten by the ATM,card_swallowed,1,bo\r\n"
+        b'"hello, is anyone there",,0012,\r\n'
+    )
+    with open(src, newline="", encoding="utf-8") as fh:
+        theirs = list(csv.DictReader(fh))
+    texts = [r["text"] for r in theirs]
+    out = tmp_path / "out.csv"
+    run_batch(MessageTask(src, out), message_items(texts), workers=1, show_progress=False)
+    with open(out, newline="", encoding="utf-8") as fh:
+        got = list(csv.DictReader(fh))
+    assert list(got[0]) == ["text", "intent", "confidence", "agent", "bot_intent", "topic", "bot_confidence",
+                            "action", "error"]  # fmt: skip
+    for mine, row in zip(theirs, got, strict=True):
+        assert {k: row[k] for k in mine} == mine  # every one of the user's cells, exactly as written
+    assert got[0]["bot_intent"] and got[0]["bot_intent"] != "transfer_timing"
+    note = renamed_note(label_names(["text", "intent", "confidence", "agent"]))
+    assert "bot_intent" in note and "bot_confidence" in note and "kept as they were" in note
+    again = run_batch(MessageTask(src, out), message_items(texts), workers=1, show_progress=False)
+    assert again.summary.skipped == len(texts)  # the rerun finds the bot's columns under their new names
+
+    cli = subprocess.run([sys.executable, str(CLI), str(src), str(tmp_path / "cli.csv"), "--quiet"],
+                         capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert cli.returncode == 0 and "bot_intent" in cli.stderr
+
+
+def test_the_batch_tab_warns_when_it_renames(tmp_path, monkeypatch):
+    from bankbot import handlers
+
+    src = tmp_path / "log.csv"
+    src.write_text("text,intent\nmy card has not arrived,card_arrival\n", encoding="utf-8")
+    warned = []
+    monkeypatch.setattr(handlers.gr, "Warning", lambda message, *a, **k: warned.append(message))
+    out, _ = handlers.label_messages(str(src), progress=lambda *a, **k: None)
+    assert warned and "bot_intent" in warned[0]
+    assert pd.read_csv(out, dtype=str)["intent"].tolist() == ["card_arrival"]

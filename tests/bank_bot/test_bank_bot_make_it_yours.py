@@ -12,6 +12,7 @@ import pytest
 from bankbot import handlers
 from bankbot.company import jobs
 from bankbot.company.data import EXAMPLE_CSV
+from harness import FakeHub
 
 pytestmark = pytest.mark.slow
 
@@ -150,57 +151,198 @@ def test_publish_dry_run_stages_the_space_with_the_company_bot(trained_dir, tmp_
     assert (staged / "shared" / "model_source.py").is_file() and (staged / "deploy.py").is_file()
 
 
-class FakeHfApi:
-    calls: list = []
-
-    def __init__(self, token=None):
-        self.token = token
-
-    def repo_exists(self, repo_id, **kw):
-        return False
-
-    def create_repo(self, repo_id, **kw):
-        FakeHfApi.calls.append(("create_repo", repo_id, self.token, kw))
-
-    def upload_folder(self, **kw):
-        from pathlib import Path
-
-        files = sorted(str(p.relative_to(kw["folder_path"])) for p in Path(kw["folder_path"]).rglob("*"))
-        FakeHfApi.calls.append(("upload_folder", kw["repo_id"], self.token, files))
-
-
-def test_publish_pushes_with_the_visitors_token(trained_dir, monkeypatch):
+@pytest.fixture
+def hub(monkeypatch):
+    """The Hub, in memory: every HfApi(token=...) publishing makes is this one; the tokens it got are kept."""
     import huggingface_hub
 
-    FakeHfApi.calls = []
-    monkeypatch.setattr(huggingface_hub, "HfApi", FakeHfApi)
+    fake = FakeHub()
+    fake.tokens = []
+
+    def make(token=None):
+        fake.tokens.append(token)
+        return fake
+
+    monkeypatch.setattr(huggingface_hub, "HfApi", make)
+    _oauth(monkeypatch, False)
+    return fake
+
+
+def _oauth(monkeypatch, on: bool) -> None:
+    """As on a Space with ``hf_oauth: true`` (the variables the Hub sets, which gradio reads at import), or as on
+    a laptop (none of them)."""
+    import gradio.oauth
+
+    env = {
+        "SPACE_ID": "someone/bank-bot",
+        "OAUTH_CLIENT_ID": "stand-in",
+        "OAUTH_CLIENT_SECRET": "stand-in",
+        "OAUTH_SCOPES": "openid profile contribute-repos",
+        "OPENID_PROVIDER_URL": "https://huggingface.co",
+    }
+    for key, value in env.items():
+        if on:
+            monkeypatch.setenv(key, value)
+        else:
+            monkeypatch.delenv(key, raising=False)
+        if hasattr(gradio.oauth, key):
+            monkeypatch.setattr(gradio.oauth, key, value if on else None)
+    monkeypatch.setattr(gradio.oauth, "get_space", lambda: env["SPACE_ID"] if on else None)
+
+
+def _customer_texts() -> list[str]:
+    examples, _, _, _ = handlers.load_example_company()
+    return [text for text, _ in examples if len(text) > 15]
+
+
+def test_publish_pushes_with_the_visitors_token(trained_dir, hub):
     md = handlers.publish_company_bot(trained_dir[1], "hf_secret_token", "someone/my-energy-bot")
-    assert "https://huggingface.co/spaces/someone/my-energy-bot" in md
-    (create, repo, token, kw), (upload, repo2, token2, files) = FakeHfApi.calls
-    assert create == "create_repo" and kw["repo_type"] == "space" and token == token2 == "hf_secret_token"
-    assert "company_model/manifest.json" in files and "app.py" in files
+    assert "https://huggingface.co/spaces/someone/my-energy-bot" in md and "private" in md
+    repo = hub.repos["someone/my-energy-bot"]
+    assert hub.tokens == ["hf_secret_token"] and repo["private"] is True
+    assert "company_model/manifest.json" in repo["files"] and "app.py" in repo["files"]
+    card = repo["files"]["README.md"].decode()
+    assert "Brightside Energy support bot" in card and "Northwind" not in card
+    ours = {name: data for name, data in repo["files"].items() if name.startswith("company_model/")}
+    ours["README.md"] = repo["files"]["README.md"]
+    for text in _customer_texts():  # the examples, the confused ones and the checks' findings stay behind
+        assert not any(text.encode() in data for data in ours.values()), text
+    assert "company_model/private_report.json" not in repo["files"]
+
+
+def test_publish_shares_the_examples_and_goes_public_only_when_asked(trained_dir, hub):
+    handlers.publish_company_bot(trained_dir[1], "hf_x", "someone/bot", public=True, share_examples=True)
+    repo = hub.repos["someone/bot"]
+    assert repo["private"] is False and "company_model/private_report.json" in repo["files"]
+    with pytest.raises(gr.Error, match="already exists"):
+        handlers.publish_company_bot(trained_dir[1], "hf_x", "someone/bot")
+    handlers.publish_company_bot(trained_dir[1], "hf_x", "someone/bot", replace=True)
+    assert hub.repos["someone/bot"]["private"] is True
+    assert "company_model/private_report.json" not in hub.repos["someone/bot"]["files"]
+
+
+def test_publish_never_replaces_a_space_it_did_not_make(trained_dir, hub):
+    hub.repos["someone/their-app"] = {"private": False, "files": {"app.py": b"theirs"}}
+    with pytest.raises(gr.Error, match="not created by this publishing tool"):
+        handlers.publish_company_bot(trained_dir[1], "hf_x", "someone/their-app", replace=True)
+    assert hub.repos["someone/their-app"]["files"] == {"app.py": b"theirs"}
+
+
+def _signed_in(username: str = "visitor"):
+    profile = gr.OAuthProfile(
+        {
+            "preferred_username": username,
+            "name": "A Visitor",
+            "profile": f"https://huggingface.co/{username}",
+            "picture": "",
+        }
+    )
+    token = gr.OAuthToken(token="hf_oauth_token_of_the_visitor", scope="openid profile contribute-repos",
+                          expires_at=2_000_000_000)  # fmt: skip
+    return profile, token
+
+
+def test_signed_in_visitor_publishes_under_their_account(trained_dir, hub, monkeypatch):
+    _oauth(monkeypatch, True)
+    profile, token = _signed_in()
+    md = handlers.publish_company_bot(trained_dir[1], None, "energy-bot", profile=profile, oauth_token=token)
+    assert "spaces/visitor/energy-bot" in md
+    assert hub.tokens == ["hf_oauth_token_of_the_visitor"] and hub.repos["visitor/energy-bot"]["private"] is True
+    with pytest.raises(gr.Error, match="under your account"):
+        handlers.publish_company_bot(trained_dir[1], None, "someone-else/bot", profile=profile, oauth_token=token)
+
+
+def test_on_a_space_the_token_field_is_not_a_way_in(trained_dir, hub, monkeypatch):
+    _oauth(monkeypatch, True)
+    with pytest.raises(gr.Error, match="Sign in with Hugging Face"):
+        handlers.publish_company_bot(trained_dir[1], "hf_pasted", "someone/bot")
+    assert hub.calls == []
+
+
+def test_the_tab_signs_in_on_a_space_and_takes_a_token_only_locally(hub, monkeypatch):
+    from bankbot.ui import make_it_yours_tab
+
+    for oauth, want in ((True, (1, False)), (False, (0, True))):
+        _oauth(monkeypatch, oauth)
+        with gr.Blocks() as demo:
+            make_it_yours_tab()
+        login = [b for b in demo.blocks.values() if isinstance(b, gr.LoginButton)]
+        token = [b for b in demo.blocks.values() if isinstance(b, gr.Textbox) and b.type == "password"]
+        assert (len(login), token[0].visible) == want
 
 
 @pytest.mark.parametrize(
     "token, repo, message",
-    [("", "a/b", "token"), ("hf_x", "not a repo", "your-name/my-support-bot"), ("hf_x", "../../etc", "your-name")],
+    [("", "a/b", "Sign in"), ("hf_x", "not a repo", "your-name/my-support-bot"), ("hf_x", "../../etc", "your-name")],
 )
-def test_publish_explains_what_is_missing(trained_dir, token, repo, message):
+def test_publish_explains_what_is_missing(trained_dir, hub, token, repo, message):
     with pytest.raises(gr.Error, match=message):
         handlers.publish_company_bot(trained_dir[1], token, repo)
 
 
-def test_publish_failure_never_shows_the_token(trained_dir, monkeypatch):
-    import huggingface_hub
+def test_publish_failure_never_shows_the_token(trained_dir, hub, monkeypatch):
+    def fail(repo_id, **kw):
+        raise RuntimeError(f"401 Unauthorized for token hf_secret_token on {repo_id}")
 
-    class Failing(FakeHfApi):
-        def create_repo(self, repo_id, **kw):
-            raise RuntimeError(f"401 Unauthorized for token {self.token}")
-
-    monkeypatch.setattr(huggingface_hub, "HfApi", Failing)
+    monkeypatch.setattr(hub, "create_repo", fail)
     with pytest.raises(gr.Error) as err:
         handlers.publish_company_bot(trained_dir[1], "hf_secret_token", "someone/bot")
     assert "hf_secret_token" not in str(err.value) and "Publishing failed" in str(err.value)
+
+
+def test_a_bot_lives_its_promised_time_whatever_else_runs(trained_dir, hub, tmp_path, monkeypatch):
+    """Trained at 0 min, a Batch-tab run at 15 min, published at 30 min (fake clock): each sweeps only its own
+    kind, so the bot is still there to publish. The report says how long it stays."""
+    from pathlib import Path
+
+    from shared import results
+
+    start = results.now()
+    clock = [start]
+    monkeypatch.setattr(results, "now", lambda: clock[0])
+    monkeypatch.setattr(results, "_last_sweep", {})
+    assert "2 hours" in trained_dir[0]
+    clock[0] = start + 15 * 60
+    messages = tmp_path / "messages.csv"
+    messages.write_text("text\nmy card has not arrived\n", encoding="utf-8")
+    handlers.label_messages(str(messages), progress=lambda *a, **k: None)
+    clock[0] = start + 30 * 60
+    assert "spaces/someone/later" in handlers.publish_company_bot(trained_dir[1], "hf_x", "someone/later")
+    assert (Path(trained_dir[1]) / "manifest.json").is_file()
+
+
+def test_no_visitor_file_remains_after_a_failed_training(monkeypatch, example_tables):
+    """Stopped at the time cap, or failed on bad data: the examples, the answers and the half-made bot all go."""
+    import functools
+
+    from bankbot.company import service
+    from shared.results import results_root
+
+    root = results_root("bank_bot", "trained_bot")
+    before = set(root.iterdir())
+    examples, answers, company = example_tables
+    monkeypatch.setattr(service, "run_training", functools.partial(jobs.run_training, time_cap_s=1.0))
+    with pytest.raises(gr.Error, match="stopped after"):
+        handlers.train_company_bot(examples, answers, company, progress=lambda *a, **k: None)
+    monkeypatch.setattr(service, "run_training", functools.partial(jobs.run_training, memory_cap_mb=50))
+    with pytest.raises(gr.Error, match="memory"):
+        handlers.train_company_bot(examples, answers, company, progress=lambda *a, **k: None)
+    assert set(root.iterdir()) == before
+    assert not [p for p in root.rglob("*") if p.name in ("examples.csv", "answers.csv")]
+
+
+@pytest.mark.parametrize("company", ["-Acme", "--out=/etc", 'Ä & <b>Co</b> "quoted" --name x'])
+def test_any_company_name_reaches_specialize_as_it_is(company, tmp_path):
+    import importlib.util
+
+    from bankbot import SPACE_DIR
+
+    spec = importlib.util.spec_from_file_location("specialize_script", SPACE_DIR / "specialize.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    cmd = jobs.training_command(tmp_path / "-examples.csv", tmp_path / "out", tmp_path / "answers.csv", company)
+    args = script.arguments().parse_args(cmd[2:])
+    assert args.name == company and args.examples == tmp_path / "-examples.csv" and args.out == tmp_path / "out"
 
 
 def test_report_json_has_what_the_tab_shows(trained_dir):

@@ -85,11 +85,18 @@ def test_specialize_writes_every_file_with_its_sha256_and_prints_one_json(traine
     for key in ("decline_rate", "false_decline_rate", "accuracy_ci95"):
         assert key in summary["held_out"] and key in summary["baseline_held_out"]
     manifest = json.loads((out / "manifest.json").read_text())
-    assert set(manifest["sha256"]) == {p.name for p in out.iterdir()} - {"manifest.json"}
+    # every file but the trainer's private one (the confused examples and the checks' findings) is listed
+    assert set(manifest["sha256"]) == {p.name for p in out.iterdir()} - {"manifest.json", "private_report.json"}
     assert all(sha256(out / n) == d for n, d in manifest["sha256"].items()) and summary["sha256"] == manifest["sha256"]
     assert "[" in stderr and "%]" in stderr  # progress lines for the tab's progress bar
     card = (out / "MODEL_CARD.md").read_text()
     assert "Brightside Energy" in card and "Held-out check" in card and "baseline" in card
+    private = json.loads((out / "private_report.json").read_text())
+    listed = "".join(
+        (out / name).read_text(errors="replace") for name in manifest["sha256"] if name.endswith((".md", ".json"))
+    )
+    for text in private["confusion_examples"]:  # the examples stay out of the files that are published
+        assert not text or text not in listed
 
 
 def test_the_trained_bot_answers_with_the_companys_answers_and_declines(trained):

@@ -34,7 +34,7 @@ def _headline(name: str) -> list[tuple[str, str]]:
     return json.loads((SPACES / name / "headline.json").read_text())["headline"]
 
 
-@pytest.mark.parametrize("name", ["tumor_detect", "noise_removal"])
+@pytest.mark.parametrize("name", ["tumor_detect", "noise_removal", "bank_bot"])
 def test_readme_table_quotes_the_headlines(name):
     row = _numbers(_readme_row(name))
     for label, value in _headline(name):

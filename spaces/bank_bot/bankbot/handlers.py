@@ -4,13 +4,22 @@ tool descriptions) and the friendly errors. The logic lives in gradio-free modul
 from __future__ import annotations
 
 import html
+import os
 from pathlib import Path
 
 import gradio as gr
 
 from .company import data as company_data
 from .company import service as company_service
-from .conversation.batch_job import TEXT, MessageTask, message_items, read_table  # registers the @gpu encoder at import
+from .conversation.batch_job import (  # registers the @gpu encoder at import
+    TEXT,
+    MessageTask,
+    count_csv_rows,
+    label_names,
+    message_items,
+    read_table,
+    renamed_note,
+)
 from .conversation.bot import respond, topic_panel
 from .conversation.policy import Action
 from .served import classify, served_bot
@@ -79,6 +88,7 @@ def predict_intent(message: str) -> dict:
 
 
 MAX_BATCH_MESSAGES = 2000  # about 10-30 s on a free 2-vCPU Space; the batch script has no limit
+MAX_BATCH_BYTES = 2 * 1024 * 1024  # 2000 messages of up to 1000 characters
 CHART_TOPICS = 15
 
 
@@ -92,12 +102,13 @@ def label_messages(
     customers ask about.
 
     Args:
-        file: Path or URL of a CSV file with a "text" column (one customer message a row, up to 2000 rows);
-            other columns are kept.
+        file: Path or URL of a CSV file with a "text" column (one customer message a row, up to 2000 rows and
+            2 MB); other columns are kept as they are.
 
     Returns:
-        The labelled CSV (the same rows plus intent, topic, confidence, action and error columns) and a table
-        of the most frequent topics with their number of messages.
+        The labelled CSV (the same rows plus intent, topic, confidence, action and error columns; bot_intent and
+        so on where the file already has a column of that name) and a table of the most frequent topics with
+        their number of messages.
     """
     import pandas as pd
 
@@ -109,17 +120,24 @@ def label_messages(
         raise gr.Error("Please upload a CSV file with a 'text' column first.")
     if not str(path).lower().endswith(".csv"):
         raise gr.Error("Please upload a .csv file (with a 'text' column).")
-    try:
-        table = read_table(path)
+    limits = f"at most {MAX_BATCH_MESSAGES:,} rows and {MAX_BATCH_BYTES // 2**20} MB here"
+    too_many = f"{limits} (the batch script has no limit)"
+    try:  # the limits before the table is built
+        size = Path(path).stat().st_size
+        rows = count_csv_rows(Path(path), stop_after=MAX_BATCH_MESSAGES + 1) if size <= MAX_BATCH_BYTES else 0
+        table = read_table(path) if size <= MAX_BATCH_BYTES and rows <= MAX_BATCH_MESSAGES else None
     except Exception:
         raise gr.Error("This file could not be read as a CSV. Please check it and try again.") from None
+    if size > MAX_BATCH_BYTES:
+        raise gr.Error(f"The file is {size / 2**20:.1f} MB; {too_many}.")
+    if table is None:
+        raise gr.Error(f"The file has more than {MAX_BATCH_MESSAGES:,} rows; {too_many}.")
     if TEXT not in table.columns:
         raise gr.Error("The CSV needs a column named 'text' (one customer message a row).")
-    if len(table) > MAX_BATCH_MESSAGES:
-        raise gr.Error(
-            f"The file has {len(table):,} rows; at most {MAX_BATCH_MESSAGES:,} here (the batch script has no limit)."
-        )
-    out = fresh_path("bank_bot", "labelled.csv")
+    note = renamed_note(label_names(table.columns))
+    if note:
+        gr.Warning(note)
+    out = fresh_path("bank_bot", "labelled.csv", "batch_output")
     try:
         result = run_batch(
             MessageTask(Path(path), out),
@@ -244,15 +262,40 @@ def chat_company_bot(message: str, history: list, model_dir):
     return history, ""
 
 
-def publish_company_bot(model_dir, token: str, repo_id: str) -> str:
-    """Stage bank_bot with this visitor's bot and push it to their own Space with their token."""
+def oauth_enabled() -> bool:
+    """True on a Space whose card has ``hf_oauth: true`` (the Hub sets these variables): visitors sign in
+    with Hugging Face there, and the token field is not shown."""
+    return bool(os.environ.get("OAUTH_CLIENT_ID") and os.environ.get("SPACE_ID"))
+
+
+def publish_company_bot(
+    model_dir,
+    token: str | None,
+    repo_id: str,
+    public: bool = False,
+    replace: bool = False,
+    share_examples: bool = False,
+    profile: gr.OAuthProfile | None = None,
+    oauth_token: gr.OAuthToken | None = None,
+) -> str:
+    """Stage bank_bot with this visitor's bot and push it to a Space of their own: under the account they signed
+    in with (Sign in with Hugging Face), or, running locally without it, with the token they paste."""
     if not model_dir:
         raise gr.Error("Train your bot first.")
+    if profile is not None and oauth_token is not None:
+        secret, owner = oauth_token.token, profile.username
+    elif oauth_enabled():  # on the Space: only the sign-in, never a pasted token
+        raise gr.Error("Sign in with Hugging Face first (the button above), then press Publish.")
+    else:
+        secret, owner = (token or "").strip(), None
     try:
-        url = company_service.publish(model_dir, (token or "").strip(), (repo_id or "").strip())
+        url = company_service.publish(
+            model_dir, repo_id, secret, owner, bool(public), bool(replace), bool(share_examples)
+        )
     except company_service.PublishError as exc:
-        raise gr.Error(str(exc)) from exc
-    return f"Published: [{html.escape(url)}]({html.escape(url)}) (the Space builds in a few minutes)."
+        raise gr.Error(str(exc)) from None
+    seen = "public" if public else "private (only you can see it; change it in the Space's settings)"
+    return f"Published: [{html.escape(url)}]({html.escape(url)}), {seen}. The Space builds in a few minutes."
 
 
 __all__ = [

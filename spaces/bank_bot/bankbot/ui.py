@@ -52,7 +52,8 @@ INTRO = """### Make it yours: train a support bot for your own company, here, in
    answers table (`intent,answer`).
 2. **Check**, then **Train**: a small model learns your intents on this Space's CPU (one training at a time;
    you see your place in the queue). Questions that are not your business are declined for you.
-3. Read the **report**, **try** your bot, **download** it, or **publish** it as your own Space.
+3. Read the **report**, **try** your bot, **download** it, or **publish** it as your own Space. Your bot stays
+   on this Space for {kept}; your examples are deleted as soon as training ends.
 
 Your examples and your bot stay in your browser session: other visitors keep the stock bot. Don't upload
 personal data."""
@@ -61,7 +62,7 @@ personal data."""
 def make_it_yours_tab() -> None:
     """The tab's components and events (call inside a ``gr.Tab``)."""
     model_dir = gr.State(None)  # this visitor's trained bot (a server-side folder); never shared
-    gr.Markdown(INTRO)
+    gr.Markdown(INTRO.format(kept=handlers.company_service.kept_for()))
     with gr.Row():
         upload = gr.File(
             label="Examples CSV (text,intent)",
@@ -87,12 +88,29 @@ def make_it_yours_tab() -> None:
         message = gr.Textbox(label="Message to your bot", placeholder="Ask your bot something…", submit_btn=True)
     download = gr.DownloadButton("Download my bot (.zip)", visible=False)
     with gr.Accordion("Publish as my own Space", open=False):
+        oauth = handlers.oauth_enabled()
         gr.Markdown(
-            "Creates (or updates) a Space under your account that serves this bot. Needs a Hugging Face token "
-            "with write access; it is used once for this push and never stored."
+            "Creates a Space under your Hugging Face account that serves this bot. It is **private** unless you "
+            "choose public. "
+            + (
+                "Sign in below: this Space may then create Spaces in your account and change only the ones it "
+                "created; nothing else of yours."
+                if oauth
+                else "Running locally: paste a token with write access; it is used once for this push and never stored."
+            )
         )
-        token = gr.Textbox(label="Hugging Face write token", type="password")
-        repo = gr.Textbox(label="Space name", placeholder="your-name/my-support-bot")
+        if oauth:  # only where the Hub runs the sign-in (a local run has no OAuth app: the token field instead)
+            gr.LoginButton()
+        token = gr.Textbox(label="Hugging Face write token", type="password", visible=not oauth)
+        repo = gr.Textbox(
+            label="Space name",
+            placeholder="my-support-bot" if oauth else "your-name/my-support-bot",
+        )
+        public = gr.Checkbox(label="Public: anyone can see and use the Space", value=False)
+        replace = gr.Checkbox(label="Replace it if I published a Space with this name before", value=False)
+        share = gr.Checkbox(
+            label="Also publish the example messages from my report (the confused ones and the checks)", value=False
+        )
         publish_btn = gr.Button("Publish")
         published = gr.Markdown(label="Publish result")
 
@@ -109,7 +127,9 @@ def make_it_yours_tab() -> None:
         concurrency_id="company_training",
     )
     message.submit(handlers.chat_company_bot, [message, chatbot, model_dir], [chatbot, message], api_name=False)
-    publish_btn.click(handlers.publish_company_bot, [model_dir, token, repo], published, api_name=False)
+    publish_btn.click(
+        handlers.publish_company_bot, [model_dir, token, repo, public, replace, share], published, api_name=False
+    )
 
 
 def _editable_table(headers: list[str], rows: int, label: str, max_height: int) -> gr.Dataframe:

@@ -16,11 +16,11 @@ def _ci(pair) -> str:
 def company_card(company: str, result) -> str:
     m, b, d, r, t = result.metrics, result.baseline, result.data, result.recipe, result.timings
     intents = [lab for lab in result.labels if lab != "out_of_scope"]
-    confusions = "\n".join(
-        f"| `{c['intent']}` | `{c['answered_as']}` | {c['count']} | {c['example'][:80]} |" for c in result.confusions
-    )
-    confusions = confusions or "| – | – | – | no mistakes on the held-out examples |"
-    warnings = "\n".join(f"- {w}" for w in d["warnings"]) or "- none"
+    # aggregate only: the card is published with the bot, and the examples and the checks' findings quote rows
+    confusions = "\n".join(f"| `{c['intent']}` | `{c['answered_as']}` | {c['count']} |" for c in result.confusions)
+    confusions = confusions or "| – | – | no mistakes on the held-out examples |"
+    n_warnings = len(d["warnings"])
+    warnings = f"- {n_warnings} finding(s), listed in the trainer's own report" if n_warnings else "- none"
     dropped = ", ".join(d["builtin_groups_dropped"][:12]) or "none"
     dropped += " ..." if len(d["builtin_groups_dropped"]) > 12 else ""
     return f"""# Model card: {company} support bot
@@ -62,8 +62,8 @@ With this few examples the numbers are rough: the ranges are 95% confidence inte
 
 Most confused intents on the held-out examples:
 
-| intent | answered as | times | example |
-|---|---|---|---|
+| intent | answered as | times |
+|---|---|---|
 {confusions}
 
 The final head was refit on all examples after this check. Training took {t.get("total_s", 0):.0f} s

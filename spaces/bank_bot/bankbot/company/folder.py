@@ -4,7 +4,10 @@
 DIR holds ``intent_head.safetensors`` (head, labels, decision thresholds), ``encoder_delta.safetensors``
 (fine-tuned top layers, float16, added to the pinned original MiniLM), ``labels.json``, ``answers.json``
 (the answer table in the stock bot's format), ``report.json`` (data summary and held-out metrics),
-``MODEL_CARD.md``, and ``manifest.json`` with the sha256 of every other file, checked at load.
+``MODEL_CARD.md``, and ``manifest.json`` with the sha256 of every other file, checked at load. Those files hold
+aggregate numbers only. ``private_report.json`` (not in the manifest) keeps what quotes the trainer's own rows:
+the held-out examples the bot confused and the checks' findings; it is shown in the trainer's report and is
+published only when they ask for it (deploy.py copies the manifest's files).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ ANSWERS = "answers.json"
 LABELS = "labels.json"
 REPORT = "report.json"
 CARD = "MODEL_CARD.md"
+PRIVATE = "private_report.json"
 FORMAT = "bank_bot company model, format 1"
 MODEL_ENV = "BANK_BOT_MODEL"  # serve this company's bot instead of the stock Northwind bot
 STAGED_DIR = "company_model"  # ... or the one deploy.py staged next to app.py
@@ -93,18 +97,22 @@ def write_folder(out: Path, result, answers: dict[str, str], company: str, card:
     table = answer_table_data(result.labels, answers, company)
     (out / ANSWERS).write_text(json.dumps(table, indent=1, ensure_ascii=False), encoding="utf-8")
     report = {
+        "company": company,
         "metrics": result.metrics,
         "baseline": result.baseline,
-        "data": result.data,
-        "confusions": result.confusions,
+        "data": {**result.data, "warnings": len(result.data["warnings"])},  # how many; the findings quote rows
+        "confusions": [{k: v for k, v in c.items() if k != "example"} for c in result.confusions],
         "timings": result.timings,
         "recipe": result.recipe,
     }
     (out / REPORT).write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
     (out / CARD).write_text(card, encoding="utf-8")
-    files = sorted(p.name for p in out.iterdir() if p.is_file() and p.name != MANIFEST)
+    files = sorted(p.name for p in out.iterdir() if p.is_file() and p.name not in (MANIFEST, PRIVATE))
     digests = {name: sha256(out / name) for name in files}
     (out / MANIFEST).write_text(json.dumps({"format": FORMAT, "sha256": digests}, indent=1), encoding="utf-8")
+    examples = [c.get("example", "") for c in result.confusions]
+    private = {"confusion_examples": examples, "warnings": result.data["warnings"]}
+    (out / PRIVATE).write_text(json.dumps(private, indent=1, ensure_ascii=False), encoding="utf-8")
     for p in out.iterdir():
         p.chmod(0o644)
     return digests

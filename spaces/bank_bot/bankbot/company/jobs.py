@@ -38,6 +38,15 @@ def write_csv(path: Path, header: tuple[str, str], rows) -> None:
         w.writerows(rows)
 
 
+def training_command(examples_csv: Path, out: Path, answers_csv: Path | None, company: str) -> list[str]:
+    """The specialize.py command line. Every value is joined to its option (``--name=-Acme``), so a value that
+    starts with "-" (a company called "-Acme", a folder named "--out") is never read as an option."""
+    cmd = [sys.executable, str(SCRIPT), f"--examples={examples_csv}", f"--out={out}", f"--name={company}"]
+    if answers_csv is not None:
+        cmd.append(f"--answers={answers_csv}")
+    return cmd + EXTRA_ARGS
+
+
 def _rss_mb(pid: int) -> float:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -59,10 +68,7 @@ def run_training(
 ) -> dict:
     """Train with ``specialize.py`` in a child process; returns its JSON summary. Raises TrainingError
     (timeout, memory cap, bad data, crash) with a message fit for the visitor; never leaves the child running."""
-    cmd = [sys.executable, str(SCRIPT), "--examples", str(examples_csv), "--out", str(out), "--name", company]
-    if answers_csv is not None:
-        cmd += ["--answers", str(answers_csv)]
-    cmd += EXTRA_ARGS
+    cmd = training_command(examples_csv, out, answers_csv, company)
     env = dict(os.environ, OMP_NUM_THREADS="1", HF_HUB_OFFLINE="1", PYTHONUNBUFFERED="1")
     proc = subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8", errors="replace", env=env

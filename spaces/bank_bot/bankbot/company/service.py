@@ -13,13 +13,13 @@ from pathlib import Path
 
 import numpy as np
 
-from shared.results import fresh_dir
+from shared.results import fresh_dir, lifetime_s
 
 from .data import OUT_OF_SCOPE, Examples
+from .folder import PRIVATE, REPORT
 from .jobs import TrainingError, run_training, write_csv
 
 SPACE = "bank_bot"
-KEEP_S = 2 * 3600  # a visitor's trained bot is kept two hours
 LOOKALIKE_SHARE = 0.5  # half of an intent's examples have their nearest example in another intent
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}$")
 
@@ -53,18 +53,32 @@ def lookalikes(examples: Examples) -> list[str]:
 
 
 def train_in_child(examples: Examples, answers: dict[str, str], company: str, progress) -> tuple[Path, dict]:
-    """Train in a capped child process (jobs.run_training); returns (model folder, summary)."""
-    work = fresh_dir(SPACE, max_age_s=KEEP_S)
-    write_csv(work / "examples.csv", ("text", "intent"), zip(examples.texts, examples.intents, strict=True))
-    answers_csv = None
-    if answers:
-        answers_csv = work / "answers.csv"
-        write_csv(answers_csv, ("intent", "answer"), answers.items())
-    folder = work / "model"
-    summary = run_training(work / "examples.csv", folder, answers_csv, company, progress)
-    for name in ("examples.csv", "answers.csv"):  # the visitor's data is not kept once the bot is trained
-        (work / name).unlink(missing_ok=True)
-    return folder, summary
+    """Train in a capped child process (jobs.run_training); returns (model folder, summary).
+
+    The visitor's examples and answers leave with the job, however it ends (done, failed, stopped at a cap,
+    or interrupted); a job that does not end with a bot leaves nothing at all."""
+    work = fresh_dir(SPACE, "trained_bot")
+    uploads = (work / "examples.csv", work / "answers.csv")
+    done = False
+    try:
+        write_csv(uploads[0], ("text", "intent"), zip(examples.texts, examples.intents, strict=True))
+        if answers:
+            write_csv(uploads[1], ("intent", "answer"), answers.items())
+        folder = work / "model"
+        summary = run_training(uploads[0], folder, uploads[1] if answers else None, company, progress)
+        done = True
+        return folder, summary
+    finally:
+        for path in uploads:
+            path.unlink(missing_ok=True)
+        if not done:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def kept_for() -> str:
+    """How long a trained bot stays on this Space, in words ("2 hours")."""
+    hours = lifetime_s("trained_bot") / 3600
+    return f"{hours:g} hour{'s' if hours != 1 else ''}"
 
 
 _bots: OrderedDict[str, tuple] = OrderedDict()
@@ -95,7 +109,10 @@ def _pct(x: float) -> str:
 
 def report_markdown(folder: Path, extra_warnings: list[str] = ()) -> str:
     """The honest report shown after training (everything escaped: intents and examples are the visitor's)."""
-    r = json.loads((Path(folder) / "report.json").read_text(encoding="utf-8"))
+    r = json.loads((Path(folder) / REPORT).read_text(encoding="utf-8"))
+    private_path = Path(folder) / PRIVATE  # the trainer's own rows: shown to them, published only if they ask
+    private = json.loads(private_path.read_text(encoding="utf-8")) if private_path.is_file() else {}
+    examples = private.get("confusion_examples", [])
     m, b, d, t = r["metrics"], r["baseline"], r["data"], r["timings"]
     e = html.escape
     lo, hi = m["accuracy_ci95"]
@@ -112,9 +129,10 @@ def report_markdown(folder: Path, extra_warnings: list[str] = ()) -> str:
     if r["confusions"]:
         lines += ["", "**Most confused intents** (add examples that show the difference):", ""]
         lines += ["| intent | answered as | example |", "|---|---|---|"]
-        for c in r["confusions"]:
-            lines.append(f"| {e(c['intent'])} | {e(c['answered_as'])} | {e(c['example'][:80])} |")
-    warnings = list(d.get("warnings", [])) + list(extra_warnings)
+        for i, c in enumerate(r["confusions"]):
+            example = examples[i] if i < len(examples) else ""
+            lines.append(f"| {e(c['intent'])} | {e(c['answered_as'])} | {e(example[:80])} |")
+    warnings = list(private.get("warnings", [])) + list(extra_warnings)
     if warnings:
         lines += ["", "**Checks**:"] + [f"- {e(w)}" for w in warnings]
     if d["builtin_groups_dropped"]:
@@ -123,6 +141,11 @@ def report_markdown(folder: Path, extra_warnings: list[str] = ()) -> str:
             f"Built-in off-topic topics left out because they are close to yours: "
             f"{e(', '.join(g.split(':', 1)[1] for g in d['builtin_groups_dropped'][:10]))}.",
         ]
+    lines += [
+        "",
+        f"Your bot stays on this Space for **{kept_for()}** (then it is deleted): chat with it, download it or "
+        "publish it before then. Your examples were deleted when training ended.",
+    ]
     return "\n".join(lines)
 
 
@@ -132,23 +155,55 @@ def zip_folder(folder: Path) -> Path:
     return Path(shutil.make_archive(str(folder.parent / "my_support_bot"), "zip", root_dir=folder))
 
 
-def publish(model_dir: str, token: str, repo_id: str, api=None) -> str:
-    """Stage bank_bot with this bot (deploy.stage_company) and push it with the visitor's token."""
-    import deploy  # the repository's deploy.py (staged Spaces carry it too)
+def _reason(exc: BaseException, token: str) -> str:
+    """Why the Hub said no, in one line, never with the token in it."""
+    status = getattr(getattr(exc, "response", None), "status_code", None)
+    if status == 409:
+        return "a Space with this name already exists in your account and was not made here; choose another name"
+    if status in (401, 403):
+        return "Hugging Face did not allow it (sign in again, or use a token with write access)"
+    text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return text.replace(token, "***")[:300] if token else text[:300]
 
+
+def publish(
+    model_dir: str,
+    repo_id: str,
+    token: str,
+    owner: str | None = None,
+    public: bool = False,
+    replace: bool = False,
+    include_examples: bool = False,
+    api=None,
+) -> str:
+    """Stage bank_bot with this bot (deploy.stage_company) and push it (deploy.push) with the visitor's token.
+
+    ``owner``: the signed-in account (Sign in with Hugging Face); the Space goes under it, and ``repo_id`` may be
+    just the Space's name. Private unless ``public``; an existing Space only with ``replace`` (and only one this
+    tool created); the examples from the report only with ``include_examples``."""
+    import deploy  # the repository's deploy.py (staged Spaces carry it too); it imports nothing repository-only
+
+    repo_id = (repo_id or "").strip()
+    if owner and "/" not in repo_id:
+        repo_id = f"{owner}/{repo_id}"
+    if not _REPO_ID.match(repo_id):
+        raise PublishError("The Space name must look like 'your-name/my-support-bot' (letters, digits, - _ .).")
+    if owner and repo_id.split("/")[0] != owner:
+        raise PublishError(f"You are signed in as {owner}: the Space goes under your account ({owner}/...).")
     if not token:
-        raise PublishError("Paste a Hugging Face token with write access.")
-    if not _REPO_ID.match(repo_id or ""):
-        raise PublishError("The Space name must look like 'your-name/my-support-bot'.")
-    stage = fresh_dir(SPACE, max_age_s=600) / "space"
+        raise PublishError("Sign in with Hugging Face first (or, running locally, paste a token with write access).")
+    if not Path(model_dir or "", REPORT).is_file():
+        raise PublishError(f"Your trained bot is no longer here (bots are kept {kept_for()}). Please train it again.")
+    stage = fresh_dir(SPACE, "scratch") / "space"
     try:
-        folder = deploy.stage_company(Path(model_dir), stage)
-        return deploy.push(folder, repo_id, token=token, api=api)
+        folder = deploy.stage_company(Path(model_dir), stage, include_examples=include_examples)
+        return deploy.push(folder, repo_id, private=not public, token=token, replace=replace, api=api)
+    except deploy.PublishRefused as exc:
+        raise PublishError(f"Not published: {exc}") from None
     except Exception as exc:  # the visitor sees why, never the token or a stack trace
-        msg = str(exc).replace(token, "***")
-        raise PublishError(f"Publishing failed: {msg[:300]}") from exc
+        raise PublishError(f"Publishing failed: {_reason(exc, token)}") from None
     finally:
-        shutil.rmtree(stage, ignore_errors=True)
+        shutil.rmtree(stage.parent, ignore_errors=True)
 
 
 __all__ = ["TrainingError", "PublishError", "lookalikes", "train_in_child", "session_bot", "report_markdown"]

@@ -1,8 +1,9 @@
 """Label a table of customer messages (the batch CLI, the Batch tab and the benchmark use this).
 
-Input: a CSV, JSONL or Parquet file with a ``text`` column; every other column is kept. Output (CSV or Parquet,
-by extension): the same rows in the same order plus ``intent``, ``topic``, ``confidence``, ``action`` and
-``error`` (empty unless that row could not be processed). Each message gets exactly what the app's
+Input: a CSV, JSONL or Parquet file with a ``text`` column; every other column is kept as it is. Output (CSV or
+Parquet, by extension): the same rows in the same order plus ``intent``, ``topic``, ``confidence``, ``action`` and
+``error`` (empty unless that row could not be processed); where the input already has a column of that name, the
+bot's is ``bot_intent`` (and so on) and the run says so. Each message gets exactly what the app's
 ``respond(message, [], ...)`` would decide for it on its own (``bot.respond_many``), with the encoder run over
 ``chunk_size`` messages at a time: numpy batched matrix products on the CPU, torch on cuda when a GPU is there.
 """
@@ -78,6 +79,61 @@ def read_table(path: Path):
     raise ValueError(f"{path}: use a .csv, .jsonl or .parquet file")
 
 
+def read_header(path: Path) -> list[str]:
+    """The input's column names, without reading its rows (Parquet: the schema; JSONL: the first record)."""
+    suffix = Path(path).suffix.lower()
+    if suffix == ".csv":
+        import csv
+
+        with open(path, newline="", encoding="utf-8-sig") as fh:  # as pandas reads it: a BOM is not a name
+            return next(csv.reader(fh), [])
+    if suffix in (".parquet", ".pq"):
+        import pyarrow.parquet as pq
+
+        return list(pq.read_schema(path).names)
+    return list(read_table(path).columns)
+
+
+def count_csv_rows(path: Path, stop_after: int) -> int:
+    """Data rows of a CSV, counted without building a table, and no further than ``stop_after``."""
+    import csv
+
+    with open(path, newline="", encoding="utf-8-sig", errors="replace") as fh:
+        reader = csv.reader(fh)
+        next(reader, None)  # the header
+        n = 0
+        for n, _ in enumerate(reader, 1):
+            if n >= stop_after:
+                break
+        return n
+
+
+def label_names(columns) -> dict[str, str]:
+    """The output column of each of the bot's labels: its own name, or ``bot_<name>`` where the input already has
+    a column of that name (the user's own ``intent`` or ``confidence`` is never overwritten)."""
+    taken = {str(c) for c in columns}
+    names = {}
+    for label in LABEL_COLUMNS:
+        name, n = label, 1
+        while name in taken:
+            name = f"bot_{label}" if n == 1 else f"bot{n}_{label}"
+            n += 1
+        taken.add(name)
+        names[label] = name
+    return names
+
+
+def renamed_note(names: dict[str, str]) -> str | None:
+    """One sentence for the user when some of the bot's columns had to take another name, else None."""
+    moved = [(label, name) for label, name in names.items() if label != name]
+    if not moved:
+        return None
+    return (
+        f"Your file already has {', '.join(label for label, _ in moved)}: those columns are kept as they were, and "
+        f"the bot's are named {', '.join(name for _, name in moved)}."
+    )
+
+
 def message_items(texts: list) -> list[Item]:
     return [{"row": i, "text": None if t is None or t != t else str(t)} for i, t in enumerate(texts)]  # NaN -> None
 
@@ -138,10 +194,12 @@ class MessageTask(BatchTask):
             df = read_table(self.output_path)
         except Exception:
             return {}
-        if TEXT not in df.columns or set(LABEL_COLUMNS) - set(df.columns):
+        names = self.output_names()
+        if TEXT not in df.columns or set(names.values()) - set(df.columns):
             return {}
         done = {}
-        for i, rec in enumerate(df[[TEXT, *LABEL_COLUMNS]].to_dict("records")):
+        ours = df[[TEXT, *names.values()]].rename(columns={v: k for k, v in names.items()})
+        for i, rec in enumerate(ours.to_dict("records")):
             conf = rec["confidence"]
             rec["confidence"] = None if conf in ("", None) or conf != conf else float(conf)
             rec["error"] = "" if rec["error"] is None or rec["error"] != rec["error"] else str(rec["error"])
@@ -155,8 +213,9 @@ class MessageTask(BatchTask):
         df = read_table(self.input_path)
         if len(df) != len(rows):
             raise RuntimeError("the input changed while the job ran")
-        labels = pd.DataFrame(rows, columns=list(LABEL_COLUMNS), index=df.index)
-        out = df.drop(columns=[c for c in LABEL_COLUMNS if c in df.columns]).join(labels)
+        names = label_names(df.columns)
+        labels = pd.DataFrame(rows, columns=list(LABEL_COLUMNS), index=df.index).rename(columns=names)
+        out = df.join(labels)  # every input column stays as it was
         self.output_path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.output_path.with_name(self.output_path.name + ".tmp")
         if self.output_path.suffix.lower() == ".csv":
@@ -164,6 +223,10 @@ class MessageTask(BatchTask):
         else:
             out.to_parquet(tmp, index=False)
         tmp.replace(self.output_path)
+
+    def output_names(self) -> dict[str, str]:
+        """Where each of the bot's labels goes in the output (see :func:`label_names`)."""
+        return label_names(read_header(self.input_path))
 
     def journal_path(self) -> Path:
         return self.output_path.with_name(self.output_path.name + ".partial.jsonl")
