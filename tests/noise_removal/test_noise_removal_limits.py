@@ -19,6 +19,10 @@ def _no_progress(*_args, **_kwargs):
     return None
 
 
+def _wavs() -> set:
+    return set(harness.gradio_temp().rglob("*.wav"))
+
+
 def clean(path):
     return handlers.clean_audio(str(path), 100, progress=_no_progress)
 
@@ -55,9 +59,10 @@ def test_the_headers_give_the_length_without_decoding(hour_m4a, big_aac):
 @pytest.mark.parametrize("which", ["hour_m4a", "big_aac"])
 def test_clean_tab_refuses_hours_before_decoding(request, which):
     path = request.getfixturevalue(which)
+    before = _wavs()
     spent = harness.refused(lambda: clean(path), "limit here is 15 minutes")
     harness.assert_cheap(spent)
-    assert not any(harness.gradio_temp().rglob("*.wav"))  # no decoded copy left behind
+    assert _wavs() == before  # no decoded copy left behind
 
 
 @pytest.mark.parametrize("which", ["hour_m4a", "big_aac"])
@@ -71,10 +76,11 @@ def test_understated_length_is_stopped_while_decoding(hour_m4a, monkeypatch):
     """A container that says 30 s but holds an hour: decoding stops at the 15-minute limit, and the copy goes."""
     monkeypatch.setattr(decode, "_declared_seconds", lambda *_: 30.0)
     assert decode.stated_seconds(hour_m4a) == 30.0
+    before = _wavs()
     spent = harness.refused(lambda: clean(hour_m4a), "longer than that")
     at_limit_mb = (decode.MAX_SECONDS + 1) * 16_000 * 4 / 1e6  # the float copy of 15 min at 16 kHz mono
     assert spent.peak_new_mb < at_limit_mb + 2, spent.peak_new_mb
-    assert not any(harness.gradio_temp().rglob("*.wav"))
+    assert _wavs() == before
     # the Batch tab passes it (30 s stated), and its row says why it stopped
     _, table = clean_many([hour_m4a])
     assert table[0][2] == "failed" and "longer than that" in table[0][3]
