@@ -15,6 +15,7 @@ from pathlib import Path
 from types import ModuleType
 
 from collection import SPACE_NAMES
+from shared.serving import GRACEFUL_STOP_S, end_session_streams
 
 ROOT = Path(__file__).resolve().parent
 SPACES_DIR = ROOT / "spaces"
@@ -86,9 +87,18 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     import uvicorn
 
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame) -> None:
+            end_session_streams(self.config.app)  # else an MCP call's heartbeat stream holds the stop
+            super().handle_exit(sig, frame)
+
     app = build_app(tuple(args.only) if args.only else SPACE_NAMES)
     print(f"Serving on http://{args.host}:{args.port}/ (one path per Space)", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    # A bounded stop (shared.serving): requests in flight get GRACEFUL_STOP_S, then the process exits.
+    config = uvicorn.Config(
+        app, host=args.host, port=args.port, log_level="warning", timeout_graceful_shutdown=GRACEFUL_STOP_S
+    )
+    Server(config).run()
 
 
 if __name__ == "__main__":

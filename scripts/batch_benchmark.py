@@ -224,10 +224,10 @@ def tumor_api_rate(files: list[Path]) -> float:
     server = Server()
     try:
         client = Client(f"{server.url}/tumor_detect/", verbose=False)
-        client.predict(handle_file(str(files[0])), False, api_name="/classify")  # the first request's set-up
+        client.predict(handle_file(str(files[0])), api_name="/classify")  # the first request's set-up
         t0 = time.perf_counter()
         for f in files:
-            client.predict(handle_file(str(f)), False, api_name="/classify")
+            client.predict(handle_file(str(f)), api_name="/classify")
         return len(files) / (time.perf_counter() - t0)
     finally:
         server.stop()

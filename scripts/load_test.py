@@ -40,7 +40,7 @@ def call_bank_bot(client: Client, i: int) -> None:
 
 def call_tumor_detect(client: Client, i: int) -> None:
     image = EX["tumor_detect"] / ("glioma_1.jpg" if i % 2 else "meningioma_1.jpg")
-    out = client.predict(handle_file(str(image)), True, api_name="/classify")
+    out = client.predict(handle_file(str(image)), True, api_name="/analyse")  # the screen's event
     heatmap = out[2]
     path = heatmap if isinstance(heatmap, str) else (heatmap or {}).get("path")
     assert path and Path(path).stat().st_size > 1000, out  # the heatmap came back whole
@@ -49,8 +49,8 @@ def call_tumor_detect(client: Client, i: int) -> None:
 def call_noise_removal(client: Client, i: int) -> None:
     api = next(
         n
-        for n in ("/clean", "/denoise")
-        if n in client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+        for n in ("/clean_audio", "/clean", "/denoise")
+        if n in client.view_api(print_info=False, return_format="dict", all_endpoints=True)["named_endpoints"]
     )
     out = client.predict(handle_file(str(EX["noise_removal"] / "voice_note_16k.flac")), 100, api_name=api)
     files = [

@@ -8,7 +8,11 @@ from dataclasses import dataclass
 
 import gradio as gr
 
+from .mcp_files import accept_file_lists
 from .memory import keep_rss_flat
+from .serving import exit_now, stop_demo_on_sigterm
+
+accept_file_lists()  # tools that take several files, over MCP
 
 THEME = gr.themes.Soft(primary_hue="indigo", secondary_hue="blue")
 
@@ -120,4 +124,36 @@ def launch_kwargs(demo: gr.Blocks | None = None) -> dict:
     limits = getattr(demo, "serving_limits", None)
     if limits is not None:
         kwargs["max_file_size"] = limits.max_file_size
+    result_dirs = getattr(demo, "result_dirs", None)
+    if result_dirs:
+        kwargs["allowed_paths"] = [str(d) for d in result_dirs]
     return kwargs
+
+
+def serve(demo: gr.Blocks) -> None:
+    """``python app.py``: serve ``demo`` with its own settings until SIGTERM or Ctrl+C, then stop within a few
+    seconds (:func:`shared.serving.stop_demo_on_sigterm`)."""
+    stop_demo_on_sigterm(demo)
+    demo.launch(**launch_kwargs(demo))  # returns once the server is closed
+    exit_now()
+
+
+def tool(fn, inputs: list, *, api_name: str, **event_kwargs) -> None:
+    """Offer ``fn`` as an API and MCP tool, apart from the screen's events (which are private): a hidden
+    trigger, the screen's input components, one JSON text out. One output, because Gradio's MCP server
+    hands a client several outputs as the repr of a Python list. The MCP tool's name is ``fn.__name__``:
+    keep it equal to ``api_name``."""
+    result = gr.Textbox(visible=False, label=f"{api_name} (JSON)")
+    gr.Button(visible=False).click(fn, inputs, result, api_name=api_name, **event_kwargs)
+
+
+def result_url(request: gr.Request, path) -> str:
+    """The URL a client downloads a result file from: the app's own URL (as the client reached it, proxies
+    included) + Gradio's file route. The file must be in one of the demo's ``result_dirs`` (served through
+    ``launch_kwargs``); those folders have random names per request, like Gradio's own cache."""
+    from gradio.route_utils import get_root_url
+
+    req = request.request
+    route = req.url.path
+    route = route[route.index("/gradio_api") :] if "/gradio_api" in route else route
+    return f"{get_root_url(req, route, None)}/gradio_api/file={path}"

@@ -5,8 +5,9 @@ from pathlib import Path
 import gradio as gr
 
 from shared.gpu import gpu  # noqa: F401  (project convention; this Space needs no GPU or torch)
-from shared.ui import ModelFacts, ServingLimits, footer, header, launch_kwargs, with_limits
-from voiceclean import handlers
+from shared.results import results_root
+from shared.ui import ModelFacts, ServingLimits, footer, header, serve, tool, with_limits
+from voiceclean import handlers, tools
 from voiceclean.decode import MAX_SECONDS
 from voiceclean.enhance import STRENGTH_MAX_DB, STRENGTH_MIN_DB
 
@@ -80,7 +81,10 @@ def build_demo() -> gr.Blocks:
                 cache_mode="lazy",
                 api_name="example",
             )
-            run.click(handlers.clean_audio, [noisy, strength], outputs, api_name="clean")
+            run.click(
+                handlers.clean_audio, [noisy, strength], outputs, api_name="clean_audio", api_visibility="undocumented"
+            )
+            tool(tools.clean, [noisy, strength], api_name="clean")
         with gr.Tab("Live (microphone)"):
             gr.Markdown(
                 "Press **Record** and speak: the cleaned voice plays back with about half a second of delay. "
@@ -126,11 +130,20 @@ def build_demo() -> gr.Blocks:
                 handlers.clean_many,
                 [many, many_strength],
                 [archive, table],
-                api_name="clean_many",
+                api_name="clean_all",
+                api_visibility="undocumented",
                 concurrency_limit=1,  # one batch at a time: single files keep the other core
                 concurrency_id="batch",
             )
+            tool(
+                tools.clean_many,
+                [many, many_strength],
+                api_name="clean_many",
+                concurrency_limit=1,
+                concurrency_id="batch",
+            )
         footer(FACTS)
+    demo.result_dirs = [results_root(handlers.SPACE)]  # the tools hand out URLs of files there
     return with_limits(demo, LIMITS)
 
 
@@ -138,4 +151,4 @@ handlers.warm_up()  # checks the model's sha256 (fails fast if missing or change
 demo = build_demo()
 
 if __name__ == "__main__":
-    demo.launch(**launch_kwargs(demo))
+    serve(demo)

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import gradio as gr
 
+from braintumor import tools
 from braintumor.handlers import MAX_BATCH_FILES, NOTICE, TABLE_COLUMNS, classify, classify_many
 from braintumor.imageio import IMAGE_SUFFIXES, MAX_FILE_BYTES
-from shared.ui import ModelFacts, ServingLimits, footer, header, launch_kwargs, with_limits
+from shared.ui import ModelFacts, ServingLimits, footer, header, serve, tool, with_limits
 
 EXAMPLES = Path(__file__).resolve().parent / "examples"
 EXAMPLE_FILES = ("glioma_1.jpg", "meningioma_1.jpg", "pituitary_1.jpg", "notumor_1.jpg", "glioma_2.dcm")
@@ -80,7 +81,8 @@ def build_demo() -> gr.Blocks:
                     with gr.Accordion("Details (JSON)", open=False):
                         details = gr.JSON(label="Details")
             outputs = [probs, verdict, heat, details]
-            run.click(classify, inputs=[file, show_heatmap], outputs=outputs, api_name="classify")
+            run.click(classify, [file, show_heatmap], outputs, api_name="analyse", api_visibility="undocumented")
+            tool(tools.classify, [file], api_name="classify")
             gr.Examples(
                 examples=[[str(EXAMPLES / name), True] for name in (*EXAMPLE_FILES, NOT_MRI_EXAMPLE)],
                 inputs=[file, show_heatmap],
@@ -105,10 +107,12 @@ def build_demo() -> gr.Blocks:
                 classify_many,
                 inputs=[many],
                 outputs=[table, table_csv],
-                api_name="classify_many",
+                api_name="analyse_many",
+                api_visibility="undocumented",
                 concurrency_limit=1,
                 concurrency_id="batch",
             )
+            tool(tools.classify_many, [many], api_name="classify_many", concurrency_limit=1, concurrency_id="batch")
         gr.Markdown(
             "Trained on 7,019 public brain MRI slices (figshare, SARTAJ, Br35H, via Kaggle), de-duplicated and "
             "split by near-duplicate groups. It only knows these four classes and the kind of slices in that "
@@ -122,4 +126,4 @@ def build_demo() -> gr.Blocks:
 demo = build_demo()
 
 if __name__ == "__main__":
-    demo.launch(**launch_kwargs(demo))
+    serve(demo)

@@ -19,6 +19,7 @@ PACKAGES = {
 }
 # The only package modules that may import gradio: each Space's adapters, its gradio components, shared UI.
 GRADIO_ALLOWED = {"bankbot.handlers", "braintumor.handlers", "voiceclean.handlers", "shared.ui", "bankbot.ui"}
+GRADIO_ALLOWED |= {"braintumor.tools", "voiceclean.tools", "bankbot.tools", "shared.mcp_files"}  # API/MCP adapters
 
 
 def module_files() -> dict[str, Path]:

@@ -32,7 +32,7 @@ def client_url():
 def test_clean_keeps_format(client_url, name):
     client, _ = client_url
     src = EXAMPLES / name
-    out_path, before, after, report = client.predict(handle_file(str(src)), 100, api_name="/clean")
+    out_path, before, after, report = client.predict(handle_file(str(src)), 100, api_name="/clean_audio")
     a, b = sf.info(str(src)), sf.info(out_path)
     assert (b.samplerate, b.channels, b.frames) == (a.samplerate, a.channels, a.frames)
     assert out_path.endswith(".wav") and "Done" in report
@@ -48,7 +48,7 @@ def test_clean_keeps_format(client_url, name):
 def test_missing_recording_is_a_friendly_error(client_url):
     client, _ = client_url
     with pytest.raises(Exception) as info:
-        client.predict(None, 100, api_name="/clean")
+        client.predict(None, 100, api_name="/clean")  # the tool
     assert "No audio yet" in str(info.value)
 
 
@@ -64,8 +64,7 @@ def test_non_audio_upload_is_a_friendly_error(client_url, tmp_path):
 def test_api_lists_named_endpoints(client_url):
     client, _ = client_url
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    assert "/clean" in endpoints
-    assert "/live" not in endpoints  # the live stream is for the browser only (undocumented)
+    assert set(endpoints) == {"/clean", "/clean_many"}  # the screen's events and the live stream are unlisted
     params = [p["parameter_name"] for p in endpoints["/clean"]["parameters"]]
     assert params == ["audio_path", "strength_db"]
 
@@ -76,8 +75,18 @@ def test_api_outputs_are_named(client_url):
     info = client.view_api(print_info=False, return_format="dict")
     text = json.dumps(info)
     assert "value_" not in text
-    labels = [r["label"] for r in info["named_endpoints"]["/clean"]["returns"]]
-    assert labels == ["Cleaned (WAV)", "Before: spectrogram", "After: spectrogram", "Report"]
+    for endpoint in info["named_endpoints"].values():
+        assert [r["python_type"]["type"] for r in endpoint["returns"]] == ["str"]  # one JSON text
+
+
+def test_the_clean_tool_answers_json_with_a_download_url(client_url):
+    client, _ = client_url
+    src = EXAMPLES / "interview_stereo_44k.wav"
+    report = json.loads(client.predict(handle_file(str(src)), 100, api_name="/clean"))
+    assert (report["sample_rate"], report["channels"]) == (44100, 2) and report["file"].endswith(".wav")
+    with urllib.request.urlopen(report["url"], timeout=30) as resp:
+        cleaned = resp.read()
+    assert len(cleaned) > 1000 and cleaned[:4] == b"RIFF"
 
 
 def test_identical_requests_from_many_clients(client_url):
@@ -93,7 +102,7 @@ def test_identical_requests_from_many_clients(client_url):
         client = Client(url, verbose=False)
         while time.monotonic() < stop:
             try:
-                out, before, after, report = client.predict(handle_file(str(src)), 100, api_name="/clean")
+                out, before, after, report = client.predict(handle_file(str(src)), 100, api_name="/clean_audio")
                 assert sf.info(out).frames == want and "Done" in report
                 for img in (before, after):
                     assert Path(img).read_bytes().endswith(b"IEND\xaeB`\x82")  # a complete PNG
@@ -115,8 +124,7 @@ def test_mcp_schema_describes_the_clean_tool(client_url):
     with urllib.request.urlopen(url.rstrip("/") + "/gradio_api/mcp/schema", timeout=10) as resp:
         schema = json.loads(resp.read())
     tools = {t["name"]: t for t in schema} if isinstance(schema, list) else schema
-    names = " ".join(tools)
-    assert "clean_audio" in names  # the tool is named after the function
+    assert set(tools) == {"clean", "clean_many"}  # named after the functions
     text = json.dumps(schema)
     assert "Remove background noise" in text and "strength_db" in text
 
@@ -128,7 +136,7 @@ def test_batch_tab_returns_a_zip(client_url, tmp_path):
     broken = tmp_path / "broken.wav"
     broken.write_bytes(b"RIFF0000WAVE")
     files = [handle_file(str(EXAMPLES / "voice_note_16k.flac")), handle_file(str(broken))]
-    archive, table = client.predict(files, 100, api_name="/clean_many")
+    archive, table = client.predict(files, 100, api_name="/clean_all")
     rows = table["data"]
     assert [r[0] for r in rows] == ["voice_note_16k.flac", "broken.wav"] and [r[2] for r in rows] == ["ok", "failed"]
     with zipfile.ZipFile(archive) as zf:

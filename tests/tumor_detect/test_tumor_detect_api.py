@@ -32,7 +32,7 @@ def client(url):
 
 def test_classify_an_example_with_heatmap(client):
     probs, verdict, heat, details = client.predict(
-        handle_file(str(EXAMPLES / "pituitary_1.jpg")), True, api_name="/classify"
+        handle_file(str(EXAMPLES / "pituitary_1.jpg")), True, api_name="/analyse"
     )
     assert details["status"] in ("ok", "uncertain")
     assert set(details["probabilities"]) == {"glioma", "meningioma", "notumor", "pituitary"}
@@ -46,13 +46,13 @@ def test_classify_an_example_with_heatmap(client):
 
 
 def test_dicom_upload(client):
-    _, _, _, details = client.predict(handle_file(str(EXAMPLES / "glioma_2.dcm")), False, api_name="/classify")
+    details = json.loads(client.predict(handle_file(str(EXAMPLES / "glioma_2.dcm")), api_name="/classify"))
     assert details["status"] in ("ok", "uncertain") and details["label"]
 
 
 def test_non_mri_is_refused(client):
     probs, verdict, heat, details = client.predict(
-        handle_file(str(EXAMPLES / "not_mri_document.png")), True, api_name="/classify"
+        handle_file(str(EXAMPLES / "not_mri_document.png")), True, api_name="/analyse"
     )
     assert details["status"] == "refused" and heat is None
     assert "brain MRI" in verdict
@@ -62,13 +62,13 @@ def test_bad_file_gives_a_friendly_error(client, tmp_path):
     bad = tmp_path / "broken.png"
     bad.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 50)
     with pytest.raises(Exception) as info:
-        client.predict(handle_file(str(bad)), True, api_name="/classify")
+        client.predict(handle_file(str(bad)), api_name="/classify")
     assert "damaged" in str(info.value) or "not an image" in str(info.value)
 
 
 def test_missing_file_gives_a_friendly_error(client):
     with pytest.raises(Exception) as info:
-        client.predict(None, True, api_name="/classify")
+        client.predict(None, api_name="/classify")
     assert "upload" in str(info.value)
 
 
@@ -83,8 +83,9 @@ def test_every_api_output_has_a_name(client):
     info = client.view_api(print_info=False, return_format="dict")
     text = json.dumps(info)
     assert "value_" not in text, text
-    returns = info["named_endpoints"]["/classify"]["returns"]
-    assert all(r["label"] for r in returns) and len(returns) == 4
+    assert set(info["named_endpoints"]) == {"/classify", "/classify_many"}  # the screen's events are unlisted
+    for endpoint in info["named_endpoints"].values():
+        assert [r["python_type"]["type"] for r in endpoint["returns"]] == ["str"]  # one JSON text
 
 
 def test_identical_calls_under_load_give_complete_files(url):
@@ -100,7 +101,7 @@ def test_identical_calls_under_load_give_complete_files(url):
         while time.monotonic() < deadline:
             calls += 1
             try:
-                _, _, heat, details = client.predict(example, True, api_name="/classify")
+                _, _, heat, details = client.predict(example, True, api_name="/analyse")
                 with Image.open(heat) as im:
                     im.load()  # raises on a truncated file
                     if im.size != (384, 384) or details["label"] != "meningioma":
@@ -122,13 +123,16 @@ def test_batch_tab_returns_a_table_and_a_csv(client, tmp_path):
     broken.write_bytes(b"not an image")
     names = ["glioma_1.jpg", "not_mri_document.png", "glioma_1.jpg"]
     files = [handle_file(str(EXAMPLES / n)) for n in names] + [handle_file(str(broken))]
-    table, csv_path = client.predict(files, api_name="/classify_many")
+    table, csv_path = client.predict(files, api_name="/analyse_many")
     rows = table["data"]
     assert [r[0] for r in rows] == ["glioma_1.jpg", "not_mri_document.png", "glioma_1.jpg (2)", "broken.png"]
     assert [r[1] for r in rows] == ["ok", "refused", "ok", "unreadable"] and rows[0][2] == "glioma"
     with open(csv_path, encoding="utf-8") as fh:
         header = fh.readline().strip().split(",")
     assert header[:4] == ["path", "status", "label", "confidence"] and "p_pituitary" in header
+    slices = json.loads(client.predict(files, api_name="/classify_many"))["slices"]  # the tool: the same, as JSON
+    assert [(s["path"], s["status"]) for s in slices] == [(r[0], r[1]) for r in rows]
+    assert slices[0]["p_glioma"] > 0.5 and slices[3]["p_glioma"] is None
 
 
 def test_batch_tab_refuses_too_many_files(client):

@@ -76,6 +76,17 @@ def clean_audio(
         The cleaned recording (16-bit WAV), a spectrogram picture (PNG) of the input and of the output
         (time left to right, frequency bottom to top), and a short report.
     """
+    result = clean_one(audio_path, strength_db, progress)
+    for note in result.notes:
+        gr.Warning(note)
+    return str(result.path), str(result.before_png), str(result.after_png), _report(result)
+
+
+def clean_one(
+    audio_path: str | None, strength_db: float | None, progress: gr.Progress, spectrograms: bool = True
+) -> CleanReport:
+    """Clean one file into a fresh folder (with spectrograms for the screen); failures become friendly
+    gr.Errors."""
     strength = _strength(strength_db)
     # A fresh folder per request: identical requests never write (or serve) the same file.
     out_dir = fresh_dir(SPACE, "cleaned_audio")
@@ -91,7 +102,7 @@ def clean_audio(
             out_dir / f"{stem}_cleaned.wav",
             strength,
             progress=tick,
-            spectrograms=(out_dir / "before.png", out_dir / "after.png"),
+            spectrograms=(out_dir / "before.png", out_dir / "after.png") if spectrograms else None,
         )
     except AudioInputError as exc:
         shutil.rmtree(out_dir, ignore_errors=True)
@@ -105,9 +116,7 @@ def clean_audio(
             "Something went wrong while cleaning this file. Please try again, or try another file.",
             title="Processing error",
         ) from None
-    for note in result.notes:
-        gr.Warning(note)
-    return str(result.path), str(result.before_png), str(result.after_png), _report(result)
+    return result
 
 
 def live_step(
