@@ -11,6 +11,7 @@ import gradio as gr
 from .mcp_files import accept_file_lists
 from .memory import keep_rss_flat
 from .serving import exit_now, stop_demo_on_sigterm
+from .warmup import warm_in_background
 
 accept_file_lists()  # tools that take several files, over MCP
 
@@ -104,9 +105,10 @@ class ServingLimits:
 def with_limits(demo: gr.Blocks, limits: ServingLimits) -> gr.Blocks:
     """Configure the queue of ``demo``, remember its upload cap for :func:`launch_kwargs`, keep the
     serving process's memory flat under load (:func:`shared.memory.keep_rss_flat`) and do the one-time
-    work of Gradio's first event now (:func:`warm_event_wrapper`), not on the first visitor's request."""
+    work of Gradio's first event (:func:`warm_event_wrapper`) in the background, not on the first
+    visitor's request nor before the server answers."""
     keep_rss_flat()
-    warm_event_wrapper()
+    warm_in_background("gradio-events", warm_event_wrapper)
     demo.queue(default_concurrency_limit=limits.concurrency, max_size=limits.max_queue)
     demo.serving_limits = limits
     return demo

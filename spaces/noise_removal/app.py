@@ -7,6 +7,7 @@ import gradio as gr
 from shared.gpu import gpu  # noqa: F401  (project convention; this Space needs no GPU or torch)
 from shared.results import results_root
 from shared.ui import ModelFacts, ServingLimits, footer, header, serve, tool, with_limits
+from shared.warmup import warm_in_background
 from voiceclean import handlers, tools
 from voiceclean.decode import MAX_SECONDS
 from voiceclean.enhance import STRENGTH_MAX_DB, STRENGTH_MIN_DB
@@ -147,7 +148,8 @@ def build_demo() -> gr.Blocks:
     return with_limits(demo, LIMITS)
 
 
-handlers.warm_up()  # checks the model's sha256 (fails fast if missing or changed) and runs it once
+# checks the model's sha256 and runs it once, while the server already answers; requests wait for it
+warm_in_background(handlers.SPACE, handlers.warm_up)
 demo = build_demo()
 
 if __name__ == "__main__":

@@ -6,8 +6,8 @@ from shared.gpu import gpu  # noqa: F401  (before torch, for ZeroGPU; this small
 # isort: split
 from braintumor.runtime import warm_in_background
 
-# Load and warm the model (about as long as importing gradio) in a thread while gradio imports and the
-# page is built; build_demo() waits for it, so the first visitor gets a warm model.
+# Load and warm the model in a thread while gradio imports, the page is built and the server answers; a
+# request that comes before the model is warm waits for it (handlers), so none fails.
 warm_in_background()
 
 # isort: split
@@ -21,8 +21,21 @@ from braintumor.imageio import IMAGE_SUFFIXES, MAX_FILE_BYTES
 from shared.ui import ModelFacts, ServingLimits, footer, header, serve, tool, with_limits
 
 EXAMPLES = Path(__file__).resolve().parent / "examples"
-EXAMPLE_FILES = ("glioma_1.jpg", "meningioma_1.jpg", "pituitary_1.jpg", "notumor_1.jpg", "glioma_2.dcm")
-NOT_MRI_EXAMPLE = "not_mri_document.png"
+# (file, its picture in the gallery, caption), from the held-out test groups; the last one is not an MRI
+EXAMPLES_SHOWN = (
+    ("glioma_1.jpg", "glioma_1.jpg", "Glioma"),
+    ("meningioma_1.jpg", "meningioma_1.jpg", "Meningioma"),
+    ("pituitary_1.jpg", "pituitary_1.jpg", "Pituitary"),
+    ("notumor_1.jpg", "notumor_1.jpg", "No tumour"),
+    ("glioma_2.dcm", "previews/glioma_2_dcm.png", "Glioma .dcm"),
+    ("not_mri_document.png", "not_mri_document.png", "Not an MRI"),
+)
+
+
+def pick_example(evt: gr.SelectData) -> str:
+    """The example file behind the clicked picture (a DICOM shows as its PNG preview)."""
+    return str(EXAMPLES / EXAMPLES_SHOWN[evt.index][0])
+
 
 FACTS = ModelFacts(
     title="Brain MRI tumour classifier (research demo)",
@@ -66,6 +79,15 @@ def build_demo() -> gr.Blocks:
                     )
                     show_heatmap = gr.Checkbox(value=True, label="Show where the model looked (LayerCAM)")
                     run = gr.Button("Analyse", variant="primary")
+                    examples = gr.Gallery(
+                        [(str(EXAMPLES / shown), caption) for _, shown, caption in EXAMPLES_SHOWN],
+                        label="Examples: click one to analyse it",
+                        columns=3,
+                        allow_preview=False,
+                        buttons=[],
+                        object_fit="contain",
+                        elem_id="td-examples",
+                    )
                 with gr.Column():
                     verdict = gr.Markdown(
                         "Upload a slice and press **Analyse**.", label="Verdict", elem_id="td-verdict"
@@ -83,14 +105,8 @@ def build_demo() -> gr.Blocks:
             outputs = [probs, verdict, heat, details]
             run.click(classify, [file, show_heatmap], outputs, api_name="analyse", api_visibility="undocumented")
             tool(tools.classify, [file], api_name="classify")
-            gr.Examples(
-                examples=[[str(EXAMPLES / name), True] for name in (*EXAMPLE_FILES, NOT_MRI_EXAMPLE)],
-                inputs=[file, show_heatmap],
-                outputs=outputs,
-                fn=classify,
-                cache_examples=True,
-                cache_mode="lazy",
-                label="Examples (from the held-out test groups; the last one is not an MRI)",
+            examples.select(pick_example, None, file, api_name="pick_example", api_visibility="private").then(
+                classify, [file, show_heatmap], outputs, api_name="analyse_example", api_visibility="private"
             )
         with gr.Tab("Batch"):
             gr.Markdown(
@@ -119,7 +135,6 @@ def build_demo() -> gr.Blocks:
             "collection; see the model card for measured accuracy, calibration and limits."
         )
         footer(FACTS)
-    warm_in_background().join()  # usually done by now; a model that failed to load is reported per request
     return with_limits(demo, LIMITS)
 
 

@@ -36,3 +36,26 @@ def test_refusal_is_shown(page, url):
     page.get_by_text("not_mri_document.png").first.wait_for()
     page.get_by_role("button", name="Analyse").click()
     page.get_by_text("Not analysed").first.wait_for(timeout=60_000)
+
+
+@pytest.mark.parametrize("viewport", [(1280, 900), (390, 844)])
+def test_examples_are_pictures_that_analyse_on_click(chromium, url, viewport):
+    """The examples are thumbnails (a DICOM shows as its PNG preview), the non-MRI one included; a click
+    analyses that slice."""
+    width, height = viewport
+    context = chromium.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    try:
+        page.goto(url)
+        pictures = page.locator("#td-examples img")
+        pictures.first.wait_for(state="visible", timeout=60_000)
+        assert pictures.count() == 6
+        assert all(pictures.nth(i).evaluate("img => img.naturalWidth") > 50 for i in range(6))  # loaded pictures
+        page.locator("#td-examples").get_by_text("Not an MRI").wait_for()
+        pictures.nth(1).click()  # meningioma_1.jpg
+        page.locator("#td-heatmap img").first.wait_for(state="visible", timeout=60_000)
+        assert "meningioma" in page.locator("#td-verdict").inner_text()
+        pictures.nth(5).click()  # the document: refused
+        page.get_by_text("Not analysed").first.wait_for(timeout=60_000)
+    finally:
+        context.close()

@@ -14,6 +14,7 @@ import numpy as np
 from gradio import processing_utils
 
 from shared.results import fresh_dir
+from shared.warmup import wait_until_warm
 
 from . import clean
 from .batch_job import RecordingTask  # registers the @gpu cleaner at import (ZeroGPU checks at start)
@@ -88,6 +89,7 @@ def clean_one(
     """Clean one file into a fresh folder (with spectrograms for the screen); failures become friendly
     gr.Errors."""
     strength = _strength(strength_db)
+    wait_until_warm(SPACE)  # a request in the server's first seconds waits for the model
     # A fresh folder per request: identical requests never write (or serve) the same file.
     out_dir = fresh_dir(SPACE, "cleaned_audio")
     stem = Path(str(audio_path or "")).stem[:60] or "audio"
@@ -138,6 +140,7 @@ def live_step(
         return None, stream
     rate, data = chunk
     strength = _strength(strength_db)
+    wait_until_warm(SPACE)
     if not isinstance(stream, LiveStream) or stream.strength != strength:
         stream = LiveStream(strength)  # a new strength starts over (the model state depends on it)
     try:
@@ -182,6 +185,7 @@ def clean_many(
     from .decode import stated_seconds
 
     strength = _strength(strength_db)
+    wait_until_warm(SPACE)
     paths = [str(getattr(f, "path", f)) for f in files or [] if f]
     if not paths:
         raise gr.Error("Please upload one or more recordings first.")

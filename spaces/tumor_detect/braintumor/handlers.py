@@ -15,7 +15,7 @@ from . import SPACE
 from .heatmap import write_overlay
 from .imageio import InputError
 from .predictor import NOTUMOR, SCOPE, Status
-from .runtime import predict_file
+from .runtime import predict_file, wait_until_warm
 
 log = logging.getLogger(SPACE)
 
@@ -57,6 +57,7 @@ def classify(file: str, show_heatmap: bool = True) -> tuple[dict | None, str, st
     path = _path_of(file)
     if not path:
         raise gr.Error(NO_FILE)
+    wait_until_warm()  # a request in the server's first seconds waits for the model
     try:
         pred = predict_file(path, heatmap=bool(show_heatmap))
         details = {
@@ -120,6 +121,7 @@ def classify_many(
         seen.add(name)
         items.append({"path": name, "file": path})
     out = fresh_path(SPACE, "slices.csv", "batch_output")
+    wait_until_warm()
     try:
         result = run_batch(
             SliceTask(out),

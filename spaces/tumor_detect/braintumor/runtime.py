@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from shared import warmup as shared_warmup
 from shared.device import compute, setup
 from shared.gpu import gpu, on_zero_gpu
 from shared.model_source import models, resolve
@@ -34,9 +35,6 @@ from .model_spec import MODEL_SPEC
 from .predictor import Prediction, Predictor
 
 log = logging.getLogger(SPACE)
-
-_warm_lock = threading.Lock()
-_warm_thread: threading.Thread | None = None
 
 
 def load_predictor() -> Predictor:
@@ -86,23 +84,11 @@ def warm_up() -> Predictor:
     return predictor
 
 
-def _run(warm: Callable[[], object]) -> None:
-    t0 = time.perf_counter()
-    try:
-        warm()
-    except Exception as exc:  # the first request reports it to the user; the server must still start
-        log.error("%s: warming up at start failed: %s", SPACE, exc)
-    else:
-        log.info("%s: ready %.2f s after start of warm-up", SPACE, time.perf_counter() - t0)
-
-
 def warm_in_background(warm: Callable[[], object] = warm_up) -> threading.Thread:
-    """Run ``warm`` in a daemon thread, once per process, so the page comes up as fast as before and the model
-    is ready by the time a visitor sends a slice. A request that arrives earlier waits for the same load
-    (the model cache's lock) instead of starting a second one."""
-    global _warm_thread
-    with _warm_lock:
-        if _warm_thread is None:
-            _warm_thread = threading.Thread(target=_run, args=(warm,), name=f"{SPACE}-warm-up", daemon=True)
-            _warm_thread.start()
-        return _warm_thread
+    """Run ``warm`` in a daemon thread, once per process (``shared.warmup``): the server answers at once, and
+    a request that arrives earlier waits for it (``handlers`` call :func:`wait_until_warm`)."""
+    return shared_warmup.warm_in_background(SPACE, warm)
+
+
+def wait_until_warm() -> None:
+    shared_warmup.wait_until_warm(SPACE)

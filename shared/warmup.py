@@ -1,0 +1,52 @@
+"""Serve first, warm in the background: a Space's one-time start-up work (loading and running its model
+once) runs in a thread while the server already answers, and a request that arrives before it is done
+waits for it instead of failing or paying for a second load.
+
+    warm_in_background(SPACE, warm_up)   # at import of app.py
+    wait_until_warm(SPACE)               # at the top of every event function that needs the model
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+log = logging.getLogger(__name__)
+
+WAIT_LIMIT_S = 300.0  # a warm-up that hangs must not hold requests forever; they then load what they need
+
+_lock = threading.Lock()
+_threads: dict[str, threading.Thread] = {}
+
+
+def _run(name: str, warm: Callable[[], object]) -> None:
+    t0 = time.perf_counter()
+    try:
+        warm()
+    except Exception as exc:  # the first request reports it to the user; the server must still start
+        log.error("%s: warming up at start failed: %s", name, exc)
+    else:
+        log.info("%s: ready %.2f s after the start of warm-up", name, time.perf_counter() - t0)
+
+
+def warm_in_background(name: str, warm: Callable[[], object]) -> threading.Thread:
+    """Run ``warm`` once per process for ``name``, in a daemon thread; later calls return the same thread."""
+    with _lock:
+        if name not in _threads:
+            _threads[name] = threading.Thread(target=_run, args=(name, warm), name=f"{name}-warm-up", daemon=True)
+            _threads[name].start()
+        return _threads[name]
+
+
+def wait_until_warm(name: str, timeout: float = WAIT_LIMIT_S) -> None:
+    """Block until ``name``'s warm-up has finished (at once if it never started, or from the warm-up itself)."""
+    thread = _threads.get(name)
+    if thread is not None and thread is not threading.current_thread():
+        thread.join(timeout)
+
+
+def is_warm(name: str) -> bool:
+    thread = _threads.get(name)
+    return thread is None or not thread.is_alive()
