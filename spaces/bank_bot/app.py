@@ -6,11 +6,14 @@ from pathlib import Path
 
 import gradio as gr
 
+from bankbot import tools
 from bankbot.company.folder import served_folder
 from bankbot.handlers import MAX_BATCH_MESSAGES, chat, label_messages, load, predict_intent
 from bankbot.served import served_bot
-from bankbot.ui import make_it_yours_tab, plain_text_user_chatbot
-from shared.ui import ModelFacts, ServingLimits, footer, header, launch_kwargs, with_limits
+from bankbot.ui import History, make_it_yours_tab, plain_text_user_chatbot
+from shared.results import results_root
+from shared.ui import ModelFacts, ServingLimits, footer, header, serve, tool, with_limits
+from shared.warmup import warm_in_background
 
 HERE = Path(__file__).resolve().parent
 
@@ -56,7 +59,6 @@ def facts() -> ModelFacts:
 
 
 def build_demo() -> gr.Blocks:
-    load()
     info = facts()
     with gr.Blocks(title=f"{info.title} (bank_bot)", delete_cache=DELETE_CACHE) as demo:
         header(info)
@@ -84,7 +86,8 @@ def build_demo() -> gr.Blocks:
                             additional_outputs=[topic, summary],
                             examples=EXAMPLES,
                             cache_examples=False,
-                            api_name="chat",
+                            api_name="respond",
+                            api_visibility="undocumented",  # the screen's chat; API and MCP use the chat tool
                             flagging_mode="never",
                             autofocus=False,
                             fill_height=False,
@@ -100,8 +103,11 @@ def build_demo() -> gr.Blocks:
                     q = gr.Textbox(label="Message", placeholder="e.g. my card was declined")
                     btn = gr.Button("Predict intent")
                     out = gr.JSON(label="Prediction")
-                    btn.click(predict_intent, inputs=q, outputs=out, api_name="predict_intent")
+                    btn.click(predict_intent, q, out, api_name="show_prediction", api_visibility="private")
                     q.submit(predict_intent, inputs=q, outputs=out, api_name=False)
+                    history = History(visible=False, label="history")
+                    tool(tools.chat, [q, history], api_name="chat")
+                    tool(tools.predict_intent, [q], api_name="predict_intent")
             with gr.Tab("Batch"):
                 gr.Markdown(
                     f"Upload a CSV with a `text` column (up to {MAX_BATCH_MESSAGES:,} messages): you get it back "
@@ -119,17 +125,28 @@ def build_demo() -> gr.Blocks:
                     label_messages,
                     inputs=csv_in,
                     outputs=[csv_out, chart],
-                    api_name="label_messages",
+                    api_name="label_file",
+                    api_visibility="undocumented",
                     concurrency_limit=1,  # one batch at a time: chats keep the other core
+                    concurrency_id="batch",
+                )
+                tool(
+                    tools.label_messages,
+                    [csv_in],
+                    api_name="label_messages",
+                    concurrency_limit=1,
                     concurrency_id="batch",
                 )
             with gr.Tab("Make it yours"):
                 make_it_yours_tab()
         footer(info)
+    demo.result_dirs = [results_root(tools.SPACE)]  # the label_messages tool hands out a URL of its CSV there
     return with_limits(demo, LIMITS)
 
 
+# Load and warm the model (and check the answer table) while the server already answers; requests wait for it.
+warm_in_background(tools.SPACE, load)
 demo = build_demo()
 
 if __name__ == "__main__":
-    demo.launch(**launch_kwargs(demo))
+    serve(demo)

@@ -33,7 +33,7 @@ def main(argv=None) -> dict:
     t0 = time.perf_counter()
     spec = importlib.util.spec_from_file_location("bank_bot_app", HERE / "app.py")
     app = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(app)  # builds the demo: loads and warms the model
+    spec.loader.exec_module(app)  # builds the demo; the model warms in the background (calls wait for it)
     start_s = time.perf_counter() - t0
     _, url, _ = app.demo.launch(prevent_thread_lock=True, quiet=True, **launch_kwargs(app.demo))
     try:

@@ -68,39 +68,52 @@ def test_api_lists_chat_and_predict_intent(server):
     with urllib.request.urlopen(server.rstrip("/") + "/gradio_api/info") as resp:
         info = json.load(resp)
     names = set(info["named_endpoints"])
-    assert {"/chat", "/predict_intent"} <= names
+    assert names == {"/chat", "/predict_intent", "/label_messages"}  # the tools; the screen's events are unlisted
 
 
 @pytest.mark.slow
 def test_predict_intent_endpoint(client):
-    p = client.predict("How do I change my PIN?", api_name="/predict_intent")
+    p = predict(client, "How do I change my PIN?")
     assert p["intent"] == "change_pin" and p["action"] == "answer"
     assert len(p["top3"]) == 3 and 0 < p["confidence"] <= 1
-    assert (
-        client.predict("What is the routing number of my account?", api_name="/predict_intent")["intent"] == "routing"
-    )
+    assert predict(client, "What is the routing number of my account?")["intent"] == "routing"
 
 
 @pytest.mark.slow
 def test_chat_endpoint_answers_declines_and_hands_off(client):
-    reply, label, summary = client.predict("My card still hasn't arrived", [], api_name="/chat")
+    reply, label, summary = client.predict("My card still hasn't arrived", [], api_name="/respond")
     assert "business days" in text_of(reply)
     assert "Card hasn't arrived" in json.dumps(label) and "card_arrival" in summary
-    reply, _, summary = client.predict("What is the meaning of life?", [], api_name="/chat")
+    reply, _, summary = client.predict("What is the meaning of life?", [], api_name="/respond")
     assert "cards" in text_of(reply) and "declined" in summary
-    reply, _, summary = client.predict("I want to speak to a real person", [], api_name="/chat")
+    reply, _, summary = client.predict("I want to speak to a real person", [], api_name="/respond")
     assert "handed over" in summary
+
+
+def predict(client, message: str) -> dict:
+    return json.loads(client.predict(message, api_name="/predict_intent"))  # the tool answers JSON text
+
+
+@pytest.mark.slow
+def test_chat_tool_answers_json_and_reads_the_history(client):
+    got = json.loads(client.predict("My card still hasn't arrived", [], api_name="/chat"))
+    assert "business days" in got["reply"] and got["intent"] == "card_arrival" and got["action"] == "answer"
+    got = json.loads(client.predict("What is the meaning of life?", None, api_name="/chat"))
+    assert got["declined"] and got["reply"]
+    history = [{"role": "user", "content": "hello"}, {"role": "assistant", "content": "Hi! How can I help?"}]
+    got = json.loads(client.predict("I lost my card", history, api_name="/chat"))
+    assert got["intent"] == "lost_or_stolen_card", got
 
 
 @pytest.mark.slow
 def test_chat_endpoint_masks_card_numbers_and_handles_bad_input(client):
-    reply, _, _ = client.predict(f"I lost my card {CARD}", [], api_name="/chat")
+    reply, _, _ = client.predict(f"I lost my card {CARD}", [], api_name="/respond")
     assert "4111 1111" not in text_of(reply) and "hid the card" in text_of(reply)
-    reply, _, _ = client.predict("   ", [], api_name="/chat")
+    reply, _, _ = client.predict("   ", [], api_name="/respond")
     assert "Please type a question" in text_of(reply)
-    reply, _, _ = client.predict("<script>alert(1)</script><b>hi</b>", [], api_name="/chat")
+    reply, _, _ = client.predict("<script>alert(1)</script><b>hi</b>", [], api_name="/respond")
     assert "<script" not in text_of(reply) and "<b>" not in text_of(reply)
-    reply, _, _ = client.predict("x" * 12000, [], api_name="/chat")
+    reply, _, _ = client.predict("x" * 12000, [], api_name="/respond")
     assert "first 1,000 characters" in text_of(reply)
 
 
@@ -149,14 +162,14 @@ def test_browser_question_shows_answer_and_topic(server, page):
 
 @pytest.mark.slow
 def test_predict_intent_reports_the_language_and_answers_in_it(client):
-    p = client.predict("J'ai perdu ma carte bancaire", api_name="/predict_intent")
+    p = predict(client, "J'ai perdu ma carte bancaire")
     assert p["language"] == "fr" and p["intent"] == "lost_or_stolen_card" and p["action"] == "answer"
     assert p["topic"] == "Carte perdue ou volée"
-    assert client.predict("How do I change my PIN?", api_name="/predict_intent")["language"] == "en"
+    assert predict(client, "How do I change my PIN?")["language"] == "en"
     from bankbot.languages.translations import translation_file
 
     es = json.loads(translation_file("es").read_text(encoding="utf-8"))
-    reply, _, summary = client.predict("¿Qué tiempo hará mañana en Madrid?", [], api_name="/chat")
+    reply, _, summary = client.predict("¿Qué tiempo hará mañana en Madrid?", [], api_name="/respond")
     assert text_of(reply) in es["intents"]["out_of_scope"]["answers"]
     assert "declined" in summary and "**Language:** Spanish" in summary
 
@@ -190,7 +203,7 @@ def test_batch_labels_a_csv_and_charts_the_topics(client, tmp_path):
     src = tmp_path / "messages.csv"
     texts = ["my card still hasn't arrived", "where is my new card", "how do I change my PIN", "", "hello"]
     pd.DataFrame({"ticket": range(5), "text": texts}).to_csv(src, index=False)
-    labelled, chart = client.predict(handle_file(str(src)), api_name="/label_messages")
+    labelled, chart = client.predict(handle_file(str(src)), api_name="/label_file")  # the screen's event
     got = pd.read_csv(labelled, keep_default_na=False)
     assert got["ticket"].tolist() == list(range(5)) and got["text"].tolist() == texts
     assert got["intent"].tolist()[:3] == ["card_arrival", "card_arrival", "change_pin"]
@@ -198,6 +211,11 @@ def test_batch_labels_a_csv_and_charts_the_topics(client, tmp_path):
     assert chart["columns"] == ["topic", "messages"]
     counts = {topic: n for topic, n in chart["data"]}
     assert counts["Card hasn't arrived"] == 2 and sum(counts.values()) == 5
+    tool = json.loads(client.predict(handle_file(str(src)), api_name="/label_messages"))  # the tool: JSON + a URL
+    assert [r["intent"] for r in tool["labels"]][:3] == ["card_arrival", "card_arrival", "change_pin"]
+    assert {t["topic"]: t["messages"] for t in tool["top_topics"]} == counts
+    with urllib.request.urlopen(tool["url"], timeout=30) as resp:
+        assert pd.read_csv(resp, keep_default_na=False)["ticket"].tolist() == list(range(5))
 
 
 @pytest.mark.slow

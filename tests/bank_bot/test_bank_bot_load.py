@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 
@@ -20,7 +21,7 @@ def test_concurrent_identical_requests_all_succeed():
 
     app = load_app("bank_bot")
     with launched(app.build_demo()) as url:
-        expected = Client(url, verbose=False).predict(QUESTION, api_name="/predict_intent")
+        expected = json.loads(Client(url, verbose=False).predict(QUESTION, api_name="/predict_intent"))
         assert expected["intent"] == "card_arrival"
         errors: list[str] = []
         done = [0]
@@ -30,8 +31,8 @@ def test_concurrent_identical_requests_all_succeed():
         def worker(client) -> None:
             while True:  # at least one round each, then until the deadline
                 try:
-                    got = client.predict(QUESTION, api_name="/predict_intent")
-                    reply, label, summary = client.predict(QUESTION, [], api_name="/chat")
+                    got = json.loads(client.predict(QUESTION, api_name="/predict_intent"))
+                    reply, label, summary = client.predict(QUESTION, [], api_name="/respond")  # the screen's chat
                     ok = got == expected and "business days" in str(reply) and "card_arrival" in summary and label
                 except Exception as exc:  # any transport or server error counts
                     ok, got = False, repr(exc)

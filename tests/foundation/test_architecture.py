@@ -91,8 +91,8 @@ def test_no_import_cycles():
 
 # bank_bot's package by capability. Each folder may import only the folders named here (and the package's ground:
 # SPACE_DIR in bankbot/__init__.py, the model spec and pins in bankbot/model_spec.py, which import no other module);
-# only the Space's faces (served.py, handlers.py, ui.py) import the faces below them. The conversation knows no
-# company bot, the models know no conversation, and the languages know none of them.
+# only the Space's faces (served.py, handlers.py, tools.py, ui.py) import the faces below them. The conversation
+# knows no company bot, the models know no conversation, and the languages know none of them.
 BANKBOT_FOLDERS = {
     "languages": set(),
     "models": {"languages"},
@@ -100,7 +100,7 @@ BANKBOT_FOLDERS = {
     "company": {"conversation", "models", "languages"},
 }
 BANKBOT_GROUND = {"bankbot", "bankbot.model_spec"}
-BANKBOT_FACES = ["bankbot.served", "bankbot.handlers", "bankbot.ui"]  # each may import those before it
+BANKBOT_FACES = ["bankbot.served", "bankbot.handlers", "bankbot.tools", "bankbot.ui"]  # each may import those before it
 
 
 def bankbot_place(module: str) -> str | None:

@@ -19,6 +19,7 @@ from harness import ROOT, SPACES, free_port, wait_for_http
 pytestmark = pytest.mark.slow
 
 TOOLS = {
+    "bank_bot": {"chat", "predict_intent", "label_messages"},
     "tumor_detect": {"classify", "classify_many"},
     "noise_removal": {"clean", "clean_many"},
 }
@@ -49,7 +50,7 @@ def launcher_server(name: str):
     return server([sys.executable, "launcher.py", "--only", name], ROOT, f"/{name}")
 
 
-def tumor_calls(url):
+def tumor_calls(url, tmp_path):
     ex = SPACES / "tumor_detect" / "examples"
     one = json_result(call_tool(url, "classify", {"file": data_url(ex / "glioma_1.jpg")}))
     assert one["status"] in ("ok", "uncertain") and abs(sum(one["probabilities"].values()) - 1) < 1e-3, one
@@ -60,7 +61,7 @@ def tumor_calls(url):
     assert [r["status"] for r in many["slices"]][2] == "refused" and len(many["slices"]) == 3, many
 
 
-def noise_calls(url):
+def noise_calls(url, tmp_path):
     clip = SPACES / "noise_removal" / "examples" / "voice_note_16k.flac"
     one = json_result(call_tool(url, "clean", {"audio_path": data_url(clip), "strength_db": 50}))
     assert one["sample_rate"] == 16000 and one["channels"] == 1, one
@@ -72,17 +73,30 @@ def noise_calls(url):
         assert resp.read(2) == b"PK"  # the zip
 
 
-CALLS = {"tumor_detect": tumor_calls, "noise_removal": noise_calls}
+def bank_calls(url, tmp_path):
+    got = json_result(call_tool(url, "predict_intent", {"message": "I lost my card yesterday"}))
+    assert got["intent"] == "lost_or_stolen_card" and got["declined"] is False, got
+    reply = json_result(call_tool(url, "chat", {"message": "ma carte a été refusée", "history": []}))
+    assert reply["language"] == "fr" and reply["reply"], reply
+    csv_file = tmp_path / "messages.csv"
+    csv_file.write_text("text\nmy card has not arrived\nwhat is the meaning of life\n", encoding="utf-8")
+    labelled = json_result(call_tool(url, "label_messages", {"file": data_url(csv_file)}))
+    assert [r["intent"] for r in labelled["labels"]][0] == "card_arrival", labelled
+    with urllib.request.urlopen(labelled["url"], timeout=30) as resp:
+        assert resp.read().decode().startswith("text,")
+
+
+CALLS = {"bank_bot": bank_calls, "tumor_detect": tumor_calls, "noise_removal": noise_calls}
 
 
 @pytest.mark.parametrize("name", sorted(TOOLS))
-def test_an_mcp_client_sees_exactly_the_tools_and_gets_json(name):
+def test_an_mcp_client_sees_exactly_the_tools_and_gets_json(name, tmp_path):
     with app_server(name) as (_, url):
         tools = list_tools(url)
         assert set(tools) == TOOLS[name]
         for tool in tools.values():
             assert tool.description and tool.inputSchema["properties"], tool
-        CALLS[name](url)
+        CALLS[name](url, tmp_path)
 
 
 def _stop_seconds(proc) -> float:

@@ -16,6 +16,7 @@ from shared import warmup
 pytestmark = pytest.mark.slow
 
 CALLS = {
+    "bank_bot": (lambda: ("I lost my card yesterday",), "/predict_intent"),
     "tumor_detect": (lambda: (handle_file(str(harness.SPACES / "tumor_detect/examples/glioma_1.jpg")),), "/classify"),
     "noise_removal": (
         lambda: (handle_file(str(harness.SPACES / "noise_removal/examples/voice_note_16k.flac")), 100),
@@ -39,7 +40,7 @@ def test_a_request_during_warm_up_waits_and_succeeds(name, monkeypatch):
         release.set()
         result = json.loads(job.result(timeout=120))
     assert warmup.is_warm(name)
-    assert result.get("status") in ("ok", "uncertain") or result.get("seconds", 0) > 0, result
+    assert result.get("status") in ("ok", "uncertain") or result.get("seconds", 0) > 0 or result.get("intent"), result
 
 
 def test_wait_until_warm_returns_at_once_without_a_warm_up_and_inside_it():

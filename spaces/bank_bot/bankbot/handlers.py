@@ -9,6 +9,8 @@ from pathlib import Path
 
 import gradio as gr
 
+from shared.warmup import wait_until_warm
+
 from .company import data as company_data
 from .company import service as company_service
 from .conversation.batch_job import (  # registers the @gpu encoder at import
@@ -23,6 +25,8 @@ from .conversation.batch_job import (  # registers the @gpu encoder at import
 from .conversation.bot import respond, topic_panel
 from .conversation.policy import Action
 from .served import classify, served_bot
+
+SPACE = "bank_bot"
 
 
 def load() -> None:
@@ -52,6 +56,7 @@ def chat(message: str, history: list):
         The bot's reply (in the message's language), the top-3 detected topics with their confidence, and a
         short summary of the detected topic, the action taken and the detected language.
     """
+    wait_until_warm(SPACE)  # a message in the server's first seconds waits for the model
     try:
         model, table = served_bot()
         reply = respond(message, history, model, table)
@@ -81,6 +86,7 @@ def predict_intent(message: str) -> dict:
         or unreadable), "harm" (why a harmful or fraud-seeking request was refused, else null),
         "masked_sensitive_data" and "truncated" (bools).
     """
+    wait_until_warm(SPACE)
     try:
         return classify(message)
     except Exception as exc:
@@ -137,7 +143,8 @@ def label_messages(
     note = renamed_note(label_names(table.columns))
     if note:
         gr.Warning(note)
-    out = fresh_path("bank_bot", "labelled.csv", "batch_output")
+    out = fresh_path(SPACE, "labelled.csv", "batch_output")
+    wait_until_warm(SPACE)
     try:
         result = run_batch(
             MessageTask(Path(path), out),

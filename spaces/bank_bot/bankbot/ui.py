@@ -36,6 +36,18 @@ def _preprocess(self, payload):
     return value
 
 
+class History(gr.JSON):
+    """The chat tool's conversation so far, as plain {"role", "content"} messages: a hidden gr.JSON whose API
+    schema says so (gr.JSON's own, ``"type": {}``, is not valid JSON Schema, and MCP clients reject the tool;
+    gr.Chatbot's wants content as a list of parts, which an agent would not send)."""
+
+    is_template = True  # drawn by gr.JSON's front end
+
+    def api_info(self) -> dict:
+        message = {"type": "object", "properties": {"role": {"type": "string"}, "content": {"type": "string"}}}
+        return {"type": "array", "items": message, "description": "the conversation so far (may be empty)"}
+
+
 def plain_text_user_chatbot(**kwargs) -> gr.Chatbot:
     """A standard ``gr.Chatbot`` whose user messages go to the browser HTML-escaped (so ``<b>`` or
     ``<script>`` show up exactly as typed) and come back unescaped (the server sees the raw text).
@@ -114,15 +126,27 @@ def make_it_yours_tab() -> None:
         publish_btn = gr.Button("Publish")
         published = gr.Markdown(label="Publish result")
 
-    upload.upload(handlers.load_examples_csv, upload, [examples, checks], api_name="load_examples_csv")
-    answers_upload.upload(handlers.load_answers_csv, answers_upload, [answers, checks], api_name="load_answers_csv")
+    # screen-only events: not API or MCP tools ("private"); training needs the visitor's session to be any use
+    upload.upload(
+        handlers.load_examples_csv, upload, [examples, checks], api_name="load_examples_csv", api_visibility="private"
+    )
+    answers_upload.upload(
+        handlers.load_answers_csv,
+        answers_upload,
+        [answers, checks],
+        api_name="load_answers_csv",
+        api_visibility="private",
+    )
     example_btn.click(handlers.load_example_company, None, [examples, answers, company, checks], api_name=False)
-    check_btn.click(handlers.check_examples_table, [examples, answers], checks, api_name="check_examples")
+    check_btn.click(
+        handlers.check_examples_table, [examples, answers], checks, api_name="check_examples", api_visibility="private"
+    )
     train_btn.click(
         handlers.train_company_bot,
         [examples, answers, company],
         [report, model_dir, download, chatbot],
         api_name="train_company_bot",
+        api_visibility="private",
         concurrency_limit=1,
         concurrency_id="company_training",
     )
