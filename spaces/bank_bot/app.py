@@ -10,7 +10,7 @@ from bankbot import tools
 from bankbot.company.folder import served_folder
 from bankbot.handlers import MAX_BATCH_MESSAGES, chat, label_messages, load, predict_intent
 from bankbot.served import served_bot
-from bankbot.ui import History, make_it_yours_tab, plain_text_user_chatbot
+from bankbot.ui import history_input, make_it_yours_tab, plain_text_user_chatbot
 from shared.results import results_root
 from shared.ui import ModelFacts, ServingLimits, footer, header, serve, tool, with_limits
 from shared.warmup import warm_in_background
@@ -105,7 +105,7 @@ def build_demo() -> gr.Blocks:
                     out = gr.JSON(label="Prediction")
                     btn.click(predict_intent, q, out, api_name="show_prediction", api_visibility="private")
                     q.submit(predict_intent, inputs=q, outputs=out, api_name=False)
-                    history = History(visible=False, label="history")
+                    history = history_input(label="history")
                     tool(tools.chat, [q, history], api_name="chat")
                     tool(tools.predict_intent, [q], api_name="predict_intent")
             with gr.Tab("Batch"):

@@ -36,16 +36,19 @@ def _preprocess(self, payload):
     return value
 
 
-class History(gr.JSON):
+def _history_api_info(self) -> dict:
+    message = {"type": "object", "properties": {"role": {"type": "string"}, "content": {"type": "string"}}}
+    return {"type": "array", "items": message, "description": "the conversation so far (may be empty)"}
+
+
+def history_input(**kwargs) -> gr.JSON:
     """The chat tool's conversation so far, as plain {"role", "content"} messages: a hidden gr.JSON whose API
     schema says so (gr.JSON's own, ``"type": {}``, is not valid JSON Schema, and MCP clients reject the tool;
-    gr.Chatbot's wants content as a list of parts, which an agent would not send)."""
-
-    is_template = True  # drawn by gr.JSON's front end
-
-    def api_info(self) -> dict:
-        message = {"type": "object", "properties": {"role": {"type": "string"}, "content": {"type": "string"}}}
-        return {"type": "array", "items": message, "description": "the conversation so far (may be empty)"}
+    gr.Chatbot's wants content as a list of parts, which an agent would not send). Patched on the instance,
+    like :func:`plain_text_user_chatbot`: a subclass would make Gradio write a .pyi file next to this one."""
+    history = gr.JSON(visible=False, **kwargs)
+    history.api_info = types.MethodType(_history_api_info, history)
+    return history
 
 
 def plain_text_user_chatbot(**kwargs) -> gr.Chatbot:
