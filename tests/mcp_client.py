@@ -6,12 +6,20 @@ import asyncio
 import base64
 import json
 import mimetypes
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 
 def mcp_url(space_url: str) -> str:
     return space_url.rstrip("/") + "/gradio_api/mcp/"
+
+
+def _run(coro, timeout: float):
+    """Run ``coro`` to completion in its own thread and loop: a session-wide Playwright keeps an event loop
+    running in the main thread, where asyncio.run() refuses to start."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, asyncio.wait_for(coro, timeout)).result()
 
 
 async def _with_session(url: str, work):
@@ -29,7 +37,7 @@ def list_tools(space_url: str) -> dict[str, Any]:
     async def work(session):
         return {tool.name: tool for tool in (await session.list_tools()).tools}
 
-    return asyncio.run(asyncio.wait_for(_with_session(mcp_url(space_url), work), 120))
+    return _run(_with_session(mcp_url(space_url), work), 120)
 
 
 def call_tool(space_url: str, name: str, arguments: dict) -> Any:
@@ -38,7 +46,7 @@ def call_tool(space_url: str, name: str, arguments: dict) -> Any:
     async def work(session):
         return await session.call_tool(name, arguments)
 
-    return asyncio.run(asyncio.wait_for(_with_session(mcp_url(space_url), work), 300))
+    return _run(_with_session(mcp_url(space_url), work), 300)
 
 
 def json_result(result: Any) -> Any:
