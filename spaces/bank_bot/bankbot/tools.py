@@ -14,6 +14,7 @@ from shared.ui import result_url
 from shared.warmup import wait_until_warm
 
 from . import handlers
+from .conversation.batch_job import LABEL_COLUMNS, label_names
 from .conversation.bot import prediction_dict, respond
 from .handlers import SPACE
 from .served import served_bot
@@ -84,15 +85,11 @@ def label_messages(
     """
     labelled, chart = handlers.label_messages(file, progress)
     with open(labelled, newline="", encoding="utf-8") as fh:
-        labels = [
-            {
-                "intent": row.get("intent") or None,
-                "topic": row.get("topic") or None,
-                "confidence": float(row["confidence"]) if row.get("confidence") else None,
-                "action": row.get("action") or None,
-                "error": row.get("error") or None,
-            }
-            for row in csv.DictReader(fh)
-        ]
+        rows = csv.reader(fh)
+        header = next(rows)
+        at = {label: header.index(name) for label, name in label_names(header[: -len(LABEL_COLUMNS)]).items()}
+        labels = [{label: row[i] or None for label, i in at.items()} for row in rows]
+    for label in labels:
+        label["confidence"] = float(label["confidence"]) if label["confidence"] else None
     top = [{"topic": t, "messages": int(n)} for t, n in zip(chart["topic"], chart["messages"], strict=True)]
     return json.dumps({"url": result_url(request, labelled), "labels": labels, "top_topics": top}, ensure_ascii=False)
