@@ -140,7 +140,8 @@ def build_demo() -> gr.Blocks:
             with gr.Tab("Make it yours"):
                 make_it_yours_tab()
         footer(info)
-    demo.result_dirs = [results_root(tools.SPACE)]  # the label_messages tool hands out a URL of its CSV there
+    # label_messages hands out the URL of its CSV there; trained company bots (another kind) are never served
+    demo.result_dirs = [results_root(tools.SPACE, "batch_output")]
     return with_limits(demo, LIMITS)
 
 

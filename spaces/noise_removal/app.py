@@ -144,7 +144,8 @@ def build_demo() -> gr.Blocks:
                 concurrency_id="batch",
             )
         footer(FACTS)
-    demo.result_dirs = [results_root(handlers.SPACE)]  # the tools hand out URLs of files there
+    # the tools hand out URLs of their results there (only these kinds: nothing else of a visitor's is served)
+    demo.result_dirs = [results_root(handlers.SPACE, kind) for kind in ("cleaned_audio", "batch_output")]
     return with_limits(demo, LIMITS)
 
 

@@ -80,7 +80,7 @@ def label_messages(
 
     Returns:
         JSON: {"url": where to download the labelled CSV (the same rows plus intent, topic, confidence, action
-        and error columns; kept about an hour), "labels": [{"intent", "topic", "confidence", "action", "error"}]
+        and error columns; kept about 30 minutes), "labels": [{"intent", "topic", "confidence", "action", "error"}]
         one per row in order, "top_topics": [{"topic", "messages"}, ...]}.
     """
     labelled, chart = handlers.label_messages(file, progress)

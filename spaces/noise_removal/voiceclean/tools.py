@@ -66,7 +66,7 @@ def clean_many(
         strength_db: Largest noise reduction allowed, in dB (6 to 100).
 
     Returns:
-        JSON: {"url": where to download a zip of the cleaned recordings and report.csv (kept about 10
+        JSON: {"url": where to download a zip of the cleaned recordings and report.csv (kept about 30
         minutes), "files": [{"file", "seconds", "status", "message"}, ...] in the order of the inputs}.
     """
     archive, table = handlers.clean_many(files, strength_db, progress)
