@@ -139,3 +139,16 @@ def run_with_standin(code: str, timeout: float = 300) -> object:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=timeout)
     assert out.returncode == 0, out.stderr[-2000:]
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def assert_same_rows(got: list[dict], want: list[dict], numbers: tuple[str, ...], atol: float) -> None:
+    """Two runs' output rows agree: every column exactly (text, labels, counts) except the computed ``numbers``,
+    which may differ in the last bits across processes, batch sizes and CPUs and are compared to ``atol``
+    (a blank stays blank)."""
+    assert len(got) == len(want) and [list(r) for r in got] == [list(r) for r in want]
+    for g, w in zip(got, want, strict=True):
+        assert {k: v for k, v in g.items() if k not in numbers} == {k: v for k, v in w.items() if k not in numbers}
+        for k in numbers:
+            assert (g[k] in ("", None)) == (w[k] in ("", None)), (k, g, w)
+            if g[k] not in ("", None):
+                assert abs(float(g[k]) - float(w[k])) <= atol, (k, g, w)
