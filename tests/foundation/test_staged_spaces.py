@@ -102,7 +102,10 @@ def _table(path: Path) -> dict:
     return {"headers": rows[0], "data": rows[1:], "metadata": None}
 
 
-def _text(message: dict) -> str:
+def _text(message: dict | str) -> str:
+    """The text of a chat message (a string, or a message dict with text parts)."""
+    if isinstance(message, str):
+        return message
     content = message["content"]
     return content if isinstance(content, str) else " ".join(part.get("text", "") for part in content)
 
@@ -139,11 +142,13 @@ def test_bank_bot_runs_every_feature_on_its_own_requirements(space, tmp_path):
             assert {"manifest.json", "intent_head.safetensors", "answers.json"} <= set(z.namelist())
         assert "Brightside Energy" in _text(chat[-1])
 
-        # try it: this session's bot answers an example question with the company's own answer
+        # try it: this session's bot answers questions from the examples with the company's own answers
         answer_of = dict(answers["data"])
-        text, intent = next(row for row in examples["data"] if row[1] in answer_of)
-        history, _ = _call(client, text, chat, fn_index=_browser_only(client, "textbox", "chatbot", "state"))
-        assert _text(history[-1]) == answer_of[intent], (text, history[-1])
+        try_it = _browser_only(client, "textbox", "chatbot", "state")
+        asked = [next(row for row in examples["data"] if row[1] == intent) for intent in list(answer_of)[:3]]
+        replies = [_text(_call(client, text, chat, fn_index=try_it)[0][-1]) for text, _ in asked]
+        right = [answer_of[intent] in reply for (_, intent), reply in zip(asked, replies, strict=True)]
+        assert sum(right) >= 2, list(zip(asked, replies, strict=True))
 
 
 def _browser_only(client: Client, *input_types: str) -> int:
