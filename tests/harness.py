@@ -75,9 +75,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def staged_app(folder: Path, timeout: float = 180.0, drop_env: tuple[str, ...] = ()) -> Iterator[str]:
+def staged_app(
+    folder: Path, timeout: float = 180.0, drop_env: tuple[str, ...] = (), python: str | Path = sys.executable
+) -> Iterator[str]:
     """Start a staged Space with ``python app.py`` in a clean subprocess, as a Space runs it (its folder
-    first on the path); yield its URL; stop it and fail if it printed a traceback."""
+    first on the path), with ``python`` (another venv's, for one built from the Space's requirements); yield its
+    URL; stop it and fail if it printed a traceback."""
     import subprocess
 
     port = free_port()
@@ -92,7 +95,7 @@ def staged_app(folder: Path, timeout: float = 180.0, drop_env: tuple[str, ...] =
     )
     log_path = folder.parent / f"{folder.name}-server.log"
     with log_path.open("w+") as log:
-        proc = subprocess.Popen([sys.executable, "app.py"], cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen([str(python), "app.py"], cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             url = f"http://127.0.0.1:{port}/"
             try:
@@ -247,3 +250,34 @@ class FakeHub:
         for p in Path(folder_path).rglob("*"):
             if p.is_file() and "__pycache__" not in p.parts:
                 repo["files"][p.relative_to(folder_path).as_posix()] = p.read_bytes()
+
+
+def assert_same_rows(got: list[dict], want: list[dict], numbers: tuple[str, ...], atol: float) -> None:
+    """Two runs' output rows agree: every column exactly (text, labels, counts) except the computed ``numbers``,
+    which may differ in the last bits across processes, batch sizes and CPUs and are compared to ``atol``
+    (a blank stays blank)."""
+    assert len(got) == len(want) and [list(r) for r in got] == [list(r) for r in want]
+    for g, w in zip(got, want, strict=True):
+        assert {k: v for k, v in g.items() if k not in numbers} == {k: v for k, v in w.items() if k not in numbers}
+        for k in numbers:
+            assert (g[k] in ("", None)) == (w[k] in ("", None)), (k, g, w)
+            if g[k] not in ("", None):
+                assert abs(float(g[k]) - float(w[k])) <= atol, (k, g, w)
+
+
+def requirement_lines(path: Path) -> list[str]:
+    """A requirements file's requirements: comments, blank lines and pip options (``--extra-index-url``) left out."""
+    lines = [line.split("#")[0].strip() for line in path.read_text().splitlines()]
+    return [line for line in lines if line and not line.startswith("-")]
+
+
+def pins(path: Path) -> dict[str, str]:
+    """{normalised name: exact version} of a requirements file's ``==`` pins."""
+    import re
+
+    found = {}
+    for line in requirement_lines(path):
+        m = re.match(r"([A-Za-z0-9_.-]+)(?:\[[^\]]*\])?==([\w.+]+)$", line)
+        if m:
+            found[re.sub(r"[-_.]+", "-", m.group(1)).lower()] = m.group(2)
+    return found

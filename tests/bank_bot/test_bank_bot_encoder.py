@@ -124,7 +124,8 @@ def test_finetuned_top_layers_match_the_numpy_forward(folder):
 
 
 def test_the_app_runs_without_torch():
-    """The Space's requirements have no torch: building the app must not import it (cold start, memory)."""
+    """torch is in the Space's requirements for "Make it yours" training (a child process) only: building the app
+    must not import it (cold start, memory)."""
     import os
     import subprocess
     import sys

