@@ -28,8 +28,8 @@ from bankbot.conversation.floor import MAX_OFF_TOPIC_ANSWERED, MAX_WRONG, as_dic
 from bankbot.conversation.policy import answer_table
 from bankbot.conversation.safety import harm_cue
 from bankbot.model_spec import HEAD_FILE, MODEL_DIR
-from bankbot.models.data import DEFAULT_DATA, OUT_OF_SCOPE, Source, build_splits
-from bankbot.models.headfit import fit_head
+from bankbot.models.data import COLLOQUIAL_FILE, DEFAULT_DATA, OUT_OF_SCOPE, Source, build_splits
+from bankbot.models.headfit import encode_with_cache, fit_head
 from bankbot.models.model import Head, Memory, head_proba, load_encoder, load_head
 
 HERE = Path(__file__).resolve().parent
@@ -93,22 +93,22 @@ def main(argv=None) -> float:
     p.add_argument("--domains", type=Path, default=DEFAULT_DATA / "clinc150" / "domains.json")
     p.add_argument("--cache", type=Path, help="an .npz of the shipped encoder's sentence vectors; written when missing")
     p.add_argument("--dry-run", action="store_true", help="print the table only; write nothing")
+    p.add_argument(
+        "--colloquial", type=Path, help="the colloquial rows the shipped head trained on (default: train.py's file)"
+    )
     args = p.parse_args(argv)
 
-    train, val = build_splits(args.banking77, args.clinc, args.domains, seed=SEED)
+    shipped = load_head(MODEL_DIR / HEAD_FILE)  # its labels and hyper-parameters, not its weights
+    colloquial = args.colloquial or (COLLOQUIAL_FILE if shipped.info.get("colloquial_rows") else None)
+    train, val = build_splits(args.banking77, args.clinc, args.domains, seed=SEED, colloquial=colloquial)
     texts = sorted(set(train.texts) | set(val.texts))
-    if args.cache and args.cache.exists() and list(np.load(args.cache)["texts"]) == texts:
-        vectors = np.load(args.cache)["E"]
-    else:
-        vectors = load_encoder().encode(texts)
-        if args.cache:
-            np.savez(args.cache, texts=np.array(texts), E=vectors)
+    vectors = encode_with_cache(load_encoder(), texts, args.cache)
     row = {t: i for i, t in enumerate(texts)}
     xtr, xva = vectors[[row[t] for t in train.texts]], vectors[[row[t] for t in val.texts]]
 
-    shipped = load_head(MODEL_DIR / HEAD_FILE)  # its labels and hyper-parameters, not its weights
     labels, knn = shipped.labels, shipped.memory
-    w, b = fit_head(xtr, train.labels, labels, shipped.info["C"], shipped.info["oos_weight"], SEED)
+    weights = np.where(np.array(train.sources) == Source.COLLOQUIAL, shipped.info.get("colloquial_weight", 1.0), 1.0)
+    w, b = fit_head(xtr, train.labels, labels, shipped.info["C"], shipped.info["oos_weight"], SEED, row_weights=weights)
     targets = np.array([labels.index(lab) for lab in train.labels])
     memory = Memory(xtr.astype(np.float16).astype(np.float32), targets, knn.k, knn.temperature, knn.weight)
     head = Head(w, b, labels, {"name": "validation-run head"}, memory)
