@@ -134,11 +134,11 @@ OFF_TOPIC_AND_HARMFUL = [
 # fr / it / es / de: close, freeze or cancel something. Accepted intents per message; asking back is allowed,
 # answering with another intent is not.
 CLOSE_FREEZE_CANCEL: dict[str, tuple[str, set[str]]] = {
-    "je veux fermer mon compte définitivement": ("fr", {"terminate_account"}),
+    "je veux fermer mon compte, je change de banque": ("fr", {"terminate_account"}),
     "comment je clôture mon compte chez vous ?": ("fr", {"terminate_account"}),
     "bloquez ma carte svp je l'ai perdue": ("fr", {"freeze_account", "lost_or_stolen_card"}),
     "je voudrais annuler le virement que j'ai fait ce matin": ("fr", {"cancel_transfer"}),
-    "voglio chiudere il mio conto": ("it", {"terminate_account"}),
+    "vorrei chiudere definitivamente il conto": ("it", {"terminate_account"}),
     "come faccio a bloccare la carta temporaneamente?": ("it", {"freeze_account"}),
     "devo annullare un bonifico fatto per sbaglio": ("it", {"cancel_transfer"}),
     "quiero cerrar mi cuenta, ya no la uso": ("es", {"terminate_account"}),
