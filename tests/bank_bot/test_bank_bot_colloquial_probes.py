@@ -7,8 +7,14 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+import pytest
+
+from bankbot.conversation.bot import respond
+from bankbot.conversation.policy import Action, answer_table
+from bankbot.conversation.safety import Harm
 from bankbot.models.data import COLLOQUIAL_FILE
 from bankbot.models.examples import Example, read_examples, repeated_messages
+from bankbot.models.model import get_model
 
 HERE = Path(__file__).resolve().parent
 
@@ -35,3 +41,49 @@ def test_no_colloquial_training_row_repeats_a_probe_even_with_small_edits():
 def test_the_probe_set_is_as_large_as_the_issue_asks():
     assert len(P.COLLOQUIAL) >= 60 and len(P.OFF_TOPIC_AND_HARMFUL) >= 20
     assert {lang for lang, _ in P.CLOSE_FREEZE_CANCEL.values()} == {"fr", "it", "es", "de"}
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return get_model(), answer_table()
+
+
+def test_colloquial_messages_are_answered_right_and_never_wrongly(shipped):
+    """At least 93% answered outright with a helpful intent, none with another intent's answer (unsure means
+    "rephrase" or "A or B?")."""
+    model, table = shipped
+    right, wrong = [], []
+    for message, ok in P.COLLOQUIAL.items():
+        d = respond(message, [], model, table).decision
+        if d.action.answers:
+            (right if d.intent in ok else wrong).append((message, d.intent, round(d.confidence, 2)))
+    assert wrong == []
+    assert len(right) / len(P.COLLOQUIAL) >= 0.93, (len(right), len(P.COLLOQUIAL))
+
+
+@pytest.mark.parametrize("message", P.OFF_TOPIC_AND_HARMFUL)
+def test_off_topic_and_harmful_colloquial_probes_are_declined(shipped, message):
+    model, table = shipped
+    d = respond(message, [], model, table).decision
+    assert not d.action.answers, (d.action, d.intent, round(d.confidence, 2))
+    if message in P.OTHERS_DATA:
+        assert d.harm == Harm.OTHERS_DATA
+
+
+@pytest.mark.parametrize("message", sorted(P.OTHERS_DATA_FOREIGN))
+def test_another_persons_data_is_declined_in_the_four_other_languages(shipped, message):
+    model, table = shipped
+    r = respond(message, [], model, table)
+    assert r.language == P.OTHERS_DATA_FOREIGN[message]
+    assert r.decision.action == Action.DECLINE and r.decision.harm == Harm.OTHERS_DATA
+
+
+@pytest.mark.parametrize("message", sorted(P.CLOSE_FREEZE_CANCEL))
+def test_close_freeze_and_cancel_requests_are_never_answered_with_another_intent(shipped, message):
+    """Closing an account is not freezing it: the bot may ask back, but an answer is the right one."""
+    model, table = shipped
+    language, ok = P.CLOSE_FREEZE_CANCEL[message]
+    r = respond(message, [], model, table)
+    assert r.language == language
+    if r.decision.action.answers:
+        assert r.decision.intent in ok, (r.decision.intent, round(r.decision.confidence, 2))

@@ -196,6 +196,12 @@ def decide(
     return d
 
 
+def ask_between(d: Decision, first: str, second: str, table: AnswerTable) -> Decision:
+    """The same decision turned into "did you mean A or B?" (no answer from the table)."""
+    reply = table.text("clarify", a=table.topic(first), b=table.topic(second))
+    return Decision(Action.CLARIFY, d.intent, d.confidence, d.top3, reply, [first, second])
+
+
 def refuse(harm: Harm, table: AnswerTable) -> Decision:
     """A harmful or fraud-seeking request: declined, with the way to the fraud team (never a how-to). A request for
     another person's data gets its own sentence ("I can't share another customer's information") when the table
