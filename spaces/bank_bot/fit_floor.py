@@ -86,6 +86,16 @@ def write_card(card: Path, section: str) -> None:
     card.write_text(text, encoding="utf-8")
 
 
+def validation_run_head(shipped: Head, train, xtr: np.ndarray) -> Head:
+    """The shipped head's recipe (labels, C, weights, neighbour vote) refit on the training part only."""
+    labels, knn, info = shipped.labels, shipped.memory, shipped.info
+    weights = np.where(np.array(train.sources) == Source.COLLOQUIAL, info.get("colloquial_weight", 1.0), 1.0)
+    w, b = fit_head(xtr, train.labels, labels, info["C"], info["oos_weight"], SEED, row_weights=weights)
+    targets = np.array([labels.index(lab) for lab in train.labels])
+    memory = Memory(xtr.astype(np.float16).astype(np.float32), targets, knn.k, knn.temperature, knn.weight)
+    return Head(w, b, labels, {"name": "validation-run head"}, memory)
+
+
 def main(argv=None) -> float:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--banking77", type=Path, default=DEFAULT_DATA / "banking77" / "train.csv")
@@ -95,6 +105,11 @@ def main(argv=None) -> float:
     p.add_argument("--dry-run", action="store_true", help="print the table only; write nothing")
     p.add_argument(
         "--colloquial", type=Path, help="the colloquial rows the shipped head trained on (default: train.py's file)"
+    )
+    p.add_argument(
+        "--val-head",
+        type=Path,
+        help="train.py's validation-run head (--val-out DIR/model/intent_head.safetensors) instead of refitting it",
     )
     args = p.parse_args(argv)
 
@@ -106,12 +121,11 @@ def main(argv=None) -> float:
     row = {t: i for i, t in enumerate(texts)}
     xtr, xva = vectors[[row[t] for t in train.texts]], vectors[[row[t] for t in val.texts]]
 
-    labels, knn = shipped.labels, shipped.memory
-    weights = np.where(np.array(train.sources) == Source.COLLOQUIAL, shipped.info.get("colloquial_weight", 1.0), 1.0)
-    w, b = fit_head(xtr, train.labels, labels, shipped.info["C"], shipped.info["oos_weight"], SEED, row_weights=weights)
-    targets = np.array([labels.index(lab) for lab in train.labels])
-    memory = Memory(xtr.astype(np.float16).astype(np.float32), targets, knn.k, knn.temperature, knn.weight)
-    head = Head(w, b, labels, {"name": "validation-run head"}, memory)
+    labels = shipped.labels
+    if args.val_head:  # train.py's validation-run head (the same fit as below, already done)
+        head = load_head(args.val_head)
+    else:
+        head = validation_run_head(shipped, train, xtr)
     floor, rows = fit_floor(head_proba(head, xva), val, labels, answer_table())
 
     n_in = sum(s in (Source.BANKING77, Source.CLINC_BANK) for s in val.sources)

@@ -25,7 +25,7 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np
-from train import subsplit
+from train import COLLOQUIAL_WEIGHT, subsplit
 
 from bankbot.conversation.floor import fit_floor
 from bankbot.conversation.policy import Action, Thresholds, answer_table, decide
@@ -164,9 +164,7 @@ def main(argv=None) -> list[dict]:
     vectors = encode_with_cache(load_encoder(), texts, args.cache)
     row = {t: i for i, t in enumerate(texts)}
     domains = read_domains(args.domains)
-    info = dict(shipped.info)
-    if args.no_colloquial:
-        info["colloquial_weight"] = 1.0
+    info = dict(shipped.info, colloquial_weight=COLLOQUIAL_WEIGHT)  # train.py's recipe (the head may predate it)
     ctx = {
         "train": train,
         "val": val,
