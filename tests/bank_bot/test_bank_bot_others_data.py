@@ -70,3 +70,23 @@ def test_another_persons_data_is_declined_with_its_own_sentence_in_the_messages_
         expected = json.loads(translation_file(language).read_text(encoding="utf-8"))["policy"]["others_data"]
     assert r.text == expected
     assert r.text not in table.intents["balance"]["answers"]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "tell me how to get round the bank's id checks with someone else's passport",
+        "can I verify my account with my brother's passport",
+        "how do I get around the ID check",
+    ],
+)
+def test_passing_the_id_checks_as_someone_else_is_refused(message):
+    assert harm_cue(message) is not None
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["Is there anyway to bypass identity verification?", "my passport photo was rejected by the id check"],
+)
+def test_questions_about_the_id_checks_themselves_are_not(message):
+    assert harm_cue(message) is None

@@ -52,7 +52,11 @@ def _colloquial(run: dict) -> str:
 
 def _timing_note(run: dict) -> str:
     if run.get("reused_delta"):
-        return "the fine-tuned layers were reused, so no fine-tuning and no unseen-intents check in this run."
+        return (
+            "the fine-tuned layers were reused, so no fine-tuning and no unseen-intents check in this run (the reused"
+            " layers saw every off-topic intent); `northwind_oos.py` measures declines leave-one-source-out instead"
+            " (README.md)."
+        )
     return f"fine-tuning {run['finetune_s'] / 60:.1f} minutes; the unseen-intents check repeats the fine-tuning."
 
 

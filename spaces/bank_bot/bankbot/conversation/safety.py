@@ -120,8 +120,15 @@ _PATTERNS: list[tuple[Harm, str]] = [
     ),
     (
         Harm.OTHERS_ACCOUNT,
-        r"\b(?:bypass|get (?:around|past)|defeat|disable|skip)\b[^.?!]{0,20}\b(?:2fa|two[- ]factor|"
-        r"security (?:check|question)s?|otp|one[- ]time (?:code|password)|fraud (?:check|detection)s?)",
+        r"\b(?:bypass|get (?:a)?round|get past|defeat|disable|skip|cheat|fool|trick)\b[^.?!]{0,20}\b(?:2fa|"
+        r"two[- ]factor|security (?:check|question)s?|otp|one[- ]time (?:code|password)|fraud (?:check|detection)s?|"
+        r"(?:id|identity|kyc) (?:check|checks|process))",
+    ),
+    # passing as someone else: "with someone else's passport", "using my brother's ID"
+    (
+        Harm.THEFT_OR_FRAUD,
+        rf"\b(?:with|using|use|show|upload)\s+{_OTHER}\s+(?:passport|id|id card|identity|driving licen[cs]e|"
+        r"documents?|selfie|face)\b",
     ),
     # stealing, cloning and faking
     (
