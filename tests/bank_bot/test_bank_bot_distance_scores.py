@@ -65,3 +65,20 @@ def test_gate_sends_low_rows_to_out_of_scope_and_keeps_the_rest():
     per_row = gate(probs, np.array([0.1, 0.9]), np.array([0.0, 1.0]), oos_index=2)
     assert per_row[0].tolist() == probs[0].tolist() and per_row[1].tolist() == [0.0, 0.0, 1.0]
     assert probs[0].tolist() == [0.7, 0.2, 0.1]  # the input is not changed
+
+
+def test_the_model_gate_declines_what_is_far_from_every_in_scope_sentence():
+    from bankbot.models.model import Head, IntentModel, Memory
+
+    labels = ["card_arrival", "change_pin", "out_of_scope"]
+    memory = Memory(unit([[1, 0, 0], [0.9, 0.1, 0], [0, 1, 0], [0, 0, 1]]), np.array([0, 0, 1, 2]), k=2, weight=0.0)
+    head = Head(np.eye(3, dtype=np.float32) * 5, np.zeros(3, np.float32), labels, {}, memory)
+    model = IntentModel(encoder=None, head=head)
+    near, far = unit([[1, 0.05, 0]]), unit([[0.1, 0.1, 1]])  # far sits on the out_of_scope row only
+    before = model.proba_from_vectors(np.vstack([near, far]))
+    model.use_gate(0.5)
+    after = model.proba_from_vectors(np.vstack([near, far]))
+    assert after[0].tolist() == before[0].tolist()
+    assert after[1].tolist() == [0.0, 0.0, 1.0]
+    model.use_gate(0.0)
+    assert model.proba_from_vectors(far).tolist() == before[1:].tolist()

@@ -20,6 +20,9 @@ from __future__ import annotations
 
 import numpy as np
 
+GATE_K = 10  # the shipped gate: mean cosine to the 10 nearest in-scope training sentences (kNN-10) ...
+GATE_SHARE = 0.005  # ... cut where it declines 0.5% of the in-scope validation questions (fit_floor.py)
+
 
 def nearest_similarity(vectors: np.ndarray, bank: np.ndarray, k: int = 1, chunk: int = 2048) -> np.ndarray:
     """Mean cosine of each unit vector to its ``k`` nearest rows of ``bank`` (unit vectors): (n,)."""
@@ -78,3 +81,9 @@ def gate(probs: np.ndarray, scores: np.ndarray, threshold: float | np.ndarray, o
     out[low] = 0.0
     out[low, oos_index] = 1.0
     return out
+
+
+def in_scope_memory(head) -> np.ndarray:
+    """The neighbour memory's vectors of every label but ``out_of_scope`` (a ``bankbot.models.model.Head``)."""
+    oos = head.labels.index("out_of_scope")
+    return head.memory.vectors[head.memory.targets != oos]
