@@ -28,8 +28,9 @@ from bankbot.conversation.floor import MAX_OFF_TOPIC_ANSWERED, MAX_WRONG, as_dic
 from bankbot.conversation.policy import answer_table
 from bankbot.conversation.safety import harm_cue
 from bankbot.model_spec import HEAD_FILE, MODEL_DIR
-from bankbot.models.data import DEFAULT_DATA, OUT_OF_SCOPE, Source, build_splits
-from bankbot.models.headfit import fit_head
+from bankbot.models.data import COLLOQUIAL_FILE, DEFAULT_DATA, OUT_OF_SCOPE, Source, build_splits
+from bankbot.models.distance_scores import GATE_K, GATE_SHARE, in_scope_memory, nearest_similarity, threshold_at
+from bankbot.models.headfit import encode_with_cache, fit_head
 from bankbot.models.model import Head, Memory, head_proba, load_encoder, load_head
 
 HERE = Path(__file__).resolve().parent
@@ -38,10 +39,10 @@ FLOOR_BEGIN, FLOOR_END = "# BEGIN FLOOR (written by fit_floor.py; do not edit by
 CARD_BEGIN, CARD_END = "<!-- BEGIN FLOOR (written by fit_floor.py) -->", "<!-- END FLOOR -->"
 
 
-def write_floor(module: Path, floor: float) -> None:
+def write_floor(module: Path, floor: float, min_similarity: float) -> None:
     text = module.read_text(encoding="utf-8")
     start, end = text.index(FLOOR_BEGIN), text.index(FLOOR_END)
-    block = f"{FLOOR_BEGIN}\nCONFIDENCE_FLOOR = {floor}\n"
+    block = f"{FLOOR_BEGIN}\nCONFIDENCE_FLOOR = {floor}\nMIN_SIMILARITY = {min_similarity:.4f}\n"
     module.write_text(text[:start] + block + text[end:], encoding="utf-8")
 
 
@@ -51,9 +52,15 @@ def harm_false_positives(split) -> tuple[int, int]:
     return sum(harm_cue(t) is not None for t in rows), len(rows)
 
 
-def card_section(floor: float, rows, n_in: int, n_off: int, fp: tuple[int, int], fp_all: tuple[int, int]) -> str:
+def card_section(
+    floor: float, min_similarity: float, rows, n_in: int, n_off: int, fp: tuple[int, int], fp_all: tuple[int, int]
+) -> str:
     return f"""{CARD_BEGIN}
 ## Confidence floor and harmful requests (bank policy)
+- **Distance gate**: an English message whose mean cosine to its {GATE_K} nearest in-scope training sentences is
+  below {min_similarity:.4f} is declined as not a banking question (`bankbot/models/distance_scores.py`; the cut
+  declines {100 * GATE_SHARE:.1f}% of the in-scope validation rows; `northwind_oos.py` compares it with the floor
+  alone, leave one off-topic source out: README.md).
 - **Floor {floor:.2f}**: the bot answers from the table only when the top intent's probability is at least
   {floor:.2f}; below it, it offers the two closest topics (when they are within 0.20 and together reach the floor)
   or asks to rephrase, and a second unclear message in a row goes to a person.
@@ -86,6 +93,16 @@ def write_card(card: Path, section: str) -> None:
     card.write_text(text, encoding="utf-8")
 
 
+def validation_run_head(shipped: Head, train, xtr: np.ndarray) -> Head:
+    """The shipped head's recipe (labels, C, weights, neighbour vote) refit on the training part only."""
+    labels, knn, info = shipped.labels, shipped.memory, shipped.info
+    weights = np.where(np.array(train.sources) == Source.COLLOQUIAL, info.get("colloquial_weight", 1.0), 1.0)
+    w, b = fit_head(xtr, train.labels, labels, info["C"], info["oos_weight"], SEED, row_weights=weights)
+    targets = np.array([labels.index(lab) for lab in train.labels])
+    memory = Memory(xtr.astype(np.float16).astype(np.float32), targets, knn.k, knn.temperature, knn.weight)
+    return Head(w, b, labels, {"name": "validation-run head"}, memory)
+
+
 def main(argv=None) -> float:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--banking77", type=Path, default=DEFAULT_DATA / "banking77" / "train.csv")
@@ -93,26 +110,35 @@ def main(argv=None) -> float:
     p.add_argument("--domains", type=Path, default=DEFAULT_DATA / "clinc150" / "domains.json")
     p.add_argument("--cache", type=Path, help="an .npz of the shipped encoder's sentence vectors; written when missing")
     p.add_argument("--dry-run", action="store_true", help="print the table only; write nothing")
+    p.add_argument(
+        "--colloquial", type=Path, help="the colloquial rows the shipped head trained on (default: train.py's file)"
+    )
+    p.add_argument(
+        "--val-head",
+        type=Path,
+        help="train.py's validation-run head (--val-out DIR/model/intent_head.safetensors) instead of refitting it",
+    )
     args = p.parse_args(argv)
 
-    train, val = build_splits(args.banking77, args.clinc, args.domains, seed=SEED)
+    shipped = load_head(MODEL_DIR / HEAD_FILE)  # its labels and hyper-parameters, not its weights
+    colloquial = args.colloquial or (COLLOQUIAL_FILE if shipped.info.get("colloquial_rows") else None)
+    train, val = build_splits(args.banking77, args.clinc, args.domains, seed=SEED, colloquial=colloquial)
     texts = sorted(set(train.texts) | set(val.texts))
-    if args.cache and args.cache.exists() and list(np.load(args.cache)["texts"]) == texts:
-        vectors = np.load(args.cache)["E"]
-    else:
-        vectors = load_encoder().encode(texts)
-        if args.cache:
-            np.savez(args.cache, texts=np.array(texts), E=vectors)
+    vectors = encode_with_cache(load_encoder(), texts, args.cache)
     row = {t: i for i, t in enumerate(texts)}
     xtr, xva = vectors[[row[t] for t in train.texts]], vectors[[row[t] for t in val.texts]]
 
-    shipped = load_head(MODEL_DIR / HEAD_FILE)  # its labels and hyper-parameters, not its weights
-    labels, knn = shipped.labels, shipped.memory
-    w, b = fit_head(xtr, train.labels, labels, shipped.info["C"], shipped.info["oos_weight"], SEED)
-    targets = np.array([labels.index(lab) for lab in train.labels])
-    memory = Memory(xtr.astype(np.float16).astype(np.float32), targets, knn.k, knn.temperature, knn.weight)
-    head = Head(w, b, labels, {"name": "validation-run head"}, memory)
+    labels = shipped.labels
+    if args.val_head:  # train.py's validation-run head (the same fit as below, already done)
+        head = load_head(args.val_head)
+    else:
+        head = validation_run_head(shipped, train, xtr)
     floor, rows = fit_floor(head_proba(head, xva), val, labels, answer_table())
+    # the distance gate (northwind_oos.py's best): its cut declines GATE_SHARE of the in-scope validation rows
+    inside = np.isin(np.array(val.sources), [Source.BANKING77, Source.CLINC_BANK])
+    similarity = nearest_similarity(xva[inside], in_scope_memory(head), GATE_K)
+    min_similarity = threshold_at(similarity, GATE_SHARE)
+    print(f"distance gate: mean cosine to the {GATE_K} nearest in-scope training sentences >= {min_similarity:.4f}")
 
     n_in = sum(s in (Source.BANKING77, Source.CLINC_BANK) for s in val.sources)
     n_off = sum(s in Source.OFF_TOPIC and g == OUT_OF_SCOPE for s, g in zip(val.sources, val.labels, strict=True))
@@ -122,8 +148,8 @@ def main(argv=None) -> float:
     print(f"harm cues on in-scope rows: {fp[0]} of {fp[1]} validation rows, {fp_all[0]} of {fp_all[1]} kit rows")
     print(json.dumps({"floor": floor, "rows": as_dicts(rows)}))
     if not args.dry_run:
-        write_floor(HERE / "bankbot" / "model_spec.py", floor)
-        write_card(HERE / "MODEL_CARD.md", card_section(floor, rows, n_in, n_off, fp, fp_all))
+        write_floor(HERE / "bankbot" / "model_spec.py", floor, min_similarity)
+        write_card(HERE / "MODEL_CARD.md", card_section(floor, min_similarity, rows, n_in, n_off, fp, fp_all))
     return floor
 
 

@@ -12,6 +12,8 @@
    the same policy as the app, and saves that validation-run model (delta + head) and the validation
    files to --val-out;
 4. checks declines on never-seen off-topic intents (the whole recipe again with 25% of them removed);
+   (--reuse-delta DELTA skips step 2's fine-tuning and the check: the head is refit on the vectors of an
+   earlier run's fine-tuned encoder, e.g. the shipped one, whose layers saw only the training part);
 5. refits the head on train + validation (the fine-tuned encoder stays the one trained on the
    training part), writes model/encoder_delta.safetensors, model/intent_head.safetensors, their sha256
    pins (the PINS block of bankbot/model_spec.py) and MODEL_CARD.md.
@@ -36,6 +38,7 @@ from bankbot.conversation.policy import Action, AnswerTable, decide
 from bankbot.model_spec import DELTA_FILE, HEAD_FILE, MODEL_DIR, PINNED_FILES
 from bankbot.models.data import (
     CLINC_OOS,
+    COLLOQUIAL_FILE,
     DEFAULT_DATA,
     OUT_OF_SCOPE,
     Source,
@@ -44,7 +47,8 @@ from bankbot.models.data import (
     inventory,
     read_banking77,
 )
-from bankbot.models.headfit import fit_head
+from bankbot.models.encoder import load_tensors
+from bankbot.models.headfit import encode_with_cache, fit_head
 from bankbot.models.model import Head, Memory, head_proba, load_encoder_with, save_delta, save_head
 from shared.model_source import write_pins
 
@@ -60,15 +64,21 @@ KNN_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
 LAYERS = 6
 EPOCHS = 3
 LR = 5e-5
+# Hand-written colloquial rows (data/colloquial/train.csv, ~240 against ~100 Banking77 rows per intent) weigh this
+# much each, so that a few rows per intent move the head where customers' own wording sits.
+COLLOQUIAL_WEIGHT = 3.0
 
 
 def make_head(vectors: np.ndarray, split: Split, labels: list[str], args, knn_weight: float, name: str) -> Head:
     """Logistic-regression head plus the neighbour memory of the same rows."""
-    w, b = fit_head(vectors, split.labels, labels, args.C, args.oos_weight, SEED)
+    weights = np.where(np.array(split.sources) == Source.COLLOQUIAL, args.colloquial_weight, 1.0)
+    w, b = fit_head(vectors, split.labels, labels, args.C, args.oos_weight, SEED, row_weights=weights)
     targets = np.array([labels.index(lab) for lab in split.labels])
     # the memory is stored in float16: vote with the rounded vectors the app will load
     memory = Memory(vectors.astype(np.float16).astype(np.float32), targets, KNN_K, KNN_TEMPERATURE, knn_weight)
     info = {"name": name, "C": args.C, "oos_weight": args.oos_weight, "seed": SEED}
+    info |= {"colloquial_rows": int(sum(s == Source.COLLOQUIAL for s in split.sources))}
+    info |= {"colloquial_weight": args.colloquial_weight}
     return Head(w, b, labels, info, memory)
 
 
@@ -177,7 +187,21 @@ def main(argv=None) -> None:
     p.add_argument("--oos-weight", type=float, default=OOS_WEIGHT)
     p.add_argument("--no-unseen-check", action="store_true")
     p.add_argument("--no-card", action="store_true", help="do not rewrite MODEL_CARD.md / pins")
+    p.add_argument("--colloquial", type=Path, default=COLLOQUIAL_FILE, help="hand-written colloquial training rows")
+    p.add_argument("--no-colloquial", action="store_true", help="train without the colloquial rows")
+    p.add_argument("--colloquial-weight", type=float, default=COLLOQUIAL_WEIGHT)
+    p.add_argument(
+        "--reuse-delta",
+        type=Path,
+        help="an earlier run's encoder_delta.safetensors (fine-tuned on the training part): refit the head only",
+    )
+    p.add_argument("--knn-weight", type=float, help="the neighbour vote's weight (default: chosen on an inner split)")
+    p.add_argument("--cache", type=Path, help="an .npz of --reuse-delta's sentence vectors (reused, updated)")
     args = p.parse_args(argv)
+    if args.no_colloquial:
+        args.colloquial = None
+    if args.reuse_delta:
+        args.no_unseen_check = True  # the reused layers were fine-tuned with every off-topic intent
 
     import torch
 
@@ -192,7 +216,7 @@ def main(argv=None) -> None:
 
     b77_labels = sorted({lab for _, lab in read_banking77(args.banking77)})
     labels = inventory(args.domains, b77_labels)
-    train, val = build_splits(args.banking77, args.clinc, args.domains, seed=SEED)
+    train, val = build_splits(args.banking77, args.clinc, args.domains, seed=SEED, colloquial=args.colloquial)
     table = AnswerTable.load()
     table.check(labels)
     print(f"inventory: {len(labels)} intents; train {len(train)} rows, validation {len(val)} rows", flush=True)
@@ -201,16 +225,27 @@ def main(argv=None) -> None:
     row = {t: i for i, t in enumerate(texts)}
     frozen = load_encoder_with(None)
     t0 = time.perf_counter()
-    states = cache_lower_states(frozen, texts, args.layers)
-    frozen_vectors = embed_states(frozen, states, args.layers)
-    encode_note = f"encoding {len(texts)} sentences took {time.perf_counter() - t0:.0f} s"
+    frozen_vectors = None
+    if args.reuse_delta and args.knn_weight is not None:
+        encode_note = "the frozen encoder was not needed (reused fine-tuned layers, neighbour weight given)"
+    else:
+        states = cache_lower_states(frozen, texts, args.layers)
+        frozen_vectors = embed_states(frozen, states, args.layers)
+        encode_note = f"encoding {len(texts)} sentences took {time.perf_counter() - t0:.0f} s"
     print(encode_note, flush=True)
 
-    knn_weight, knn_table = choose_knn_weight(train, frozen_vectors[[row[t] for t in train.texts]], labels, table, args)
+    if args.knn_weight is not None:
+        knn_weight, knn_table = args.knn_weight, {}
+    else:
+        train_rows = [row[t] for t in train.texts]
+        knn_weight, knn_table = choose_knn_weight(train, frozen_vectors[train_rows], labels, table, args)
     print(f"neighbour vote weight {knn_weight} (inner split of the training part: {json.dumps(knn_table)})")
 
     def recipe(split: Split) -> tuple[dict, np.ndarray]:
         """Step 2 on one training split: the fine-tuned delta and every text's fine-tuned vector."""
+        if args.reuse_delta:
+            tuned = load_encoder_with(args.reuse_delta)
+            return load_tensors(args.reuse_delta), encode_with_cache(tuned, texts, args.cache)
         idx = [row[t] for t in split.texts]
         w0, b0 = fit_head(frozen_vectors[idx], split.labels, labels, args.C, args.oos_weight, SEED)
         if args.layers == 0:
@@ -249,7 +284,9 @@ def main(argv=None) -> None:
 
     unseen_metrics = None
     if not args.no_unseen_check:
-        tr_u, va_u = build_splits(args.banking77, args.clinc, args.domains, seed=SEED, holdout_oos_intents=0.25)
+        tr_u, va_u = build_splits(
+            args.banking77, args.clinc, args.domains, seed=SEED, holdout_oos_intents=0.25, colloquial=args.colloquial
+        )
         unseen = {i for i in set(va_u.clinc_intents) if i} - set(tr_u.clinc_intents)
         _, vectors_u = recipe(tr_u)
         head_u = make_head(X(tr_u, vectors_u), tr_u, labels, args, knn_weight, "unseen-intents check")
@@ -304,6 +341,9 @@ def main(argv=None) -> None:
             "finetune_s": finetune_s,
             "encode_note": encode_note,
             "threads": args.threads,
+            "n_colloquial": sum(s == Source.COLLOQUIAL for s in train.sources),
+            "colloquial_weight": args.colloquial_weight,
+            "reused_delta": bool(args.reuse_delta),
         }
         write_model_card(HERE / "MODEL_CARD.md", metrics, unseen_metrics, labels, run)
     print(json.dumps({"validation": metrics, "unseen_check": unseen_metrics, "train_minutes": round(total_s / 60, 1)}))

@@ -29,7 +29,7 @@ PINNED_FILES = (*TRAINED_FILES, BANK_FILE)  # every file in MODEL_DIR the PINS b
 
 # BEGIN PINS (written by the training script; do not edit by hand)
 PINS = {
-    "intent_head.safetensors": "784e110d6a42b0f0544ec116fe2171a243c4531b521d70b25e2500f7ad067425",
+    "intent_head.safetensors": "c5380a31bef5891edc552187b25b34edf24095d921030bcb777db2dff19e456f",
     "encoder_delta.safetensors": "b962b7562fcb706b3eb77648d68f11a1f9fc927b3b571d45d68ecefa9e3c2148",
     "intent_head_e5.safetensors": "5a39543d84a9d3efc9aab4993554e5a44babae5bc73f3204eb3b115bbca48cfd",
     "offtopic_bank.safetensors": "3ce7417a0681585e7385b0d09b8ca01729e3da5f3ff7fb439388f2fa94ff41e1",
@@ -38,6 +38,7 @@ PINS = {
 
 # BEGIN FLOOR (written by fit_floor.py; do not edit by hand)
 CONFIDENCE_FLOOR = 0.5
+MIN_SIMILARITY = 0.4740
 # END FLOOR
 
 ENCODER_HUB_ID = "sentence-transformers/all-MiniLM-L6-v2"

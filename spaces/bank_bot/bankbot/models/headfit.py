@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from .data import OUT_OF_SCOPE
@@ -28,3 +30,18 @@ def fit_head(
     clf.fit(X, lab, sample_weight=weights)
     order = [list(clf.classes_).index(lab_) for lab_ in labels]  # the inventory's fixed order
     return clf.coef_[order].astype(np.float32), clf.intercept_[order].astype(np.float32)
+
+
+def encode_with_cache(encoder, texts: list[str], cache: Path | None) -> np.ndarray:
+    """``encoder.encode(texts)``, reusing the vectors an .npz ``cache`` (texts, E) already holds for the same
+    encoder and adding the new ones to it: encoding the 28k kit sentences takes minutes on a shared CPU."""
+    known: dict[str, np.ndarray] = {}
+    if cache and Path(cache).is_file():
+        with np.load(cache, allow_pickle=False) as z:
+            known = dict(zip(z["texts"].tolist(), z["E"], strict=True))
+    todo = sorted(set(texts) - set(known))
+    if todo:
+        known.update(zip(todo, encoder.encode(todo), strict=True))
+        if cache:
+            np.savez(cache, texts=np.array(list(known)), E=np.stack(list(known.values())))
+    return np.stack([known[t] for t in texts]).astype(np.float32)

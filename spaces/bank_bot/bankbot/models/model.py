@@ -10,7 +10,9 @@ import numpy as np
 
 from shared.model_source import models, resolve
 
-from ..model_spec import DELTA_FILE, E5_HEAD_FILE, ENCODER_SPEC, HEAD_FILE, HEAD_SPEC, PINS
+from ..model_spec import DELTA_FILE, E5_HEAD_FILE, ENCODER_SPEC, HEAD_FILE, HEAD_SPEC, MIN_SIMILARITY, PINS
+from .data import OUT_OF_SCOPE
+from .distance_scores import GATE_K, gate, in_scope_memory, nearest_similarity
 from .encoder import MiniLM, load_tensors
 
 MODEL_KEY = "bank_bot.intent_model"
@@ -121,12 +123,24 @@ class IntentModel:
         self.labels = list(head.labels)
         self.info = head.info
         self.thresholds = None  # the policy's defaults; a company's own bot sets its own (company.folder)
+        self.min_similarity = 0.0  # the distance gate's cut (0: off); load_intent_model sets Northwind's
+        self._in_scope: np.ndarray | None = None
+
+    def use_gate(self, min_similarity: float) -> None:
+        """Decline (certain ``out_of_scope``) what sits further than ``min_similarity`` from the in-scope training
+        sentences (``distance_scores``, chosen by fit_floor.py)."""
+        self.min_similarity = min_similarity
+        self._in_scope = in_scope_memory(self.head) if min_similarity > 0 and self.head.memory is not None else None
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
         return self.proba_from_vectors(self.encoder.encode(texts))
 
     def proba_from_vectors(self, vectors: np.ndarray) -> np.ndarray:
-        return head_proba(self.head, vectors)
+        probs = head_proba(self.head, vectors)
+        if self._in_scope is None:
+            return probs
+        scores = nearest_similarity(vectors, self._in_scope, GATE_K)
+        return gate(probs, scores, self.min_similarity, self.labels.index(OUT_OF_SCOPE))
 
 
 def head_proba(head: Head, vectors: np.ndarray) -> np.ndarray:
@@ -182,6 +196,7 @@ def load_intent_model(head_dir: Path | None = None):
         encoder = load_encoder_with(delta if delta.is_file() else None)
     e5_head = folder / E5_HEAD_FILE if (folder / E5_HEAD_FILE).is_file() else shipped / E5_HEAD_FILE
     english = IntentModel(encoder, load_head(folder / HEAD_FILE))
+    english.use_gate(MIN_SIMILARITY)  # Northwind's distance gate (fit_floor.py); a company's bot has none
     model = MultilingualModel(english, IntentModel(load_e5(), load_head(e5_head)))
     model.warm_up()
     return model

@@ -1,0 +1,191 @@
+"""Leave-one-source-out: how many off-topic questions from a source the Northwind bot never learnt from it declines.
+
+    python spaces/bank_bot/northwind_oos.py --banking77 DATA/banking77/train.csv \\
+        --clinc DATA/clinc150/data_full_trainval.json --domains DATA/clinc150/domains.json \\
+        [--sources oos travel work ...] [--cache vectors.npz] [--no-colloquial]
+
+For each off-topic source S (CLINC150's out-of-scope queries ``oos``, or one of its off-topic domains), the head is
+refit as ``fit_floor.py`` refits the validation-run head (same split, seed, C, weights, neighbour vote), but without
+S's training rows; the confidence floor is chosen by ``fit_floor``'s rule on the validation rows without S's; the
+distance gates' cuts are chosen on in-scope validation rows only (cross-fitted: each half's cut judges the other
+half). Then S's validation rows are scored: the share declined (no answer from the table), and, on the in-scope
+validation rows, the false declines (declined as "not a banking question") and the share answered right.
+
+Limit: the shipped encoder's fine-tuned layers saw every source's *training* rows (refitting them per source takes
+~15 CPU-minutes each); the head, the neighbour memory, the floor and the cuts never see S. No test split is used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import numpy as np
+from train import COLLOQUIAL_WEIGHT, subsplit
+
+from bankbot.conversation.floor import fit_floor
+from bankbot.conversation.policy import Action, Thresholds, answer_table, decide
+from bankbot.model_spec import HEAD_FILE, MODEL_DIR
+from bankbot.models.data import (
+    COLLOQUIAL_FILE,
+    DEFAULT_DATA,
+    OUT_OF_SCOPE,
+    Source,
+    Split,
+    build_splits,
+    read_domains,
+)
+from bankbot.models.distance_scores import (
+    MahalanobisScorer,
+    gate,
+    max_logit,
+    nearest_similarity,
+    neg_energy,
+    threshold_at,
+)
+from bankbot.models.headfit import encode_with_cache, fit_head
+from bankbot.models.model import Head, Memory, head_proba, load_encoder, load_head
+
+SEED = 0
+SOURCES = ("oos", "travel", "kitchen_and_dining", "work", "utility", "home", "auto_and_commute", "meta")
+GATE_SHARE = 0.005  # the share of in-scope questions a distance gate may decline (the false-decline budget)
+METHODS = ("floor (shipped)", "floor + kNN-1", "floor + kNN-10", "floor + Mahalanobis", "floor + max-logit",
+           "floor + energy")  # fmt: skip
+
+
+def row_sources(split: Split, domains: dict[str, str]) -> np.ndarray:
+    """The off-topic source of every row ("oos", a CLINC150 domain), "" for in-scope or served rows."""
+    out = []
+    for src, intent, label in zip(split.sources, split.clinc_intents, split.labels, strict=True):
+        if src == Source.CLINC_OOS:
+            out.append("oos")
+        elif src == Source.CLINC_OTHER and label == OUT_OF_SCOPE:
+            out.append(domains.get(intent, ""))
+        else:
+            out.append("")
+    return np.array(out)
+
+
+def cross_fitted_cut(scores: np.ndarray, inside: np.ndarray, half: np.ndarray, share: float) -> np.ndarray:
+    """Per validation row, the gate's cut chosen on the in-scope rows of the other half."""
+    cut = {h: threshold_at(scores[inside & (half != h)], share) for h in (0, 1)}
+    return np.where(half == 0, cut[0], cut[1])
+
+
+def one_source(held: str, ctx: dict, share: float) -> dict:
+    train, val, xtr, xva, labels, table = (ctx[k] for k in ("train", "val", "xtr", "xva", "labels", "table"))
+    tr_src, va_src = ctx["train_sources"], ctx["val_sources"]
+    keep = np.flatnonzero(tr_src != held)
+    part = subsplit(train, keep)
+    info = ctx["shipped_info"]
+    weights = np.where(np.array(part.sources) == Source.COLLOQUIAL, info.get("colloquial_weight", 1.0), 1.0)
+    w, b = fit_head(xtr[keep], part.labels, labels, info["C"], info["oos_weight"], SEED, row_weights=weights)
+    targets = np.array([labels.index(lab) for lab in part.labels])
+    knn = ctx["knn"]
+    memory = Memory(xtr[keep].astype(np.float16).astype(np.float32), targets, knn.k, knn.temperature, knn.weight)
+    probs = head_proba(Head(w, b, labels, {}, memory), xva)
+    logits = xva @ w.T + b
+
+    gold = np.array(val.labels)
+    inside = np.isin(np.array(val.sources), [Source.BANKING77, Source.CLINC_BANK])
+    off_others = (va_src != "") & (va_src != held)
+    choice = np.flatnonzero(inside | off_others)
+    floor, _ = fit_floor(probs[choice], subsplit(val, choice), labels, table)
+
+    oos = labels.index(OUT_OF_SCOPE)
+    in_labels = np.array([lab != OUT_OF_SCOPE for lab in labels])
+    in_rows = targets != oos
+    mahalanobis = MahalanobisScorer(xtr[keep][in_rows], targets[in_rows])
+    scores = {
+        "floor + kNN-1": nearest_similarity(xva, memory.vectors[in_rows], k=1),
+        "floor + kNN-10": nearest_similarity(xva, memory.vectors[in_rows], k=10),
+        "floor + Mahalanobis": mahalanobis.score(xva),
+        "floor + max-logit": max_logit(logits, in_labels),
+        "floor + energy": neg_energy(logits, in_labels),
+    }
+    half = np.arange(len(gold)) % 2
+    scored = np.flatnonzero(inside | (va_src == held))
+    out = {"source": held, "floor": floor, "n_off_topic": int((va_src == held).sum()), "n_in_scope": int(inside.sum())}
+    for method in METHODS:
+        p = probs
+        if method in scores:
+            p = gate(probs, scores[method], cross_fitted_cut(scores[method], inside, half, share), oos)
+        decisions = {i: decide(p[i], labels, table, th=Thresholds(floor=floor)) for i in scored}
+        off = [decisions[i] for i in scored if va_src[i] == held]
+        ins = [(decisions[i], gold[i]) for i in scored if inside[i]]
+        out[method] = {
+            "off_topic_declined": float(np.mean([not d.action.answers for d in off])),
+            "false_declines": float(np.mean([d.action == Action.DECLINE for d, _ in ins])),
+            "in_scope_right": float(np.mean([d.action == Action.ANSWER and d.intent == g for d, g in ins])),
+        }
+    return out
+
+
+def markdown(results: list[dict]) -> str:
+    sources = [r["source"] for r in results]
+    lines = [
+        "| method | " + " | ".join(sources) + " | all sources | false declines | in-scope answered right |",
+        "|---|" + "---|" * (len(sources) + 3),
+    ]
+    for method in METHODS:
+        cells = [f"{100 * r[method]['off_topic_declined']:.2f}%" for r in results]
+        n = np.array([r["n_off_topic"] for r in results])
+        pooled = float(np.average([r[method]["off_topic_declined"] for r in results], weights=n))
+        false = float(np.mean([r[method]["false_declines"] for r in results]))
+        right = float(np.mean([r[method]["in_scope_right"] for r in results]))
+        lines.append(
+            f"| {method} | "
+            + " | ".join(cells)
+            + f" | **{100 * pooled:.2f}%** | {100 * false:.2f}% | {100 * right:.2f}% |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv=None) -> list[dict]:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--banking77", type=Path, default=DEFAULT_DATA / "banking77" / "train.csv")
+    p.add_argument("--clinc", type=Path, default=DEFAULT_DATA / "clinc150" / "data_full_trainval.json")
+    p.add_argument("--domains", type=Path, default=DEFAULT_DATA / "clinc150" / "domains.json")
+    p.add_argument("--sources", nargs="+", default=list(SOURCES), help="off-topic sources to leave out, one at a time")
+    p.add_argument("--cache", type=Path, help="an .npz of the shipped encoder's sentence vectors (reused, updated)")
+    p.add_argument("--no-colloquial", action="store_true", help="the head without the colloquial training rows")
+    p.add_argument("--gate-share", type=float, default=GATE_SHARE)
+    p.add_argument("--json", type=Path, help="write the results here too")
+    args = p.parse_args(argv)
+
+    shipped = load_head(MODEL_DIR / HEAD_FILE)  # its labels and hyper-parameters, not its weights
+    colloquial = None if args.no_colloquial else COLLOQUIAL_FILE
+    train, val = build_splits(args.banking77, args.clinc, args.domains, seed=SEED, colloquial=colloquial)
+    texts = sorted(set(train.texts) | set(val.texts))
+    vectors = encode_with_cache(load_encoder(), texts, args.cache)
+    row = {t: i for i, t in enumerate(texts)}
+    domains = read_domains(args.domains)
+    info = dict(shipped.info, colloquial_weight=COLLOQUIAL_WEIGHT)  # train.py's recipe (the head may predate it)
+    ctx = {
+        "train": train,
+        "val": val,
+        "xtr": vectors[[row[t] for t in train.texts]],
+        "xva": vectors[[row[t] for t in val.texts]],
+        "labels": shipped.labels,
+        "table": answer_table(),
+        "train_sources": row_sources(train, domains),
+        "val_sources": row_sources(val, domains),
+        "shipped_info": info,
+        "knn": shipped.memory,
+    }
+    results = []
+    for held in args.sources:
+        results.append(one_source(held, ctx, args.gate_share))
+        print(json.dumps(results[-1]), flush=True)
+    print(markdown(results))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
+    return results
+
+
+if __name__ == "__main__":
+    main()

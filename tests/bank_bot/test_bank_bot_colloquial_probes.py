@@ -1,0 +1,90 @@
+"""The fresh colloquial probes (tests/bank_bot/colloquial_probes.py, written before the colloquial training rows)
+over the shipped Northwind bot, and the check that no training row repeats a probe. Needs the shipped model, not
+the kit."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from bankbot.conversation.bot import respond
+from bankbot.conversation.policy import Action, answer_table
+from bankbot.conversation.safety import Harm
+from bankbot.models.data import COLLOQUIAL_FILE
+from bankbot.models.examples import Example, read_examples, repeated_messages
+from bankbot.models.model import get_model
+
+HERE = Path(__file__).resolve().parent
+
+
+def _load(name: str):
+    spec = importlib.util.spec_from_file_location(name, HERE / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+P = _load("colloquial_probes")
+OLD = _load("bank_probes")
+
+
+def test_no_colloquial_training_row_repeats_a_probe_even_with_small_edits():
+    rows = read_examples(COLLOQUIAL_FILE)
+    probes = [*P.COLLOQUIAL, *P.OFF_TOPIC_AND_HARMFUL, *P.CLOSE_FREEZE_CANCEL, *P.OTHERS_DATA_FOREIGN]
+    probes += [*OLD.IN_SCOPE, *OLD.OFF_TOPIC, *OLD.HARMFUL, *OLD.MULTILINGUAL]
+    assert repeated_messages(rows, [Example(t, "") for t in probes]) == []
+    assert len(rows) >= 200 and all(r.intent for r in rows)
+
+
+def test_the_probe_set_is_as_large_as_the_issue_asks():
+    assert len(P.COLLOQUIAL) >= 60 and len(P.OFF_TOPIC_AND_HARMFUL) >= 20
+    assert {lang for lang, _ in P.CLOSE_FREEZE_CANCEL.values()} == {"fr", "it", "es", "de"}
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return get_model(), answer_table()
+
+
+def test_colloquial_messages_are_mostly_answered_right_and_never_wrongly(shipped):
+    """The shipped bot (head with data/colloquial/train.csv, floor and distance gate) answers 52 of the 64 right and
+    none wrongly; the bot before it 46 right and 6 wrong. The issue's 93% right is not reached yet: this guards what
+    is, so a regression fails."""
+    model, table = shipped
+    right, wrong = [], []
+    for message, ok in P.COLLOQUIAL.items():
+        d = respond(message, [], model, table).decision
+        if d.action.answers:
+            (right if d.intent in ok else wrong).append((message, d.intent, round(d.confidence, 2)))
+    assert wrong == []
+    assert len(right) / len(P.COLLOQUIAL) >= 0.80, (len(right), len(P.COLLOQUIAL))
+
+
+@pytest.mark.parametrize("message", P.OFF_TOPIC_AND_HARMFUL)
+def test_off_topic_and_harmful_colloquial_probes_are_declined(shipped, message):
+    model, table = shipped
+    d = respond(message, [], model, table).decision
+    assert not d.action.answers, (d.action, d.intent, round(d.confidence, 2))
+    if message in P.OTHERS_DATA:
+        assert d.harm == Harm.OTHERS_DATA
+
+
+@pytest.mark.parametrize("message", sorted(P.OTHERS_DATA_FOREIGN))
+def test_another_persons_data_is_declined_in_the_four_other_languages(shipped, message):
+    model, table = shipped
+    r = respond(message, [], model, table)
+    assert r.language == P.OTHERS_DATA_FOREIGN[message]
+    assert r.decision.action == Action.DECLINE and r.decision.harm == Harm.OTHERS_DATA
+
+
+@pytest.mark.parametrize("message", sorted(P.CLOSE_FREEZE_CANCEL))
+def test_close_freeze_and_cancel_requests_are_never_answered_with_another_intent(shipped, message):
+    """Closing an account is not freezing it: the bot may ask back, but an answer is the right one."""
+    model, table = shipped
+    language, ok = P.CLOSE_FREEZE_CANCEL[message]
+    r = respond(message, [], model, table)
+    assert r.language == language
+    if r.decision.action.answers:
+        assert r.decision.intent in ok, (r.decision.intent, round(r.decision.confidence, 2))
