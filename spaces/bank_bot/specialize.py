@@ -22,6 +22,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
 def main(argv=None) -> int:
+    from bankbot.models.oos import DEFAULT_PRESET, PRESETS
+
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--examples", type=Path, required=True, help="CSV with header text,intent")
     p.add_argument("--out", type=Path, required=True, help="folder to write the trained bot to")
@@ -31,6 +33,12 @@ def main(argv=None) -> int:
     p.add_argument("--layers", type=int, help="top encoder layers to fine-tune (default: the recipe's)")
     p.add_argument("--epochs", type=int, help="fine-tuning passes (default: the recipe's)")
     p.add_argument("--negatives", type=int, help="built-in off-topic sentences the head sees (default: the recipe's)")
+    p.add_argument(
+        "--preset",
+        choices=list(PRESETS),
+        default=DEFAULT_PRESET,
+        help="how readily the bot declines what is not your business (every preset is measured in report.json)",
+    )
     args = p.parse_args(argv)
 
     from bankbot.company.data import DataError, read_answers, read_examples
@@ -50,7 +58,7 @@ def main(argv=None) -> int:
 
     from bankbot.company.recipe import Recipe, specialize
 
-    recipe = Recipe()
+    recipe = Recipe(preset=args.preset)
     for name, field in (("layers", "layers"), ("epochs", "epochs"), ("negatives", "head_negatives")):
         if getattr(args, name) is not None:
             recipe = replace(recipe, **{field: getattr(args, name)})
@@ -75,6 +83,7 @@ def main(argv=None) -> int:
         "builtin_negatives_used": result.data["builtin_negatives_used"],
         "held_out": result.metrics,
         "baseline_held_out": result.baseline,
+        "out_of_scope": {k: result.oos[k] for k in ("method", "preset", "threshold", "presets")},
         "out": str(args.out),
         "sha256": digests,
     }
