@@ -39,6 +39,7 @@ def main(argv=None) -> int:
         default=DEFAULT_PRESET,
         help="how readily the bot declines what is not your business (every preset is measured in report.json)",
     )
+    p.add_argument("--summary", type=Path, help="also write the printed JSON summary to this file")
     args = p.parse_args(argv)
 
     from bankbot.company.data import DataError, read_answers, read_examples
@@ -88,6 +89,9 @@ def main(argv=None) -> int:
         "sha256": digests,
     }
     print(json.dumps(summary))
+    if args.summary:
+        args.summary.parent.mkdir(parents=True, exist_ok=True)
+        args.summary.write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
     return 0
 
 
