@@ -217,8 +217,8 @@ def summarize(folds: dict, source_fold: dict[str, str]) -> dict:
         row["pooled_ci95"] = wilson(k, n)
         seen = folds.get("banking77", {}).get("sources_seen_in_bank", {}).get(m)
         if seen:
-            kk = sum(v["declined"] for v in seen.values() if isinstance(v, dict))
-            nn = sum(v["n"] for v in seen.values() if isinstance(v, dict))
+            kk = sum(v["declined"] for v in seen.values() if isinstance(v, dict) and "n" in v)
+            nn = sum(v["n"] for v in seen.values() if isinstance(v, dict) and "n" in v)
             row["clinc_with_sources_in_bank"] = round(kk / nn, 4)
         out[m] = row
     return out

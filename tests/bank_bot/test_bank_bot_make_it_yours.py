@@ -67,7 +67,7 @@ def test_report_is_honest_and_escaped(trained_dir):
     report = trained_dir[0]
     for phrase in ("Accuracy on", "95% confidence interval", "Unrelated questions declined", "Simple baseline"):
         assert phrase in report
-    for preset in ("answers more", "balanced (in use)", "declines more"):
+    for preset in ("answers more (in use)", "balanced", "declines more"):
         assert preset in report
     assert "<script" not in report
 
@@ -84,7 +84,7 @@ def test_a_preset_picked_after_training_applies_to_the_trained_bot(tmp_path, tra
     report, download = handlers.set_company_preset(str(model_dir), "declines more")
     after = load_company(model_dir)[0].info["oos"]  # manifest and sha256 still check out
     presets = json.loads((model_dir / "report.json").read_text())["out_of_scope"]["presets"]
-    assert before["preset"] == "balanced" and after["preset"] == "declines more"
+    assert before["preset"] == "answers more" and after["preset"] == "declines more"
     assert after["threshold"] == presets["declines more"]["threshold"] >= before["threshold"]
     assert "declines more (in use)" in report and download.visible
     with pytest.raises(gr.Error, match="preset"):

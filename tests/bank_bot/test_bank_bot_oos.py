@@ -121,8 +121,8 @@ def test_gate_presets_are_fitted_on_company_rows_and_measured_on_unseen_topics()
     floor_in[:2] = True  # two company rows the head declines anyway
     gate = fit_gate(s_in, floor_in, s_out, floor_out, Recipe())
     p = gate["presets"]
-    assert list(p) == list(oos.PRESETS) and gate["preset"] == "balanced"
-    assert gate["threshold"] == p["balanced"]["threshold"]
+    assert list(p) == list(oos.PRESETS) and gate["preset"] == oos.DEFAULT_PRESET
+    assert gate["threshold"] == p[oos.DEFAULT_PRESET]["threshold"]
     for name, budget in oos.PRESETS.items():
         assert p[name]["false_decline_rate"] <= budget + 1e-9  # never more than the preset allows on its rows
         lo, hi = p[name]["decline_rate_ci95"]

@@ -47,9 +47,9 @@ free text.
   do not fight them: {dropped}.
 
 - **Declining what is not {company}'s business**: besides the head's `out_of_scope` class, the bot declines a
-  message whose {gate.get("method", "knn")} score (mean cosine similarity to its {gate.get("k", 3)} nearest
-  examples in the fine-tuned space) is below {gate.get("threshold", 0):.3f}, the threshold of the preset
-  "{gate.get("preset", "balanced")}", chosen from held-out examples (nobody typed it).
+  message whose {gate.get("method", "energy")} score (bankbot/models/oos.py) is below
+  {gate.get("threshold", 0):.3f}, the threshold of the preset
+  "{gate.get("preset", "")}", chosen from held-out examples (nobody typed it).
 
 ## Data
 - {d["examples"]} examples for {d["intents"]} intents ({d["examples_per_intent"]["min"]} to
