@@ -73,19 +73,6 @@ class Result:
     spaces: dict = field(default_factory=dict)  # "check" / "final": oos.Space (benchmarks; not written)
 
 
-def stratified_holdout(intents: list[str], share: float, seed: int) -> np.ndarray:
-    """Boolean mask of held-out rows: ``share`` of each intent (at least 1 when it has 3 or more rows)."""
-    rng = random.Random(seed)
-    held = np.zeros(len(intents), bool)
-    by: dict[str, list[int]] = {}
-    for i, intent in enumerate(intents):
-        by.setdefault(intent, []).append(i)
-    for rows in by.values():
-        k = max(1, round(share * len(rows))) if len(rows) >= 3 else 0
-        held[rng.sample(rows, k)] = True
-    return held
-
-
 def stratified_folds(intents: list[str], k: int, seed: int) -> np.ndarray:
     """Fold (0..k-1) of each row, spread evenly within each intent; -1 (never held out) for intents with
     fewer than 3 rows, which need every row to be learned at all."""
