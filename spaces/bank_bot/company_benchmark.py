@@ -35,13 +35,18 @@ HERE = Path(__file__).resolve().parent
 SEED = 0
 
 
-def build_company(clinc: dict, domains: dict[str, str], chosen: set[str], per_intent: int, folder: Path):
+def sample_examples(clinc: dict, domains: dict[str, str], chosen, per_intent: int) -> list[tuple[str, str]]:
+    """A company's examples: ``per_intent`` CLINC150 ``train`` rows of each intent of the chosen domains (seed 0)."""
     rng = random.Random(SEED)
     by: dict[str, list[str]] = defaultdict(list)
     for text, intent in clinc["train"]:
         if domains.get(intent) in chosen:
             by[intent].append(text)
-    train = [(t, i) for i in sorted(by) for t in rng.sample(by[i], per_intent)]
+    return [(t, i) for i in sorted(by) for t in rng.sample(by[i], per_intent)]
+
+
+def build_company(clinc: dict, domains: dict[str, str], chosen: set[str], per_intent: int, folder: Path):
+    train = sample_examples(clinc, domains, chosen, per_intent)
     test = [(t, i if domains.get(i) in chosen else "out_of_scope") for t, i in clinc["val"]]
     test += [(t, "out_of_scope") for t, _ in clinc["oos_val"]]
     for name, rows in (("examples.csv", train), ("test.csv", test)):

@@ -22,6 +22,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
 def arguments() -> argparse.ArgumentParser:
+    from bankbot.models.oos import DEFAULT_PRESET, PRESETS
+
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--examples", type=Path, required=True, help="CSV with header text,intent")
     p.add_argument("--out", type=Path, required=True, help="folder to write the trained bot to")
@@ -31,6 +33,13 @@ def arguments() -> argparse.ArgumentParser:
     p.add_argument("--layers", type=int, help="top encoder layers to fine-tune (default: the recipe's)")
     p.add_argument("--epochs", type=int, help="fine-tuning passes (default: the recipe's)")
     p.add_argument("--negatives", type=int, help="built-in off-topic sentences the head sees (default: the recipe's)")
+    p.add_argument(
+        "--preset",
+        choices=list(PRESETS),
+        default=DEFAULT_PRESET,
+        help="how readily the bot declines what is not your business (every preset is measured in report.json)",
+    )
+    p.add_argument("--summary", type=Path, help="also write the printed JSON summary to this file")
     return p
 
 
@@ -54,7 +63,7 @@ def main(argv=None) -> int:
 
     from bankbot.company.recipe import Recipe, specialize
 
-    recipe = Recipe()
+    recipe = Recipe(preset=args.preset)
     for name, field in (("layers", "layers"), ("epochs", "epochs"), ("negatives", "head_negatives")):
         if getattr(args, name) is not None:
             recipe = replace(recipe, **{field: getattr(args, name)})
@@ -79,10 +88,14 @@ def main(argv=None) -> int:
         "builtin_negatives_used": result.data["builtin_negatives_used"],
         "held_out": result.metrics,
         "baseline_held_out": result.baseline,
+        "out_of_scope": {k: result.oos[k] for k in ("method", "preset", "threshold", "presets")},
         "out": str(args.out),
         "sha256": digests,
     }
     print(json.dumps(summary))
+    if args.summary:
+        args.summary.parent.mkdir(parents=True, exist_ok=True)
+        args.summary.write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
     return 0
 
 

@@ -66,9 +66,32 @@ def test_bad_data_in_the_child_comes_back_as_its_message(tmp_path):
 
 def test_report_is_honest_and_escaped(trained_dir):
     report = trained_dir[0]
-    for phrase in ("Accuracy on", "95% confidence interval", "Off-topic questions declined", "Simple baseline"):
+    for phrase in ("Accuracy on", "95% confidence interval", "Unrelated questions declined", "Simple baseline"):
         assert phrase in report
+    for preset in ("answers more (in use)", "balanced", "declines more"):
+        assert preset in report
     assert "<script" not in report
+
+
+def test_a_preset_picked_after_training_applies_to_the_trained_bot(tmp_path, trained_dir):
+    import json
+    import shutil
+
+    from bankbot.company.folder import load_company
+
+    model_dir = tmp_path / "bot"
+    shutil.copytree(trained_dir[1], model_dir)
+    before = load_company(model_dir)[0].info["oos"]
+    report, download = handlers.set_company_preset(str(model_dir), "declines more")
+    after = load_company(model_dir)[0].info["oos"]  # manifest and sha256 still check out
+    presets = json.loads((model_dir / "report.json").read_text())["out_of_scope"]["presets"]
+    assert before["preset"] == "answers more" and after["preset"] == "declines more"
+    assert after["threshold"] == presets["declines more"]["threshold"] >= before["threshold"]
+    assert "declines more (in use)" in report and download.visible
+    with pytest.raises(gr.Error, match="preset"):
+        handlers.set_company_preset(str(model_dir), "whatever")
+    with pytest.raises(gr.Error, match="Train your bot first"):
+        handlers.set_company_preset(None, "balanced")
 
 
 def test_download_is_a_zip_of_the_model_folder(trained_dir):

@@ -24,9 +24,11 @@ from .conversation.batch_job import (  # registers the @gpu encoder at import
 )
 from .conversation.bot import respond, topic_panel
 from .conversation.policy import Action
+from .models.oos import DEFAULT_PRESET, PRESETS
 from .served import classify, served_bot
 
 SPACE = "bank_bot"
+PRESET_NAMES = list(PRESETS)  # "answers more", "balanced", "declines more"
 
 
 def load() -> None:
@@ -256,6 +258,18 @@ def train_company_bot(examples_table, answers_table, company: str, progress=gr.P
     return report, str(folder), gr.DownloadButton(value=str(zip_path), visible=True), greeting
 
 
+def set_company_preset(model_dir, preset: str):
+    """Make the trained bot answer more or decline more (one of the presets measured during training)."""
+    if not model_dir:
+        raise gr.Error("Train your bot first; then pick how careful it should be.")
+    try:
+        report = company_service.set_preset(model_dir, preset)
+    except (ValueError, OSError) as exc:
+        raise gr.Error("Could not change the preset of this bot. Please train it again.") from exc
+    zip_path = company_service.zip_folder(Path(model_dir))
+    return report, gr.DownloadButton(value=str(zip_path), visible=True)
+
+
 def chat_company_bot(message: str, history: list, model_dir):
     """Send a message to the bot this visitor trained (in this session only)."""
     if not model_dir:
@@ -306,6 +320,8 @@ def publish_company_bot(
 
 
 __all__ = [
+    "DEFAULT_PRESET",
+    "PRESET_NAMES",
     "chat",
     "chat_company_bot",
     "check_examples_table",
@@ -316,5 +332,6 @@ __all__ = [
     "load_examples_csv",
     "predict_intent",
     "publish_company_bot",
+    "set_company_preset",
     "train_company_bot",
 ]

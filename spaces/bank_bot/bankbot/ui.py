@@ -97,6 +97,9 @@ def make_it_yours_tab() -> None:
         train_btn = gr.Button("Train my bot", variant="primary")
     checks = gr.Markdown(label="Checks")
     report = gr.Markdown(label="Report", elem_id="company-report")
+    preset = gr.Radio(
+        handlers.PRESET_NAMES, value=handlers.DEFAULT_PRESET, label="How careful should your bot be?", visible=True
+    )
     with gr.Group():
         gr.Markdown("#### Try it: chat with your new bot (only you see it)")
         chatbot = plain_text_user_chatbot(label="Your bot", height=320, sanitize_html=True, elem_id="company-chat")
@@ -153,6 +156,7 @@ def make_it_yours_tab() -> None:
         concurrency_limit=1,
         concurrency_id="company_training",
     )
+    preset.change(handlers.set_company_preset, [model_dir, preset], [report, download], api_name=False)
     message.submit(handlers.chat_company_bot, [message, chatbot, model_dir], [chatbot, message], api_name=False)
     publish_btn.click(
         handlers.publish_company_bot, [model_dir, token, repo, public, replace, share], published, api_name=False

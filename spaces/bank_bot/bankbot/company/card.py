@@ -21,6 +21,12 @@ def company_card(company: str, result) -> str:
     confusions = confusions or "| – | – | no mistakes on the held-out examples |"
     n_warnings = len(d["warnings"])
     warnings = f"- {n_warnings} finding(s), listed in the trainer's own report" if n_warnings else "- none"
+    gate = result.oos or {}
+    presets = "\n".join(
+        f"| {name}{' (in use)' if name == gate.get('preset') else ''} | {_pct(p['false_decline_rate'])} | "
+        f"{_pct(p['decline_rate'])} ({_ci(p['decline_rate_ci95'])}) |"
+        for name, p in gate.get("presets", {}).items()
+    )
     dropped = ", ".join(d["builtin_groups_dropped"][:12]) or "none"
     dropped += " ..." if len(d["builtin_groups_dropped"]) > 12 else ""
     return f"""# Model card: {company} support bot
@@ -40,6 +46,11 @@ free text.
   3.0, and Banking77, CC BY 4.0) were used as `out_of_scope`; groups close to your intents were left out so they
   do not fight them: {dropped}.
 
+- **Declining what is not {company}'s business**: besides the head's `out_of_scope` class, the bot declines a
+  message whose {gate.get("method", "energy")} score (bankbot/models/oos.py) is below
+  {gate.get("threshold", 0):.3f}, the threshold of the preset
+  "{gate.get("preset", "")}", chosen from held-out examples (nobody typed it).
+
 ## Data
 - {d["examples"]} examples for {d["intents"]} intents ({d["examples_per_intent"]["min"]} to
   {d["examples_per_intent"]["max"]} per intent), plus {d["own_out_of_scope_examples"]} of your own
@@ -49,8 +60,9 @@ free text.
 {warnings}
 
 ## Held-out check
-{d["held_out_examples"]} of your examples (a stratified {100 * r["holdout"]:.0f}%) and {d["held_out_negatives"]}
-built-in off-topic sentences were kept out of training and scored with the same decision rule as the app.
+{d["held_out_examples"]} of your examples (stratified folds of {100 * r["holdout"]:.0f}%, {m.get("check_folds", 1)}
+fine-tuning run(s), each scoring examples it never saw) and {d["held_out_negatives"]} built-in off-topic
+sentences from topics never used in training were scored with the same decision rule as the app.
 With this few examples the numbers are rough: the ranges are 95% confidence intervals.
 
 | | this bot | baseline (frozen encoder + logistic regression, same rows) |
@@ -59,6 +71,13 @@ With this few examples the numbers are rough: the ranges are 95% confidence inte
 | off-topic questions declined | {_pct(m["decline_rate"])} ({_ci(m["decline_rate_ci95"])}) | {_pct(b["decline_rate"])} |
 | your questions wrongly declined | {_pct(m["false_decline_rate"])} | {_pct(b["false_decline_rate"])} |
 | mistakes | {m["errors"]} | {b["errors"]} |
+
+Presets (held-out examples; unrelated questions from {len(d.get("held_out_negative_topics", []))} built-in
+topics that training never saw, 95% intervals):
+
+| preset | your questions declined | unrelated questions declined |
+|---|---|---|
+{presets}
 
 Most confused intents on the held-out examples:
 

@@ -80,7 +80,7 @@ def sha256(path: Path) -> str:
 
 def write_folder(out: Path, result, answers: dict[str, str], company: str, card: str) -> dict[str, str]:
     """Write every file of a trained company bot into ``out``; returns {file: sha256} (also in manifest.json)."""
-    from ..models.model import Head, save_delta, save_head
+    from ..models.model import Head, Memory, save_delta, save_head
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -91,7 +91,11 @@ def write_folder(out: Path, result, answers: dict[str, str], company: str, card:
         "decline_below": result.recipe["decline_below"],
         "layers": result.recipe["layers"],
     }
-    save_head(out / HEAD, Head(result.weight, result.bias, result.labels, info))
+    memory = None
+    if result.oos:  # the out-of-scope gate: its method, threshold and the company's own examples (kNN memory)
+        info["oos"] = {k: result.oos[k] for k in ("method", "k", "preset", "threshold")}
+        memory = Memory(result.memory, result.memory_targets, k=result.oos["k"], weight=0.0)
+    save_head(out / HEAD, Head(result.weight, result.bias, result.labels, info, memory))
     save_delta(out / DELTA, result.delta)
     (out / LABELS).write_text(json.dumps(result.labels, indent=1), encoding="utf-8")
     table = answer_table_data(result.labels, answers, company)
@@ -104,15 +108,41 @@ def write_folder(out: Path, result, answers: dict[str, str], company: str, card:
         "confusions": [{k: v for k, v in c.items() if k != "example"} for c in result.confusions],
         "timings": result.timings,
         "recipe": result.recipe,
+        "out_of_scope": result.oos,
     }
     (out / REPORT).write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
     (out / CARD).write_text(card, encoding="utf-8")
-    files = sorted(p.name for p in out.iterdir() if p.is_file() and p.name not in (MANIFEST, PRIVATE))
-    digests = {name: sha256(out / name) for name in files}
-    (out / MANIFEST).write_text(json.dumps({"format": FORMAT, "sha256": digests}, indent=1), encoding="utf-8")
     examples = [c.get("example", "") for c in result.confusions]
     private = {"confusion_examples": examples, "warnings": result.data["warnings"]}
     (out / PRIVATE).write_text(json.dumps(private, indent=1, ensure_ascii=False), encoding="utf-8")
+    return _write_manifest(out)
+
+
+def apply_preset(folder: Path, preset: str) -> dict:
+    """Switch a trained bot to another of its measured out-of-scope presets ("answers more", "balanced",
+    "declines more"): the head's gate threshold, report.json and the manifest follow. Returns the preset's
+    measured rates. No retraining: every preset's threshold was chosen during training."""
+    from ..models.model import load_head, save_head
+
+    folder = Path(folder)
+    verify_folder(folder)
+    report = json.loads((folder / REPORT).read_text(encoding="utf-8"))
+    gate = report.get("out_of_scope") or {}
+    if preset not in gate.get("presets", {}):
+        raise ValueError(f"unknown preset {preset!r}; this bot has {sorted(gate.get('presets', {}))}")
+    head = load_head(folder / HEAD)
+    head.info["oos"] |= {"preset": preset, "threshold": gate["presets"][preset]["threshold"]}
+    save_head(folder / HEAD, head)
+    gate |= {"preset": preset, "threshold": gate["presets"][preset]["threshold"]}
+    (folder / REPORT).write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
+    _write_manifest(folder)
+    return gate["presets"][preset]
+
+
+def _write_manifest(out: Path) -> dict[str, str]:
+    files = sorted(p.name for p in out.iterdir() if p.is_file() and p.name not in (MANIFEST, PRIVATE))
+    digests = {name: sha256(out / name) for name in files}
+    (out / MANIFEST).write_text(json.dumps({"format": FORMAT, "sha256": digests}, indent=1), encoding="utf-8")
     for p in out.iterdir():
         p.chmod(0o644)
     return digests
@@ -181,4 +211,12 @@ def company_bot(folder: Path):
     return models.get(f"bank_bot.company:{folder}", lambda: load_company(folder))
 
 
-__all__ = ["answer_table_data", "company_bot", "load_company", "served_folder", "verify_folder", "write_folder"]
+__all__ = [
+    "answer_table_data",
+    "apply_preset",
+    "company_bot",
+    "load_company",
+    "served_folder",
+    "verify_folder",
+    "write_folder",
+]

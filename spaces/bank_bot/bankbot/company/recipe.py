@@ -21,6 +21,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from ..models import oos
+from ..models.oos import DEFAULT_PRESET, PRESETS, Space
 from .data import OUT_OF_SCOPE, Examples
 from .offtopic import OffTopicBank, negatives_for
 
@@ -44,6 +46,13 @@ class Recipe:
     decline_below: float = 0.2  # no answer when the top intent's probability is below this (the policy's floor)
     holdout: float = 0.2
     seed: int = 0
+    # Out of scope (bankbot.models.oos): the score that gates answers, the preset the company picked, and the
+    # share of the bank's topics (whole groups) kept out of training to measure declines on unseen topics.
+    oos_method: str = "energy"  # best trade-off in oos_benchmark.py (results/oos_benchmark.json)
+    preset: str = DEFAULT_PRESET
+    knn_k: int = 3
+    check_group_share: float = 0.2
+    min_check_examples: int = 60  # fewer held-out rows than this in one fold: check every fold (k-fold)
 
 
 @dataclass
@@ -58,19 +67,29 @@ class Result:
     confusions: list[dict] = field(default_factory=list)
     timings: dict = field(default_factory=dict)
     recipe: dict = field(default_factory=dict)
+    oos: dict = field(default_factory=dict)  # the gate (method, threshold, presets and their measured rates)
+    memory: np.ndarray | None = None  # the company's own examples in the fine-tuned space (the kNN gate)
+    memory_targets: np.ndarray | None = None
+    spaces: dict = field(default_factory=dict)  # "check" / "final": oos.Space (benchmarks; not written)
 
 
-def stratified_holdout(intents: list[str], share: float, seed: int) -> np.ndarray:
-    """Boolean mask of held-out rows: ``share`` of each intent (at least 1 when it has 3 or more rows)."""
+def stratified_folds(intents: list[str], k: int, seed: int) -> np.ndarray:
+    """Fold (0..k-1) of each row, spread evenly within each intent; -1 (never held out) for intents with
+    fewer than 3 rows, which need every row to be learned at all."""
     rng = random.Random(seed)
-    held = np.zeros(len(intents), bool)
+    fold = np.full(len(intents), -1)
     by: dict[str, list[int]] = {}
     for i, intent in enumerate(intents):
         by.setdefault(intent, []).append(i)
+    offset = 0
     for rows in by.values():
-        k = max(1, round(share * len(rows))) if len(rows) >= 3 else 0
-        held[rng.sample(rows, k)] = True
-    return held
+        if len(rows) < 3:
+            continue
+        rng.shuffle(rows)
+        for j, i in enumerate(rows):
+            fold[i] = (j + offset) % k
+        offset += len(rows)  # the next intent starts where this one stopped: folds stay the same size
+    return fold
 
 
 def fit_head(X, y, weights, labels, C, seed):
@@ -89,22 +108,18 @@ def proba(weight, bias, X):
     return e / e.sum(axis=1, keepdims=True)
 
 
-def decisions(P: np.ndarray, labels: list[str], decline_below: float) -> list[str]:
-    """The predicted intent of each row, or out_of_scope when the bot would decline it."""
+def decisions(P: np.ndarray, labels: list[str], decline_below: float, gated: np.ndarray | None = None) -> list[str]:
+    """The predicted intent of each row, or out_of_scope when the bot would decline it (``gated``: rows the
+    out-of-scope gate declines)."""
     top = P.argmax(axis=1)
+    gated = np.zeros(len(P), bool) if gated is None else gated
     return [
-        OUT_OF_SCOPE if labels[j] == OUT_OF_SCOPE or P[i, j] < decline_below else labels[j] for i, j in enumerate(top)
+        OUT_OF_SCOPE if labels[j] == OUT_OF_SCOPE or P[i, j] < decline_below or gated[i] else labels[j]
+        for i, j in enumerate(top)
     ]
 
 
-def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    """95% confidence interval of a proportion (Wilson score), sensible for small n."""
-    if n == 0:
-        return (0.0, 1.0)
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return (round(max(0.0, centre - half), 4), round(min(1.0, centre + half), 4))
+wilson = oos.wilson
 
 
 def score(pred: list[str], gold: list[str]) -> dict:
@@ -167,11 +182,11 @@ def train_company(
     keep, dropped = negatives_for(bank, frozen[own], [i for i in intents if i != OUT_OF_SCOPE])
     t0 = lap("encode_examples", t0)
 
-    # held-out check: a share of the company's rows and of the usable built-in negatives
-    held = stratified_holdout(intents, recipe.holdout, recipe.seed)
-    keep = rng.permutation(keep)
-    n_check = min(recipe.check_negatives, len(keep) // 5)
-    check_neg, train_neg = keep[:n_check], keep[n_check:]
+    # held-out check: folds of the company's rows, and whole built-in topics that training never sees
+    folds = stratified_folds(intents, round(1 / recipe.holdout), recipe.seed)
+    # one fold is enough when it holds enough rows for a tight interval; a small company is checked on every fold
+    n_folds = 1 if (folds == 0).sum() >= recipe.min_check_examples else int(folds.max()) + 1
+    check_neg, train_neg = unseen_groups_split(bank, keep, recipe, rng)
     head_neg = train_neg[: recipe.head_negatives]
     ft_neg = head_neg[: recipe.finetune_negatives]
     final_neg = np.concatenate([head_neg, check_neg])
@@ -182,72 +197,107 @@ def train_company(
     states = cache_lower_states(frozen_encoder, all_texts, recipe.layers)
     t0 = lap("lower_layers", t0)
     pos = {int(b): n_own + k for k, b in enumerate(final_neg)}  # bank row -> index in all_texts
+    head_neg_rows = [pos[int(i)] for i in head_neg]
+    check_neg_rows = [pos[int(i)] for i in check_neg]
 
-    train_rows = [i for i in range(n_own) if not held[i]]
-    ft_rows = train_rows + [pos[int(b)] for b in ft_neg]
-    y_ft = np.array([labels.index(intents[i]) for i in train_rows] + [len(labels) - 1] * len(ft_neg))
-    w_ft = _weights(len(train_rows), len(ft_neg), recipe.finetune_negative_share)
-    w0, b0 = fit_head(
-        np.vstack([frozen[train_rows], bank.vectors[ft_neg]]), [labels[j] for j in y_ft], w_ft, labels, recipe.C, 0
-    )
-    progress(0.15, "Fine-tuning the encoder")
-
-    def log(msg: str) -> None:  # finetune_top_layers reports "epoch N done in S s"
-        if msg.startswith("epoch") and "done" in msg:
-            done = int(msg.split()[1])
-            progress(0.15 + 0.6 * done / recipe.epochs, f"Fine-tuning: pass {done} of {recipe.epochs}")
-
-    delta, _ = finetune_top_layers(
-        frozen_encoder,
-        [all_texts[i] for i in ft_rows],
-        y_ft,
-        w_ft.astype(np.float32),
-        w0,
-        b0,
-        layers=recipe.layers,
-        epochs=recipe.epochs,
-        lr=recipe.lr,
-        seed=recipe.seed,
-        states=[states[i] for i in ft_rows],
-        log=log,
-    )
-    t0 = lap("finetune", t0)
-    progress(0.78, "Scoring the held-out examples")
-    vectors = embed_states(MiniLM(frozen_encoder.folder, delta), states, recipe.layers)
-    t0 = lap("embed", t0)
-
-    def head_on(rows_own, negs, X_own, X_neg):
-        y = [intents[i] for i in rows_own] + [OUT_OF_SCOPE] * len(negs)
-        w = _weights(len(rows_own), len(negs), recipe.negative_share * math.sqrt(45 / (len(labels) - 1)))
+    def head_on(rows_own, X_own, X_neg):
+        y = [intents[i] for i in rows_own] + [OUT_OF_SCOPE] * len(X_neg)
+        w = _weights(len(rows_own), len(X_neg), recipe.negative_share * math.sqrt(45 / (len(labels) - 1)))
         return fit_head(np.vstack([X_own, X_neg]), y, w, labels, recipe.C, recipe.seed)
 
-    neg_x = {int(b): vectors[pos[int(b)]] for b in final_neg}
-    check_rows = [i for i in range(n_own) if held[i]]
-    gold = [intents[i] for i in check_rows] + [OUT_OF_SCOPE] * len(check_neg)
-    check_texts = [texts[i] for i in check_rows] + [bank.texts[i] for i in check_neg]
+    def check_fold(f: int, share: tuple[float, float]) -> dict:
+        """Fine-tune without fold ``f`` and score it (and the unseen topics) through the app's decision rule."""
+        train_rows = [i for i in range(n_own) if folds[i] != f]
+        check_rows = [i for i in range(n_own) if folds[i] == f]
+        ft_rows = train_rows + [pos[int(b)] for b in ft_neg]
+        y_ft = np.array([labels.index(intents[i]) for i in train_rows] + [len(labels) - 1] * len(ft_neg))
+        w_ft = _weights(len(train_rows), len(ft_neg), recipe.finetune_negative_share)
+        w0, b0 = fit_head(
+            np.vstack([frozen[train_rows], bank.vectors[ft_neg]]), [labels[j] for j in y_ft], w_ft, labels, recipe.C, 0
+        )
+        step = f"Fine-tuning ({f + 1} of {n_folds})" if n_folds > 1 else "Fine-tuning"
 
-    w, b = head_on(train_rows, head_neg, vectors[train_rows], np.stack([neg_x[int(i)] for i in head_neg]))
-    Xc = np.vstack([vectors[check_rows], np.stack([neg_x[int(i)] for i in check_neg])])
-    pred = decisions(proba(w, b, Xc), labels, recipe.decline_below)
+        def log(msg: str) -> None:  # finetune_top_layers reports "epoch N done in S s"
+            if msg.startswith("epoch") and "done" in msg:
+                done = int(msg.split()[1])
+                lo, hi = share
+                progress(lo + (hi - lo) * done / recipe.epochs, f"{step}: pass {done} of {recipe.epochs}")
+
+        delta, _ = finetune_top_layers(
+            frozen_encoder,
+            [all_texts[i] for i in ft_rows],
+            y_ft,
+            w_ft.astype(np.float32),
+            w0,
+            b0,
+            layers=recipe.layers,
+            epochs=recipe.epochs,
+            lr=recipe.lr,
+            seed=recipe.seed,
+            states=[states[i] for i in ft_rows],
+            log=log,
+        )
+        # fold 0's encoder is the one shipped: the final head is fitted on all its vectors
+        rows = list(range(len(all_texts))) if f == 0 else list(range(n_own)) + head_neg_rows + check_neg_rows
+        vectors = np.zeros((len(all_texts), frozen.shape[1]), np.float32)
+        vectors[rows] = embed_states(MiniLM(frozen_encoder.folder, delta), [states[i] for i in rows], recipe.layers)
+        w, b = head_on(train_rows, vectors[train_rows], vectors[head_neg_rows])
+        own_train = [i for i in train_rows if own[i]]
+        space = make_space(w, b, labels, vectors[own_train], [intents[i] for i in own_train], recipe)
+        X_in, X_out = vectors[check_rows], vectors[check_neg_rows]
+        # the simple baseline on the same rows: frozen encoder + scikit-learn's default logistic regression
+        from sklearn.linear_model import LogisticRegression
+
+        base = LogisticRegression(max_iter=3000, class_weight="balanced", random_state=recipe.seed)
+        base.fit(
+            np.vstack([frozen[train_rows], bank.vectors[head_neg]]),
+            [intents[i] for i in train_rows] + [OUT_OF_SCOPE] * len(head_neg),
+        )
+        base_pred = [str(p) for p in base.predict(np.vstack([frozen[check_rows], bank.vectors[check_neg]]))]
+        return {
+            "delta": delta,
+            "vectors": vectors,
+            "space": space,
+            "rows": check_rows,
+            "X_in": X_in,
+            "X_out": X_out,
+            "in_scope": np.array([own[i] for i in check_rows]),
+            "base_pred": base_pred,
+        }
+
+    progress(0.15, "Fine-tuning the encoder")
+    checks = []
+    for f in range(n_folds):
+        share = (0.15 + 0.65 * f / n_folds, 0.15 + 0.65 * (f + 1) / n_folds)
+        checks.append(check_fold(f, share))
+    t0 = lap("finetune_and_check", t0)
+    progress(0.82, "Scoring the held-out examples")
+
+    # the gate's thresholds: from the held-out company rows of every fold, pooled (in each fold's own space)
+    pooled = [gate_scores(c["space"], c["X_in"][c["in_scope"]], recipe) for c in checks]
+    pooled_out = [gate_scores(c["space"], c["X_out"], recipe) for c in checks[:1]]  # the same topics in each fold
+    gate = fit_gate(*_stack(pooled), *_stack(pooled_out), recipe)
+    pred, gold, check_texts, base_pred = [], [], [], []
+    for k, c in enumerate(checks):
+        X = c["X_in"] if k else np.vstack([c["X_in"], c["X_out"]])  # unseen topics counted once (fold 0)
+        g = oos.declines(c["space"], X, gate["method"], gate["threshold"])
+        pred += decisions(proba(c["space"].weight, c["space"].bias, X), labels, recipe.decline_below, g)
+        gold += [intents[i] for i in c["rows"]] + ([] if k else [OUT_OF_SCOPE] * len(check_neg))
+        check_texts += [texts[i] for i in c["rows"]] + ([] if k else [bank.texts[i] for i in check_neg])
+        base_pred += c["base_pred"][: len(c["rows"])] if k else c["base_pred"]
     metrics = score(pred, gold)
+    metrics["check_folds"] = n_folds
     confusions = confused_pairs(pred, gold, check_texts)
-
-    # the simple baseline on the same rows: frozen encoder + scikit-learn's default logistic regression
-    from sklearn.linear_model import LogisticRegression
-
-    base = LogisticRegression(max_iter=3000, class_weight="balanced", random_state=recipe.seed)
-    base.fit(
-        np.vstack([frozen[train_rows], bank.vectors[head_neg]]),
-        [intents[i] for i in train_rows] + [OUT_OF_SCOPE] * len(head_neg),
-    )
-    Xb = np.vstack([frozen[check_rows], bank.vectors[check_neg]])
-    base_pred = [str(p) for p in base.predict(Xb)]
     baseline = score(base_pred, gold)
     t0 = lap("check", t0)
 
     progress(0.9, "Fitting the final model on every example")
-    w, b = head_on(list(range(n_own)), final_neg, vectors[:n_own], np.stack([neg_x[int(i)] for i in final_neg]))
+    delta, vectors = checks[0]["delta"], checks[0]["vectors"]
+    neg_rows = [pos[int(i)] for i in final_neg]
+    w, b = head_on(list(range(n_own)), vectors[:n_own], vectors[neg_rows])
+    final_space = make_space(w, b, labels, vectors[:n_own][own], [i for i in intents if i != OUT_OF_SCOPE], recipe)
     lap("final_head", t0)
+    check_rows = [i for c in checks for i in c["rows"]]
     counts = Counter(intents)
     data = {
         "intents": len(labels) - 1,
@@ -260,12 +310,85 @@ def train_company(
         "builtin_groups_dropped": dropped,
         "held_out_examples": len(check_rows),
         "held_out_negatives": len(check_neg),
+        "held_out_negative_topics": sorted({bank.group_names[bank.groups[i]] for i in check_neg}),
         "warnings": list(examples.warnings),
     }
     timings["total_s"] = round(time.perf_counter() - t_start, 1)
     timings["cpu_s"] = round(time.process_time() - c_start, 1)
     progress(1.0, "Done")
-    return Result(labels, w, b, delta, metrics, baseline, data, confusions, timings, asdict(recipe))
+    result = Result(labels, w, b, delta, metrics, baseline, data, confusions, timings, asdict(recipe), gate)
+    result.memory, result.memory_targets = final_space.memory, final_space.targets
+    first = checks[0]
+    result.spaces = {
+        "check": first["space"],
+        "final": final_space,
+        "check_in": first["X_in"][first["in_scope"]],
+        "check_out": first["X_out"],
+    }
+    return result
+
+
+def unseen_groups_split(bank: OffTopicBank, keep: np.ndarray, recipe: Recipe, rng) -> tuple[np.ndarray, np.ndarray]:
+    """(check, train) rows of the usable bank: the check rows are whole topics (bank groups) that training never
+    sees, so the decline rate measured on them is the rate on topics the bot has never met, not on rephrasings
+    of topics it learned to decline."""
+    groups = np.unique(bank.groups[keep])
+    chosen = rng.permutation(groups)[: max(1, round(recipe.check_group_share * len(groups)))]
+    in_check = np.isin(bank.groups[keep], chosen)
+    check = rng.permutation(keep[in_check])[: recipe.check_negatives]
+    return check, rng.permutation(keep[~in_check])
+
+
+def make_space(weight, bias, labels: list[str], memory: np.ndarray, targets: list[str], recipe: Recipe) -> Space:
+    space = Space(
+        weight, bias, labels.index(OUT_OF_SCOPE), memory, np.array([labels.index(t) for t in targets]), recipe.knn_k
+    )
+    if recipe.oos_method == "mahalanobis":
+        oos.fit_mahalanobis(space)
+    return space
+
+
+def gate_scores(space: Space, X: np.ndarray, recipe: Recipe) -> tuple[np.ndarray, np.ndarray]:
+    """(score of the recipe's method, rows declined anyway by the head's out_of_scope class or the floor)."""
+    return oos.SCORERS[recipe.oos_method](space, X), _floor_declines(space, X, recipe.decline_below)
+
+
+def fit_gate(s_in, floor_in, s_out, floor_out, recipe: Recipe) -> dict:
+    """The gate's threshold for each preset, chosen on held-out company examples only (``s_in``, ``floor_in``),
+    and what each preset does on them and on the held-out unseen topics of the bank (``s_out``, ``floor_out``:
+    their decline rate is the estimate the report gives, with a Wilson interval)."""
+    presets = {}
+    for name, budget in PRESETS.items():
+        t = oos.choose_threshold(s_in, budget, floor_in)
+        declined = int((floor_out | (s_out < t)).sum())
+        presets[name] = {
+            "threshold": round(float(t), 6),
+            "false_decline_rate": round(float((floor_in | (s_in < t)).mean()), 4),
+            "decline_rate": round(declined / max(1, len(s_out)), 4),
+            "decline_rate_ci95": wilson(declined, len(s_out)),
+            "n_in_scope": int(len(s_in)),
+            "n_off_topic": int(len(s_out)),
+        }
+    chosen = recipe.preset if recipe.preset in presets else DEFAULT_PRESET
+    return {
+        "method": recipe.oos_method,
+        "k": recipe.knn_k,
+        "preset": chosen,
+        "threshold": presets[chosen]["threshold"],
+        "presets": presets,
+    }
+
+
+def fit_gate_on(space: Space, X_in: np.ndarray, X_out: np.ndarray, recipe: Recipe) -> dict:
+    return fit_gate(*gate_scores(space, X_in, recipe), *gate_scores(space, X_out, recipe), recipe)
+
+
+def _stack(pairs: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    return np.concatenate([a for a, _ in pairs]), np.concatenate([b for _, b in pairs])
+
+
+def _floor_declines(space: Space, X: np.ndarray, floor: float) -> np.ndarray:
+    return oos.head_declines(space, X) | (oos.msp(space, X) < floor)
 
 
 def _weights(n_own: int, n_neg: int, share: float) -> np.ndarray:

@@ -116,16 +116,29 @@ def report_markdown(folder: Path, extra_warnings: list[str] = ()) -> str:
     m, b, d, t = r["metrics"], r["baseline"], r["data"], r["timings"]
     e = html.escape
     lo, hi = m["accuracy_ci95"]
+    gate = r.get("out_of_scope") or {}
+    if gate.get("presets"):  # the preset in use (the company may have switched it after training)
+        m = m | {k: gate["presets"][gate["preset"]][k] for k in ("decline_rate", "decline_rate_ci95")}
+        m["false_decline_rate"] = gate["presets"][gate["preset"]]["false_decline_rate"]
     lines = [
         f"### Your bot is ready: {d['intents']} intents, {d['examples']} examples, trained in {t['total_s']:.0f} s",
         "",
         f"- **Accuracy on {m['n_in_scope']} of your examples kept aside**: {_pct(m['accuracy'])} "
         f"(95% confidence interval {_pct(lo)}–{_pct(hi)}; few examples give wide intervals).",
-        f"- **Off-topic questions declined** ({m['n_off_topic']} built-in questions it never trained on): "
-        f"{_pct(m['decline_rate'])}; your own questions wrongly declined: {_pct(m['false_decline_rate'])}.",
+        f"- **Unrelated questions declined**: about {_pct(m['decline_rate'])} (95% confidence interval "
+        f"{_pct(m['decline_rate_ci95'][0])}–{_pct(m['decline_rate_ci95'][1])}), measured on {m['n_off_topic']} "
+        f"built-in questions from {len(d.get('held_out_negative_topics', []))} topics it never trained on; your own "
+        f"questions wrongly declined: {_pct(m['false_decline_rate'])}.",
         f"- **Simple baseline** (frozen encoder + logistic regression, same rows): accuracy {_pct(b['accuracy'])}, "
         f"declines {_pct(b['decline_rate'])}; {b['errors']} mistakes against this bot's {m['errors']}.",
     ]
+    lines += preset_lines(gate)
+    if m["accuracy"] < 0.85 or m["decline_rate"] < 0.9:
+        lines += [
+            "",
+            "**Not good enough yet**: add more varied examples (10 or more per intent), and merge intents that "
+            "customers cannot tell apart, then train again.",
+        ]
     if r["confusions"]:
         lines += ["", "**Most confused intents** (add examples that show the difference):", ""]
         lines += ["| intent | answered as | example |", "|---|---|---|"]
@@ -147,6 +160,38 @@ def report_markdown(folder: Path, extra_warnings: list[str] = ()) -> str:
         "publish it before then. Your examples were deleted when training ended.",
     ]
     return "\n".join(lines)
+
+
+def preset_lines(gate: dict) -> list[str]:
+    """The presets the company can pick from, with their measured rates (the one in use in bold)."""
+    if not gate.get("presets"):
+        return []
+    lines = [
+        "",
+        "**How careful your bot is** (pick a preset below; measured on your held-out examples and on unseen "
+        "built-in topics):",
+        "",
+        "| preset | your questions declined | unrelated questions declined (95% interval) |",
+        "|---|---|---|",
+    ]
+    for name, p in gate["presets"].items():
+        lo, hi = p["decline_rate_ci95"]
+        label = f"**{name} (in use)**" if name == gate.get("preset") else name
+        lines.append(
+            f"| {label} | {_pct(p['false_decline_rate'])} | {_pct(p['decline_rate'])} ({_pct(lo)}–{_pct(hi)}) |"
+        )
+    return lines
+
+
+def set_preset(model_dir: str, preset: str) -> str:
+    """Apply one of the trained bot's presets and return the updated report."""
+    from .folder import apply_preset
+
+    key = str(Path(model_dir).resolve())
+    apply_preset(Path(key), preset)
+    with _bots_lock:
+        _bots.pop(key, None)  # the visitor's next message loads the bot with its new threshold
+    return report_markdown(Path(key))
 
 
 def zip_folder(folder: Path) -> Path:
@@ -206,4 +251,12 @@ def publish(
         shutil.rmtree(stage.parent, ignore_errors=True)
 
 
-__all__ = ["TrainingError", "PublishError", "lookalikes", "train_in_child", "session_bot", "report_markdown"]
+__all__ = [
+    "TrainingError",
+    "PublishError",
+    "lookalikes",
+    "train_in_child",
+    "session_bot",
+    "report_markdown",
+    "set_preset",
+]

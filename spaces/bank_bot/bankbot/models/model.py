@@ -11,6 +11,7 @@ import numpy as np
 from shared.model_source import models, resolve
 
 from ..model_spec import DELTA_FILE, E5_HEAD_FILE, ENCODER_SPEC, HEAD_FILE, HEAD_SPEC, MIN_SIMILARITY, PINS
+from . import oos
 from .data import OUT_OF_SCOPE
 from .distance_scores import GATE_K, gate, in_scope_memory, nearest_similarity
 from .encoder import MiniLM, load_tensors
@@ -147,9 +148,13 @@ def head_proba(head: Head, vectors: np.ndarray) -> np.ndarray:
     """The head's probabilities, mixed with the neighbour vote when the head has a memory."""
     p = softmax(vectors @ head.weight.T + head.bias)
     m = head.memory
-    if m is None or m.weight <= 0:
-        return p
-    return (1.0 - m.weight) * p + m.weight * m.proba(vectors, len(head.labels))
+    if m is not None and m.weight > 0:
+        p = (1.0 - m.weight) * p + m.weight * m.proba(vectors, len(head.labels))
+    gate = head.info.get("oos")
+    if gate and m is not None:  # a company bot's out-of-scope gate (bankbot.models.oos)
+        space = oos.Space(head.weight, head.bias, head.labels.index(OUT_OF_SCOPE), m.vectors, m.targets, gate["k"])
+        p = oos.gate(p, oos.declines(space, vectors, gate["method"], gate["threshold"]), space.oos_index)
+    return p
 
 
 def shipped_delta() -> dict[str, np.ndarray] | None:

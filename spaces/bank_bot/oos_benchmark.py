@@ -1,0 +1,241 @@
+"""Honest out-of-scope measurement of the "Make it yours" recipe: leave one off-topic source out.
+
+    python spaces/bank_bot/oos_benchmark.py [--clinc ../shared/data/clinc150/data_full_trainval.json]
+        [--domains-json ../shared/data/clinc150/domains.json] [--banking77 ../shared/data/banking77/train.csv]
+        [--companies "travel,utility,home;kitchen_and_dining,auto_and_commute,work"] [--per-intent 10]
+        [--out spaces/bank_bot/results/oos_benchmark.json]
+
+Each company: the CLINC150 intents of its domains, --per-intent examples of each from CLINC150 ``train``
+(seed 0); in scope it is scored on CLINC150 ``val`` rows of those intents. Off-topic sources, each scored by a
+bot trained WITHOUT that source in its built-in off-topic bank, and with every threshold chosen from the
+company's own held-out examples only (never from any off-topic source):
+
+- ``clinc_oos``: CLINC150 ``oos_val`` (the bank loses ``oos_train`` too: same source);
+- ``clinc_domains``: CLINC150 ``val`` rows of every other domain (the bank loses every intent of those domains);
+- ``banking77``: Banking77 ``train`` rows that are not in the bank (the bank loses all of Banking77);
+- ``handwritten``: ``data/offtopic_probes.txt`` (never in the bank; scored by the ``clinc_oos`` bot).
+
+The CLINC150 and Banking77 test splits are never read (the kit does not have them). One bot is trained per
+held-out source (3 per company); every method is scored on the same fold's bot: the previous recipe's rule (the head's
+out_of_scope class or a top probability below 0.2), and the out-of-scope scores of ``bankbot.models.oos``
+each gated with the threshold of each preset. The ``banking77`` bot also scores the CLINC150 sources with
+their own rows in its bank: the old, optimistic check. Writes one JSON file and prints the tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import time
+from dataclasses import replace
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import numpy as np
+from company_benchmark import sample_examples  # the same company as company_benchmark.py (this folder)
+
+from bankbot.models.data import DEFAULT_DATA, OUT_OF_SCOPE, read_banking77, read_domains
+
+HERE = Path(__file__).resolve().parent
+SEED = 0
+COMPANIES = "travel,utility,home;kitchen_and_dining,auto_and_commute,work"
+PROBES = HERE / "data" / "offtopic_probes.txt"
+PREVIOUS = "previous (floor 0.2)"
+KNN_KS = (1, 3, 10)
+
+
+def read_probes(path: Path) -> list[str]:
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    return [t.strip() for t in lines if t.strip() and not t.startswith("#")]
+
+
+def build_company(clinc: dict, domains: dict[str, str], chosen: list[str], per_intent: int):
+    """(examples, in-scope val rows, {source: off-topic texts}, {source: bank groups to drop})."""
+    train = sample_examples(clinc, domains, chosen, per_intent)
+    in_scope = [(t, i) for t, i in clinc["val"] if domains.get(i) in chosen]
+    others = sorted({d for d in domains.values() if d not in chosen})
+    sources = {"clinc_oos": [t for t, _ in clinc["oos_val"]]}
+    drops = {"clinc_oos": {"clinc:oos"}}
+    sources["clinc_domains"] = [t for t, i in clinc["val"] if domains.get(i) in others]
+    drops["clinc_domains"] = {f"clinc:{i}" for i, d in domains.items() if d in others}
+    return train, in_scope, sources, drops, others
+
+
+def evaluate_fold(result, recipe, lower, layers, texts_in, gold_in, off: dict[str, list[str]]):
+    """Every method x preset on this fold's bot: accuracy / false declines on the in-scope rows, decline rate
+    per off-topic source."""
+    from bankbot.company.recipe import decisions, fit_gate_on, proba
+    from bankbot.models import oos
+    from bankbot.models.encoder import MiniLM
+    from bankbot.models.finetune import embed_states
+    from bankbot.models.model import frozen_encoder
+
+    enc = MiniLM(frozen_encoder().folder, result.delta)
+    X_in = embed_states(enc, [lower[t] for t in texts_in], layers)
+    X_off = {s: embed_states(enc, [lower[t] for t in ts], layers) for s, ts in off.items()}
+    labels = result.labels
+    spaces = result.spaces
+    for sp in (spaces["check"], spaces["final"]):
+        oos.fit_mahalanobis(sp)
+    final = spaces["final"]
+
+    def rates(gated_in, gated_off) -> dict:
+        pred = decisions(proba(result.weight, result.bias, X_in), labels, recipe.decline_below, gated_in)
+        right = sum(p == g for p, g in zip(pred, gold_in, strict=True))
+        out = {
+            "accuracy": round(right / len(gold_in), 4),
+            "false_decline_rate": round(sum(p == OUT_OF_SCOPE for p in pred) / len(gold_in), 4),
+        }
+        for s, X in X_off.items():
+            P = proba(result.weight, result.bias, X)
+            pred_off = decisions(P, labels, recipe.decline_below, gated_off[s])
+            out[s] = {"declined": sum(p == OUT_OF_SCOPE for p in pred_off), "n": len(pred_off)}
+        return out
+
+    table = {PREVIOUS: rates(np.zeros(len(X_in), bool), {s: np.zeros(len(X), bool) for s, X in X_off.items()})}
+    variants = [(m, recipe.knn_k) for m in oos.METHODS] + [("knn", k) for k in KNN_KS if k != recipe.knn_k]
+    for method, k in variants:
+        spaces["check"].k = final.k = k
+        gate = fit_gate_on(spaces["check"], spaces["check_in"], spaces["check_out"], replace(recipe, oos_method=method))
+        name = method if k == recipe.knn_k or method != "knn" else f"knn (k={k})"
+        for preset, g in gate["presets"].items():
+            t = g["threshold"]
+            row = rates(
+                oos.declines(final, X_in, method, t), {s: oos.declines(final, X, method, t) for s, X in X_off.items()}
+            )
+            row["own_estimate"] = {k: g[k] for k in ("decline_rate", "decline_rate_ci95", "false_decline_rate")}
+            table[f"{name} / {preset}"] = row
+    spaces["check"].k = final.k = recipe.knn_k
+    return table
+
+
+def main(argv=None) -> dict:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--clinc", type=Path, default=DEFAULT_DATA / "clinc150" / "data_full_trainval.json")
+    p.add_argument("--domains-json", type=Path, default=DEFAULT_DATA / "clinc150" / "domains.json")
+    p.add_argument("--banking77", type=Path, default=DEFAULT_DATA / "banking77" / "train.csv")
+    p.add_argument("--probes", type=Path, default=PROBES)
+    p.add_argument("--companies", default=COMPANIES, help="';'-separated companies, each ','-separated domains")
+    p.add_argument("--per-intent", type=int, default=10)
+    p.add_argument("--banking77-rows", type=int, default=600)
+    p.add_argument("--limit", type=int, help="at most this many rows per source and in scope (plumbing runs)")
+    p.add_argument("--epochs", type=int, help="fine-tuning passes (default: the recipe's; fewer for a plumbing run)")
+    p.add_argument("--out", type=Path, default=HERE / "results" / "oos_benchmark.json")
+    p.add_argument("--tables", type=Path, help="only print the tables of an earlier run's JSON file")
+    args = p.parse_args(argv)
+    if args.tables:
+        earlier = json.loads(args.tables.read_text(encoding="utf-8"))
+        for company, c in earlier["companies"].items():
+            print(markdown(company, c["summary"]))
+        return earlier
+
+    import torch
+
+    from bankbot.company.data import Examples
+    from bankbot.company.offtopic import load_builtin_bank
+    from bankbot.company.recipe import Recipe, train_company
+    from bankbot.models.finetune import cache_lower_states
+    from bankbot.models.model import frozen_encoder
+    from shared.device import configure_cpu_threads
+
+    torch.set_num_threads(1)
+    configure_cpu_threads()
+    clinc = json.loads(args.clinc.read_text(encoding="utf-8"))
+    domains = read_domains(args.domains_json)
+    bank = load_builtin_bank()
+    in_bank = set(bank.texts)
+    b77 = sorted({t for t, _ in read_banking77(args.banking77)} - in_bank)
+    b77 = random.Random(SEED).sample(b77, min(args.banking77_rows, len(b77)))
+    probes = read_probes(args.probes)
+    recipe = Recipe() if args.epochs is None else Recipe(epochs=args.epochs)
+    encoder = frozen_encoder()
+    out: dict = {"per_intent": args.per_intent, "companies": {}, "machine": "2 shared vCPUs, one thread per job"}
+    for company in args.companies.split(";"):
+        chosen = company.split(",")
+        train, in_scope, sources, drops, others = build_company(clinc, domains, chosen, args.per_intent)
+        sources["banking77"] = b77
+        drops["banking77"] = {g for g in bank.group_names if g.startswith("banking77:")}
+        if args.limit:
+            in_scope = random.Random(SEED).sample(in_scope, min(args.limit, len(in_scope)))
+            sources = {k: v[: args.limit] for k, v in sources.items()}
+        texts_in, gold_in = [t for t, _ in in_scope], [i for _, i in in_scope]
+        every = sorted(set(texts_in) | {t for ts in sources.values() for t in ts} | set(probes))
+        t0 = time.perf_counter()
+        lower = dict(zip(every, cache_lower_states(encoder, every, recipe.layers), strict=True))
+        print(f"{company}: lower layers of {len(every)} texts in {time.perf_counter() - t0:.0f} s", flush=True)
+        examples = Examples([t for t, _ in train], [i for _, i in train])
+        folds: dict = {}
+        for fold in sources:  # one bot per held-out source, trained without it
+            keep = np.flatnonzero([bank.group_names[g] not in drops[fold] for g in bank.groups])
+            result = train_company(examples, bank.subset(keep), encoder, recipe)
+            off = {fold: sources[fold]} | ({"handwritten": probes} if fold == "clinc_oos" else {})
+            table = evaluate_fold(result, recipe, lower, recipe.layers, texts_in, gold_in, off)
+            folds[fold] = {"train_seconds": result.timings["total_s"], "cpu_seconds": result.timings["cpu_s"]}
+            folds[fold]["bank_rows"] = int(len(keep))
+            folds[fold]["methods"] = table
+            if fold == "banking77":  # the old check: CLINC150 sources scored WITH their rows in the bank
+                seen = {s: sources[s] for s in ("clinc_oos", "clinc_domains")}
+                folds[fold]["sources_seen_in_bank"] = evaluate_fold(
+                    result, recipe, lower, recipe.layers, texts_in, gold_in, seen
+                )
+            print(f"{company} / {fold}: trained in {result.timings['total_s']} s", flush=True)
+            out["companies"][company] = {"intents": len(examples.labels), "examples": len(train), "folds": folds}
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(json.dumps(out, indent=1), encoding="utf-8")  # a fold at a time
+        out["companies"][company] = {"intents": len(examples.labels), "examples": len(train), "folds": folds}
+        out["companies"][company]["summary"] = summarize(folds, {s: s for s in sources} | {"handwritten": "clinc_oos"})
+        out["companies"][company]["other_domains"] = others
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(out, indent=1), encoding="utf-8")
+        print(markdown(company, out["companies"][company]["summary"]), flush=True)
+    return out
+
+
+def summarize(folds: dict, source_fold: dict[str, str]) -> dict:
+    """Per method: in-scope accuracy and false declines (mean over the folds' bots), decline rate per held-out
+    source (scored by the bot trained without it), pooled over every off-topic row; and, for the old check,
+    the CLINC150 rows scored by a bot whose bank held their sources."""
+    from bankbot.models.oos import wilson
+
+    methods = list(next(iter(folds.values()))["methods"])
+    out = {}
+    for m in methods:
+        rows = [folds[f]["methods"][m] for f in folds]
+        row = {
+            "accuracy": round(float(np.mean([r["accuracy"] for r in rows])), 4),
+            "false_decline_rate": round(float(np.mean([r["false_decline_rate"] for r in rows])), 4),
+        }
+        k = n = 0
+        for s, fold in source_fold.items():
+            c = folds[fold]["methods"][m][s]
+            row[s] = round(c["declined"] / c["n"], 4)
+            k, n = k + c["declined"], n + c["n"]
+        row["pooled"] = round(k / n, 4)
+        row["pooled_ci95"] = wilson(k, n)
+        seen = folds.get("banking77", {}).get("sources_seen_in_bank", {}).get(m)
+        if seen:
+            kk = sum(v["declined"] for v in seen.values() if isinstance(v, dict) and "n" in v)
+            nn = sum(v["n"] for v in seen.values() if isinstance(v, dict) and "n" in v)
+            row["clinc_with_sources_in_bank"] = round(kk / nn, 4)
+        out[m] = row
+    return out
+
+
+def markdown(company: str, summary: dict) -> str:
+    sources = [k for k in next(iter(summary.values())) if k not in ("accuracy", "false_decline_rate", "pooled_ci95")]
+    head = "| method | accuracy | false declines | " + " | ".join(sources) + " |"
+    lines = [f"### {company}", head, "|" + "---|" * (3 + len(sources))]
+    for m, r in summary.items():
+        lines.append(
+            f"| {m} | {r['accuracy']:.2%} | {r['false_decline_rate']:.2%} | "
+            + " | ".join(f"{r[s]:.2%}" for s in sources)
+            + " |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
