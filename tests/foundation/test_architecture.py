@@ -17,7 +17,14 @@ PACKAGES = {
     "shared": ROOT / "shared",
 }
 # The only package modules that may import gradio: each Space's adapters, its gradio components, shared UI.
-GRADIO_ALLOWED = {"bankbot.handlers", "braintumor.handlers", "voiceclean.handlers", "shared.ui", "bankbot.ui"}
+GRADIO_ALLOWED = {
+    "bankbot.handlers",
+    "braintumor.handlers",
+    "voiceclean.handlers",
+    "shared.ui",
+    "bankbot.ui",
+    "braintumor.ui",
+}
 
 
 def module_files() -> dict[str, Path]:
