@@ -35,6 +35,7 @@ class Outcome:
     reasons: list[str]
     report: dict
     predictor: Predictor | None = None  # the adapted model (also when not shipped, for inspection)
+    recalibrated: Predictor | None = None  # "recalibration only": the released network, refitted checks
     timings: dict = field(default_factory=dict)
 
 
@@ -142,6 +143,12 @@ def adapt(base: Predictor, site: SiteSlices, recipe: Recipe | None = None, progr
     final_fit = ad.fit(np.arange(len(labels)), recipe, seed=recipe.seed + 100)
     temperature = fit_temperature(after["logits"], labels)
     final = ad.predictor(final_fit, temperature)
+    none = Recipe(**{**recipe.as_dict(), "train": "none"})
+    recalibrated = (
+        final
+        if recipe.train == "none"
+        else ad.predictor(ad.fit(np.arange(len(labels)), none), fit_temperature(recal["logits"], labels))
+    )
     progress(0.95, "Writing the report")
     report = {
         "slices": {"total": int(len(labels)), "per_class": site.counts(), "folds": k},
@@ -163,4 +170,4 @@ def adapt(base: Predictor, site: SiteSlices, recipe: Recipe | None = None, progr
     report["not_shipped_because"] = reasons
     timings = {"features_s": round(t_features - t0, 1), "total_s": round(time.perf_counter() - t0, 1)}
     report["timings"] = timings
-    return Outcome(not reasons, reasons, report, final, timings)
+    return Outcome(not reasons, reasons, report, final, recalibrated, timings)
