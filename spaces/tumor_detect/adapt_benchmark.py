@@ -97,6 +97,55 @@ def export(folder: Path, data: Path, items: list[dict], idx: list[int]) -> Path:
     return folder
 
 
+def _f(x, pct: bool = True) -> str:
+    return "-" if x is None else (f"{100 * x:.1f}%" if pct else f"{x:.3f}")
+
+
+def card_block(result: dict) -> str:
+    """The model card's "Adapt to your scanner" section, from the benchmark's JSON."""
+    base = result["no_adaptation"]
+    rows = []
+    for r in sorted(result["runs"], key=lambda r: (r["mode"] != "blocks", r["per_class"], r["seed"])):
+        s, rc = r["site"], r["recalibration_only_site"]
+        removed = 1 - s["errors"] / base["site"]["errors"] if base["site"]["errors"] else 0.0
+        rows.append(
+            f"| {r['per_class']} | {r['mode']} | {r['seed']} | {base['site']['errors']} / {rc['errors']} / "
+            f"**{s['errors']}** | {removed:.0%} | {_f(s['accuracy'])} | {_f(s['notumor_on_tumours'])} | "
+            f"{_f(s['ece'], False)} | {_f(r['non_mri_refused'])} | {_f(base['kit_rest']['accuracy'])} -> "
+            f"{_f(r['kit_rest']['accuracy'])} | {r['seconds']:.0f} |"
+        )
+    held = sum(result["site_held_out"].values())
+    cli = result.get("cli_25_per_class", {})
+    rel = next((r["released_adapted"] for r in result["runs"] if "released_adapted" in r), None)
+    lines = [
+        f"Site: {result['site']}. Adaptation slices drawn from its training/validation groups (one per "
+        f"near-duplicate group); scored on its {held} test-group slices, which no draw shares a group with. "
+        f'No adaptation on them: accuracy {_f(base["site"]["accuracy"])}, tumours told "no tumour" '
+        f"{_f(base['site']['notumor_on_tumours'])}, ECE {_f(base['site']['ece'], False)}, "
+        f"{base['site']['errors']} errors.",
+        "",
+        "| per class | fine-tuned | seed | errors: none / recalibration only / **adapted** | errors removed | "
+        'accuracy | tumours told "no tumour" | ECE | non-MRI refused | kit rest accuracy (forgetting) | seconds |',
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+        *rows,
+    ]
+    if rel:
+        lines += [
+            "",
+            f"The released model adapted to the 25-per-class draw: kit test groups accuracy "
+            f"{_f(result['released_model']['kit_test']['accuracy'])} -> {_f(rel['kit_test']['accuracy'])}, "
+            f"non-MRI refused {_f(result['released_model']['non_mri_refused'])} -> {_f(rel['non_mri_refused'])}.",
+        ]
+    if cli:
+        lines += [
+            "",
+            f"`adapt.py` on 25 slices per class (100 slices, one thread, as a user runs it): {cli.get('wall_s')} s "
+            f"wall, {cli.get('cpu_s')} s CPU, peak memory {cli.get('peak_rss_mb')} MB (the machine was shared by "
+            "other jobs: the wall time is inflated; the CPU time is not).",
+        ]
+    return "\n".join(lines)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -115,7 +164,15 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=None)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--out", type=Path, default=HERE / "adapt_benchmark.json")
+    ap.add_argument("--card-only", action="store_true", help="only rewrite MODEL_CARD.md's section from --out")
     args = ap.parse_args()
+    if args.card_only:
+        from braintumor.card import update_block
+
+        update_block(HERE / "MODEL_CARD.md", "adapt", card_block(json.loads(args.out.read_text())))
+        return
+    if args.fold_model is None:
+        ap.error("--fold-model is required (a model trained and calibrated with --hold-out other_tumours)")
     torch.set_num_threads(args.threads)
     t_start = time.time()
     items = load_split(args.split)["items"]
@@ -213,6 +270,10 @@ def main() -> None:
     result["benchmark_minutes"] = round((time.time() - t_start) / 60, 1)
     args.out.write_text(json.dumps(result, indent=1) + "\n")
     print(json.dumps(result["cli_25_per_class"]))
+    if args.out.resolve().parent == HERE:
+        from braintumor.card import update_block
+
+        update_block(HERE / "MODEL_CARD.md", "adapt", card_block(result))
 
 
 if __name__ == "__main__":
