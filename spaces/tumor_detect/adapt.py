@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--folds", type=int, help="folds of the out-of-fold report (default: the recipe's)")
     p.add_argument("--views", type=int, help="views per slice: the clean one and mild augmentations")
     p.add_argument("--no-anchors", action="store_true", help="do not replay kit slices")
+    p.add_argument("--anchors", type=Path, help="folder of other kit anchors (make_anchors.py --out)")
     p.add_argument("--check-only", action="store_true", help="only read and check the slices (prints the counts)")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--seed", type=int, default=0)
@@ -95,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("train", "steps", "lr", "folds", "views"):
         if getattr(args, name) is not None:
             recipe = replace(recipe, **{name: getattr(args, name)})
-    outcome = adapt(base, site, recipe, progress, use_anchors=not args.no_anchors)
+    outcome = adapt(base, site, recipe, progress, use_anchors=not args.no_anchors, anchors_dir=args.anchors)
     report = outcome.report
     report["timings"]["wall_s"] = round(time.perf_counter() - t0, 1)
     usage = resource.getrusage(resource.RUSAGE_SELF)

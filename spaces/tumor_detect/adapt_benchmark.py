@@ -77,12 +77,12 @@ def brief(m: dict) -> dict:
     return out
 
 
-def time_cli(grays_dir: Path, base: Path, threads: int) -> dict:
+def time_cli(grays_dir: Path, base: Path, threads: int, extra: list[str]) -> dict:
     """adapt.py as a user runs it, in a child process: wall time and its own peak RSS."""
     with tempfile.TemporaryDirectory(prefix="adapt-bench-") as out:
         t0 = time.perf_counter()
         cmd = [sys.executable, str(HERE / "adapt.py"), "--slices", str(grays_dir), "--out", out, "--base", str(base)]
-        cmd += ["--threads", str(threads)]
+        cmd += ["--threads", str(threads), *extra]
         res = subprocess.run(cmd, capture_output=True, text=True, check=False)
         wall = time.perf_counter() - t0
         last = json.loads(res.stdout.strip().splitlines()[-1]) if res.stdout.strip() else {}
@@ -156,6 +156,7 @@ def main() -> None:
     ap.add_argument(
         "--released", type=Path, default=MODEL_DIR, help="the released model (forgetting on all test groups)"
     )
+    ap.add_argument("--anchors", type=Path, help="kit anchors for the fold model (make_anchors.py --hold-out ...)")
     ap.add_argument("--ood", type=Path, help="folder of non-MRI images (evaluate.py --make-ood)")
     ap.add_argument("--per-class", type=int, nargs="+", default=[10, 25, 50])
     ap.add_argument("--seeds", type=int, default=2)
@@ -202,6 +203,7 @@ def main() -> None:
     result = {
         "site": "SARTAJ/Br35H (3-channel files) under the fold model trained without SARTAJ/Br35H tumours",
         "fold_model": str(args.fold_model),
+        "anchors": str(args.anchors) if args.anchors else "the released anchors",
         "pool": {c: sum(items[i]["label"] == c for i in pool) for c in CLASSES},
         "site_held_out": {c: sum(items[i]["label"] == c for i in site_test) for c in CLASSES},
         "kit_rest": len(kit_rest),
@@ -218,14 +220,14 @@ def main() -> None:
     }
     print(json.dumps(result["no_adaptation"]), flush=True)
 
-    def run(base: Predictor, idx: list[int], mode: str, seed: int) -> tuple:
+    def run(base: Predictor, idx: list[int], mode: str, seed: int, anchors_dir: Path | None = None) -> tuple:
         grays = load_items(args.data, [items[i] for i in idx])
         site = SiteSlices(
             grays, [int(y[i]) for i in idx], [items[i]["path"] for i in idx], [items[i]["group"] for i in idx]
         )
         recipe = Recipe(train=mode, seed=seed, **({"steps": args.steps} if args.steps else {}))
         t0 = time.perf_counter()
-        out = adapt(base, site, recipe)
+        out = adapt(base, site, recipe, anchors_dir=anchors_dir)
         return out, time.perf_counter() - t0
 
     plan = [(k, args.train, s) for k in args.per_class for s in range(args.seeds)]
@@ -233,7 +235,7 @@ def main() -> None:
     plan.sort(key=lambda p: (p[0] != 25, p[2], p))  # 25 per class first: the issue's target
     for k, mode, seed in plan:
         idx = draw(pool, items, k, np.random.default_rng(1000 * k + seed))
-        out, secs = run(fold, idx, mode, seed)
+        out, secs = run(fold, idx, mode, seed, args.anchors)
         recal = out.report["recalibration_only"]  # out of fold on the adaptation slices: not the site's held-out
         rec = {
             "per_class": k,
@@ -266,7 +268,10 @@ def main() -> None:
         args.out.write_text(json.dumps(result, indent=1) + "\n")
     with tempfile.TemporaryDirectory(prefix="adapt-bench-site-") as tmp:
         idx = draw(pool, items, 25, np.random.default_rng(25_000))
-        result["cli_25_per_class"] = time_cli(export(Path(tmp), args.data, items, idx), args.fold_model, args.threads)
+        extra = ["--anchors", str(args.anchors)] if args.anchors else []
+        result["cli_25_per_class"] = time_cli(
+            export(Path(tmp), args.data, items, idx), args.fold_model, args.threads, extra
+        )
     result["benchmark_minutes"] = round((time.time() - t_start) / 60, 1)
     args.out.write_text(json.dumps(result, indent=1) + "\n")
     print(json.dumps(result["cli_25_per_class"]))

@@ -17,6 +17,7 @@ from braintumor.adaptation.tuning import prefix
 from braintumor.data import DEFAULT_DATA, load_split
 from braintumor.model_spec import MODEL_DIR
 from braintumor.predictor import Predictor
+from braintumor.sources import HELD_OUT, held_out_mask, kit_sources
 from braintumor.training import load_arrays
 from shared.model_source import write_pins
 
@@ -31,11 +32,14 @@ def main() -> None:
     ap.add_argument("--per-class", type=int, default=64)
     ap.add_argument("--out", type=Path, default=anchors.ANCHORS_DIR)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--hold-out", choices=sorted(HELD_OUT), help="leave a source's tumours out (for a fold model)")
     args = ap.parse_args()
     torch.set_num_threads(1)
     pred = Predictor.from_folder(args.model)
     n_blocks, size = pred.gradcam_block + 1, int(pred.cal.get("size", 128))
-    items = [it for it in load_split(args.split)["items"] if it["side"] == "train"]
+    items = load_split(args.split)["items"]
+    held = held_out_mask(items, kit_sources(args.data, items), args.hold_out)
+    items = [it for it, h in zip(items, held, strict=True) if it["side"] == "train" and not h]
     rng = np.random.default_rng(args.seed)
     chosen = []
     for c in CLASSES:

@@ -215,8 +215,12 @@ def test_bad_folders_get_plain_messages(tmp_path):
     (bad / "notumor" / "broken.png").write_bytes(b"\x89PNG truncated")
     with pytest.raises(SiteDataError, match="2 file\\(s\\) are not images or DICOM slices we can read"):
         _read(bad)
+    unlabelled = tmp_path / "unlabelled"
+    unlabelled.mkdir()
+    for f in (one / "glioma").iterdir():
+        shutil.copy(f, unlabelled / f"scan_{f.name}")
     with pytest.raises(SiteDataError, match="No labelled slices found"):
-        _read(tmp_path / "one" / "glioma")
+        _read(unlabelled)
     conflict = make_site(tmp_path / "conflict", 6, classes=["glioma", "notumor"])
     shutil.copy(conflict / "glioma" / "glioma_0.png", conflict / "notumor" / "same.png")
     with pytest.raises(SiteDataError, match="two different class folders"):
@@ -351,6 +355,18 @@ def test_bad_zip_is_refused_before_the_job_and_deleted(service, tmp_path):
     with pytest.raises(service.AdaptError, match="outside the zip"):
         service.adapt([upload])
     assert not upload.exists()
+
+
+def test_loose_files_take_their_class_from_their_name(service, tmp_path):
+    site = make_site(tmp_path / "loose", 6, classes=["glioma", "notumor"])
+    files = sorted(site.rglob("*.png"))  # glioma_0.png ... notumor_5.png, as a browser uploads them: no folders
+    flat = tmp_path / "upload"
+    flat.mkdir()
+    for f in files:
+        shutil.copy(f, flat / f.name)
+    info = service.check(sorted(flat.iterdir()))
+    assert info["per_class"]["glioma"] == 6 and info["per_class"]["notumor"] == 6
+    assert list(flat.iterdir()) == []  # the uploaded files are deleted too
 
 
 def test_check_reports_counts_and_warnings(service, tmp_path):

@@ -16,8 +16,8 @@ and never logs file names or contents."""
 
 INTRO = """### Adapt to your scanner: make the model yours with a few dozen labelled slices
 1. **Upload** a zip of four folders, `glioma/`, `meningioma/`, `pituitary/` and `notumor/`, with your slices
-   (PNG, JPEG, WebP, TIFF, BMP or DICOM); 25 to 50 per class work well. Or select the files of one class folder
-   at a time from a folder named after the class.
+   (PNG, JPEG, WebP, TIFF, BMP or DICOM); 25 to 50 per class work well. Or select the slice files themselves,
+   named after their class (`glioma_017.png`, `notumor_3.dcm`...).
 2. **Check** them (too few, duplicates, not MRI, mixed sizes...), then **Adapt**: the last layers learn your
    slices on this Space's CPU in a few minutes (one job at a time; you see your place in the queue).
 3. Read the **report** (each slice judged by a model that never saw it, before and after), **try** the adapted

@@ -66,7 +66,7 @@ def assign_folds(labels: np.ndarray, groups: list[int], k: int, seed: int) -> np
 class Adapter:
     """What one adaptation needs, computed once: the released predictor, the site's prefix features, anchors."""
 
-    def __init__(self, base: Predictor, site: SiteSlices, recipe: Recipe, use_anchors: bool = True):
+    def __init__(self, base: Predictor, site: SiteSlices, recipe: Recipe, use_anchors: bool = True, anchors_dir=None):
         self.base, self.site, self.recipe = base, site, recipe
         self.n_blocks = base.gradcam_block + 1
         self.size = int(base.cal.get("size", 128))
@@ -75,7 +75,8 @@ class Adapter:
         views = view_arrays(self.arrays, recipe.views, recipe.seed)
         self.h = [prefix(base.model, v, self.n_blocks).float() for v in views]
         self.low = Predictor.low_features(self.h[0]).numpy()
-        loaded = anchor_store.load(base.model, self.n_blocks, self.size, base.crop) if use_anchors else None
+        where = {"folder": anchors_dir} if anchors_dir else {}
+        loaded = anchor_store.load(base.model, self.n_blocks, self.size, base.crop, **where) if use_anchors else None
         self.anchors = None if loaded is None else (loaded[0].float(), loaded[1])
 
     def fit(self, idx: np.ndarray, recipe: Recipe | None = None, seed: int = 0):
@@ -125,12 +126,15 @@ def out_of_fold(ad: Adapter, folds: np.ndarray, recipe: Recipe, progress, share:
     return {"status": status, "pred": pred, "probs": probs, "logits": oof_logits}
 
 
-def adapt(base: Predictor, site: SiteSlices, recipe: Recipe | None = None, progress=None, use_anchors=True) -> Outcome:
+def adapt(
+    base: Predictor, site: SiteSlices, recipe: Recipe | None = None, progress=None, use_anchors=True, anchors_dir=None
+) -> Outcome:
+    """See the module docstring. ``anchors_dir``: another folder of kit anchors (the benchmark's fold models)."""
     recipe = recipe or Recipe()
     progress = progress or (lambda fraction, message: None)
     t0 = time.perf_counter()
     progress(0.05, "Preparing the slices")
-    ad = Adapter(base, site, recipe, use_anchors)
+    ad = Adapter(base, site, recipe, use_anchors, anchors_dir)
     t_features = time.perf_counter()
     labels = ad.labels
     per_class = np.bincount(labels, minlength=len(CLASSES))

@@ -1,7 +1,8 @@
 """A site's labelled slices, read safely from a folder or a zip, with plain-language checks.
 
 Layout: one folder per class (``glioma/``, ``meningioma/``, ``pituitary/``, ``notumor/``; a few spellings
-are accepted), anywhere in the folder or zip, holding images (PNG, JPEG, WebP, TIFF, BMP) or DICOM files.
+are accepted), anywhere in the folder or zip, holding images (PNG, JPEG, WebP, TIFF, BMP) or DICOM files; or
+loose files whose names start with their class (``glioma_017.png``).
 Problems that make adaptation impossible raise ``SiteDataError`` with a sentence a non-coder can act on;
 the rest become warnings shown before training. Nothing here logs a file's content or name.
 """
@@ -75,12 +76,20 @@ class SiteSlices:
         )
 
 
+def _alias(name: str) -> str | None:
+    return ALIASES.get(name.strip().lower().replace(" ", "_").replace("-", "_"))
+
+
 def class_of(relative: PurePosixPath) -> str | None:
-    """The class of a file from the nearest folder above it with a class name, else None."""
+    """The class of a file: the nearest folder above it with a class name, else a file name that starts with
+    one (``glioma_017.png``, ``no_tumour-3.dcm``: what loose files uploaded through a browser keep), else None."""
     for part in reversed(relative.parts[:-1]):
-        key = part.strip().lower().replace(" ", "_").replace("-", "_")
-        if key in ALIASES:
-            return ALIASES[key]
+        if _alias(part):
+            return _alias(part)
+    stem = relative.name.lower().replace(" ", "_").replace("-", "_")
+    for alias in sorted(ALIASES, key=len, reverse=True):
+        if stem.startswith(alias) and stem[len(alias) : len(alias) + 1] in ("_", "."):
+            return ALIASES[alias]
     return None
 
 
@@ -160,8 +169,7 @@ def gather(paths: list[Path], work: Path) -> Path:
         elif p.is_file():
             if p.stat().st_size > MAX_FILE_BYTES:
                 raise SiteDataError(f"A file is over {MAX_FILE_BYTES // 2**20} MB; the limit per slice is that much.")
-            label = class_of(PurePosixPath(p.as_posix()))
-            target = root / "loose" / (label or "unlabelled") / f"{i}_{p.name}"
+            target = root / "loose" / str(i) / p.name  # its class comes from its name (class_of)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(p, target)
     return root
@@ -205,7 +213,7 @@ def read_site(folder: Path, predictor=None, max_slices: int = MAX_SLICES) -> Sit
         if _hidden(rel):
             continue
         if p.is_dir():
-            key = ALIASES.get(p.name.strip().lower().replace(" ", "_").replace("-", "_"))
+            key = _alias(p.name)
             if key:
                 seen_dirs.add(key)
             continue
@@ -217,7 +225,7 @@ def read_site(folder: Path, predictor=None, max_slices: int = MAX_SLICES) -> Sit
     if not files:
         raise SiteDataError(
             "No labelled slices found. Put the slices in folders named glioma, meningioma, pituitary and notumor "
-            "(in the zip or the folder you upload)."
+            "(in the zip you upload), or name each file after its class (glioma_017.png)."
         )
     if len(files) > max_slices:
         raise SiteDataError(f"{len(files):,} slices is more than this job takes ({max_slices:,}); 25 to 50 per class "
