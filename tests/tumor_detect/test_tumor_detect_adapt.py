@@ -374,3 +374,16 @@ def test_check_reports_counts_and_warnings(service, tmp_path):
     info = service.check([upload])
     assert info["per_class"]["glioma"] == 6 and any("No slices for" in w for w in info["warnings"])
     assert not upload.exists()
+
+
+def test_tab_handlers_say_what_to_do(tmp_path):
+    import gradio as gr
+
+    from braintumor import handlers
+
+    with pytest.raises(gr.Error, match="Please upload a zip of class folders"):
+        handlers.adapt_to_site(None)
+    with pytest.raises(gr.Error, match="deleted after the last job, for privacy"):
+        handlers.adapt_to_site([str(tmp_path / "gone.zip")])
+    with pytest.raises(gr.Error, match="Adapt the model first"):
+        handlers.try_adapted(str(EXAMPLES / "glioma_1.jpg"), None)

@@ -28,6 +28,7 @@ NO_FILE = "Please upload an image or a DICOM (.dcm) file first."
 MAX_BATCH_FILES = 100  # about 5 s of CPU on a free 2-vCPU Space; the batch CLI has no cap
 TABLE_COLUMNS = ["path", "status", "label", "confidence", "message"]
 FAILED = "Sorry, this file could not be analysed. Please try another image."
+GONE = "Your uploaded files were deleted after the last job, for privacy. Please upload them again."
 NO_SLICES = "Please upload a zip of class folders (glioma, meningioma, pituitary, notumor) or the slice files first."
 
 
@@ -151,10 +152,13 @@ ADAPTED_SCOPE = (
 
 def _paths(files) -> list[Path]:
     files = files if isinstance(files, list) else [files]
-    return [Path(p) for p in (_path_of(f) for f in files) if p]
+    paths = [Path(p) for p in (_path_of(f) for f in files) if p]
+    if paths and not any(p.exists() for p in paths):
+        raise gr.Error(GONE)
+    return paths
 
 
-def check_site_slices(files, progress=gr.Progress()) -> str:  # noqa: B008
+def check_site_slices(files, progress=gr.Progress()):  # noqa: B008
     """Check an upload of labelled slices (a zip of class folders, or files) before adapting."""
     from .adaptation import service
 
@@ -167,8 +171,9 @@ def check_site_slices(files, progress=gr.Progress()) -> str:  # noqa: B008
         raise gr.Error(str(exc)) from None
     counts = ", ".join(f"{c} {n}" for c, n in info["per_class"].items())
     warnings = "".join(f"\n- {html.escape(w)}" for w in info["warnings"]) or "\n- no problems found."
-    return f"**{info['slices']} usable slices** ({counts}). Your uploaded files were deleted after the check; " \
+    summary = f"**{info['slices']} usable slices** ({counts}). Your uploaded files were deleted after the check; " \
         f"upload them again to adapt.\n\n**Checks**:{warnings}"  # fmt: skip
+    return summary, None  # the upload box is emptied: its files are gone
 
 
 def adapt_to_site(files, progress=gr.Progress()):  # noqa: B008
@@ -188,9 +193,9 @@ def adapt_to_site(files, progress=gr.Progress()):  # noqa: B008
         raise gr.Error("Adaptation failed unexpectedly. Please try again.") from None
     markdown = service.report_markdown(report)
     if folder is None:
-        return markdown, None, gr.DownloadButton(visible=False)
+        return markdown, None, gr.DownloadButton(visible=False), None
     zipped = service.zip_folder(folder)
-    return markdown, str(folder), gr.DownloadButton(value=str(zipped), visible=True)
+    return markdown, str(folder), gr.DownloadButton(value=str(zipped), visible=True), None
 
 
 def try_adapted(file, model_dir, show_heatmap: bool = True):

@@ -17,7 +17,8 @@ and never logs file names or contents."""
 INTRO = """### Adapt to your scanner: make the model yours with a few dozen labelled slices
 1. **Upload** a zip of four folders, `glioma/`, `meningioma/`, `pituitary/` and `notumor/`, with your slices
    (PNG, JPEG, WebP, TIFF, BMP or DICOM); 25 to 50 per class work well. Or select the slice files themselves,
-   named after their class (`glioma_017.png`, `notumor_3.dcm`...).
+   named after their class (`glioma_017.png`, `notumor_3.dcm`...). Up to 30 MB per file: 200 JPEG slices zip
+   to about 3 MB; for bigger sets run `adapt.py` on your own computer.
 2. **Check** them (too few, duplicates, not MRI, mixed sizes...), then **Adapt**: the last layers learn your
    slices on this Space's CPU in a few minutes (one job at a time; you see your place in the queue).
 3. Read the **report** (each slice judged by a model that never saw it, before and after), **try** the adapted
@@ -59,12 +60,17 @@ def adapt_tab() -> None:
                 try_heat = gr.Image(label="Where the model looked", type="filepath", interactive=False)
                 try_details = gr.JSON(visible=False)
     check_btn.click(
-        handlers.check_site_slices, upload, checks, api_name=False, concurrency_limit=1, concurrency_id="adapt_check"
+        handlers.check_site_slices,
+        upload,
+        [checks, upload],
+        api_name=False,
+        concurrency_limit=1,
+        concurrency_id="adapt_check",
     )
     adapt_btn.click(
         handlers.adapt_to_site,
         upload,
-        [report, model_dir, download],
+        [report, model_dir, download, upload],
         api_name=False,
         concurrency_limit=1,
         concurrency_id="adapt",
