@@ -150,9 +150,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--split", type=Path, default=HERE / "split.json")
-    ap.add_argument(
-        "--fold-model", type=Path, help="trained and calibrated without SARTAJ/Br35H tumours"
-    )
+    ap.add_argument("--fold-model", type=Path, help="trained and calibrated without SARTAJ/Br35H tumours")
     ap.add_argument(
         "--released", type=Path, default=MODEL_DIR, help="the released model (forgetting on all test groups)"
     )
