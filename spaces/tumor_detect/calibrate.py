@@ -52,6 +52,8 @@ NOTUMOR_KEEP = 0.99
 # sagittal T2, diffusion, top-of-head slices, a few CT-like slices in the kit), while every generated
 # non-MRI image sat at least twice above the low-level threshold: the check cost real slices for no gain.
 INPUT_CHECK_KEEP = 0.999
+# Test-time contrast views (braintumor/consistency.py) that must also say "no tumour" before the app does.
+CONSISTENCY_VIEWS: tuple[str, ...] = ()
 
 
 def main() -> None:
@@ -71,6 +73,11 @@ def main() -> None:
         help="validation no-tumour slices kept (1: no distance rule)",
     )
     ap.add_argument("--notumor-min-confidence", type=float, default=NOTUMOR_MIN_CONFIDENCE)
+    ap.add_argument(
+        "--consistency-views",
+        default=",".join(CONSISTENCY_VIEWS),
+        help='test-time contrast views that must agree before "no tumour" (comma-separated; "" for none)',
+    )
     ap.add_argument("--shifted", type=int, default=1, help="augmented views added to the temperature fit (0 or 1)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--cache-dir", type=Path, default=Path("/tmp/tumor_detect_cache"), help="train.py's caches")
@@ -121,6 +128,7 @@ def main() -> None:
         "notumor_min_confidence": args.notumor_min_confidence,
         "notumor_threshold": float(np.quantile(ntva, args.notumor_keep)) if args.notumor_keep < 1 else float("inf"),
         "min_std": DEFAULT_CALIBRATION["min_std"],
+        "consistency_views": [v for v in args.consistency_views.split(",") if v],
         "size": size,
         "pca_components": args.pca,
         "pca_components_low": args.pca_low,

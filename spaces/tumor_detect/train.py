@@ -63,8 +63,10 @@ from braintumor.training import (
 
 HERE = Path(__file__).resolve().parent
 RECIPES = {
-    # name: (crop to the head, cached views, source-balanced sampling, default epochs, default lr,
-    #        weight of the lesion-focus loss on the hand-marked training slices)
+    # name: (crop to the head, cached views (a number: the clean one and "strong" views; or their kinds),
+    #        source-balanced sampling, default epochs, default lr, weight of the lesion-focus loss on the
+    #        hand-marked training slices)
+    "contrast": (True, ["clean", "strong", "lut", "lut"], True, 3, 3e-4, 1.0),
     "lesion": (True, 2, True, 4, 5e-4, 1.0),
     "v1": (False, 1, False, 5, 1e-3, 0.0),
 }
@@ -111,6 +113,7 @@ def main() -> None:
     ap.add_argument("--hold-out", choices=sorted(HELD_OUT), default=None, help="leave one source's tumours out")
     ap.add_argument("--init", type=Path, default=None, help="start from this model folder (else ImageNet)")
     ap.add_argument("--epochs", type=int, default=None, help="default: the recipe's")
+    ap.add_argument("--views", default=None, help="comma-separated view kinds (default: the recipe's)")
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=None, help="default: the recipe's")
     ap.add_argument("--marks", type=Path, default=HERE / "lesion_marks.json", help="hand-marked lesion cells")
@@ -127,6 +130,7 @@ def main() -> None:
         return
     crop, n_views, balanced, default_epochs, default_lr, default_weight = RECIPES[args.recipe]
     epochs = args.epochs or default_epochs
+    n_views = args.views.split(",") if args.views else n_views
     args.lr = args.lr or default_lr
     lesion_weight = default_weight if args.lesion_weight is None else args.lesion_weight
     for stale in CALIBRATION_FILES:  # fitted to the previous network: calibrate.py writes new ones
