@@ -124,16 +124,10 @@ def main() -> None:
     setup(args.threads)
     from braintumor.data import DEFAULT_DATA, load_split, side_items
     from braintumor.imageio import load_gray
-    from braintumor.predictor import Predictor
+    from braintumor.evaluation import load_predictor
     from braintumor.unfamiliar import FAMILIES, shifted
 
-    if args.model:
-        predictor = Predictor.from_folder(args.model)
-    else:
-        from braintumor.model_spec import MODEL_SPEC
-        from shared.model_source import resolve
-
-        predictor = Predictor.from_folder(resolve(MODEL_SPEC))
+    predictor = load_predictor(args.model)
     data = args.data or DEFAULT_DATA
     items = side_items(load_split(args.split_file), args.side)[:: args.every]
     grays = [load_gray(data / it["path"]) for it in items]
