@@ -123,8 +123,8 @@ def main() -> None:
 
     setup(args.threads)
     from braintumor.data import DEFAULT_DATA, load_split, side_items
-    from braintumor.imageio import load_gray
     from braintumor.evaluation import load_predictor
+    from braintumor.imageio import load_gray
     from braintumor.unfamiliar import FAMILIES, shifted
 
     predictor = load_predictor(args.model)
