@@ -68,6 +68,26 @@ def latency(predictor, grays: list, n: int) -> dict:
     return out
 
 
+def write_headline(unfamiliar: dict, kit: dict, ood: dict) -> None:
+    """headline.json (the collection page's numbers) from the JSON the evaluation scripts wrote."""
+    u = unfamiliar["all_shifted"]
+    path = HERE / "headline.json"
+    info = json.loads(path.read_text())
+    info["measured_by"] = (
+        "spaces/tumor_detect/evaluate.py on our duplicate-free test groups; evaluate_unfamiliar.py on the same "
+        "slices shown with unfamiliar looks (T2/FLAIR-like, screenshots, other framing)"
+    )
+    info["headline"] = [
+        ["Accuracy", f"{kit['accuracy']:.1%}"],
+        ['Unfamiliar-look tumours told "no tumour"', f"{u['told_no_tumour']:.1%}"],
+        ["Unfamiliar-look tumours named as a tumour", f"{u['named_tumour']:.1%}"],
+        ["Calibration error (ECE)", f"{kit['ece']:.3f}"],
+        ["Non-MRI refused", f"{ood['rejected_rate']:.0%}"],
+        ["Real MRI refused", f"{kit['rejected_rate']:.1%}"],
+    ]
+    path.write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n")
+
+
 def card_table(stored: dict) -> str:
     """Markdown: one row per model and family, from the JSON this script writes (several --name entries)."""
     lines = [
@@ -104,6 +124,9 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--latency", type=int, default=0, help="also time N slices one at a time (ms, p50/p95)")
     ap.add_argument("--card", action="store_true", help="only write the table from --out into MODEL_CARD.md")
+    ap.add_argument("--kit", type=Path, default=None, help="with --card: evaluate.py --split test JSON -> headline")
+    ap.add_argument("--ood-json", type=Path, default=None, help="with --card: evaluate.py --ood JSON -> headline")
+    ap.add_argument("--release", default="this release", help="with --card: the --name of the shipped model")
     args = ap.parse_args()
     variant = args.variant or args.side
     if args.card:
@@ -117,6 +140,9 @@ def main() -> None:
             f"`{next(iter(stored.values()))['side']}`, variant `{next(iter(stored.values()))['variant']}`):\n\n"
             + card_table(stored),
         )
+        if args.kit and args.ood_json:
+            kit, ood = json.loads(args.kit.read_text()), json.loads(args.ood_json.read_text())
+            write_headline(stored[args.release], kit, ood)
         return
 
     from shared.device import setup

@@ -65,8 +65,10 @@ NOTUMOR = "notumor"
 # What the model knows, for the result text (the per-source numbers are in the model card).
 SCOPE = (
     "Trained on 7,019 public slices from three collections: tumours mostly T1 with contrast (figshare, SARTAJ), "
-    'no-tumour slices mostly T2/FLAIR (SARTAJ, Br35H). It says "no tumour" only for slices that look like '
-    'those no-tumour slices; other slices get "uncertain".'
+    "no-tumour slices mostly T2/FLAIR (SARTAJ, Br35H), with random contrast changes so that the look of a sequence "
+    'is not taken for a diagnosis. It says "no tumour" only when it is sure and the slice looks like those '
+    'no-tumour slices; other slices get "uncertain". It still misses some tumours on T2/FLAIR slices and in '
+    'screenshots: "no tumour" here never rules a tumour out.'
 )
 
 
