@@ -42,9 +42,12 @@ class Outcome:
 def decisions(pred: Predictor, arrays: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray]:
     """(status, predicted class index, calibrated probabilities) per slice, as the app decides them."""
     out = pred.batch_outputs(arrays)
+    # the test-time contrast views the app asks before it says "no tumour"
+    t = {k: torch.from_numpy(out[k]) for k in ("probs", "ratio", "notumor_ratio")}
+    views = pred._views_notumor(list(arrays), t["probs"], t["ratio"], t["notumor_ratio"])
     status = []
-    for p, r, nr in zip(out["probs"], out["ratio"], out["notumor_ratio"], strict=True):
-        status.append(Status.REFUSED.value if r > 1.0 else pred.decide(p, float(nr))[0].value)
+    for p, r, nr, v in zip(out["probs"], out["ratio"], out["notumor_ratio"], views, strict=True):
+        status.append(Status.REFUSED.value if r > 1.0 else pred.decide(p, float(nr), v)[0].value)
     return status, out["probs"].argmax(1), out["probs"]
 
 
