@@ -14,6 +14,7 @@ import hashlib
 import logging
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -176,3 +177,31 @@ def write_pins(module: Path, folder: Path, names: Iterable[str]) -> dict[str, st
         raise ValueError(f"{module} has no {PINS_BEGIN!r} ... {PINS_END!r} block")
     module.write_text(text[:start] + block + text[end + len(PINS_END) :], encoding="utf-8")
     return pins
+
+
+class RecentModels:
+    """The few most recently used models of visitors' own folders (a "train it yourself" tab): loaded on first
+    use, the least recently used dropped beyond ``size``. Keyed by the resolved folder."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._lock = threading.Lock()
+        self._models: OrderedDict[str, object] = OrderedDict()
+
+    def get(self, folder: str | Path, loader: Callable[[Path], T]) -> T:
+        key = str(Path(folder).resolve())
+        with self._lock:
+            if key in self._models:
+                self._models.move_to_end(key)
+                return self._models[key]  # type: ignore[return-value]
+        model = loader(Path(key))  # outside the lock: loading takes a while, other visitors need not wait
+        with self._lock:
+            self._models[key] = model
+            while len(self._models) > self.size:
+                self._models.popitem(last=False)
+        return model
+
+    def forget(self, folder: str | Path) -> None:
+        """Drop one folder's model (its files changed): the next ``get`` loads it again."""
+        with self._lock:
+            self._models.pop(str(Path(folder).resolve()), None)

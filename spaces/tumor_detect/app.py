@@ -18,6 +18,7 @@ import gradio as gr
 from braintumor import tools
 from braintumor.handlers import MAX_BATCH_FILES, NOTICE, TABLE_COLUMNS, classify, classify_many
 from braintumor.imageio import IMAGE_SUFFIXES, MAX_FILE_BYTES
+from braintumor.ui import adapt_tab
 from shared.ui import ModelFacts, ServingLimits, footer, header, serve, tool, with_limits
 
 EXAMPLES = Path(__file__).resolve().parent / "examples"
@@ -129,6 +130,8 @@ def build_demo() -> gr.Blocks:
                 concurrency_id="batch",
             )
             tool(tools.classify_many, [many], api_name="classify_many", concurrency_limit=1, concurrency_id="batch")
+        with gr.Tab("Adapt to your scanner"):
+            adapt_tab()
         gr.Markdown(
             "Trained on 7,019 public brain MRI slices (figshare, SARTAJ, Br35H, via Kaggle), de-duplicated and "
             "split by near-duplicate groups. It only knows these four classes and the kind of slices in that "

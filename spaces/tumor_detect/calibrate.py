@@ -40,18 +40,20 @@ from braintumor.sources import HELD_OUT, held_out_mask, kit_sources
 from braintumor.training import fit_temperature, pooled_from_cache, view_cache
 
 HERE = Path(__file__).resolve().parent
-# The "no tumour" rule. Chosen on the held-out-source fold (SARTAJ/Br35H tumours held out of training, see
-# benchmark.py; the same fold is reported there, so its "told no tumour" number is optimistic): with a 90%
-# confidence floor and a distance that keeps 99% of the validation no-tumour slices, 0.3% of the held-out
-# tumours are told "no tumour" (2.5% are predicted "no tumour"), while 89% of the in-source no-tumour test
-# slices still are (the rest: refused by the input check or "uncertain").
-NOTUMOR_MIN_CONFIDENCE = 0.9
+# The "no tumour" rule: the confidence floor chosen on the validation side for the "contrast" model (issue 18):
+# at 0.9 only 87.4% of the validation no-tumour slices were told "no tumour" (the kit target on no-tumour slices is
+# 97%); at 0.8, 92.9%, while of the validation tumours shown T2-, FLAIR-like or reframed (evaluate_unfamiliar.py's
+# val variant) 1.1%, 0.5% and 1.6% were told "no tumour" (0.5%, 0.5%, 1.1% at 0.9). The distance rule keeps 99% of
+# the validation no-tumour slices (chosen for an earlier release on the SARTAJ/Br35H held-out fold).
+NOTUMOR_MIN_CONFIDENCE = 0.8
 NOTUMOR_KEEP = 0.99
 # The input check keeps 99.9% of the validation slices (99.95% per check). At 99% (the first choice) the
 # refused training and validation slices were all real MRI slices of under-represented kinds (coronal and
 # sagittal T2, diffusion, top-of-head slices, a few CT-like slices in the kit), while every generated
 # non-MRI image sat at least twice above the low-level threshold: the check cost real slices for no gain.
 INPUT_CHECK_KEEP = 0.999
+# Test-time contrast views (braintumor/consistency.py) that must also say "no tumour" before the app does.
+CONSISTENCY_VIEWS: tuple[str, ...] = ()
 
 
 def main() -> None:
@@ -71,6 +73,11 @@ def main() -> None:
         help="validation no-tumour slices kept (1: no distance rule)",
     )
     ap.add_argument("--notumor-min-confidence", type=float, default=NOTUMOR_MIN_CONFIDENCE)
+    ap.add_argument(
+        "--consistency-views",
+        default=",".join(CONSISTENCY_VIEWS),
+        help='test-time contrast views that must agree before "no tumour" (comma-separated; "" for none)',
+    )
     ap.add_argument("--shifted", type=int, default=1, help="augmented views added to the temperature fit (0 or 1)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--cache-dir", type=Path, default=Path("/tmp/tumor_detect_cache"), help="train.py's caches")
@@ -121,6 +128,7 @@ def main() -> None:
         "notumor_min_confidence": args.notumor_min_confidence,
         "notumor_threshold": float(np.quantile(ntva, args.notumor_keep)) if args.notumor_keep < 1 else float("inf"),
         "min_std": DEFAULT_CALIBRATION["min_std"],
+        "consistency_views": [v for v in args.consistency_views.split(",") if v],
         "size": size,
         "pca_components": args.pca,
         "pca_components_low": args.pca_low,

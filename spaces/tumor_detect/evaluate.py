@@ -47,15 +47,9 @@ def main() -> None:
     from shared.device import setup
 
     setup(args.threads)
-    from braintumor.predictor import Predictor
+    from braintumor.evaluation import load_predictor
 
-    if args.model:
-        predictor = Predictor.from_folder(args.model)
-    else:
-        from braintumor.model_spec import MODEL_SPEC
-        from shared.model_source import resolve
-
-        predictor = Predictor.from_folder(resolve(MODEL_SPEC))
+    predictor = load_predictor(args.model)
 
     from braintumor.evaluation import collect_all, collect_labelled, export_split, run_images, run_ood
 

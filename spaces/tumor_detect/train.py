@@ -7,7 +7,12 @@ Uses the grouped split in split.json (see make_split.py): train on "train", pick
 on "val"; "test" is never touched here. Afterwards run calibrate.py (temperature, input check,
 "no tumour" thresholds) and evaluate.py / benchmark.py.
 
-Recipe "lesion" (shipped): every slice is cropped to the head, so framing carries no signal; besides the
+Recipe "contrast" (shipped, issue 18): the "lesion" model below, 3 more epochs (lr 3e-4) with a third cached view
+of every slice next to the clean and the strongly augmented one: a SynthSeg-style random, often non-monotonic
+intensity look-up table inside the head (braintumor/augment.py: contrast_randomise), so that no contrast (T1, T2,
+FLAIR) tells the class; the kit's tumours are nearly all T1 with contrast and its no-tumour slices mostly T2/FLAIR.
+
+Recipe "lesion": every slice is cropped to the head, so framing carries no signal; besides the
 clean slice, one strongly augmented "other scanner / other sequence" view of every slice is cached
 (braintumor/augment.py: intensity inversion, histogram matching across classes, gamma, bias field, blur,
 noise, JPEG, geometry); each step draws one of the views; sampling is source-balanced within each class
@@ -30,7 +35,8 @@ evaluation in benchmark.py; write such models outside the Space (e.g. /tmp/td_fo
 
 Usage (each step 20-30 minutes on 2 busy CPU cores; the prefix passes are cached in /tmp/tumor_detect_cache):
     nice python spaces/tumor_detect/train.py --recipe v1 --out /tmp/td_v1     # the first release's model
-    nice python spaces/tumor_detect/train.py --init /tmp/td_v1                # -> model/ (then calibrate.py)
+    nice python spaces/tumor_detect/train.py --init /tmp/td_v1 --out /tmp/td_lesion
+    nice python spaces/tumor_detect/train.py --recipe contrast --init /tmp/td_lesion   # -> model/ (then calibrate.py)
     # held-out-source folds for benchmark.py (then calibrate.py --hold-out ... --model <the same folder>):
     nice python spaces/tumor_detect/train.py --recipe v1 --hold-out other_tumours --out /tmp/td_folds/v1-other_tumours
     nice python spaces/tumor_detect/train.py --hold-out other_tumours --init /tmp/td_folds/v1-other_tumours \
@@ -61,12 +67,15 @@ from braintumor.training import (
     source_balanced_weights,
     suffix_logits,
     view_cache,
+    view_kinds,
 )
 
 HERE = Path(__file__).resolve().parent
 RECIPES = {
-    # name: (crop to the head, cached views, source-balanced sampling, default epochs, default lr,
-    #        weight of the lesion-focus loss on the hand-marked training slices)
+    # name: (crop to the head, cached views (a number: the clean one and "strong" views; or their kinds),
+    #        source-balanced sampling, default epochs, default lr, weight of the lesion-focus loss on the
+    #        hand-marked training slices)
+    "contrast": (True, ["clean", "strong", "lut"], True, 3, 3e-4, 1.0),
     "lesion": (True, 2, True, 4, 5e-4, 1.0),
     "v1": (False, 1, False, 5, 1e-3, 0.0),
 }
@@ -90,8 +99,8 @@ def write_card(info: dict) -> None:
     update_block(
         HERE / "MODEL_CARD.md",
         "train",
-        f"Training run (written by train.py): recipe `{info['recipe']}` (head crop, one clean and one strongly "
-        f"augmented view per slice, source-balanced sampling, lesion-focus loss with weight "
+        f"Training run (written by train.py): recipe `{info['recipe']}` (head crop, cached views per slice: "
+        f"{', '.join(info.get('views', ['clean', 'strong']))}; source-balanced sampling, lesion-focus loss with weight "
         f"{info.get('lesion_weight', 0)} on {info.get('marked_slices', 0)} hand-marked training slices), "
         f"started from {info['init']}, "
         f"seed {info['seed']}, {info['epochs']} epochs, "
@@ -113,6 +122,7 @@ def main() -> None:
     ap.add_argument("--hold-out", choices=sorted(HELD_OUT), default=None, help="leave one source's tumours out")
     ap.add_argument("--init", type=Path, default=None, help="start from this model folder (else ImageNet)")
     ap.add_argument("--epochs", type=int, default=None, help="default: the recipe's")
+    ap.add_argument("--views", default=None, help="comma-separated view kinds (default: the recipe's)")
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=None, help="default: the recipe's")
     ap.add_argument("--marks", type=Path, default=HERE / "lesion_marks.json", help="hand-marked lesion cells")
@@ -129,6 +139,7 @@ def main() -> None:
         return
     crop, n_views, balanced, default_epochs, default_lr, default_weight = RECIPES[args.recipe]
     epochs = args.epochs or default_epochs
+    n_views = args.views.split(",") if args.views else n_views
     args.lr = args.lr or default_lr
     lesion_weight = default_weight if args.lesion_weight is None else args.lesion_weight
     for stale in CALIBRATION_FILES:  # fitted to the previous network: calibrate.py writes new ones
@@ -259,6 +270,7 @@ def main() -> None:
         "size": args.size,
         "threads": args.threads,
         "train_images": len(tr),
+        "views": view_kinds(n_views),
         "lesion_weight": lesion_weight,
         "marked_slices": len(marked),
         "val_images": len(va),

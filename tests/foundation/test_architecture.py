@@ -18,7 +18,14 @@ PACKAGES = {
     "shared": ROOT / "shared",
 }
 # The only package modules that may import gradio: each Space's adapters, its gradio components, shared UI.
-GRADIO_ALLOWED = {"bankbot.handlers", "braintumor.handlers", "voiceclean.handlers", "shared.ui", "bankbot.ui"}
+GRADIO_ALLOWED = {
+    "bankbot.handlers",
+    "braintumor.handlers",
+    "voiceclean.handlers",
+    "shared.ui",
+    "bankbot.ui",
+    "braintumor.ui",
+}
 GRADIO_ALLOWED |= {"braintumor.tools", "voiceclean.tools", "bankbot.tools", "shared.mcp_files"}  # API/MCP adapters
 
 

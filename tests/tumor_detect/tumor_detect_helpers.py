@@ -29,3 +29,28 @@ def tiny_model(seed: int = 0):
         model.classifier.weight.normal_(0.0, 1.0)
         model.classifier.bias.normal_(0.0, 1.0)
     return model.eval()
+
+
+def make_site(root: Path, per_class: int = 6, seed: int = 0, classes=None) -> Path:
+    """A tiny synthetic "site": every class folder holds ``per_class`` new slices generated from that class's
+    shipped example (rotated, zoomed, shifted, another gamma, noise), as PNG files."""
+    import math
+
+    import numpy as np
+    from PIL import Image
+
+    from braintumor import CLASSES
+
+    rng = np.random.default_rng(seed)
+    for c in classes or CLASSES:
+        src = np.asarray(Image.open(EXAMPLES / f"{c}_1.jpg").convert("L"), dtype=np.float32) / 255
+        (root / c).mkdir(parents=True, exist_ok=True)
+        for i in range(per_class):
+            im = Image.fromarray((src * 255).astype(np.uint8)).rotate(
+                float(rng.uniform(-12, 12)), translate=tuple(int(v) for v in rng.integers(-8, 9, 2))
+            )
+            s = int(224 * rng.uniform(0.9, 1.1))
+            a = np.asarray(im.resize((s, s)), dtype=np.float32) / 255
+            a = np.clip(a ** math.exp(rng.normal(0, 0.2)) + rng.normal(0, 0.02, a.shape), 0, 1)
+            Image.fromarray((a * 255).astype(np.uint8)).resize((224, 224)).save(root / c / f"{c}_{i}.png")
+    return root

@@ -105,3 +105,29 @@ def strong_augment(x: np.ndarray, rng: np.random.Generator, ref: np.ndarray | No
         Image.fromarray((np.clip(y, 0, 1) * 255).astype(np.uint8)).save(buf, "JPEG", quality=int(rng.integers(25, 90)))
         y = np.asarray(Image.open(buf), dtype=np.float32) / 255
     return normalise_intensity(np.asarray(y, dtype=np.float32))
+
+
+def random_lut(rng: np.random.Generator, knots: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """A random intensity look-up table on [0, 1] in the style of SynthSeg (Billot et al., 2023): 3-8 evenly
+    spaced input knots, each mapped to a random output level, so the curve is often non-monotonic (dark tissue may
+    turn bright and bright tissue dark). Returns (input knots, output levels) for ``np.interp``."""
+    k = int(knots or rng.integers(3, 9))
+    xs = np.linspace(0.0, 1.0, k)
+    return xs, rng.uniform(0.0, 1.0, k)
+
+
+def contrast_randomise(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """(H, W) model array in [0, 1] -> the same slice under a random, often non-monotonic contrast inside the head
+    (so no contrast, T1 or T2 or FLAIR, is a cue to the class), with geometry, blur and noise. The background
+    stays dark as on any MRI slice."""
+    y = geometric(x, rng)
+    mask = filled_head_mask(y)
+    smooth = blur(np.clip(y, 0, 1), rng.uniform(0.3, 1.0)) if rng.random() < 0.5 else y
+    xs, levels = random_lut(rng)
+    inside = np.interp(np.clip(smooth, 0, 1), xs, levels).astype(np.float32)
+    y = mask * inside + (1 - mask) * y * rng.uniform(0.0, 0.3)
+    y = np.clip(y, 0, 1) ** math.exp(rng.normal(0, 0.25))
+    if rng.random() < 0.3:  # Rician noise, as in magnitude MRI
+        sd = rng.uniform(0.01, 0.04)
+        y = np.sqrt((y + rng.normal(0, sd, y.shape)) ** 2 + rng.normal(0, sd, y.shape) ** 2)
+    return normalise_intensity(np.asarray(y, dtype=np.float32))

@@ -18,6 +18,19 @@ UNREADABLE = "unreadable"  # the file itself was refused (InputError)
 NOT_ANALYSED = (Status.REFUSED, UNREADABLE)
 
 
+def load_predictor(model: Path | None):
+    """The predictor from a model folder, or the shipped one (sha256 pins checked) when ``model`` is None."""
+    from .predictor import Predictor
+
+    if model:
+        return Predictor.from_folder(model)
+    from shared.model_source import resolve
+
+    from .model_spec import MODEL_SPEC
+
+    return Predictor.from_folder(resolve(MODEL_SPEC))
+
+
 def collect_labelled(root: Path) -> list[tuple[Path, str]]:
     """Every image file below root/<label>/ for the five label folders."""
     out = []

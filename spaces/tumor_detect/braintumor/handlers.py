@@ -6,6 +6,7 @@ The docstring of :func:`classify` becomes the API and MCP description. Every fai
 
 from __future__ import annotations
 
+import html
 import logging
 from pathlib import Path
 
@@ -27,6 +28,8 @@ NO_FILE = "Please upload an image or a DICOM (.dcm) file first."
 MAX_BATCH_FILES = 100  # about 5 s of CPU on a free 2-vCPU Space; the batch CLI has no cap
 TABLE_COLUMNS = ["path", "status", "label", "confidence", "message"]
 FAILED = "Sorry, this file could not be analysed. Please try another image."
+GONE = "Your uploaded files were deleted after the last job, for privacy. Please upload them again."
+NO_SLICES = "Please upload a zip of class folders (glioma, meningioma, pituitary, notumor) or the slice files first."
 
 
 def _path_of(file) -> str | None:
@@ -58,8 +61,13 @@ def classify(file: str, show_heatmap: bool = True) -> tuple[dict | None, str, st
     if not path:
         raise gr.Error(NO_FILE)
     wait_until_warm()  # a request in the server's first seconds waits for the model
+    return _answer(lambda: predict_file(path, heatmap=bool(show_heatmap)), show_heatmap)
+
+
+def _answer(predict, show_heatmap: bool, scope: str = SCOPE) -> tuple[dict | None, str, str | None, dict]:
+    """Run ``predict()`` and present its Prediction as the app does (probabilities, verdict, heatmap, details)."""
     try:
-        pred = predict_file(path, heatmap=bool(show_heatmap))
+        pred = predict()
         details = {
             "status": pred.status.value,
             "label": pred.label,
@@ -74,7 +82,7 @@ def classify(file: str, show_heatmap: bool = True) -> tuple[dict | None, str, st
             title = "Uncertain: have a radiologist look"
         else:
             title = "No tumour found" if pred.label == NOTUMOR else f"Most likely: {pred.label}"
-        verdict = f"### {title}\n{pred.message}\n\n{SCOPE}\n\n_{NOTICE}_"
+        verdict = f"### {title}\n{pred.message}\n\n{scope}\n\n_{NOTICE}_"
         heatmap = write_overlay(pred.image, pred.heatmap if show_heatmap else None)
     except InputError as exc:
         raise gr.Error(str(exc)) from None
@@ -135,3 +143,74 @@ def classify_many(
         raise gr.Error(FAILED) from None
     table = [[row.get(c) for c in TABLE_COLUMNS] for row in result.rows]
     return table, str(out)
+
+
+# ---------------------------------------------------------------- "Adapt to your scanner"
+ADAPTED_SCOPE = (
+    'Answered by the model adapted to your slices in this session (see its report above). It says "no tumour" '
+    'only for slices like the no-tumour slices it learned, yours included; other slices get "uncertain".'
+)
+
+
+def _paths(files) -> list[Path]:
+    files = files if isinstance(files, list) else [files]
+    paths = [Path(p) for p in (_path_of(f) for f in files) if p]
+    if paths and not any(p.exists() for p in paths):
+        raise gr.Error(GONE)
+    return paths
+
+
+def check_site_slices(files, progress=gr.Progress()):  # noqa: B008
+    """Check an upload of labelled slices (a zip of class folders, or files) before adapting."""
+    from .adaptation import service
+
+    paths = _paths(files)
+    if not paths:
+        raise gr.Error(NO_SLICES)
+    try:
+        info = service.check(paths, progress=lambda f, m: progress(f, desc=m))
+    except service.AdaptError as exc:
+        raise gr.Error(str(exc)) from None
+    counts = ", ".join(f"{c} {n}" for c, n in info["per_class"].items())
+    warnings = "".join(f"\n- {html.escape(w)}" for w in info["warnings"]) or "\n- no problems found."
+    summary = f"**{info['slices']} usable slices** ({counts}). Your uploaded files were deleted after the check; " \
+        f"upload them again to adapt.\n\n**Checks**:{warnings}"  # fmt: skip
+    return summary, None  # the upload box is emptied: its files are gone
+
+
+def adapt_to_site(files, progress=gr.Progress()):  # noqa: B008
+    """Adapt the model to this visitor's labelled slices (one job at a time; the slices are deleted after)."""
+    from .adaptation import service
+
+    paths = _paths(files)
+    if not paths:
+        raise gr.Error(NO_SLICES)
+    progress(0.0, desc="Starting")
+    try:
+        folder, report = service.adapt(paths, progress=lambda f, m: progress(f, desc=m))
+    except service.AdaptError as exc:
+        raise gr.Error(str(exc)) from None
+    except Exception as exc:  # never show a stack trace; never log the user's content
+        log.exception("adaptation failed: %s", type(exc).__name__)
+        raise gr.Error("Adaptation failed unexpectedly. Please try again.") from None
+    markdown = service.report_markdown(report)
+    if folder is None:
+        return markdown, None, gr.DownloadButton(visible=False), None
+    zipped = service.zip_folder(folder)
+    return markdown, str(folder), gr.DownloadButton(value=str(zipped), visible=True), None
+
+
+def try_adapted(file, model_dir, show_heatmap: bool = True):
+    """Classify one slice with the model adapted in this session."""
+    from .adaptation import service
+
+    if not model_dir:
+        raise gr.Error("Adapt the model first (the button above).")
+    path = _path_of(file)
+    if not path:
+        raise gr.Error(NO_FILE)
+    try:
+        predictor = service.session_predictor(model_dir)
+    except Exception:
+        raise gr.Error("Your adapted model is no longer available (models are kept two hours). Adapt again.") from None
+    return _answer(lambda: predictor.predict_file(path, heatmap=bool(show_heatmap)), show_heatmap, ADAPTED_SCOPE)

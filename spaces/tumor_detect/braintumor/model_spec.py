@@ -24,9 +24,9 @@ MODEL_FILES = NETWORK_FILES + CALIBRATION_FILES
 # BEGIN PINS (written by the training script; do not edit by hand)
 PINS = {
     "config.json": "a8fa0260720ef4fb1db1dfa8bc66417e649146a2b59e31d6b9e10e72270286e0",
-    "model.safetensors": "d2571feb2dff151143b696e51be1d645d2e754e42e21aec177e6be2961d1bcff",
-    "input_check.safetensors": "f191bc284666543d571b4c5c846995ff70288b23d1a7ff302cb7d0efe823a980",
-    "calibration.json": "95f498568247d2441048befc672858c8cd641b8650827cb614d666c2957a5961",
+    "model.safetensors": "1181d686a6b5c476a39059db71a753701031115d1358928dbccb898d395d85ac",
+    "input_check.safetensors": "a0e1cd8376d2d81218271482c180b7b9bb67e7676598a9a8e6da51231ca29eed",
+    "calibration.json": "de00076c570ad16a6fea5acfe621eb6e3da1b97402091896b2d5e4df753ee4d2",
 }
 # END PINS
 

@@ -57,13 +57,18 @@ DEFAULT_CALIBRATION = {
     "notumor_threshold": float("inf"),  # the largest distance to the training no-tumour slices allowed
     "min_std": 0.02,
     "size": SIZE,
+    # Test-time contrast views (``consistency_views``) consulted before saying "no tumour": it is said only when
+    # every view also gives "no tumour" at least ``notumor_min_confidence``. [] = none (the earlier releases).
+    "consistency_views": [],
 }
 NOTUMOR = "notumor"
 # What the model knows, for the result text (the per-source numbers are in the model card).
 SCOPE = (
     "Trained on 7,019 public slices from three collections: tumours mostly T1 with contrast (figshare, SARTAJ), "
-    'no-tumour slices mostly T2/FLAIR (SARTAJ, Br35H). It says "no tumour" only for slices that look like '
-    'those no-tumour slices; other slices get "uncertain".'
+    "no-tumour slices mostly T2/FLAIR (SARTAJ, Br35H), with random contrast changes so that the look of a sequence "
+    'is not taken for a diagnosis. It says "no tumour" only when it is sure and the slice looks like those '
+    'no-tumour slices; other slices get "uncertain". It still misses some tumours on T2/FLAIR slices and in '
+    'screenshots: "no tumour" here never rules a tumour out.'
 )
 
 
@@ -296,9 +301,10 @@ class Predictor:
             return torch.zeros(len(pooled))
         return self.notumor_check.score(pooled.detach()) / self.cal["notumor_threshold"]
 
-    def decide(self, probs: np.ndarray, notumor_ratio: float) -> tuple[Status, str]:
+    def decide(self, probs: np.ndarray, notumor_ratio: float, views_notumor: float | None = None) -> tuple[Status, str]:
         """Status and message for one slice's calibrated probabilities (the input check already passed).
-        "No tumour" needs more than the top class: see the module docstring."""
+        "No tumour" needs more than the top class: see the module docstring. ``views_notumor``: the lowest
+        "no tumour" probability over the test-time contrast views (None: not computed)."""
         top = int(np.argmax(probs))
         conf, label = float(probs[top]), self.classes[top]
         tumour = float(sum(p for c, p in zip(self.classes, probs, strict=True) if c in TUMOR_CLASSES))
@@ -320,6 +326,12 @@ class Predictor:
                 f"Uncertain: have a radiologist look. The model leans towards no tumour ({shown}), but this slice "
                 "does not look like the no-tumour slices it was trained on (another sequence, scanner or "
                 "orientation?), so it does not rule a tumour out."
+            )
+        if views_notumor is not None and views_notumor < self.cal["notumor_min_confidence"]:
+            return Status.UNCERTAIN, (
+                f"Uncertain: have a radiologist look. The model leans towards no tumour ({shown}), but not when it "
+                f"looks at the slice with another contrast (there: any tumour {1 - views_notumor:.0%}); this slice "
+                "may look unlike the ones it was trained on, so it does not rule a tumour out."
             )
         return Status.OK, f"No tumour found ({shown} calibrated confidence)."
 
@@ -404,15 +416,51 @@ class Predictor:
         notumor = self.notumor_ratio(feats_cpu)
         tops = probs_all.argmax(-1)
         cams = class_maps(logits, act, tops, xs[run[0]].shape) if heatmap else [None] * len(run)
+        views = self._views_notumor([xs[i] for i in run], probs_all, scores, notumor)
         per_item = (t1 - t0) * 1e3 / len(run)
         for j, i in enumerate(run):
-            pred = self._verdict(probs_all[j], float(scores[j]), float(notumor[j]), xs[i], cams[j])
+            pred = self._verdict(probs_all[j], float(scores[j]), float(notumor[j]), xs[i], cams[j], views[j])
             pred.timings_ms = {"model": per_item, "total": (time.perf_counter() - t0) * 1e3 / len(run)}
             out[i] = pred
         return out  # type: ignore[return-value]
 
+    def _views_notumor(
+        self, xs: list[np.ndarray], probs: torch.Tensor, scores: torch.Tensor, notumor: torch.Tensor
+    ) -> list[float | None]:
+        """The lowest "no tumour" probability over the test-time contrast views, for the slices that would
+        otherwise be told "no tumour" (only they pay for the extra views); None for the others."""
+        names = list(self.cal.get("consistency_views") or [])
+        out: list[float | None] = [None] * len(xs)
+        nt = self.classes.index(NOTUMOR) if NOTUMOR in self.classes else None
+        if not names or nt is None:
+            return out
+        ask = [
+            j
+            for j in range(len(xs))
+            if scores[j] <= 1.0
+            and int(probs[j].argmax()) == nt
+            and self.decide(probs[j].numpy(), float(notumor[j]))[0] is Status.OK
+        ]
+        if not ask:
+            return out
+        from .consistency import consistency_views
+
+        stack = np.stack([v for j in ask for v in consistency_views(xs[j], names)])
+        with torch.no_grad():
+            _, logits, _ = self._forward(to_pixel_values(stack), track=False)
+        p = torch.softmax(logits.detach().float().cpu() / self.cal["temperature"], -1)[:, nt].reshape(len(ask), -1)
+        for k, j in enumerate(ask):
+            out[j] = float(p[k].min())
+        return out
+
     def _verdict(
-        self, probs_t: torch.Tensor, score: float, notumor_ratio: float, x: np.ndarray, cam: np.ndarray | None
+        self,
+        probs_t: torch.Tensor,
+        score: float,
+        notumor_ratio: float,
+        x: np.ndarray,
+        cam: np.ndarray | None,
+        views_notumor: float | None = None,
     ) -> Prediction:
         """The Prediction for one slice from its calibrated probabilities and input-check ratios."""
         if score > 1.0:
@@ -428,7 +476,7 @@ class Predictor:
             )
         probs = {c: float(p) for c, p in zip(self.classes, probs_t, strict=True)}
         label = self.classes[int(probs_t.argmax())]
-        status, message = self.decide(probs_t.numpy(), notumor_ratio)
+        status, message = self.decide(probs_t.numpy(), notumor_ratio, views_notumor)
         return Prediction(status, label, probs, score, message, heatmap=cam, image=x)
 
     def warm_up(self, rounds: int = 2) -> float:

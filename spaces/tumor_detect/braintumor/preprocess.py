@@ -74,10 +74,41 @@ def head_box(gray: np.ndarray, level: float = 0.1, work: int = 128) -> tuple[int
     )
 
 
-def to_model_array(gray: np.ndarray, size: int = SIZE, crop: bool = False) -> np.ndarray:
-    """2-D array of any numeric dtype -> (size, size) float32 in [0, 1]; ``crop``: to the head first."""
+def _bar_run(std: np.ndarray, mean: np.ndarray, lo: float, rng: float) -> int:
+    """How many leading rows (or columns) form a flat, not-dark bar."""
+    bar = (std < 0.02 * rng) & (mean > lo + 0.05 * rng)
+    run = int(np.argmin(bar)) if not bar.all() else len(bar)
+    return run if run >= 0.03 * len(bar) else 0  # a real bar, not a one-pixel seam
+
+
+def trim_bars(gray: np.ndarray) -> np.ndarray:
+    """Cut flat bars that are not dark (grey or white letterbox bars, a screenshot's window frame) off the edges.
+    MRI backgrounds are dark and never flat-bright, so the kit's slices keep every pixel; a bright bar would
+    otherwise pass as "head" and squeeze the slice into a corner of the model input."""
+    if gray.size == 0:
+        return gray
+    lo, hi = float(gray.min()), float(gray.max())
+    rng = hi - lo
+    if rng <= 0:
+        return gray
+    h, w = gray.shape
+    top = _bar_run(gray.std(1), gray.mean(1), lo, rng)
+    bottom = h - _bar_run(gray.std(1)[::-1], gray.mean(1)[::-1], lo, rng)
+    left = _bar_run(gray.std(0), gray.mean(0), lo, rng)
+    right = w - _bar_run(gray.std(0)[::-1], gray.mean(0)[::-1], lo, rng)
+    if bottom - top < 0.2 * h or right - left < 0.2 * w:  # nearly all flat: not a framed slice, keep it
+        return gray
+    return gray[top:bottom, left:right]
+
+
+def to_model_array(gray: np.ndarray, size: int = SIZE, crop: bool = False, trim: bool = True) -> np.ndarray:
+    """2-D array of any numeric dtype -> (size, size) float32 in [0, 1]; ``crop``: cropped to the head first,
+    after cutting flat bright bars off (``trim``; training keeps the kit's few bars, which its cached views were
+    computed with: a bar-free crop is what the app adds for uploads, and the kit slices keep their look)."""
     g = np.asarray(gray, dtype=np.float32)
     if crop and g.size:
+        if trim:
+            g = trim_bars(g)
         top, bottom, left, right = head_box(g)
         g = g[top:bottom, left:right]
     g = pad_square(g)

@@ -37,11 +37,19 @@ from .predictor import Prediction, Predictor
 log = logging.getLogger(SPACE)
 
 
+def model_folder() -> Path:
+    """The folder to serve: an adapted model from ``$TUMOR_MODEL`` (checked against its own pins.json), else
+    the released model (checked against the pins in model_spec.py)."""
+    from .adaptation.folder import served_folder
+
+    return served_folder() or resolve(MODEL_SPEC)
+
+
 def load_predictor() -> Predictor:
     """Resolve the model folder (sha256 pins checked), load it and warm it up."""
     setup()
     t0 = time.perf_counter()
-    predictor = Predictor.from_folder(resolve(MODEL_SPEC), device=compute().device)
+    predictor = Predictor.from_folder(model_folder(), device=compute().device)
     t1 = time.perf_counter()
     # On ZeroGPU the GPU exists only inside @gpu calls: no inference in the main process (a warm-up there would
     # also spend GPU quota at every start).

@@ -19,7 +19,7 @@ from .preprocess import SIZE, to_model_array
 
 def load_arrays(root: Path, items: list[dict], size: int = SIZE, crop: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Kit images through the app's own preprocessing -> (N, size, size) float32, labels (N,)."""
-    xs = np.stack([to_model_array(load_gray(root / it["path"]), size, crop=crop) for it in items])
+    xs = np.stack([to_model_array(load_gray(root / it["path"]), size, crop=crop, trim=False) for it in items])
     ys = np.array([CLASSES.index(it["label"]) for it in items], dtype=np.int64)
     return xs, ys
 
@@ -153,20 +153,27 @@ def quantised_arrays(root: Path, items: list[dict], size: int, crop: bool) -> np
     """Kit images through the app's preprocessing, kept as 8-bit (N, size, size) to hold all of them in memory."""
     out = np.empty((len(items), size, size), dtype=np.uint8)
     for i, it in enumerate(items):
-        out[i] = np.round(to_model_array(load_gray(root / it["path"]), size, crop=crop) * 255)
+        out[i] = np.round(to_model_array(load_gray(root / it["path"]), size, crop=crop, trim=False) * 255)
     return out
 
 
-def view_arrays(clean: np.ndarray, labels: np.ndarray, view: int, seed: int = 0) -> np.ndarray:
-    """View 0: the clean inputs; view k > 0: every image strongly augmented (seeded by k), with histogram
-    matching to a random image that has another label 70% of the time (so sequences cross the classes)."""
-    from .augment import strong_augment
+def view_arrays(clean: np.ndarray, labels: np.ndarray, view: int, seed: int = 0, kind: str = "strong") -> np.ndarray:
+    """View 0: the clean inputs. Otherwise every image augmented (seeded by the view's number) by ``kind``:
+    "strong" (``augment.strong_augment``), with histogram matching to a random image that has another label 70%
+    of the time (so sequences cross the classes); "lut" (``augment.contrast_randomise``), a random, often
+    non-monotonic contrast inside the head."""
+    from .augment import contrast_randomise, strong_augment
 
     xs = clean.astype(np.float32) / 255
     if view == 0:
         return xs
-    rng = np.random.default_rng(1000 * (seed + 1) + view)
     out = np.empty_like(xs)
+    if kind == "lut":
+        rng = np.random.default_rng(7000 * (seed + 1) + view)
+        for i in range(len(xs)):
+            out[i] = contrast_randomise(xs[i], rng)
+        return out
+    rng = np.random.default_rng(1000 * (seed + 1) + view)
     for i in range(len(xs)):
         other = np.flatnonzero(labels != labels[i]) if rng.random() < 0.7 else None
         j = int(rng.choice(other)) if other is not None else int(rng.integers(len(xs)))
@@ -174,11 +181,23 @@ def view_arrays(clean: np.ndarray, labels: np.ndarray, view: int, seed: int = 0)
     return out
 
 
+def view_kinds(views: int | list[str]) -> list[str]:
+    """A number of views (the clean one, then "strong" views) or an explicit list of kinds."""
+    return ["clean"] + ["strong"] * (views - 1) if isinstance(views, int) else list(views)
+
+
 def view_cache(
-    model, data_root: Path, items: list[dict], n_blocks: int, size: int, crop: bool, views: int, cache_dir: Path
+    model,
+    data_root: Path,
+    items: list[dict],
+    n_blocks: int,
+    size: int,
+    crop: bool,
+    views: int | list[str],
+    cache_dir: Path,
 ) -> list[torch.Tensor]:
-    """Frozen-prefix features (float16) of every item for views 0..views-1, aligned with items; each view
-    is cached in cache_dir (keyed by the preprocessing) and reused."""
+    """Frozen-prefix features (float16) of every item for each view (``view_kinds``), aligned with items; each
+    view is cached in cache_dir (keyed by the preprocessing, its number and kind) and reused."""
     import time
 
     labels = np.array([CLASSES.index(it["label"]) for it in items])
@@ -187,24 +206,25 @@ def view_cache(
     cache_dir.mkdir(parents=True, exist_ok=True)
     clean = None
     out = []
-    for v in range(views):
-        f = cache_dir / f"prefix_{'crop' if crop else 'plain'}_{size}_b{n_blocks}_view{v}.pt"
+    for v, kind in enumerate(view_kinds(views)):
+        tag = "" if kind in ("clean", "strong") else f"_{kind}"  # the first releases' file names for their views
+        f = cache_dir / f"prefix_{'crop' if crop else 'plain'}_{size}_b{n_blocks}_view{v}{tag}.pt"
         if f.is_file():
             saved = torch.load(f, map_location="cpu", weights_only=True)
-            if saved.get("meta") == {**key, "view": v}:
+            if saved.get("meta") == {**key, "view": v, **({"kind": kind} if tag else {})}:
                 out.append(saved["feats"])
                 continue
         if clean is None:
             clean = quantised_arrays(Path(data_root), items, size, crop)
         t0 = time.time()
-        xs = view_arrays(clean, labels, v)
+        xs = view_arrays(clean, labels, v, kind=kind)
         model.eval()
         feats = []
         for i in range(0, len(xs), 256):
             feats.append(prefix_features(model, torch.from_numpy(xs[i : i + 256]), n_blocks, batch=32))
             print(f"view {v}: prefix features {min(i + 256, len(xs))}/{len(xs)} ({time.time() - t0:.0f}s)", flush=True)
         feats = torch.cat(feats)
-        torch.save({"meta": {**key, "view": v}, "feats": feats}, f)
+        torch.save({"meta": {**key, "view": v, **({"kind": kind} if tag else {})}, "feats": feats}, f)
         out.append(feats)
     return out
 

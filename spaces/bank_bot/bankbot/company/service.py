@@ -7,12 +7,12 @@ import html
 import json
 import re
 import shutil
-import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
+from shared.model_source import RecentModels
 from shared.results import fresh_dir, lifetime_s
 
 from .data import OUT_OF_SCOPE, Examples
@@ -81,26 +81,15 @@ def kept_for() -> str:
     return f"{hours:g} hour{'s' if hours != 1 else ''}"
 
 
-_bots: OrderedDict[str, tuple] = OrderedDict()
-_bots_lock = threading.Lock()
 MAX_LOADED = 3
+_bots = RecentModels(MAX_LOADED)
 
 
 def session_bot(model_dir: str):
     """(model, table) of a visitor's trained bot; the few most recently used stay loaded."""
     from .folder import load_company
 
-    key = str(Path(model_dir).resolve())
-    with _bots_lock:
-        if key in _bots:
-            _bots.move_to_end(key)
-            return _bots[key]
-    bot = load_company(Path(key))
-    with _bots_lock:
-        _bots[key] = bot
-        while len(_bots) > MAX_LOADED:
-            _bots.popitem(last=False)
-    return bot
+    return _bots.get(model_dir, load_company)
 
 
 def _pct(x: float) -> str:
@@ -189,8 +178,7 @@ def set_preset(model_dir: str, preset: str) -> str:
 
     key = str(Path(model_dir).resolve())
     apply_preset(Path(key), preset)
-    with _bots_lock:
-        _bots.pop(key, None)  # the visitor's next message loads the bot with its new threshold
+    _bots.forget(key)  # the visitor's next message loads the bot with its new threshold
     return report_markdown(Path(key))
 
 

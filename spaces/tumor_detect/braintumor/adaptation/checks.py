@@ -1,0 +1,94 @@
+"""The input check and the "no tumour" rule, refitted so that the site's slices are no longer "unfamiliar".
+
+- Low-level check (per-channel statistics of the frozen stride-16 block, which adaptation does not change):
+  the released check's class means and covariance, plus one mean per site class; the released threshold.
+  So everything the released model refused as "not MRI" is still measured against the same yardstick.
+- Pooled check (the fine-tuned network's 1280-d features): refitted on the kit anchors and the site's slices,
+  each kit class and each site class with its own mean, a shared probabilistic-PCA covariance.
+- "No tumour" distance: the same, on the anchors' and the site's no-tumour slices.
+Thresholds are quantiles of cross-fitted distances (each slice scored by a check fitted without it).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ..predictor import InputCheck
+
+POOLED_KEEP = 0.999
+NOTUMOR_KEEP = 0.99
+INNER_FOLDS = 3
+
+
+def fit(feats: np.ndarray | torch.Tensor, labels: np.ndarray, k: int) -> InputCheck:
+    """InputCheck.fit through an SVD of the centred features (the same result; fast when N << D)."""
+    f = torch.as_tensor(np.asarray(feats), dtype=torch.float64)
+    y = torch.as_tensor(np.asarray(labels))
+    present = torch.unique(y)
+    means = torch.stack([f[y == c].mean(0) for c in present])
+    centred = f - means[torch.searchsorted(present, y)]
+    _, sv, vh = torch.linalg.svd(centred, full_matrices=False)
+    evals = sv**2 / max(1, len(f) - 1)
+    d = f.shape[1]
+    k = max(1, min(k, len(evals) - 1, d - 1))
+    noise = (evals[k:].sum() / (d - k)).clamp(min=1e-8)
+    return InputCheck(means.float(), vh[:k].T.float().contiguous(), evals[:k].clamp(min=1e-8).float(), noise.float())
+
+
+def cross_fitted(feats: np.ndarray, labels: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
+    """Each row's distance under a check fitted without its inner fold."""
+    rng = np.random.default_rng(seed)
+    fold = rng.permutation(len(feats)) % INNER_FOLDS
+    out = np.zeros(len(feats))
+    for j in range(INNER_FOLDS):
+        test = fold == j
+        train = ~test
+        if len(np.unique(labels[train])) == 0 or train.sum() < 4:
+            continue
+        check = fit(feats[train], labels[train], k)
+        out[test] = check.score(torch.as_tensor(feats[test])).numpy()
+    return out
+
+
+def components_for(n: int, k: int = 64) -> int:
+    return max(2, min(k, n // 4))
+
+
+def refit(
+    base,
+    site_pooled: np.ndarray,
+    site_low: np.ndarray,
+    site_labels: np.ndarray,
+    anchor_pooled: np.ndarray | None,
+    anchor_labels: np.ndarray | None,
+    notumor: int,
+) -> tuple[InputCheck | None, InputCheck | None, InputCheck | None, dict]:
+    """(pooled check, low-level check, "no tumour" check, thresholds) for an adapted network. ``base``: the
+    released Predictor (its low-level check and threshold are kept)."""
+    n_kit = 0 if anchor_pooled is None else int(anchor_labels.max()) + 1
+    feats = site_pooled if anchor_pooled is None else np.concatenate([anchor_pooled, site_pooled])
+    labels = site_labels + n_kit if anchor_pooled is None else np.concatenate([anchor_labels, site_labels + n_kit])
+    k = components_for(len(feats))
+    pooled = fit(feats, labels, k)
+    pooled_threshold = float(np.quantile(cross_fitted(feats, labels, k), POOLED_KEEP))
+    nt = labels % max(1, n_kit or 4) == notumor if n_kit else site_labels == notumor
+    nt_feats = feats[nt]
+    nt_labels = (labels[nt] >= n_kit).astype(int) if n_kit else np.zeros(int(nt.sum()), dtype=int)
+    notumor_check, notumor_threshold = None, float("inf")
+    if len(nt_feats) >= 8:
+        kn = components_for(len(nt_feats))
+        notumor_check = fit(nt_feats, nt_labels, kn)
+        notumor_threshold = float(np.quantile(cross_fitted(nt_feats, nt_labels, kn), NOTUMOR_KEEP))
+    low = base.low_check
+    if low is not None:
+        present = np.unique(site_labels)
+        extra = torch.stack([torch.as_tensor(site_low[site_labels == c]).float().mean(0) for c in present])
+        low = InputCheck(torch.cat([low.means, extra]), low.components, low.eigenvalues, low.noise_var)
+    thresholds = {
+        "ood_threshold": pooled_threshold,
+        "ood_threshold_low": float(base.cal["ood_threshold_low"]),
+        "notumor_threshold": notumor_threshold,
+        "pca_components": k,
+    }
+    return pooled, low, notumor_check, thresholds

@@ -1,0 +1,180 @@
+"""``adapt()``: the site's slices in, an adapted predictor and an honest before/after report out.
+
+1. Every slice goes through the released model's preprocessing; the frozen prefix runs once per view.
+2. Before: the released model, decisions exactly as the app makes them, on every site slice.
+3. Out of fold (K folds by near-duplicate group, stratified by class): fine-tune on K-1 folds, refit the input
+   checks on them, take the temperature fitted on the other folds' out-of-fold logits, and answer the held-out
+   fold through the app's own decision code. "Recalibration only" (no weights changed) is measured the same way.
+4. The final model: fine-tuned on every slice, temperature fitted on all out-of-fold logits, checks refitted.
+5. It ships only if, out of fold, it is not worse than the released model on accuracy, tumour sensitivity and
+   "no tumour" said to tumours; otherwise the reasons are in the report.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from .. import CLASSES
+from ..predictor import Predictor, Status
+from ..training import fit_temperature
+from . import anchors as anchor_store
+from . import checks, metrics
+from .site_slices import SiteSlices
+from .tuning import Recipe, finetune, pooled_all, prefix, view_arrays
+
+NOTUMOR = CLASSES.index("notumor")
+
+
+@dataclass
+class Outcome:
+    shipped: bool
+    reasons: list[str]
+    report: dict
+    predictor: Predictor | None = None  # the adapted model (also when not shipped, for inspection)
+    recalibrated: Predictor | None = None  # "recalibration only": the released network, refitted checks
+    timings: dict = field(default_factory=dict)
+
+
+def decisions(pred: Predictor, arrays: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(status, predicted class index, calibrated probabilities) per slice, as the app decides them."""
+    out = pred.batch_outputs(arrays)
+    # the test-time contrast views the app asks before it says "no tumour"
+    t = {k: torch.from_numpy(out[k]) for k in ("probs", "ratio", "notumor_ratio")}
+    views = pred._views_notumor(list(arrays), t["probs"], t["ratio"], t["notumor_ratio"])
+    status = []
+    for p, r, nr, v in zip(out["probs"], out["ratio"], out["notumor_ratio"], views, strict=True):
+        status.append(Status.REFUSED.value if r > 1.0 else pred.decide(p, float(nr), v)[0].value)
+    return status, out["probs"].argmax(1), out["probs"]
+
+
+def assign_folds(labels: np.ndarray, groups: list[int], k: int, seed: int) -> np.ndarray:
+    """Fold of every slice: whole near-duplicate groups, dealt round-robin within each class."""
+    rng = np.random.default_rng(seed)
+    groups = np.asarray(groups)
+    ids = rng.permutation(np.unique(groups))
+    major = {g: np.bincount(labels[groups == g]).argmax() for g in ids}
+    count: dict[int, int] = {}
+    fold_of = {}
+    for g in sorted(ids, key=lambda g: major[g]):
+        c = major[g]
+        fold_of[g] = count.get(c, 0) % k
+        count[c] = count.get(c, 0) + 1
+    return np.array([fold_of[g] for g in groups])
+
+
+class Adapter:
+    """What one adaptation needs, computed once: the released predictor, the site's prefix features, anchors."""
+
+    def __init__(self, base: Predictor, site: SiteSlices, recipe: Recipe, use_anchors: bool = True, anchors_dir=None):
+        self.base, self.site, self.recipe = base, site, recipe
+        self.n_blocks = base.gradcam_block + 1
+        self.size = int(base.cal.get("size", 128))
+        self.labels = np.asarray(site.labels)
+        self.arrays = np.stack([base.model_array(g) for g in site.grays])
+        views = view_arrays(self.arrays, recipe.views, recipe.seed)
+        self.h = [prefix(base.model, v, self.n_blocks).float() for v in views]
+        self.low = Predictor.low_features(self.h[0]).numpy()
+        where = {"folder": anchors_dir} if anchors_dir else {}
+        loaded = anchor_store.load(base.model, self.n_blocks, self.size, base.crop, **where) if use_anchors else None
+        self.anchors = None if loaded is None else (loaded[0].float(), loaded[1])
+
+    def fit(self, idx: np.ndarray, recipe: Recipe | None = None, seed: int = 0):
+        """(network, pooled check, low check, "no tumour" check, thresholds) fitted on the slices ``idx``."""
+        recipe = recipe or self.recipe
+        model = finetune(
+            self.base.model, [h[idx] for h in self.h], self.labels[idx], recipe, self.n_blocks, self.anchors, seed
+        )
+        site_pooled = pooled_all(model, self.h[0][idx], self.n_blocks).numpy()
+        anchor_pooled = pooled_all(model, self.anchors[0], self.n_blocks).numpy() if self.anchors else None
+        anchor_labels = self.anchors[1] if self.anchors else None
+        fitted = checks.refit(
+            self.base, site_pooled, self.low[idx], self.labels[idx], anchor_pooled, anchor_labels, NOTUMOR
+        )
+        return model, *fitted
+
+    def predictor(self, fitted, temperature: float) -> Predictor:
+        model, pooled, low, notumor, thresholds = fitted
+        cal = {**self.base.cal, **thresholds, "temperature": float(temperature)}
+        return Predictor(model, pooled, cal, low, notumor)
+
+    def logits(self, model, idx: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            return model.classifier(pooled_all(model, self.h[0][idx], self.n_blocks)).numpy()
+
+
+def out_of_fold(ad: Adapter, folds: np.ndarray, recipe: Recipe, progress, share: tuple[float, float]) -> dict:
+    """Decisions for every slice from a model that never saw it; the temperature of fold k is fitted on the other
+    folds' out-of-fold logits."""
+    k = int(folds.max()) + 1
+    fitted, oof_logits = {}, np.zeros((len(folds), len(CLASSES)), np.float32)
+    for j in range(k):
+        progress(share[0] + (share[1] - share[0]) * j / k, f"Checking on held-out slices ({j + 1} of {k})")
+        train = np.flatnonzero(folds != j)
+        fitted[j] = ad.fit(train, recipe, seed=recipe.seed + j)
+        oof_logits[folds == j] = ad.logits(fitted[j][0], np.flatnonzero(folds == j))
+    status = [""] * len(folds)
+    pred = np.zeros(len(folds), int)
+    probs = np.zeros((len(folds), len(CLASSES)), np.float32)
+    for j in range(k):
+        test, others = folds == j, folds != j
+        t = fit_temperature(oof_logits[others], ad.labels[others])
+        s, p, pr = decisions(ad.predictor(fitted[j], t), ad.arrays[test])
+        for i, si in zip(np.flatnonzero(test), s, strict=True):
+            status[i] = si
+        pred[test], probs[test] = p, pr
+    return {"status": status, "pred": pred, "probs": probs, "logits": oof_logits}
+
+
+def adapt(
+    base: Predictor, site: SiteSlices, recipe: Recipe | None = None, progress=None, use_anchors=True, anchors_dir=None
+) -> Outcome:
+    """See the module docstring. ``anchors_dir``: another folder of kit anchors (the benchmark's fold models)."""
+    recipe = recipe or Recipe()
+    progress = progress or (lambda fraction, message: None)
+    t0 = time.perf_counter()
+    progress(0.05, "Preparing the slices")
+    ad = Adapter(base, site, recipe, use_anchors, anchors_dir)
+    t_features = time.perf_counter()
+    labels = ad.labels
+    per_class = np.bincount(labels, minlength=len(CLASSES))
+    k = int(max(2, min(recipe.folds, per_class[per_class > 0].min())))
+    folds = assign_folds(labels, site.groups, k, recipe.seed)
+    before = decisions(base, ad.arrays)
+    recal = out_of_fold(ad, folds, Recipe(**{**recipe.as_dict(), "train": "none"}), progress, (0.1, 0.15))
+    after = out_of_fold(ad, folds, recipe, progress, (0.15, 0.8)) if recipe.train != "none" else recal
+    progress(0.82, "Training the final model on all your slices")
+    final_fit = ad.fit(np.arange(len(labels)), recipe, seed=recipe.seed + 100)
+    temperature = fit_temperature(after["logits"], labels)
+    final = ad.predictor(final_fit, temperature)
+    none = Recipe(**{**recipe.as_dict(), "train": "none"})
+    recalibrated = (
+        final
+        if recipe.train == "none"
+        else ad.predictor(ad.fit(np.arange(len(labels)), none), fit_temperature(recal["logits"], labels))
+    )
+    progress(0.95, "Writing the report")
+    report = {
+        "slices": {"total": int(len(labels)), "per_class": site.counts(), "folds": k},
+        "before": metrics.summary(labels, *before),
+        "recalibration_only": metrics.summary(labels, recal["status"], recal["pred"], recal["probs"]),
+        "after": metrics.summary(labels, after["status"], after["pred"], after["probs"]),
+        "temperature": round(float(temperature), 4),
+        "recipe": recipe.as_dict(),
+        "anchors": 0 if ad.anchors is None else int(len(ad.anchors[1])),
+        "warnings": list(site.warnings),
+    }
+    if ad.anchors is None:
+        report["warnings"].append(
+            "No kit slices were replayed (none fit this model), so the adapted model may have forgotten the "
+            "collections it was trained on."
+        )
+    reasons = metrics.worse_than(report["after"], report["before"])
+    report["shipped"] = not reasons
+    report["not_shipped_because"] = reasons
+    timings = {"features_s": round(t_features - t0, 1), "total_s": round(time.perf_counter() - t0, 1)}
+    report["timings"] = timings
+    return Outcome(not reasons, reasons, report, final, recalibrated, timings)

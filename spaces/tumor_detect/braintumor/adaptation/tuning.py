@@ -1,0 +1,156 @@
+"""Fine-tuning the last blocks on a site's slices (CPU, seconds to minutes).
+
+The stem and blocks 0-10 keep their ImageNet weights in every released model (``train.py --freeze-blocks 11``),
+so their output is computed once per slice and view (``prefix``); what can change is the rest: blocks 11-15,
+the head convolution and the classifier (``Recipe.train``):
+
+- ``"none"``: nothing (recalibration only: temperature and input checks refitted);
+- ``"head"``: the linear classifier on the pooled features;
+- ``"blocks"``: blocks 11-15, the head convolution and the classifier, normalisation statistics kept;
+- ``"blocks+bn"``: the same, with the normalisation statistics re-estimated on the training batches.
+
+Each step mixes the site's slices (class-balanced, one of their views, mirrored half the time) with as many
+"anchor" slices of the kit (``anchors.py``), so the model keeps what it knew about the kit's collections.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..augment import geometric
+from ..preprocess import normalise_intensity
+from ..training import prefix_features
+
+TRAINABLE = ("none", "head", "blocks", "blocks+bn")
+
+
+@dataclass(frozen=True)
+class Recipe:
+    train: str = "blocks"
+    steps: int = 80  # optimiser steps per fit, whatever the number of slices (bounds the time)
+    batch: int = 32  # half site slices, half anchors (all site when there are no anchors)
+    lr: float = 3e-4
+    views: int = 3  # the clean slice and 2 mildly augmented views
+    folds: int = 4  # out-of-fold report
+    label_smoothing: float = 0.05
+    seed: int = 0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def mild_view(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The same slice as the same scanner might show it again: small rotation, zoom and shift, gamma, noise.
+    (Not the training's strong "other sequence" views: here the site's own look is what is learned.)"""
+    y = geometric(x, rng)
+    y = np.clip(y, 0, 1) ** math.exp(rng.normal(0, 0.15))
+    y = y + rng.normal(0, rng.uniform(0, 0.02), y.shape)
+    return normalise_intensity(y.astype(np.float32))
+
+
+def view_arrays(arrays: np.ndarray, views: int, seed: int) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    out = [arrays]
+    for _ in range(1, views):
+        out.append(np.stack([mild_view(x, rng) for x in arrays]))
+    return out
+
+
+def prefix(model, arrays: np.ndarray, n_blocks: int) -> torch.Tensor:
+    """Output of the stem and blocks 0..n_blocks-1 for (N, H, W) model arrays, float16 (as train.py caches it)."""
+    return prefix_features(model, torch.from_numpy(np.asarray(arrays, np.float32)), n_blocks, batch=32)
+
+
+def pooled(model, h: torch.Tensor, n_blocks: int) -> torch.Tensor:
+    """Blocks n_blocks.., head convolution and pooling on prefix features -> (N, hidden)."""
+    enc = model.efficientnet.encoder
+    h = h.float().contiguous(memory_format=torch.channels_last)
+    for blk in enc.blocks[n_blocks:]:
+        h = blk(h)
+    h = enc.top_activation(enc.top_bn(enc.top_conv(h)))
+    return h.mean((2, 3))
+
+
+@torch.no_grad()
+def pooled_all(model, h: torch.Tensor, n_blocks: int, batch: int = 128) -> torch.Tensor:
+    model.eval()
+    return torch.cat([pooled(model, h[i : i + batch], n_blocks) for i in range(0, len(h), batch)])
+
+
+def _trainable(model, recipe: Recipe, n_blocks: int) -> list[torch.nn.Parameter]:
+    model.requires_grad_(False)
+    if recipe.train == "head":
+        mods = [model.classifier]
+    else:
+        enc = model.efficientnet.encoder
+        mods = [*enc.blocks[n_blocks:], enc.top_conv, enc.top_bn, model.classifier]
+    params = [p for m in mods for p in m.parameters()]
+    for p in params:
+        p.requires_grad_(True)
+    return params
+
+
+def finetune(
+    base,
+    site: list[torch.Tensor],
+    labels: np.ndarray,
+    recipe: Recipe,
+    n_blocks: int,
+    anchors: tuple[torch.Tensor, np.ndarray] | None = None,
+    seed: int = 0,
+):
+    """A fine-tuned copy of ``base`` (a LiteNet). ``site``: prefix features of every view, aligned with
+    ``labels``; ``anchors``: (prefix features, labels) of kit slices replayed in every batch, or None."""
+    model = copy.deepcopy(base).float()
+    if recipe.train == "none" or len(labels) == 0:
+        return model.eval()
+    params = _trainable(model, recipe, n_blocks)
+    opt = torch.optim.AdamW(params, lr=recipe.lr, weight_decay=1e-4)
+    gen = torch.Generator().manual_seed(seed)
+    y = torch.as_tensor(labels)
+    counts = torch.bincount(y, minlength=int(y.max()) + 1).float()
+    weights = 1.0 / counts[y]  # class-balanced draws of the site's slices
+    n_site = recipe.batch // 2 if anchors is not None else recipe.batch
+    ay = torch.as_tensor(anchors[1]) if anchors is not None else None
+    cache = None
+    if recipe.train == "head":  # the backbone does not change: pool every view once
+        cache = [pooled_all(model, v, n_blocks) for v in site]
+        a_cache = pooled_all(model, anchors[0], n_blocks) if anchors is not None else None
+    warm = max(1, recipe.steps // 10)
+    for step in range(recipe.steps):
+        lr = recipe.lr * min(1.0, (step + 1) / warm) * 0.5 * (1 + math.cos(math.pi * step / recipe.steps))
+        for g in opt.param_groups:
+            g["lr"] = lr
+        idx = torch.multinomial(weights, n_site, replacement=True, generator=gen)
+        view = torch.randint(len(site), (n_site,), generator=gen)
+        flip = torch.rand(n_site, generator=gen) < 0.5
+        targets = y[idx]
+        model.train() if recipe.train == "blocks+bn" else model.eval()
+        if cache is not None:
+            feats = torch.stack([cache[int(v)][int(i)] for i, v in zip(idx, view, strict=True)])
+            if anchors is not None:
+                aidx = torch.randint(len(ay), (recipe.batch - n_site,), generator=gen)
+                feats, targets = torch.cat([feats, a_cache[aidx]]), torch.cat([targets, ay[aidx]])
+            logits = model.classifier(feats)
+        else:
+            h = torch.stack([site[int(v)][int(i)] for i, v in zip(idx, view, strict=True)]).float()
+            h[flip] = h[flip].flip(-1)
+            if anchors is not None:
+                aidx = torch.randint(len(ay), (recipe.batch - n_site,), generator=gen)
+                ha = anchors[0][aidx].float()
+                aflip = torch.rand(len(aidx), generator=gen) < 0.5
+                ha[aflip] = ha[aflip].flip(-1)
+                h, targets = torch.cat([h, ha]), torch.cat([targets, ay[aidx]])
+            logits = model.classifier(model.dropout(pooled(model, h, n_blocks)))
+        loss = F.cross_entropy(logits, targets, label_smoothing=recipe.label_smoothing)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    model.requires_grad_(False)
+    return model.eval()

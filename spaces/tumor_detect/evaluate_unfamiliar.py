@@ -1,0 +1,194 @@
+"""The "unfamiliar look" evaluation: kit slices training never uses, shown as a visitor might upload them.
+
+Every tumour and no-tumour slice of one side of our grouped split (default: the test groups) is passed through
+each family of ``braintumor/unfamiliar.py`` (T2- and FLAIR-like contrast, other framing, letterboxing, burnt-in
+text and a scale bar, screenshots, other windowing, and all of it at once on a T2-like slice) and then through
+the app's own code path. Per family it reports, for the tumour slices: named as a tumour, told "no tumour" (and
+with what confidence), "uncertain", refused; for the no-tumour slices: told "no tumour".
+
+    python spaces/tumor_detect/evaluate_unfamiliar.py --data ../shared/data/brain_mri            # test, read once
+    python spaces/tumor_detect/evaluate_unfamiliar.py --side val --variant val --out /tmp/u.json  # for choosing
+
+--variant val uses other parameters (and seeds) than --variant test; choose on (val, val), report (test, test).
+With --name, the result is stored under that key in --out (several models in one JSON).
+"""
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+
+
+def summarise_family(rows: list[dict]) -> dict:
+    """rows: {"label", "status", "pred", "confidence"} -> the rates the issue asks for."""
+    tum = [r for r in rows if r["label"] != "notumor"]
+    nt = [r for r in rows if r["label"] == "notumor"]
+
+    def cleared(r: dict) -> bool:
+        return r["status"] == "ok" and r["pred"] == "notumor"
+
+    missed = sorted(r["confidence"] for r in tum if cleared(r))
+    out = {"tumour_slices": len(tum), "notumor_slices": len(nt)}
+    if tum:
+        out.update(
+            named_tumour=float(
+                np.mean([r["status"] != "refused" and r["pred"] != "notumor" and r["status"] == "ok" for r in tum])
+            ),
+            told_no_tumour=len(missed) / len(tum),
+            told_no_tumour_confidence=[round(c, 3) for c in missed[-5:]],  # the most confident misses
+            uncertain=float(np.mean([r["status"] == "uncertain" for r in tum])),
+            refused=float(np.mean([r["status"] == "refused" for r in tum])),
+        )
+    if nt:
+        out["notumor_told_no_tumour"] = float(np.mean([cleared(r) for r in nt]))
+    return out
+
+
+def latency(predictor, grays: list, n: int) -> dict:
+    """p50/p95 ms per slice, one slice at a time as the app runs them, without and with the heatmap: the
+    no-tumour slices first (they pay for the test-time contrast views), then tumour slices, n in all."""
+    from braintumor.unfamiliar import shifted
+
+    picks = [grays[i] for i in np.linspace(0, len(grays) - 1, n).astype(int)]
+    picks += [shifted(g, "web_t2", "test", i) for i, g in enumerate(picks[: n // 4])]
+    predictor.predict_array(picks[0], heatmap=True)  # warm-up: the frozen graph and the first calls
+    out = {}
+    for heat in (False, True):
+        ms = []
+        for g in picks:
+            t0 = time.perf_counter()
+            predictor.predict_array(g, heatmap=heat)
+            ms.append((time.perf_counter() - t0) * 1e3)
+        key = "with_heatmap" if heat else "without_heatmap"
+        out[key] = {"p50": float(np.percentile(ms, 50)), "p95": float(np.percentile(ms, 95)), "n": len(ms)}
+    return out
+
+
+def write_headline(unfamiliar: dict, kit: dict, ood: dict) -> None:
+    """headline.json (the collection page's numbers) from the JSON the evaluation scripts wrote."""
+    u = unfamiliar["all_shifted"]
+    path = HERE / "headline.json"
+    info = json.loads(path.read_text())
+    info["measured_by"] = (
+        "spaces/tumor_detect/evaluate.py on our duplicate-free test groups; evaluate_unfamiliar.py on the same "
+        "slices shown with unfamiliar looks (T2/FLAIR-like, screenshots, other framing)"
+    )
+    info["headline"] = [
+        ["Accuracy", f"{kit['accuracy']:.1%}"],
+        ['Unfamiliar-look tumours told "no tumour"', f"{u['told_no_tumour']:.1%}"],
+        ["Unfamiliar-look tumours named as a tumour", f"{u['named_tumour']:.1%}"],
+        ["Calibration error (ECE)", f"{kit['ece']:.3f}"],
+        ["Non-MRI refused", f"{ood['rejected_rate']:.0%}"],
+        ["Real MRI refused", f"{kit['rejected_rate']:.1%}"],
+    ]
+    path.write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n")
+
+
+def card_table(stored: dict) -> str:
+    """Markdown: one row per model and family, from the JSON this script writes (several --name entries)."""
+    lines = [
+        '| family | model | tumours named as a tumour | told "no tumour" (top confidences) | uncertain | refused '
+        '| no-tumour slices told "no tumour" |',
+        "|---|---|---|---|---|---|---|",
+    ]
+    first = next(iter(stored.values()))
+    for fam in [*first["families"], "all_shifted"]:
+        for name, res in stored.items():
+            r = res["all_shifted"] if fam == "all_shifted" else res["families"].get(fam)
+            if r is None:
+                continue
+            conf = ", ".join(f"{c:.2f}" for c in r["told_no_tumour_confidence"]) or "-"
+            label = "**all shifts**" if fam == "all_shifted" else fam
+            lines.append(
+                f"| {label} | {name} | {r['named_tumour']:.1%} | {r['told_no_tumour']:.1%} ({conf}) | "
+                f"{r['uncertain']:.1%} | {r['refused']:.1%} | {r.get('notumor_told_no_tumour', float('nan')):.1%} |"
+            )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, default=None, help="the kit's brain_mri folder")
+    ap.add_argument("--split-file", type=Path, default=HERE / "split.json")
+    ap.add_argument("--side", choices=["val", "test"], default="test")
+    ap.add_argument("--variant", choices=["val", "test"], default=None, help="shift parameters (default: = side)")
+    ap.add_argument("--families", default=None, help="comma-separated subset (default: all, plus 'clean')")
+    ap.add_argument("--model", type=Path, default=None, help="model folder (default: the shipped one)")
+    ap.add_argument("--out", type=Path, default=None, help="write the JSON here (default: print only)")
+    ap.add_argument("--name", default=None, help="store the result under this key in --out")
+    ap.add_argument("--every", type=int, default=1, help="every n-th slice of the side only (quicker choices)")
+    ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--latency", type=int, default=0, help="also time N slices one at a time (ms, p50/p95)")
+    ap.add_argument("--card", action="store_true", help="only write the table from --out into MODEL_CARD.md")
+    ap.add_argument("--kit", type=Path, default=None, help="with --card: evaluate.py --split test JSON -> headline")
+    ap.add_argument("--ood-json", type=Path, default=None, help="with --card: evaluate.py --ood JSON -> headline")
+    ap.add_argument("--release", default="this release", help="with --card: the --name of the shipped model")
+    args = ap.parse_args()
+    variant = args.variant or args.side
+    if args.card:
+        from braintumor.card import update_block
+
+        stored = json.loads(args.out.read_text())
+        update_block(
+            HERE / "MODEL_CARD.md",
+            "unfamiliar",
+            f"Unfamiliar-look evaluation (written by evaluate_unfamiliar.py from `{args.out.name}`; side "
+            f"`{next(iter(stored.values()))['side']}`, variant `{next(iter(stored.values()))['variant']}`):\n\n"
+            + card_table(stored),
+        )
+        if args.kit and args.ood_json:
+            kit, ood = json.loads(args.kit.read_text()), json.loads(args.ood_json.read_text())
+            write_headline(stored[args.release], kit, ood)
+        return
+
+    from shared.device import setup
+
+    setup(args.threads)
+    from braintumor.data import DEFAULT_DATA, load_split, side_items
+    from braintumor.evaluation import load_predictor
+    from braintumor.imageio import load_gray
+    from braintumor.unfamiliar import FAMILIES, shifted
+
+    predictor = load_predictor(args.model)
+    data = args.data or DEFAULT_DATA
+    items = side_items(load_split(args.split_file), args.side)[:: args.every]
+    grays = [load_gray(data / it["path"]) for it in items]
+    families = args.families.split(",") if args.families else ["clean", *FAMILIES]
+    result = {"side": args.side, "variant": variant, "slices": len(items), "families": {}}
+    t0 = time.time()
+    all_rows = []
+    for fam in families:
+        views = grays if fam == "clean" else [shifted(g, fam, variant, i) for i, g in enumerate(grays)]
+        preds = predictor.predict_arrays(views)
+        rows = [
+            {
+                "label": it["label"],
+                "status": p.status.value,
+                "pred": p.label,
+                "confidence": max(p.probabilities.values()) if p.probabilities else 0.0,
+            }
+            for it, p in zip(items, preds, strict=True)
+        ]
+        result["families"][fam] = summarise_family(rows)
+        if fam != "clean":
+            all_rows += rows
+        print(fam, json.dumps(result["families"][fam]), f"{time.time() - t0:.0f}s", flush=True)
+    result["all_shifted"] = summarise_family(all_rows)
+    if args.latency:
+        result["latency_ms"] = latency(predictor, grays, args.latency)
+        print(json.dumps(result["latency_ms"]), flush=True)
+    print(json.dumps(result["all_shifted"]))
+    if args.out:
+        stored = result
+        if args.name:
+            old = json.loads(args.out.read_text()) if args.out.is_file() else {}
+            stored = {**old, args.name: result}
+        args.out.write_text(json.dumps(stored, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,114 @@
+"""The "unfamiliar look" shifts, contrast randomisation, test-time contrast views, bar trimming and the
+asymmetric "no tumour" answer (no data kit needed)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from tumor_detect_helpers import tiny_model
+
+from braintumor import CLASSES
+from braintumor.augment import contrast_randomise, random_lut
+from braintumor.consistency import VIEWS, consistency_views
+from braintumor.predictor import Predictor, Status
+from braintumor.preprocess import to_model_array, trim_bars
+from braintumor.unfamiliar import FAMILIES, PARAMS, shifted
+
+
+def head_slice(s: int = 224) -> np.ndarray:
+    """A bright head with darker ventricles and a bright lesion, on a dark background (0..255)."""
+    yy, xx = np.mgrid[0:s, 0:s]
+    img = np.full((s, s), 5.0, np.float32)
+    img[np.hypot(yy - s / 2, xx - s / 2) < s * 0.4] = 120.0
+    img[np.hypot(yy - s / 2, xx - s / 2) < s * 0.1] = 30.0  # fluid: dark on T1
+    img[np.hypot(yy - s * 0.35, xx - s * 0.65) < s * 0.07] = 240.0  # an enhancing lesion
+    return img + np.random.default_rng(0).normal(0, 2, img.shape).astype(np.float32)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_every_shift_is_seeded_and_returns_a_slice(family):
+    g = head_slice()
+    a, b = shifted(g, family, "test", 3), shifted(g, family, "test", 3)
+    assert a.ndim == 2 and a.dtype == np.float32 and np.array_equal(a, b)
+    assert np.isfinite(a).all() and a.max() > a.min()
+    assert not np.array_equal(shifted(g, family, "val", 3), a) or family == "annotated"
+
+
+def test_val_and_test_variants_use_disjoint_parameter_ranges():
+    for key, (lo_v, hi_v) in ((k, v) for k, v in PARAMS["val"].items() if isinstance(v, tuple)):
+        lo_t, hi_t = PARAMS["test"][key]
+        assert hi_v <= lo_t or hi_t <= lo_v, key
+    assert PARAMS["val"]["seed"] != PARAMS["test"]["seed"]
+
+
+def test_t2_like_turns_fluid_bright_and_keeps_the_background_dark():
+    g = head_slice()
+    t2 = shifted(g, "t2_like", "test", 0)
+    s = g.shape[0]
+    fluid, tissue, bg = t2[s // 2, s // 2], t2[s // 2, int(s * 0.2)], t2[3, 3]
+    assert fluid > tissue > bg  # T2: fluid brightest, the background dark
+    assert t2[int(s * 0.35), int(s * 0.65)] > tissue  # the lesion stays bright
+
+
+def test_trim_bars_cuts_bright_bars_but_keeps_dark_backgrounds():
+    g = head_slice(200)
+    boxed = np.full((200, 360), 200.0, np.float32)
+    boxed[:, 80:280] = g
+    trimmed = trim_bars(boxed)
+    assert trimmed.shape == (200, 200)
+    assert trim_bars(g).shape == g.shape  # a dark MRI background is never cut
+    # letterboxed or not, the model sees nearly the same input
+    assert np.abs(to_model_array(boxed, crop=True) - to_model_array(g, crop=True)).mean() < 0.02
+
+
+def test_random_lut_is_often_non_monotonic_and_contrast_randomise_keeps_a_model_input():
+    rng = np.random.default_rng(0)
+    monotone = [np.all(np.diff(random_lut(rng)[1]) >= 0) for _ in range(50)]
+    assert sum(monotone) < 25
+    x = to_model_array(head_slice(), crop=True)
+    a = contrast_randomise(x, np.random.default_rng(5))
+    b = contrast_randomise(x, np.random.default_rng(5))
+    assert np.array_equal(a, b) and a.shape == x.shape and 0 <= a.min() and a.max() <= 1
+    assert a[:3, :3].mean() < 0.2  # the background stays dark
+
+
+def test_consistency_views_change_the_contrast_inside_the_head():
+    x = to_model_array(head_slice(), crop=True)
+    views = consistency_views(x, list(VIEWS))
+    assert len(views) == len(VIEWS)
+    for v in views:
+        assert v.shape == x.shape and 0 <= v.min() and v.max() <= 1 and not np.allclose(v, x)
+    inv = VIEWS["inverted"](x)
+    c = x.shape[0] // 2
+    assert inv[c, c] > inv[c, int(x.shape[1] * 0.2)]  # the dark fluid turns bright
+
+
+def _predictor(cal: dict) -> Predictor:
+    return Predictor(tiny_model(), None, {"min_confidence": 0.5, "notumor_min_confidence": 0.9, **cal})
+
+
+def test_no_tumour_needs_every_contrast_view_to_agree():
+    nt = CLASSES.index("notumor")
+    probs = np.full(4, 0.02)
+    probs[nt] = 0.94
+    pred = _predictor({})
+    assert pred.decide(probs, 0.5, views_notumor=0.95)[0] is Status.OK
+    status, message = pred.decide(probs, 0.5, views_notumor=0.4)
+    assert status is Status.UNCERTAIN and "another contrast" in message and "radiologist" in message
+    assert "60%" in message  # the tumour probability under the other contrast
+    tumour = np.roll(probs, 1)  # a tumour answer is never held back by the views
+    assert pred.decide(tumour, 0.5, views_notumor=0.0)[0] is Status.OK
+
+
+def test_views_run_only_for_slices_about_to_be_cleared():
+    pred = _predictor({"consistency_views": ["inverted", "equalised"]})
+    nt = CLASSES.index("notumor")
+    xs = [to_model_array(head_slice(), crop=True)] * 3
+    probs = torch.full((3, 4), 0.02)
+    probs[0, nt] = probs[2, nt] = 0.94  # slice 1 is a tumour answer
+    probs[1, 0] = 0.94
+    scores = torch.tensor([0.5, 0.5, 2.0])  # slice 2 is refused by the input check
+    out = pred._views_notumor(xs, probs, scores, torch.zeros(3))
+    assert out[1] is None and out[2] is None and 0.0 <= out[0] <= 1.0
+    assert _predictor({})._views_notumor(xs, probs, scores, torch.zeros(3)) == [None] * 3
