@@ -127,6 +127,7 @@ def main() -> None:
     ap.add_argument("--kit", type=Path, default=None, help="with --card: evaluate.py --split test JSON -> headline")
     ap.add_argument("--ood-json", type=Path, default=None, help="with --card: evaluate.py --ood JSON -> headline")
     ap.add_argument("--release", default="this release", help="with --card: the --name of the shipped model")
+    ap.add_argument("--block", default="unfamiliar", help="with --card: the MODEL_CARD.md block to write")
     args = ap.parse_args()
     variant = args.variant or args.side
     if args.card:
@@ -135,7 +136,7 @@ def main() -> None:
         stored = json.loads(args.out.read_text())
         update_block(
             HERE / "MODEL_CARD.md",
-            "unfamiliar",
+            args.block,
             f"Unfamiliar-look evaluation (written by evaluate_unfamiliar.py from `{args.out.name}`; side "
             f"`{next(iter(stored.values()))['side']}`, variant `{next(iter(stored.values()))['variant']}`):\n\n"
             + card_table(stored),
