@@ -142,9 +142,10 @@ def class_maps(
     cam_t = block_map(grad, act, method)
     # The tracked block's output is linear (no activation after its projection), so at times every location's
     # weighted sum is negative and the map is all zero (8% of test tumour slices for the contrast model, 2% before).
-    # Those slices get the map of positive evidence only: positive gradients times positive activations.
+    # Those slices get the map of positive evidence only: positive gradients times positive activations (LayerCAM
+    # only: Grad-CAM stays as published, for comparison).
     empty = cam_t.flatten(1).max(1).values <= 0
-    if bool(empty.any()):
+    if method == "layercam" and bool(empty.any()):
         cam_t[empty] = (F.relu(grad[empty]) * F.relu(act[empty])).sum(1, keepdim=True)
     cam_t = F.interpolate(cam_t, size=shape, mode="bilinear", align_corners=False)[:, 0].cpu()
     peak = cam_t.flatten(1).max(1).values
