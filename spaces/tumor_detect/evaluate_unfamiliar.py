@@ -88,6 +88,24 @@ def write_headline(unfamiliar: dict, kit: dict, ood: dict) -> None:
     path.write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n")
 
 
+def readme_table(stored: dict) -> str:
+    """The Space card's short before/after table: all shifts, and the contrast families the issue is about."""
+    names = list(stored)
+    head = " | ".join(names)
+    lines = [f"| tumour slices, shown as | {head} |", "|---" * (len(names) + 1) + "|"]
+    rows = [("all shifts together", "all_shifted"), ("T2-like", "t2_like"), ("FLAIR-like", "flair_like")]
+    rows += [("a T2-like screenshot with text", "web_t2"), ("letterboxed", "letterbox"), ("clean", "clean")]
+    for label, fam in rows:
+        cells = []
+        for name in names:
+            r = stored[name]["all_shifted"] if fam == "all_shifted" else stored[name]["families"][fam]
+            cells.append(f'{r["named_tumour"]:.0%} named / {r["told_no_tumour"]:.1%} told "no tumour"')
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    nt = " | ".join(f"{stored[n]['all_shifted']['notumor_told_no_tumour']:.0%}" for n in names)
+    lines.append(f'| (no-tumour slices, all shifts: told "no tumour") | {nt} |')
+    return "\n".join(lines)
+
+
 def card_table(stored: dict) -> str:
     """Markdown: one row per model and family, from the JSON this script writes (several --name entries)."""
     lines = [
@@ -127,6 +145,7 @@ def main() -> None:
     ap.add_argument("--kit", type=Path, default=None, help="with --card: evaluate.py --split test JSON -> headline")
     ap.add_argument("--ood-json", type=Path, default=None, help="with --card: evaluate.py --ood JSON -> headline")
     ap.add_argument("--release", default="this release", help="with --card: the --name of the shipped model")
+    ap.add_argument("--block", default="unfamiliar", help="with --card: the MODEL_CARD.md block to write")
     args = ap.parse_args()
     variant = args.variant or args.side
     if args.card:
@@ -135,11 +154,13 @@ def main() -> None:
         stored = json.loads(args.out.read_text())
         update_block(
             HERE / "MODEL_CARD.md",
-            "unfamiliar",
+            args.block,
             f"Unfamiliar-look evaluation (written by evaluate_unfamiliar.py from `{args.out.name}`; side "
             f"`{next(iter(stored.values()))['side']}`, variant `{next(iter(stored.values()))['variant']}`):\n\n"
             + card_table(stored),
         )
+        if args.block == "unfamiliar":
+            update_block(HERE / "README.md", "unfamiliar", readme_table(stored))
         if args.kit and args.ood_json:
             kit, ood = json.loads(args.kit.read_text()), json.loads(args.ood_json.read_text())
             write_headline(stored[args.release], kit, ood)

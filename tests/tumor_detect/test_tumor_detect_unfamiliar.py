@@ -112,3 +112,14 @@ def test_views_run_only_for_slices_about_to_be_cleared():
     out = pred._views_notumor(xs, probs, scores, torch.zeros(3))
     assert out[1] is None and out[2] is None and 0.0 <= out[0] <= 1.0
     assert _predictor({})._views_notumor(xs, probs, scores, torch.zeros(3)) == [None] * 3
+
+
+def test_heatmap_is_never_empty_when_every_weighted_sum_is_negative():
+    from braintumor.predictor import class_maps
+
+    act = torch.ones(1, 2, 4, 4)
+    act[:, 1] = -3.0  # the first channel's positive evidence is outweighed everywhere
+    act.requires_grad_(True)
+    logits = torch.stack([act.sum((1, 2, 3)), torch.zeros(1)], 1)
+    (cam,) = class_maps(logits, act, torch.tensor([0]), (8, 8))
+    assert cam.shape == (8, 8) and cam.max() == 1.0

@@ -138,7 +138,15 @@ def class_maps(
     every slice its own gradient in one backward pass."""
     target = logits.float().gather(1, tops.to(logits.device)[:, None]).sum()
     (grad,) = torch.autograd.grad(target, act)
-    cam_t = block_map(grad.float(), act.detach().float(), method)
+    grad, act = grad.float(), act.detach().float()
+    cam_t = block_map(grad, act, method)
+    # The tracked block's output is linear (no activation after its projection), so at times every location's
+    # weighted sum is negative and the map is all zero (8% of test tumour slices for the contrast model, 2% before).
+    # Those slices get the map of positive evidence only: positive gradients times positive activations (LayerCAM
+    # only: Grad-CAM stays as published, for comparison).
+    empty = cam_t.flatten(1).max(1).values <= 0
+    if method == "layercam" and bool(empty.any()):
+        cam_t[empty] = (F.relu(grad[empty]) * F.relu(act[empty])).sum(1, keepdim=True)
     cam_t = F.interpolate(cam_t, size=shape, mode="bilinear", align_corners=False)[:, 0].cpu()
     peak = cam_t.flatten(1).max(1).values
     return [(c / m).numpy() if m > 0 else np.zeros(shape, np.float32) for c, m in zip(cam_t, peak, strict=True)]
