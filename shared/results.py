@@ -40,6 +40,8 @@ KINDS: dict[str, Kind] = {
     "batch_output": Kind(lifetime_s=1800.0),
     # A visitor's trained bot: chatted with, downloaded and published for this long (the UI says so).
     "trained_bot": Kind(lifetime_s=2 * 3600.0, max_bytes=4 * 1024**3),
+    # A hospital's adapted tumour model ("Adapt to your scanner"): tried and downloaded for this long.
+    "adapted_model": Kind(lifetime_s=2 * 3600.0, max_bytes=2 * 1024**3),
 }
 SWEEP_EVERY_S = 60.0
 

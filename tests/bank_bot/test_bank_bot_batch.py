@@ -150,7 +150,7 @@ def test_the_users_own_intent_and_confidence_are_kept_byte_for_byte(tmp_path, sh
     src = tmp_path / "labelled_log.csv"
     src.write_bytes(
         b"text,intent,confidence,agent\r\n"
-        b"when will my money arrive,transfer_timing,0.90,ana\r\n"
+        b"when will my money arrive,our_timing_label,0.90,ana\r\n"
         b"my card was eaten by the ATM,card_swallowed,1,bo\r\n"
         b'"hello, is anyone there",,0012,\r\n'
     )
@@ -165,7 +165,7 @@ def test_the_users_own_intent_and_confidence_are_kept_byte_for_byte(tmp_path, sh
                             "action", "error"]  # fmt: skip
     for mine, row in zip(theirs, got, strict=True):
         assert {k: row[k] for k in mine} == mine  # every one of the user's cells, exactly as written
-    assert got[0]["bot_intent"] and got[0]["bot_intent"] != "transfer_timing"
+    assert got[0]["bot_intent"] and got[0]["bot_intent"] != "our_timing_label"  # the bot's own label, beside theirs
     note = renamed_note(label_names(["text", "intent", "confidence", "agent"]))
     assert "bot_intent" in note and "bot_confidence" in note and "kept as they were" in note
     again = run_batch(MessageTask(src, out), message_items(texts), workers=1, show_progress=False)

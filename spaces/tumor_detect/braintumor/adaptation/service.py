@@ -17,7 +17,7 @@ from pathlib import Path
 
 from shared.child_job import ChildJobError, run_child
 from shared.model_source import RecentModels
-from shared.results import fresh_dir
+from shared.results import fresh_dir, lifetime_s
 
 from .. import SPACE
 from .folder import REPORT_FILE, model_card, report_table, verify_folder
@@ -26,7 +26,7 @@ from .site_slices import SiteDataError, gather
 SCRIPT = Path(__file__).resolve().parents[2] / "adapt.py"
 TIME_CAP_S = float(os.environ.get("TUMOR_ADAPT_TIME_CAP", 15 * 60))
 MEMORY_CAP_MB = float(os.environ.get("TUMOR_ADAPT_MEMORY_CAP_MB", 3072))
-KEEP_S = 2 * 3600  # a visitor's adapted model is kept two hours
+KEEP_S = lifetime_s("adapted_model")  # a visitor's adapted model is kept two hours
 EXTRA_ARGS: list[str] = []  # extra adapt.py options (tests use fast settings)
 MAX_LOADED = 2
 
@@ -69,7 +69,7 @@ def _run(paths: list[Path], args: list[str], progress, work: Path) -> tuple:
 
 def check(paths: list[Path], progress=lambda f, m: None) -> dict:
     """Read and check an upload (counts and warnings) without adapting. Raises AdaptError."""
-    work = fresh_dir(SPACE, max_age_s=KEEP_S)
+    work = fresh_dir(SPACE, "adapted_model")
     try:
         result = _run(paths, ["--check-only"], progress, work)
     finally:
@@ -82,7 +82,7 @@ def check(paths: list[Path], progress=lambda f, m: None) -> dict:
 def adapt(paths: list[Path], progress=lambda f, m: None) -> tuple[Path | None, dict]:
     """Adapt the served model to the uploaded slices. Returns (model folder or None when not shipped, report).
     Raises AdaptError for bad input, a crash or a cap."""
-    work = fresh_dir(SPACE, max_age_s=KEEP_S)
+    work = fresh_dir(SPACE, "adapted_model")
     out = work / "model"
     result = _run(paths, ["--out", str(out)], progress, work)
     report_path = out / REPORT_FILE
