@@ -11,6 +11,7 @@ Order of precedence:
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import threading
@@ -53,6 +54,18 @@ def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
         for block in iter(lambda: fh.read(chunk), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def write_folder_pins(folder: Path, pins_file: str, fmt: str, private: Iterable[str] = ()) -> dict[str, str]:
+    """Pin a model folder a visitor made (a company's bot, a site's adapted tumour model): the sha256 of every
+    file but ``pins_file`` and the ``private`` ones, written to ``pins_file`` as {"format", "sha256"}; every
+    file becomes read-only for others. Returns {file: sha256}."""
+    skip = {pins_file, *private}
+    digests = {p.name: sha256_of(p) for p in sorted(folder.iterdir()) if p.is_file() and p.name not in skip}
+    (folder / pins_file).write_text(json.dumps({"format": fmt, "sha256": digests}, indent=1) + "\n", encoding="utf-8")
+    for p in folder.iterdir():
+        p.chmod(0o644)
+    return digests
 
 
 def verify_pinned(folder: Path, pinned: dict[str, str]) -> None:

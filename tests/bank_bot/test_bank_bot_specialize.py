@@ -76,7 +76,7 @@ def trained(tmp_path_factory):
 
 
 def test_specialize_writes_every_file_with_its_sha256_and_prints_one_json(trained):
-    from bankbot.company.folder import sha256
+    from shared.model_source import sha256_of as sha256
 
     out, summary, stderr = trained
     ex = read_examples(EXAMPLE_CSV.read_bytes())

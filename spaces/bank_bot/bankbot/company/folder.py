@@ -12,10 +12,11 @@ published only when they ask for it (deploy.py copies the manifest's files).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
+
+from shared.model_source import sha256_of, write_folder_pins
 
 from .data import OUT_OF_SCOPE
 
@@ -72,10 +73,6 @@ def answer_table_data(labels: list[str], answers: dict[str, str], company: str) 
         },
         "intents": intents,
     }
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def write_folder(out: Path, result, answers: dict[str, str], company: str, card: str) -> dict[str, str]:
@@ -140,12 +137,7 @@ def apply_preset(folder: Path, preset: str) -> dict:
 
 
 def _write_manifest(out: Path) -> dict[str, str]:
-    files = sorted(p.name for p in out.iterdir() if p.is_file() and p.name not in (MANIFEST, PRIVATE))
-    digests = {name: sha256(out / name) for name in files}
-    (out / MANIFEST).write_text(json.dumps({"format": FORMAT, "sha256": digests}, indent=1), encoding="utf-8")
-    for p in out.iterdir():
-        p.chmod(0o644)
-    return digests
+    return write_folder_pins(out, MANIFEST, FORMAT, private=(PRIVATE,))
 
 
 def verify_folder(folder: Path) -> dict:
@@ -161,7 +153,7 @@ def verify_folder(folder: Path) -> dict:
         if name not in manifest["sha256"]:
             raise ValueError(f"{folder}: {name} is missing from the manifest")
     for name, digest in manifest["sha256"].items():
-        if Path(name).name != name or sha256(folder / name) != digest:
+        if Path(name).name != name or sha256_of(folder / name) != digest:
             raise ValueError(f"{folder}/{name} does not match its sha256 in {MANIFEST}")
     return manifest
 

@@ -11,7 +11,7 @@ import json
 import os
 from pathlib import Path
 
-from shared.model_source import ModelSourceError, sha256_of
+from shared.model_source import ModelSourceError, sha256_of, write_folder_pins
 
 from ..model_spec import CALIBRATION_FILE, INPUT_CHECK_FILE, MODEL_FILES
 from . import FORMAT
@@ -47,11 +47,7 @@ def write_folder(out: Path, base_dir: Path, outcome, card: str) -> dict[str, str
     (out / CALIBRATION_FILE).write_text(json.dumps(cal, indent=1) + "\n")
     (out / REPORT_FILE).write_text(json.dumps(outcome.report, indent=1) + "\n")
     (out / CARD_FILE).write_text(card)
-    pins = {p.name: sha256_of(p) for p in sorted(out.iterdir()) if p.is_file() and p.name != PINS_FILE}
-    (out / PINS_FILE).write_text(json.dumps({"format": FORMAT, "sha256": pins}, indent=1) + "\n")
-    for p in out.iterdir():
-        p.chmod(0o644)
-    return pins
+    return write_folder_pins(out, PINS_FILE, FORMAT)
 
 
 def verify_folder(folder: Path) -> dict:
