@@ -8,6 +8,7 @@ waits for it instead of failing or paying for a second load.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 import time
@@ -19,6 +20,15 @@ WAIT_LIMIT_S = 300.0  # a warm-up that hangs must not hold requests forever; the
 
 _lock = threading.Lock()
 _threads: dict[str, threading.Thread] = {}
+
+
+@atexit.register
+def _join_before_exit() -> None:
+    """A process that ends during its warm-up (a script that only imports app.py, Ctrl-C in the first seconds)
+    would finalise while the daemon thread is inside torch or ONNX Runtime, and a native runtime can then abort
+    ("terminate called without an active exception"): let a running warm-up finish first, bounded."""
+    for thread in list(_threads.values()):
+        thread.join(WAIT_LIMIT_S)
 
 
 def _run(name: str, warm: Callable[[], object]) -> None:
