@@ -16,6 +16,7 @@ from types import ModuleType
 
 from collection import SPACE_NAMES
 from shared.serving import GRACEFUL_STOP_S, end_session_streams
+from shared.warmup import serving_started
 
 ROOT = Path(__file__).resolve().parent
 SPACES_DIR = ROOT / "spaces"
@@ -91,6 +92,10 @@ def main() -> None:
         def handle_exit(self, sig: int, frame) -> None:
             end_session_streams(self.config.app)  # else an MCP call's heartbeat stream holds the stop
             super().handle_exit(sig, frame)
+
+        async def startup(self, sockets=None) -> None:
+            await super().startup(sockets)
+            serving_started()  # the pages answer: now warm the models (shared.warmup)
 
     app = build_app(tuple(args.only) if args.only else SPACE_NAMES)
     print(f"Serving on http://{args.host}:{args.port}/ (one path per Space)", flush=True)

@@ -93,37 +93,45 @@ def one_run(space_dir: Path, python: str, idle_s: float, warm_n: int) -> dict:
     return {"start_s": start_s, "first_ms": first_ms, "warm_ms": statistics.median(warm)}
 
 
+def _cell(rows: list[dict], key: str, fmt: str) -> str:
+    vals = [r[key] for r in rows]
+    return f"{statistics.median(vals):{fmt}} ({min(vals):{fmt}}-{max(vals):{fmt}})"
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("spaces", nargs="*", default=list(SPACES))
     p.add_argument("--root", type=Path, default=ROOT, help="checkout to measure (default: this one)")
+    p.add_argument("--baseline", type=Path, help="another checkout, measured run for run in turn with --root")
     p.add_argument("--python", default=sys.executable)
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--idle", type=float, default=10.0, help="seconds a visitor reads the page before calling")
     p.add_argument("--warm-n", type=int, default=10)
     args = p.parse_args(argv)
 
-    print(f"checkout {args.root}, {args.runs} runs per row, medians (min-max)\n")
+    roots = {"this": args.root} if args.baseline is None else {"baseline": args.baseline, "this": args.root}
+    print(", ".join(f"{k}: {v}" for k, v in roots.items()) + f"; {args.runs} runs per row, median (min-max)\n")
     print(
-        "| Space | app.py to first HTTP 200 (s) | first call at once (ms) | first call after "
+        "| Space | checkout | app.py to first HTTP 200 (s) | first call at once (ms) | first call after "
         f"{args.idle:.0f} s idle (ms) | warm call (ms) | first/warm after idle |"
     )
-    print("|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|")
     for space in args.spaces:
-        at_once = [one_run(args.root / "spaces" / space, args.python, 0.0, args.warm_n) for _ in range(args.runs)]
-        idle = [one_run(args.root / "spaces" / space, args.python, args.idle, args.warm_n) for _ in range(args.runs)]
-
-        def cell(rows: list[dict], key: str, fmt: str) -> str:
-            vals = [r[key] for r in rows]
-            return f"{statistics.median(vals):{fmt}} ({min(vals):{fmt}}-{max(vals):{fmt}})"
-
-        warm = statistics.median(r["warm_ms"] for r in at_once + idle)
-        ratio = statistics.median(r["first_ms"] / r["warm_ms"] for r in idle)
-        print(
-            f"| {space} | {cell(at_once + idle, 'start_s', '.2f')} | {cell(at_once, 'first_ms', '.0f')} | "
-            f"{cell(idle, 'first_ms', '.0f')} | {warm:.0f} | {ratio:.1f}x |",
-            flush=True,
-        )
+        at_once: dict[str, list] = {k: [] for k in roots}
+        idle: dict[str, list] = {k: [] for k in roots}
+        for _ in range(args.runs):  # in turn, so both checkouts see the same moments of a noisy machine
+            for key, root in roots.items():
+                at_once[key].append(one_run(root / "spaces" / space, args.python, 0.0, args.warm_n))
+                idle[key].append(one_run(root / "spaces" / space, args.python, args.idle, args.warm_n))
+        for key in roots:
+            rows = at_once[key] + idle[key]
+            warm = statistics.median(r["warm_ms"] for r in rows)
+            ratio = statistics.median(r["first_ms"] / r["warm_ms"] for r in idle[key])
+            print(
+                f"| {space} | {key} | {_cell(rows, 'start_s', '.2f')} | {_cell(at_once[key], 'first_ms', '.0f')} | "
+                f"{_cell(idle[key], 'first_ms', '.0f')} | {warm:.0f} | {ratio:.1f}x |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

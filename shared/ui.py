@@ -11,7 +11,7 @@ import gradio as gr
 from .mcp_files import accept_file_lists
 from .memory import keep_rss_flat
 from .serving import exit_now, stop_demo_on_sigterm
-from .warmup import warm_in_background
+from .warmup import serving_started, warm_in_background
 
 accept_file_lists()  # tools that take several files, over MCP
 
@@ -136,7 +136,9 @@ def serve(demo: gr.Blocks) -> None:
     """``python app.py``: serve ``demo`` with its own settings until SIGTERM or Ctrl+C, then stop within a few
     seconds (:func:`shared.serving.stop_demo_on_sigterm`)."""
     stop_demo_on_sigterm(demo)
-    demo.launch(**launch_kwargs(demo))  # returns once the server is closed
+    demo.launch(prevent_thread_lock=True, **launch_kwargs(demo))
+    serving_started()  # the page answers: now warm the models (shared.warmup)
+    demo.block_thread()  # returns once the server is closed
     exit_now()
 
 

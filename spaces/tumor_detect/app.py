@@ -6,8 +6,8 @@ from shared.gpu import gpu  # noqa: F401  (before torch, for ZeroGPU; this small
 # isort: split
 from braintumor.runtime import warm_in_background
 
-# Load and warm the model in a thread while gradio imports, the page is built and the server answers; a
-# request that comes before the model is warm waits for it (handlers), so none fails.
+# Load and warm the model in a thread once the server answers (shared.warmup); a request that comes before
+# the model is warm waits for it (handlers), so none fails.
 warm_in_background()
 
 # isort: split

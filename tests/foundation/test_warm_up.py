@@ -4,6 +4,8 @@ the warm-up and then succeeds (it neither fails nor races the model load)."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 import time
 
@@ -43,9 +45,41 @@ def test_a_request_during_warm_up_waits_and_succeeds(name, monkeypatch):
     assert result.get("status") in ("ok", "uncertain") or result.get("seconds", 0) > 0 or result.get("intent"), result
 
 
+def test_a_warm_up_waits_for_serving_or_a_request(monkeypatch):
+    monkeypatch.setattr(warmup, "_go", threading.Event())
+    started = threading.Event()
+    thread = warmup.warm_in_background("held", started.set)
+    assert not started.wait(1.0), "the warm-up ran before the server answered (it competes with the start-up)"
+    warmup.serving_started()
+    assert started.wait(5.0)
+    thread.join(5)
+
+    monkeypatch.setattr(warmup, "_go", threading.Event())
+    started.clear()
+    warmup.warm_in_background("held-then-needed", started.set)
+    warmup.wait_until_warm("held-then-needed", timeout=5.0)  # a request before serving started: no dead-lock
+    assert started.is_set()
+
+
 def test_wait_until_warm_returns_at_once_without_a_warm_up_and_inside_it():
     warmup.wait_until_warm("no-such-space", timeout=0.1)
+    warmup.serving_started()
     seen = []
     thread = warmup.warm_in_background("self-wait", lambda: (warmup.wait_until_warm("self-wait"), seen.append(1)))
     thread.join(5)
     assert seen == [1]  # the warm-up itself calls handlers that wait: it must not wait for itself
+
+
+@pytest.mark.parametrize("name", sorted(CALLS))
+def test_app_py_answers_before_torch_is_imported(name):
+    """The server's first HTTP 200 waits for everything app.py imports: the model's heavy libraries load in
+    the warm-up, after the server answers (measured: torch alone is about 1.3 s of a 2-vCPU start)."""
+    code = (
+        "import sys; sys.path.insert(0, '.'); import app; "
+        "print(sorted(m for m in ('torch', 'onnxruntime', 'sklearn', 'transformers') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=harness.SPACES / name, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "[]"

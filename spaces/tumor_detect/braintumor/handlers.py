@@ -15,7 +15,6 @@ import gradio as gr
 from . import SPACE
 from .heatmap import write_overlay
 from .imageio import InputError
-from .predictor import NOTUMOR, SCOPE, Status
 from .runtime import predict_file, wait_until_warm
 
 log = logging.getLogger(SPACE)
@@ -64,8 +63,11 @@ def classify(file: str, show_heatmap: bool = True) -> tuple[dict | None, str, st
     return _answer(lambda: predict_file(path, heatmap=bool(show_heatmap)), show_heatmap)
 
 
-def _answer(predict, show_heatmap: bool, scope: str = SCOPE) -> tuple[dict | None, str, str | None, dict]:
+def _answer(predict, show_heatmap: bool, scope: str | None = None) -> tuple[dict | None, str, str | None, dict]:
     """Run ``predict()`` and present its Prediction as the app does (probabilities, verdict, heatmap, details)."""
+    from .predictor import NOTUMOR, SCOPE, Status  # torch comes with it: not before the server answers
+
+    scope = SCOPE if scope is None else scope
     try:
         pred = predict()
         details = {

@@ -9,8 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 from PIL import Image
 
 from shared.results import fresh_path
@@ -23,6 +21,9 @@ OVERLAY_NAME = "gradcam.webp"
 
 def overlay(image: np.ndarray, cam: np.ndarray | None, size: int = OVERLAY_SIZE) -> np.ndarray:
     """Grayscale input with a translucent yellow-red Grad-CAM on top -> (size, size, 3) uint8."""
+    import torch  # here, not at import: app.py must not wait for torch before its server answers
+    import torch.nn.functional as F
+
     img = torch.from_numpy(np.asarray(image, dtype=np.float32))[None, None]
     img = F.interpolate(img, size=(size, size), mode="bilinear", align_corners=False)[0, 0].clamp(0, 1).numpy()
     rgb = np.repeat(img[..., None], 3, axis=2)

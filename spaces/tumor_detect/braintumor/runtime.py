@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
@@ -32,7 +33,9 @@ from . import SPACE
 from .heatmap import write_overlay
 from .imageio import load_gray, write_dicom
 from .model_spec import MODEL_SPEC
-from .predictor import Prediction, Predictor
+
+if TYPE_CHECKING:  # torch comes with the predictor: imported when the model loads, after the server answers
+    from .predictor import Prediction, Predictor
 
 log = logging.getLogger(SPACE)
 
@@ -47,6 +50,8 @@ def model_folder() -> Path:
 
 def load_predictor() -> Predictor:
     """Resolve the model folder (sha256 pins checked), load it and warm it up."""
+    from .predictor import Predictor
+
     setup()
     t0 = time.perf_counter()
     predictor = Predictor.from_folder(model_folder(), device=compute().device)
