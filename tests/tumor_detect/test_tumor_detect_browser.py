@@ -32,6 +32,7 @@ def test_upload_and_see_label_and_heatmap(page, url):
 
 def test_refusal_is_shown(page, url):
     page.goto(url)
+    page.get_by_text("not a medical device").first.wait_for()  # the app is drawn: its upload takes the file
     page.locator("input[type=file]").first.set_input_files(str(EXAMPLES / "not_mri_document.png"))
     page.get_by_text("not_mri_document.png").first.wait_for()
     page.get_by_role("button", name="Analyse").click()
