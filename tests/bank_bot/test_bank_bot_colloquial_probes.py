@@ -27,6 +27,7 @@ def _load(name: str):
 
 
 P = _load("colloquial_probes")
+P2 = _load("colloquial_probes_2")
 OLD = _load("bank_probes")
 
 
@@ -36,6 +37,16 @@ def test_no_colloquial_training_row_repeats_a_probe_even_with_small_edits():
     probes += [*OLD.IN_SCOPE, *OLD.OFF_TOPIC, *OLD.HARMFUL, *OLD.MULTILINGUAL]
     assert repeated_messages(rows, [Example(t, "") for t in probes]) == []
     assert len(rows) >= 200 and all(r.intent for r in rows)
+
+
+def test_no_training_row_or_earlier_probe_repeats_a_second_set_probe():
+    """The second set (written 2026-12-07 before that day's retraining) is fresh against the training rows and
+    against every earlier probe, so it judges what the earlier sets may have shaped."""
+    fresh = [Example(t, "") for t in [*P2.COLLOQUIAL, *P2.OFF_TOPIC_AND_HARMFUL]]
+    earlier = [*P.COLLOQUIAL, *P.OFF_TOPIC_AND_HARMFUL, *OLD.IN_SCOPE, *OLD.OFF_TOPIC, *OLD.HARMFUL]
+    assert repeated_messages(read_examples(COLLOQUIAL_FILE), fresh) == []
+    assert repeated_messages([Example(t, "") for t in earlier], fresh) == []
+    assert len(P2.COLLOQUIAL) >= 60 and len(P2.OFF_TOPIC_AND_HARMFUL) >= 20 and len(P2.OTHERS_DATA) >= 5
 
 
 def test_the_probe_set_is_as_large_as_the_issue_asks():
