@@ -67,6 +67,13 @@ LR = 5e-5
 # Hand-written colloquial rows (data/colloquial/train.csv, ~240 against ~100 Banking77 rows per intent) weigh this
 # much each, so that a few rows per intent move the head where customers' own wording sits.
 COLLOQUIAL_WEIGHT = 3.0
+LABEL_SMOOTHING = 0.0
+
+
+def row_weights(split: Split, args) -> np.ndarray:
+    """Fine-tuning loss weight per row: out-of-scope rows weigh --oos-weight, colloquial rows --colloquial-weight."""
+    weights = np.where(np.array(split.labels) == OUT_OF_SCOPE, args.oos_weight, 1.0)
+    return np.where(np.array(split.sources) == Source.COLLOQUIAL, args.colloquial_weight, weights)
 
 
 def make_head(vectors: np.ndarray, split: Split, labels: list[str], args, knn_weight: float, name: str) -> Head:
@@ -182,6 +189,7 @@ def main(argv=None) -> None:
     p.add_argument("--layers", type=int, default=LAYERS, help="top encoder layers to fine-tune (0: frozen encoder)")
     p.add_argument("--epochs", type=int, default=EPOCHS)
     p.add_argument("--lr", type=float, default=LR, help="learning rate of the fine-tuned layers")
+    p.add_argument("--label-smoothing", type=float, default=LABEL_SMOOTHING, help="of the fine-tuning loss")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--C", type=float, default=C)
     p.add_argument("--oos-weight", type=float, default=OOS_WEIGHT)
@@ -254,13 +262,14 @@ def main(argv=None) -> None:
             frozen,
             split.texts,
             np.array([labels.index(lab) for lab in split.labels]),
-            np.where(np.array(split.labels) == OUT_OF_SCOPE, args.oos_weight, 1.0),
+            row_weights(split, args),
             w0,
             b0,
             layers=args.layers,
             epochs=args.epochs,
             lr=args.lr,
             seed=SEED,
+            label_smoothing=args.label_smoothing,
             states=[states[i] for i in idx],
             embed=states,
             log=lambda msg: print(msg, flush=True),

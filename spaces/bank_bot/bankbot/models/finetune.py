@@ -128,6 +128,7 @@ def finetune_top_layers(
     batch_size: int = 32,
     dropout: float = 0.1,
     seed: int = 0,
+    label_smoothing: float = 0.0,
     log=print,
     states: list[np.ndarray] | None = None,
     embed: list[np.ndarray] | None = None,
@@ -171,7 +172,7 @@ def finetune_top_layers(
         running, t_epoch = 0.0, time.perf_counter()
         for step, (idx, x, mask) in enumerate(batches):
             emb = model(torch.from_numpy(x), torch.from_numpy(mask))
-            loss_rows = F.cross_entropy(head(emb), y_all[idx], reduction="none")
+            loss_rows = F.cross_entropy(head(emb), y_all[idx], reduction="none", label_smoothing=label_smoothing)
             w = w_all[idx]
             loss = (loss_rows * w).sum() / w.sum()
             opt.zero_grad()
