@@ -203,6 +203,11 @@ def main(argv=None) -> None:
         type=Path,
         help="an earlier run's encoder_delta.safetensors (fine-tuned on the training part): refit the head only",
     )
+    p.add_argument(
+        "--init-delta",
+        type=Path,
+        help="continue fine-tuning from an earlier run's encoder_delta.safetensors (its top --layers layers learn)",
+    )
     p.add_argument("--knn-weight", type=float, help="the neighbour vote's weight (default: chosen on an inner split)")
     p.add_argument("--cache", type=Path, help="an .npz of --reuse-delta's sentence vectors (reused, updated)")
     args = p.parse_args(argv)
@@ -231,7 +236,7 @@ def main(argv=None) -> None:
 
     texts = sorted(set(train.texts) | set(val.texts))
     row = {t: i for i, t in enumerate(texts)}
-    frozen = load_encoder_with(None)
+    frozen = load_encoder_with(args.init_delta)  # the pinned original, or an earlier run's fine-tuned layers
     t0 = time.perf_counter()
     frozen_vectors = None
     if args.reuse_delta and args.knn_weight is not None:
@@ -270,6 +275,7 @@ def main(argv=None) -> None:
             lr=args.lr,
             seed=SEED,
             label_smoothing=args.label_smoothing,
+            base=load_tensors(args.init_delta) if args.init_delta else None,
             states=[states[i] for i in idx],
             embed=states,
             log=lambda msg: print(msg, flush=True),
@@ -338,6 +344,8 @@ def main(argv=None) -> None:
             "layers": args.layers,
             "epochs": args.epochs,
             "lr": args.lr,
+            "label_smoothing": args.label_smoothing,
+            "init_delta": bool(args.init_delta),
             "knn_k": KNN_K,
             "knn_temperature": KNN_TEMPERATURE,
             "knn_weight": knn_weight,

@@ -129,6 +129,7 @@ def finetune_top_layers(
     dropout: float = 0.1,
     seed: int = 0,
     label_smoothing: float = 0.0,
+    base: dict[str, np.ndarray] | None = None,
     log=print,
     states: list[np.ndarray] | None = None,
     embed: list[np.ndarray] | None = None,
@@ -138,7 +139,9 @@ def finetune_top_layers(
     ``targets`` are label indices, ``weights`` per-row loss weights, ``states`` the texts' cached
     lower-layer states if the caller has them. Returns the delta tensors and, when ``embed`` (more
     cached states) is given, their sentence vectors from the trained layers (torch is faster than
-    the numpy encoder on large batches; the two agree to ~1e-6).
+    the numpy encoder on large batches; the two agree to ~1e-6). ``base``: the delta ``encoder`` already
+    carries (training continues from an earlier run's layers); the returned delta is then still relative to the
+    pinned original and keeps ``base`` for the layers that did not learn.
     """
     import torch
     from torch.nn import functional as F
@@ -185,7 +188,10 @@ def finetune_top_layers(
                 running = 0.0
         log(f"epoch {epoch + 1} done in {time.perf_counter() - t_epoch:.0f} s")
     trained = zip(model.names, model.params, strict=True)
-    delta = {n: (p.detach().numpy() - encoder.w[n]).astype(np.float16) for n, p in trained}
+    base = base or {}
+    delta = {n: d.astype(np.float16) for n, d in base.items()}
+    for n, p in trained:
+        delta[n] = (p.detach().numpy() - encoder.w[n] + base.get(n, 0.0)).astype(np.float16)
     if embed is None:
         return delta, None
     # Embed with the weights the app will use (original + float16 delta), not the float32 training copy.
