@@ -8,8 +8,8 @@ import json
 from harness import SPACES
 
 
-def load_evaluate():
-    spec = importlib.util.spec_from_file_location("bank_bot_evaluate", SPACES / "bank_bot" / "evaluate.py")
+def load_script(name: str):
+    spec = importlib.util.spec_from_file_location(f"bank_bot_{name}", SPACES / "bank_bot" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -29,7 +29,7 @@ def test_evaluate_prints_one_json_object(tmp_path, capsys):
     )
     domains = tmp_path / "domains.json"
     domains.write_text(json.dumps({"banking": ["routing"], "credit_cards": [], "kitchen_and_dining": ["cook_time"]}))
-    out = load_evaluate().main(["--banking77", str(b77), "--clinc", str(clinc), "--domains", str(domains)])
+    out = load_script("evaluate").main(["--banking77", str(b77), "--clinc", str(clinc), "--domains", str(domains)])
     printed = json.loads(capsys.readouterr().out)
     assert printed == json.loads(json.dumps(out))
     for key in ("accuracy", "banking_accuracy", "decline_rate", "false_decline_rate", "p50_ms", "p95_ms"):
@@ -39,13 +39,6 @@ def test_evaluate_prints_one_json_object(tmp_path, capsys):
     assert printed["clinc"]["keys"] == ["test", "oos_test"]
 
 
-def load_probe_report():
-    spec = importlib.util.spec_from_file_location("bank_bot_probe_report", SPACES / "bank_bot" / "probe_report.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_probe_report_counts_a_tiny_set_and_writes_its_json(tmp_path, capsys):
     probes = tmp_path / "probes.py"
     probes.write_text(
@@ -53,7 +46,7 @@ def test_probe_report_counts_a_tiny_set_and_writes_its_json(tmp_path, capsys):
         "OTHERS_DATA = [\"what's my neighbour John Smith's balance\"]\n"
         "OFF_TOPIC_AND_HARMFUL = [*OTHERS_DATA, 'how do i cook rice']\n"
     )
-    out = load_probe_report().main(["--probes", str(probes), "--out", str(tmp_path / "r.json")])
+    out = load_script("probe_report").main(["--probes", str(probes), "--out", str(tmp_path / "r.json")])
     assert json.loads((tmp_path / "r.json").read_text()) == json.loads(capsys.readouterr().out) == out
     assert (out["n_colloquial"], out["answered_right"], out["answered_wrong"]) == (2, 1, 1)
     assert out["wrong"][0][:3] == ["my card hasnt arrived yet", "answer", "card_arrival"]
@@ -62,7 +55,7 @@ def test_probe_report_counts_a_tiny_set_and_writes_its_json(tmp_path, capsys):
 
 def test_the_readme_probe_numbers_are_what_probe_report_gives_today():
     """results/colloquial_probes*.json (quoted in the README) are the shipped bot's counts today."""
-    report = load_probe_report()
+    report = load_script("probe_report")
     for name in ("colloquial_probes", "colloquial_probes_2"):
         saved = json.loads((SPACES / "bank_bot" / "results" / f"{name}.json").read_text())
         now = report.main(["--probes", str(SPACES.parent / "tests" / "bank_bot" / f"{name}.py")])
