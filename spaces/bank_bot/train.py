@@ -71,9 +71,10 @@ LABEL_SMOOTHING = 0.0
 
 
 def row_weights(split: Split, args) -> np.ndarray:
-    """Fine-tuning loss weight per row: out-of-scope rows weigh --oos-weight, colloquial rows --colloquial-weight."""
+    """Fine-tuning loss weight per row: out-of-scope rows weigh --oos-weight, colloquial rows
+    --finetune-colloquial-weight (1 by default: the shipped layers were fine-tuned that way)."""
     weights = np.where(np.array(split.labels) == OUT_OF_SCOPE, args.oos_weight, 1.0)
-    return np.where(np.array(split.sources) == Source.COLLOQUIAL, args.colloquial_weight, weights)
+    return np.where(np.array(split.sources) == Source.COLLOQUIAL, args.finetune_colloquial_weight, weights)
 
 
 def make_head(vectors: np.ndarray, split: Split, labels: list[str], args, knn_weight: float, name: str) -> Head:
@@ -197,7 +198,8 @@ def main(argv=None) -> None:
     p.add_argument("--no-card", action="store_true", help="do not rewrite MODEL_CARD.md / pins")
     p.add_argument("--colloquial", type=Path, default=COLLOQUIAL_FILE, help="hand-written colloquial training rows")
     p.add_argument("--no-colloquial", action="store_true", help="train without the colloquial rows")
-    p.add_argument("--colloquial-weight", type=float, default=COLLOQUIAL_WEIGHT)
+    p.add_argument("--colloquial-weight", type=float, default=COLLOQUIAL_WEIGHT, help="of a colloquial row in the head")
+    p.add_argument("--finetune-colloquial-weight", type=float, default=1.0, help="of a colloquial row in fine-tuning")
     p.add_argument(
         "--reuse-delta",
         type=Path,
