@@ -67,6 +67,14 @@ LR = 5e-5
 # Hand-written colloquial rows (data/colloquial/train.csv, ~240 against ~100 Banking77 rows per intent) weigh this
 # much each, so that a few rows per intent move the head where customers' own wording sits.
 COLLOQUIAL_WEIGHT = 3.0
+LABEL_SMOOTHING = 0.0
+
+
+def row_weights(split: Split, args) -> np.ndarray:
+    """Fine-tuning loss weight per row: out-of-scope rows weigh --oos-weight, colloquial rows
+    --finetune-colloquial-weight (1 by default: the shipped layers were fine-tuned that way)."""
+    weights = np.where(np.array(split.labels) == OUT_OF_SCOPE, args.oos_weight, 1.0)
+    return np.where(np.array(split.sources) == Source.COLLOQUIAL, args.finetune_colloquial_weight, weights)
 
 
 def make_head(vectors: np.ndarray, split: Split, labels: list[str], args, knn_weight: float, name: str) -> Head:
@@ -182,6 +190,7 @@ def main(argv=None) -> None:
     p.add_argument("--layers", type=int, default=LAYERS, help="top encoder layers to fine-tune (0: frozen encoder)")
     p.add_argument("--epochs", type=int, default=EPOCHS)
     p.add_argument("--lr", type=float, default=LR, help="learning rate of the fine-tuned layers")
+    p.add_argument("--label-smoothing", type=float, default=LABEL_SMOOTHING, help="of the fine-tuning loss")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--C", type=float, default=C)
     p.add_argument("--oos-weight", type=float, default=OOS_WEIGHT)
@@ -189,11 +198,17 @@ def main(argv=None) -> None:
     p.add_argument("--no-card", action="store_true", help="do not rewrite MODEL_CARD.md / pins")
     p.add_argument("--colloquial", type=Path, default=COLLOQUIAL_FILE, help="hand-written colloquial training rows")
     p.add_argument("--no-colloquial", action="store_true", help="train without the colloquial rows")
-    p.add_argument("--colloquial-weight", type=float, default=COLLOQUIAL_WEIGHT)
+    p.add_argument("--colloquial-weight", type=float, default=COLLOQUIAL_WEIGHT, help="of a colloquial row in the head")
+    p.add_argument("--finetune-colloquial-weight", type=float, default=1.0, help="of a colloquial row in fine-tuning")
     p.add_argument(
         "--reuse-delta",
         type=Path,
         help="an earlier run's encoder_delta.safetensors (fine-tuned on the training part): refit the head only",
+    )
+    p.add_argument(
+        "--init-delta",
+        type=Path,
+        help="continue fine-tuning from an earlier run's encoder_delta.safetensors (its top --layers layers learn)",
     )
     p.add_argument("--knn-weight", type=float, help="the neighbour vote's weight (default: chosen on an inner split)")
     p.add_argument("--cache", type=Path, help="an .npz of --reuse-delta's sentence vectors (reused, updated)")
@@ -223,7 +238,7 @@ def main(argv=None) -> None:
 
     texts = sorted(set(train.texts) | set(val.texts))
     row = {t: i for i, t in enumerate(texts)}
-    frozen = load_encoder_with(None)
+    frozen = load_encoder_with(args.init_delta)  # the pinned original, or an earlier run's fine-tuned layers
     t0 = time.perf_counter()
     frozen_vectors = None
     if args.reuse_delta and args.knn_weight is not None:
@@ -254,13 +269,15 @@ def main(argv=None) -> None:
             frozen,
             split.texts,
             np.array([labels.index(lab) for lab in split.labels]),
-            np.where(np.array(split.labels) == OUT_OF_SCOPE, args.oos_weight, 1.0),
+            row_weights(split, args),
             w0,
             b0,
             layers=args.layers,
             epochs=args.epochs,
             lr=args.lr,
             seed=SEED,
+            label_smoothing=args.label_smoothing,
+            base=load_tensors(args.init_delta) if args.init_delta else None,
             states=[states[i] for i in idx],
             embed=states,
             log=lambda msg: print(msg, flush=True),
@@ -329,6 +346,8 @@ def main(argv=None) -> None:
             "layers": args.layers,
             "epochs": args.epochs,
             "lr": args.lr,
+            "label_smoothing": args.label_smoothing,
+            "init_delta": bool(args.init_delta),
             "knn_k": KNN_K,
             "knn_temperature": KNN_TEMPERATURE,
             "knn_weight": knn_weight,

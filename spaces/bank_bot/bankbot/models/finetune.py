@@ -128,6 +128,8 @@ def finetune_top_layers(
     batch_size: int = 32,
     dropout: float = 0.1,
     seed: int = 0,
+    label_smoothing: float = 0.0,
+    base: dict[str, np.ndarray] | None = None,
     log=print,
     states: list[np.ndarray] | None = None,
     embed: list[np.ndarray] | None = None,
@@ -137,7 +139,9 @@ def finetune_top_layers(
     ``targets`` are label indices, ``weights`` per-row loss weights, ``states`` the texts' cached
     lower-layer states if the caller has them. Returns the delta tensors and, when ``embed`` (more
     cached states) is given, their sentence vectors from the trained layers (torch is faster than
-    the numpy encoder on large batches; the two agree to ~1e-6).
+    the numpy encoder on large batches; the two agree to ~1e-6). ``base``: the delta ``encoder`` already
+    carries (training continues from an earlier run's layers); the returned delta is then still relative to the
+    pinned original and keeps ``base`` for the layers that did not learn.
     """
     import torch
     from torch.nn import functional as F
@@ -171,7 +175,7 @@ def finetune_top_layers(
         running, t_epoch = 0.0, time.perf_counter()
         for step, (idx, x, mask) in enumerate(batches):
             emb = model(torch.from_numpy(x), torch.from_numpy(mask))
-            loss_rows = F.cross_entropy(head(emb), y_all[idx], reduction="none")
+            loss_rows = F.cross_entropy(head(emb), y_all[idx], reduction="none", label_smoothing=label_smoothing)
             w = w_all[idx]
             loss = (loss_rows * w).sum() / w.sum()
             opt.zero_grad()
@@ -184,7 +188,10 @@ def finetune_top_layers(
                 running = 0.0
         log(f"epoch {epoch + 1} done in {time.perf_counter() - t_epoch:.0f} s")
     trained = zip(model.names, model.params, strict=True)
-    delta = {n: (p.detach().numpy() - encoder.w[n]).astype(np.float16) for n, p in trained}
+    base = base or {}
+    delta = {n: d.astype(np.float16) for n, d in base.items()}
+    for n, p in trained:
+        delta[n] = (p.detach().numpy() - encoder.w[n] + base.get(n, 0.0)).astype(np.float16)
     if embed is None:
         return delta, None
     # Embed with the weights the app will use (original + float16 delta), not the float32 training copy.
