@@ -11,7 +11,7 @@ from tumor_detect_helpers import tiny_model
 from braintumor import CLASSES
 from braintumor.augment import contrast_randomise, random_lut
 from braintumor.consistency import VIEWS, consistency_views
-from braintumor.predictor import Predictor, Status
+from braintumor.predictor import LIKELY_TUMOUR, Predictor, Status
 from braintumor.preprocess import to_model_array, trim_bars
 from braintumor.unfamiliar import FAMILIES, PARAMS, shifted
 
@@ -99,6 +99,17 @@ def test_no_tumour_needs_every_contrast_view_to_agree():
     assert "60%" in message  # the tumour probability under the other contrast
     tumour = np.roll(probs, 1)  # a tumour answer is never held back by the views
     assert pred.decide(tumour, 0.5, views_notumor=0.0)[0] is Status.OK
+
+
+def test_a_likely_tumour_of_uncertain_type_is_named_not_left_uncertain():
+    probs = np.array([0.45, 0.40, 0.10, 0.05])  # glioma leads; any tumour 90%; no class reaches 50%
+    status, message = _predictor({"tumour_min_confidence": 0.8}).decide(probs, 0.5)
+    assert status is Status.OK and message.startswith(LIKELY_TUMOUR) and "90%" in message and "glioma" in message
+    assert _predictor({"tumour_min_confidence": 0.95}).decide(probs, 0.5)[0] is Status.UNCERTAIN
+    assert _predictor({}).decide(probs, 0.5)[0] is Status.UNCERTAIN  # off unless calibrated (earlier releases)
+    # never when "no tumour" leads, however the rest is spread
+    leaning_clear = np.array([0.30, 0.25, 0.35, 0.10])
+    assert _predictor({"tumour_min_confidence": 0.6}).decide(leaning_clear, 0.5)[0] is Status.UNCERTAIN
 
 
 def test_views_run_only_for_slices_about_to_be_cleared():

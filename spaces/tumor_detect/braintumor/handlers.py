@@ -15,7 +15,7 @@ import gradio as gr
 from . import SPACE
 from .heatmap import write_overlay
 from .imageio import InputError
-from .predictor import NOTUMOR, SCOPE, Status
+from .predictor import LIKELY_TUMOUR, NOTUMOR, SCOPE, Status
 from .runtime import predict_file, wait_until_warm
 
 log = logging.getLogger(SPACE)
@@ -82,6 +82,8 @@ def _answer(predict, show_heatmap: bool, scope: str = SCOPE) -> tuple[dict | Non
             title = "Uncertain: have a radiologist look"
         else:
             title = "No tumour found" if pred.label == NOTUMOR else f"Most likely: {pred.label}"
+            if pred.label != NOTUMOR and pred.message.startswith(LIKELY_TUMOUR):
+                title = f"Most likely: a tumour (its type uncertain; {pred.label} leads)"
         verdict = f"### {title}\n{pred.message}\n\n{scope}\n\n_{NOTICE}_"
         heatmap = write_overlay(pred.image, pred.heatmap if show_heatmap else None)
     except InputError as exc:

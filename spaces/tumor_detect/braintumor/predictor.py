@@ -53,6 +53,9 @@ DEFAULT_CALIBRATION = {
     "ood_threshold": float("inf"),
     "ood_threshold_low": float("inf"),
     "min_confidence": 0.6,
+    # A tumour class on top that misses min_confidence is still named when all tumour classes together reach
+    # this (a tumour, its type uncertain). None: such slices are "uncertain" (the earlier releases).
+    "tumour_min_confidence": None,
     "notumor_min_confidence": 0.0,  # the calibrated "no tumour" probability needed to say "no tumour"
     "notumor_threshold": float("inf"),  # the largest distance to the training no-tumour slices allowed
     "min_std": 0.02,
@@ -62,6 +65,7 @@ DEFAULT_CALIBRATION = {
     "consistency_views": [],
 }
 NOTUMOR = "notumor"
+LIKELY_TUMOUR = "A tumour is likely"  # how the answer "a tumour, its type uncertain" begins
 # What the model knows, for the result text (the per-source numbers are in the model card).
 SCOPE = (
     "Trained on 7,019 public slices from three collections: tumours mostly T1 with contrast (figshare, SARTAJ), "
@@ -317,6 +321,12 @@ class Predictor:
         conf, label = float(probs[top]), self.classes[top]
         tumour = float(sum(p for c, p in zip(self.classes, probs, strict=True) if c in TUMOR_CLASSES))
         shown = "over 99%" if conf > 0.99 else f"{conf:.0%}"
+        any_floor = self.cal.get("tumour_min_confidence")
+        if conf < self.cal["min_confidence"] and label != NOTUMOR and any_floor is not None and tumour >= any_floor:
+            return Status.OK, (
+                f"{LIKELY_TUMOUR} (any tumour {tumour:.0%} calibrated confidence), but its type is uncertain: "
+                f"most likely {label} ({conf:.0%}). Have a radiologist look."
+            )
         if conf < self.cal["min_confidence"]:
             return Status.UNCERTAIN, (
                 f"Uncertain: have a radiologist look. No class reaches {self.cal['min_confidence']:.0%} confidence "
