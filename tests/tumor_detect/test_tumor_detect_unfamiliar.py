@@ -99,6 +99,10 @@ def test_no_tumour_needs_every_contrast_view_to_agree():
     assert "60%" in message  # the tumour probability under the other contrast
     tumour = np.roll(probs, 1)  # a tumour answer is never held back by the views
     assert pred.decide(tumour, 0.5, views_notumor=0.0)[0] is Status.OK
+    # the views may have their own floor: "leans towards no tumour" there, "sure" on the slice itself
+    lenient = _predictor({"consistency_min_confidence": 0.5})
+    assert lenient.decide(probs, 0.5, views_notumor=0.6)[0] is Status.OK
+    assert lenient.decide(probs, 0.5, views_notumor=0.4)[0] is Status.UNCERTAIN
 
 
 def test_a_likely_tumour_of_uncertain_type_is_named_not_left_uncertain():

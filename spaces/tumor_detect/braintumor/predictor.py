@@ -61,8 +61,10 @@ DEFAULT_CALIBRATION = {
     "min_std": 0.02,
     "size": SIZE,
     # Test-time contrast views (``consistency_views``) consulted before saying "no tumour": it is said only when
-    # every view also gives "no tumour" at least ``notumor_min_confidence``. [] = none (the earlier releases).
+    # every view also gives "no tumour" at least ``consistency_min_confidence`` (None: ``notumor_min_confidence``).
+    # [] = none (the earlier releases).
     "consistency_views": [],
+    "consistency_min_confidence": None,
 }
 NOTUMOR = "notumor"
 LIKELY_TUMOUR = "A tumour is likely"  # how the answer "a tumour, its type uncertain" begins
@@ -345,7 +347,10 @@ class Predictor:
                 "does not look like the no-tumour slices it was trained on (another sequence, scanner or "
                 "orientation?), so it does not rule a tumour out."
             )
-        if views_notumor is not None and views_notumor < self.cal["notumor_min_confidence"]:
+        views_floor = self.cal.get("consistency_min_confidence")
+        if views_floor is None:
+            views_floor = self.cal["notumor_min_confidence"]
+        if views_notumor is not None and views_notumor < views_floor:
             return Status.UNCERTAIN, (
                 f"Uncertain: have a radiologist look. The model leans towards no tumour ({shown}), but not when it "
                 f"looks at the slice with another contrast (there: any tumour {1 - views_notumor:.0%}); this slice "
