@@ -72,9 +72,10 @@ LIKELY_TUMOUR = "A tumour is likely"  # how the answer "a tumour, its type uncer
 SCOPE = (
     "Trained on 7,019 public slices from three collections: tumours mostly T1 with contrast (figshare, SARTAJ), "
     "no-tumour slices mostly T2/FLAIR (SARTAJ, Br35H), with random contrast changes so that the look of a sequence "
-    'is not taken for a diagnosis. It says "no tumour" only when it is sure and the slice looks like those '
-    'no-tumour slices; other slices get "uncertain". It still misses some tumours on T2/FLAIR slices and in '
-    'screenshots: "no tumour" here never rules a tumour out.'
+    'is not taken for a diagnosis. It says "no tumour" only when it is sure, the slice looks like those no-tumour '
+    'slices and a contrast-equalised copy of it agrees; other slices get "uncertain". It still misses some tumours '
+    "in small, blurry screenshots of T2 slices, and it often hesitates on healthy T1, coronal or sagittal slices: "
+    '"no tumour" here never rules a tumour out.'
 )
 
 
