@@ -138,3 +138,31 @@ def test_heatmap_is_never_empty_when_every_weighted_sum_is_negative():
     logits = torch.stack([act.sum((1, 2, 3)), torch.zeros(1)], 1)
     (cam,) = class_maps(logits, act, torch.tensor([0]), (8, 8))
     assert cam.shape == (8, 8) and cam.max() == 1.0
+
+
+def test_latency_times_every_model_on_the_same_slices_in_turn():
+    """evaluate_unfamiliar.py --latency-against: both models see each slice one after the other (shared load)."""
+    import importlib.util
+
+    from tumor_detect_helpers import SPACE
+
+    spec = importlib.util.spec_from_file_location("evaluate_unfamiliar_module", SPACE / "evaluate_unfamiliar.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    calls: list[str] = []
+
+    class Timed:
+        def __init__(self, name: str) -> None:
+            self.pred, self.name = _predictor({}), name
+
+        def predict_array(self, gray, heatmap=False):
+            calls.append(self.name)
+            return self.pred.predict_array(gray, heatmap=heatmap)
+
+    out = module.latency({"this": Timed("this"), "against": Timed("against")}, [head_slice(96)] * 3, 4)
+    assert set(out) == {"this", "against"}
+    for res in out.values():
+        assert res["without_heatmap"]["n"] == res["with_heatmap"]["n"] == 5  # 4 slices + 1 web-style screenshot
+        assert 0 < res["without_heatmap"]["p50"] <= res["without_heatmap"]["p95"]
+    timed = calls[2:]  # after one warm-up call each
+    assert timed[:4] == ["this", "against", "this", "against"]
