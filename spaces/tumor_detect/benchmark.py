@@ -1,8 +1,8 @@
-"""Benchmark the shipped classifier against the first release and a frozen-backbone logistic baseline.
+"""Benchmark the shipped classifier against an earlier release and a frozen-backbone logistic baseline.
 
 Prints Markdown tables (and writes benchmark_results.json + confusion_matrix.png next to this file):
 - our held-out test groups: accuracy, macro-F1, ECE, p50/p95 latency without and with the heatmap, for
-  the shipped model, the first release (--previous DIR) and the baseline;
+  the shipped model, an earlier release (--previous DIR, --previous-name) and the baseline;
 - held-out sources, our stand-in for "another hospital": each recipe (the first release's and this one's)
   trained and calibrated without one source's tumour slices, then tumour sensitivity and ECE on exactly
   those slices (fold models from train.py/calibrate.py --hold-out, in --folds DIR);
@@ -90,7 +90,7 @@ def scores(probs: np.ndarray, y: np.ndarray) -> dict:
     }
 
 
-FOLD_RECIPES = ("v1", "lesion")  # the first release's recipe, this release's (train.py --recipe)
+FOLD_RECIPES = ("v1", "lesion", "contrast")  # the first release's recipe, the previous one's, this release's
 
 
 def held_out_sources(
@@ -136,6 +136,18 @@ def held_out_lines(rows: list[dict]) -> list[str]:
             f"{r['rejected_rate']:.3f} |"
         )
     return lines
+
+
+def held_out_only(folds: Path, data: Path, items: list[dict]) -> None:
+    """The held-out-source rows alone (each fold model as it is calibrated in ``folds``), written to
+    held_out_sources.json and the model card's "heldout" block; the rest of the benchmark is not re-run."""
+    from braintumor.card import update_block
+
+    rows = held_out_sources(folds, data, items)
+    (HERE / "held_out_sources.json").write_text(json.dumps({"folds": str(folds), "rows": rows}, indent=1) + "\n")
+    lines = held_out_lines(rows)
+    print("\n".join(lines))
+    update_block(HERE / "MODEL_CARD.md", "heldout", "Written by benchmark.py --held-out-only:\n\n" + "\n".join(lines))
 
 
 def statuses(pred: Predictor, out: dict[str, np.ndarray]) -> np.ndarray:
@@ -187,7 +199,8 @@ def main() -> None:
     ap.add_argument("--skip-leaky", action="store_true", help="skip the official-split reference")
     ap.add_argument("--cache-dir", type=Path, default=Path("/tmp/tumor_detect_cache"), help="train.py's caches")
     ap.add_argument("--freeze-blocks", type=int, default=11, help="as in train.py")
-    ap.add_argument("--previous", type=Path, default=None, help="the first release's model folder, side by side")
+    ap.add_argument("--previous", type=Path, default=None, help="an earlier model folder, side by side")
+    ap.add_argument("--previous-name", default="first release", help="what --previous is, for the table")
     ap.add_argument("--folds", type=Path, default=Path("/tmp/td_folds"), help="held-out-source fold models")
     ap.add_argument(
         "--previous-folds",
@@ -195,7 +208,18 @@ def main() -> None:
         default=None,
         help="the previous release's fold models (same layout as --folds), side by side for its recipe",
     )
+    ap.add_argument(
+        "--held-out-only",
+        action="store_true",
+        help="only the held-out-source folds found in --folds -> held_out_sources.json and the card's table",
+    )
     args = ap.parse_args()
+    if args.held_out_only:
+        from shared.device import setup
+
+        setup(args.threads)
+        held_out_only(args.folds, args.data, load_split(args.split)["items"])
+        return
 
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -263,14 +287,16 @@ def main() -> None:
 
     base_lat = latency(base_predict, lat_paths, args.n_latency)
 
-    # ---- the first release, side by side (its own preprocessing, calibration and thresholds)
+    # ---- an earlier model (--previous), side by side (its own preprocessing, calibration and thresholds)
     prev_scores = None
     if args.previous:
         prev = Predictor.from_folder(args.previous)
         out_prev = prev.batch_outputs(np.stack([prev.model_array(g) for g in gray_te]))
         prev_scores = scores(out_prev["probs"], yte)
         prev_lat = latency(lambda p: prev.predict_file(p, heatmap=False), lat_paths, args.n_latency)
-        prev_scores.update({"p50_ms": prev_lat[0], "p95_ms": prev_lat[1]})
+        prev_lat_h = latency(lambda p: prev.predict_file(p, heatmap=True), lat_paths, args.n_latency)
+        prev_scores.update({"p50_ms": prev_lat[0], "p95_ms": prev_lat[1], "p50_ms_heatmap": prev_lat_h[0]})
+        prev_scores["name"] = args.previous_name
         prev_scores["rejected_by_input_check"] = float((statuses(prev, out_prev) == Status.REFUSED.value).mean())
 
     # ---- held-out sources (fold models)
@@ -371,8 +397,10 @@ def main() -> None:
         f"{o['p50_ms']:.0f} | {o['p95_ms']:.0f} | {o['p50_ms_heatmap']:.0f} |",
         *(
             [
-                f"| fine-tuned Lite0, first release | {prev_scores['accuracy']:.3f} | {prev_scores['macro_f1']:.3f} | "
-                f"{prev_scores['ece']:.3f} | {prev_scores['p50_ms']:.0f} | {prev_scores['p95_ms']:.0f} | - |"
+                f"| fine-tuned Lite0, {args.previous_name} | {prev_scores['accuracy']:.3f} | "
+                f"{prev_scores['macro_f1']:.3f} | "
+                f"{prev_scores['ece']:.3f} | {prev_scores['p50_ms']:.0f} | {prev_scores['p95_ms']:.0f} | "
+                f"{prev_scores['p50_ms_heatmap']:.0f} |"
             ]
             if prev_scores
             else []
@@ -389,7 +417,7 @@ def main() -> None:
         )
     lines += [
         f"Input check refuses {o['rejected_by_input_check']:.1%} of test slices"
-        + (f" (first release {prev_scores['rejected_by_input_check']:.1%})" if prev_scores else "")
+        + (f" ({args.previous_name} {prev_scores['rejected_by_input_check']:.1%})" if prev_scores else "")
         + f"; {o['uncertain']:.1%} are uncertain; {o['notumor_cleared']:.1%} of no-tumour slices are called "
         f'"no tumour"; {o["tumour_not_cleared"]:.1%} of tumour slices are not (a tumour class or uncertain).',
         "",

@@ -48,23 +48,28 @@ def summarise_family(rows: list[dict]) -> dict:
     return out
 
 
-def latency(predictor, grays: list, n: int) -> dict:
-    """p50/p95 ms per slice, one slice at a time as the app runs them, without and with the heatmap: the
-    no-tumour slices first (they pay for the test-time contrast views), then tumour slices, n in all."""
+def latency(predictors: dict, grays: list, n: int) -> dict:
+    """p50/p95 ms per slice for each named predictor, one slice at a time as the app runs them, without and with
+    the heatmap: the no-tumour slices first (they pay for the test-time contrast views), then tumour slices, n in
+    all. With several predictors every slice goes through each of them in turn, so they share the machine's load
+    (on a shared machine, compare the ratio, not the milliseconds)."""
     from braintumor.unfamiliar import shifted
 
     picks = [grays[i] for i in np.linspace(0, len(grays) - 1, n).astype(int)]
     picks += [shifted(g, "web_t2", "test", i) for i, g in enumerate(picks[: n // 4])]
-    predictor.predict_array(picks[0], heatmap=True)  # warm-up: the frozen graph and the first calls
-    out = {}
+    for predictor in predictors.values():
+        predictor.predict_array(picks[0], heatmap=True)  # warm-up: the frozen graph and the first calls
+    out: dict[str, dict] = {name: {} for name in predictors}
     for heat in (False, True):
-        ms = []
+        ms: dict[str, list[float]] = {name: [] for name in predictors}
         for g in picks:
-            t0 = time.perf_counter()
-            predictor.predict_array(g, heatmap=heat)
-            ms.append((time.perf_counter() - t0) * 1e3)
+            for name, predictor in predictors.items():
+                t0 = time.perf_counter()
+                predictor.predict_array(g, heatmap=heat)
+                ms[name].append((time.perf_counter() - t0) * 1e3)
         key = "with_heatmap" if heat else "without_heatmap"
-        out[key] = {"p50": float(np.percentile(ms, 50)), "p95": float(np.percentile(ms, 95)), "n": len(ms)}
+        for name, m in ms.items():
+            out[name][key] = {"p50": float(np.percentile(m, 50)), "p95": float(np.percentile(m, 95)), "n": len(m)}
     return out
 
 
@@ -141,6 +146,7 @@ def main() -> None:
     ap.add_argument("--every", type=int, default=1, help="every n-th slice of the side only (quicker choices)")
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--latency", type=int, default=0, help="also time N slices one at a time (ms, p50/p95)")
+    ap.add_argument("--latency-against", type=Path, default=None, help="with --latency: also this model, interleaved")
     ap.add_argument("--card", action="store_true", help="only write the table from --out into MODEL_CARD.md")
     ap.add_argument("--kit", type=Path, default=None, help="with --card: evaluate.py --split test JSON -> headline")
     ap.add_argument("--ood-json", type=Path, default=None, help="with --card: evaluate.py --ood JSON -> headline")
@@ -200,8 +206,14 @@ def main() -> None:
         print(fam, json.dumps(result["families"][fam]), f"{time.time() - t0:.0f}s", flush=True)
     result["all_shifted"] = summarise_family(all_rows)
     if args.latency:
-        result["latency_ms"] = latency(predictor, grays, args.latency)
-        print(json.dumps(result["latency_ms"]), flush=True)
+        timed = {"this": predictor}
+        if args.latency_against:
+            timed["against"] = load_predictor(args.latency_against)
+        lat = latency(timed, grays, args.latency)
+        result["latency_ms"] = lat["this"]
+        if args.latency_against:
+            result["latency_ms_against"] = {"model": str(args.latency_against), **lat["against"]}
+        print(json.dumps(lat), flush=True)
     print(json.dumps(result["all_shifted"]))
     if args.out:
         stored = result

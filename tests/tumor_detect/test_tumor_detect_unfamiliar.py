@@ -11,7 +11,7 @@ from tumor_detect_helpers import tiny_model
 from braintumor import CLASSES
 from braintumor.augment import contrast_randomise, random_lut
 from braintumor.consistency import VIEWS, consistency_views
-from braintumor.predictor import Predictor, Status
+from braintumor.predictor import LIKELY_TUMOUR, Predictor, Status
 from braintumor.preprocess import to_model_array, trim_bars
 from braintumor.unfamiliar import FAMILIES, PARAMS, shifted
 
@@ -99,6 +99,21 @@ def test_no_tumour_needs_every_contrast_view_to_agree():
     assert "60%" in message  # the tumour probability under the other contrast
     tumour = np.roll(probs, 1)  # a tumour answer is never held back by the views
     assert pred.decide(tumour, 0.5, views_notumor=0.0)[0] is Status.OK
+    # the views may have their own floor: "leans towards no tumour" there, "sure" on the slice itself
+    lenient = _predictor({"consistency_min_confidence": 0.5})
+    assert lenient.decide(probs, 0.5, views_notumor=0.6)[0] is Status.OK
+    assert lenient.decide(probs, 0.5, views_notumor=0.4)[0] is Status.UNCERTAIN
+
+
+def test_a_likely_tumour_of_uncertain_type_is_named_not_left_uncertain():
+    probs = np.array([0.45, 0.40, 0.10, 0.05])  # glioma leads; any tumour 90%; no class reaches 50%
+    status, message = _predictor({"tumour_min_confidence": 0.8}).decide(probs, 0.5)
+    assert status is Status.OK and message.startswith(LIKELY_TUMOUR) and "90%" in message and "glioma" in message
+    assert _predictor({"tumour_min_confidence": 0.95}).decide(probs, 0.5)[0] is Status.UNCERTAIN
+    assert _predictor({}).decide(probs, 0.5)[0] is Status.UNCERTAIN  # off unless calibrated (earlier releases)
+    # never when "no tumour" leads, however the rest is spread
+    leaning_clear = np.array([0.30, 0.25, 0.35, 0.10])
+    assert _predictor({"tumour_min_confidence": 0.6}).decide(leaning_clear, 0.5)[0] is Status.UNCERTAIN
 
 
 def test_views_run_only_for_slices_about_to_be_cleared():
@@ -123,3 +138,31 @@ def test_heatmap_is_never_empty_when_every_weighted_sum_is_negative():
     logits = torch.stack([act.sum((1, 2, 3)), torch.zeros(1)], 1)
     (cam,) = class_maps(logits, act, torch.tensor([0]), (8, 8))
     assert cam.shape == (8, 8) and cam.max() == 1.0
+
+
+def test_latency_times_every_model_on_the_same_slices_in_turn():
+    """evaluate_unfamiliar.py --latency-against: both models see each slice one after the other (shared load)."""
+    import importlib.util
+
+    from tumor_detect_helpers import SPACE
+
+    spec = importlib.util.spec_from_file_location("evaluate_unfamiliar_module", SPACE / "evaluate_unfamiliar.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    calls: list[str] = []
+
+    class Timed:
+        def __init__(self, name: str) -> None:
+            self.pred, self.name = _predictor({}), name
+
+        def predict_array(self, gray, heatmap=False):
+            calls.append(self.name)
+            return self.pred.predict_array(gray, heatmap=heatmap)
+
+    out = module.latency({"this": Timed("this"), "against": Timed("against")}, [head_slice(96)] * 3, 4)
+    assert set(out) == {"this", "against"}
+    for res in out.values():
+        assert res["without_heatmap"]["n"] == res["with_heatmap"]["n"] == 5  # 4 slices + 1 web-style screenshot
+        assert 0 < res["without_heatmap"]["p50"] <= res["without_heatmap"]["p95"]
+    timed = calls[2:]  # after one warm-up call each
+    assert timed[:4] == ["this", "against", "this", "against"]

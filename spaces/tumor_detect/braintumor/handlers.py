@@ -65,7 +65,7 @@ def classify(file: str, show_heatmap: bool = True) -> tuple[dict | None, str, st
 
 def _answer(predict, show_heatmap: bool, scope: str | None = None) -> tuple[dict | None, str, str | None, dict]:
     """Run ``predict()`` and present its Prediction as the app does (probabilities, verdict, heatmap, details)."""
-    from .predictor import NOTUMOR, SCOPE, Status  # torch comes with it: not before the server answers
+    from .predictor import LIKELY_TUMOUR, NOTUMOR, SCOPE, Status  # torch comes with it: not before the server answers
 
     scope = SCOPE if scope is None else scope
     try:
@@ -84,6 +84,8 @@ def _answer(predict, show_heatmap: bool, scope: str | None = None) -> tuple[dict
             title = "Uncertain: have a radiologist look"
         else:
             title = "No tumour found" if pred.label == NOTUMOR else f"Most likely: {pred.label}"
+            if pred.label != NOTUMOR and pred.message.startswith(LIKELY_TUMOUR):
+                title = f"Most likely: a tumour (its type uncertain; {pred.label} leads)"
         verdict = f"### {title}\n{pred.message}\n\n{scope}\n\n_{NOTICE}_"
         heatmap = write_overlay(pred.image, pred.heatmap if show_heatmap else None)
     except InputError as exc:

@@ -26,7 +26,7 @@ PINS = {
     "config.json": "a8fa0260720ef4fb1db1dfa8bc66417e649146a2b59e31d6b9e10e72270286e0",
     "model.safetensors": "1181d686a6b5c476a39059db71a753701031115d1358928dbccb898d395d85ac",
     "input_check.safetensors": "a0e1cd8376d2d81218271482c180b7b9bb67e7676598a9a8e6da51231ca29eed",
-    "calibration.json": "de00076c570ad16a6fea5acfe621eb6e3da1b97402091896b2d5e4df753ee4d2",
+    "calibration.json": "132a7556bcec621214fb20943c12cda5772b23eacec676af5e72ef9284d5916b",
 }
 # END PINS
 

@@ -53,22 +53,29 @@ DEFAULT_CALIBRATION = {
     "ood_threshold": float("inf"),
     "ood_threshold_low": float("inf"),
     "min_confidence": 0.6,
+    # A tumour class on top that misses min_confidence is still named when all tumour classes together reach
+    # this (a tumour, its type uncertain). None: such slices are "uncertain" (the earlier releases).
+    "tumour_min_confidence": None,
     "notumor_min_confidence": 0.0,  # the calibrated "no tumour" probability needed to say "no tumour"
     "notumor_threshold": float("inf"),  # the largest distance to the training no-tumour slices allowed
     "min_std": 0.02,
     "size": SIZE,
     # Test-time contrast views (``consistency_views``) consulted before saying "no tumour": it is said only when
-    # every view also gives "no tumour" at least ``notumor_min_confidence``. [] = none (the earlier releases).
+    # every view also gives "no tumour" at least ``consistency_min_confidence`` (None: ``notumor_min_confidence``).
+    # [] = none (the earlier releases).
     "consistency_views": [],
+    "consistency_min_confidence": None,
 }
 NOTUMOR = "notumor"
+LIKELY_TUMOUR = "A tumour is likely"  # how the answer "a tumour, its type uncertain" begins
 # What the model knows, for the result text (the per-source numbers are in the model card).
 SCOPE = (
     "Trained on 7,019 public slices from three collections: tumours mostly T1 with contrast (figshare, SARTAJ), "
     "no-tumour slices mostly T2/FLAIR (SARTAJ, Br35H), with random contrast changes so that the look of a sequence "
-    'is not taken for a diagnosis. It says "no tumour" only when it is sure and the slice looks like those '
-    'no-tumour slices; other slices get "uncertain". It still misses some tumours on T2/FLAIR slices and in '
-    'screenshots: "no tumour" here never rules a tumour out.'
+    'is not taken for a diagnosis. It says "no tumour" only when it is sure, the slice looks like those no-tumour '
+    'slices and a contrast-equalised copy of it agrees; other slices get "uncertain". It still misses some tumours '
+    "in small, blurry screenshots of T2 slices, and it often hesitates on healthy T1, coronal or sagittal slices: "
+    '"no tumour" here never rules a tumour out.'
 )
 
 
@@ -317,6 +324,12 @@ class Predictor:
         conf, label = float(probs[top]), self.classes[top]
         tumour = float(sum(p for c, p in zip(self.classes, probs, strict=True) if c in TUMOR_CLASSES))
         shown = "over 99%" if conf > 0.99 else f"{conf:.0%}"
+        any_floor = self.cal.get("tumour_min_confidence")
+        if conf < self.cal["min_confidence"] and label != NOTUMOR and any_floor is not None and tumour >= any_floor:
+            return Status.OK, (
+                f"{LIKELY_TUMOUR} (any tumour {tumour:.0%} calibrated confidence), but its type is uncertain: "
+                f"most likely {label} ({conf:.0%}). Have a radiologist look."
+            )
         if conf < self.cal["min_confidence"]:
             return Status.UNCERTAIN, (
                 f"Uncertain: have a radiologist look. No class reaches {self.cal['min_confidence']:.0%} confidence "
@@ -335,7 +348,10 @@ class Predictor:
                 "does not look like the no-tumour slices it was trained on (another sequence, scanner or "
                 "orientation?), so it does not rule a tumour out."
             )
-        if views_notumor is not None and views_notumor < self.cal["notumor_min_confidence"]:
+        views_floor = self.cal.get("consistency_min_confidence")
+        if views_floor is None:
+            views_floor = self.cal["notumor_min_confidence"]
+        if views_notumor is not None and views_notumor < views_floor:
             return Status.UNCERTAIN, (
                 f"Uncertain: have a radiologist look. The model leans towards no tumour ({shown}), but not when it "
                 f"looks at the slice with another contrast (there: any tumour {1 - views_notumor:.0%}); this slice "
