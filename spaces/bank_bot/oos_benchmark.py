@@ -145,6 +145,10 @@ def main(argv=None) -> dict:
     if args.merge:
         runs = [json.loads(f.read_text(encoding="utf-8")) for f in args.merge]
         joined = runs[0] | {"companies": {c: v for r in runs for c, v in r["companies"].items()}}
+        for c in joined["companies"].values():  # runs made before the auto rows existed get them here
+            add_auto_rows(c["folds"])
+            c["summary"] = summarize(c["folds"], {s: s for s in c["folds"]} | {"handwritten": "clinc_oos"})
+            c["training"] = training_times(c["folds"])
         args.out.write_text(json.dumps(joined, indent=1), encoding="utf-8")
         args.tables = args.out
     if args.tables:
@@ -210,6 +214,7 @@ def main(argv=None) -> dict:
                 args.out.parent.mkdir(parents=True, exist_ok=True)
                 args.out.write_text(json.dumps(out, indent=1), encoding="utf-8")  # a bot at a time
         out["companies"][company] = {"intents": len(examples.labels), "examples": len(train), "folds": folds}
+        add_auto_rows(folds)
         out["companies"][company]["summary"] = summarize(folds, {s: s for s in sources} | {"handwritten": "clinc_oos"})
         out["companies"][company]["other_domains"] = others
         out["companies"][company]["training"] = training_times(folds)
@@ -217,6 +222,20 @@ def main(argv=None) -> dict:
         args.out.write_text(json.dumps(out, indent=1), encoding="utf-8")
         print(markdown(company, out["companies"][company]["summary"]), flush=True)
     return out
+
+
+def add_auto_rows(folds: dict) -> None:
+    """Each gate's "auto" row: in every fold, the row of the preset the bot picks by itself (``oos.auto_preset`` on
+    that bot's own estimates, so no off-topic source it is scored on takes part)."""
+    from bankbot.models.oos import PRESETS, auto_preset
+
+    for fold in folds.values():
+        for table in (fold["methods"], fold.get("sources_seen_in_bank", {})):
+            gates = {m.rsplit(" / ", 1)[0] for m in table if m.rsplit(" / ", 1)[-1] in PRESETS}
+            for g in sorted(gates):
+                rows = {p: fold["methods"][f"{g} / {p}"] for p in PRESETS}
+                chosen = auto_preset({p: r["own_estimate"] for p, r in rows.items()})
+                table[f"{g} / auto"] = table[f"{g} / {chosen}"] | {"preset": chosen}
 
 
 def summarize(folds: dict, source_fold: dict[str, str]) -> dict:

@@ -71,7 +71,6 @@ def test_the_presets_order_from_answering_more_to_declining_more():
     scores = rng.normal(size=200)
     t = [oos.choose_threshold(scores, oos.PRESETS[p]) for p in ("answers more", "balanced", "declines more")]
     assert t[0] < t[1] < t[2]
-    assert oos.DEFAULT_PRESET in oos.PRESETS
 
 
 def test_the_gate_declines_far_questions_and_the_heads_own_out_of_scope_class(space):
@@ -122,8 +121,8 @@ def test_gate_presets_are_fitted_on_company_rows_and_measured_on_unseen_topics()
     floor_in[:2] = True  # two company rows the head declines anyway
     gate = fit_gate(s_in, floor_in, s_out, floor_out, Recipe())
     p = gate["presets"]
-    assert list(p) == list(oos.PRESETS) and gate["preset"] == oos.DEFAULT_PRESET
-    assert gate["threshold"] == p[oos.DEFAULT_PRESET]["threshold"]
+    assert list(p) == list(oos.PRESETS) and gate["preset"] == oos.auto_preset(p)
+    assert gate["threshold"] == p[gate["preset"]]["threshold"]
     for name, budget in oos.PRESETS.items():
         assert p[name]["false_decline_rate"] <= budget + 1e-9  # never more than the preset allows on its rows
         lo, hi = p[name]["decline_rate_ci95"]
@@ -267,3 +266,14 @@ def test_carry_over_moves_each_threshold_to_the_same_share_of_unseen_topics(spac
         assert p["decline_rate"] == presets[name]["decline_rate"]  # the estimate stays the checked one
         assert p["checked_threshold"] == presets[name]["threshold"]
     assert moved["threshold"] == moved["presets"]["balanced"]["threshold"] != gate["threshold"]
+
+
+def test_the_bot_picks_the_preset_that_answers_most_among_those_declining_enough():
+    def presets(*rates):
+        return {name: {"decline_rate": r} for name, r in zip(oos.PRESETS, rates, strict=True)}
+
+    target = oos.AUTO_DECLINE_TARGET
+    assert oos.auto_preset(presets(target, 0.99, 1.0)) == "answers more"
+    assert oos.auto_preset(presets(target - 0.01, target, 1.0)) == "balanced"
+    assert oos.auto_preset(presets(0.80, 0.90, target)) == "declines more"
+    assert oos.auto_preset(presets(0.50, 0.60, 0.70)) == "declines more"  # none is enough: the strictest

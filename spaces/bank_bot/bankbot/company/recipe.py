@@ -410,7 +410,7 @@ def fit_gate(s_in, floor_in, s_out, floor_out, recipe: Recipe) -> dict:
             "n_in_scope": int(len(s_in)),
             "n_off_topic": int(len(s_out)),
         }
-    chosen = recipe.preset if recipe.preset in presets else DEFAULT_PRESET
+    chosen = recipe.preset if recipe.preset in presets else oos.auto_preset(presets)
     return {
         "method": recipe.oos_method,
         "k": recipe.knn_k,

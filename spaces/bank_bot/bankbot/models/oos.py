@@ -30,7 +30,11 @@ METHODS = ("msp", "max_logit", "energy", "knn", "mahalanobis", "energy+knn")
 # The company picks one of these instead of a number: the share of its own (held-out) questions the bot may
 # decline, the price of declining more of the questions that are not its business.
 PRESETS = {"answers more": 0.02, "balanced": 0.04, "declines more": 0.08}
-DEFAULT_PRESET = "answers more"  # measured: the stricter presets cost correct answers (README)
+# By default the bot picks its own preset: the one that answers most among those whose estimated decline rate on the
+# unseen built-in topics reaches AUTO_DECLINE_TARGET (else the strictest). The estimate errs towards the company:
+# unseen built-in topics are easier to decline than questions from a source missing from the bank (README).
+DEFAULT_PRESET = "auto"
+AUTO_DECLINE_TARGET = 0.95
 DECLINED_TOP = 0.6  # a declined row's out_of_scope probability: above any other class after the gate
 GATE_K = 10  # Northwind's gate: mean cosine to the 10 nearest in-scope training sentences (kNN-10) ...
 GATE_SHARE = 0.005  # ... cut where it declines 0.5% of the in-scope validation questions (fit_floor.py)
@@ -204,6 +208,15 @@ def gate(probs: np.ndarray, declined: np.ndarray, oos_index: int, top: float = D
     out[rows] *= 1.0 - top
     out[rows, oos_index] += top
     return out
+
+
+def auto_preset(presets: dict[str, dict]) -> str:
+    """The preset a company gets unless it picks one: the first (answering most) whose measured decline rate on the
+    unseen built-in topics reaches AUTO_DECLINE_TARGET, else the last (declining most)."""
+    for name in PRESETS:
+        if name in presets and presets[name]["decline_rate"] >= AUTO_DECLINE_TARGET:
+            return name
+    return [name for name in PRESETS if name in presets][-1]
 
 
 def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
