@@ -15,11 +15,13 @@ company's own held-out examples only (never from any off-topic source):
 - ``banking77``: Banking77 ``train`` rows that are not in the bank (the bank loses all of Banking77);
 - ``handwritten``: ``data/offtopic_probes.txt`` (never in the bank; scored by the ``clinc_oos`` bot).
 
-The CLINC150 and Banking77 test splits are never read (the kit does not have them). One bot is trained per
-held-out source (3 per company); every method is scored on the same fold's bot: the previous recipe's rule (the head's
-out_of_scope class or a top probability below 0.2), and the out-of-scope scores of ``bankbot.models.oos``
-each gated with the threshold of each preset. The ``banking77`` bot also scores the CLINC150 sources with
-their own rows in its bank: the old, optimistic check. Writes one JSON file and prints the tables.
+The CLINC150 and Banking77 test splits are never read (the kit does not have them). Per held-out source (3 per
+company) two bots are trained, one per recipe: the previous one (``PREVIOUS_RECIPE``: the checked run's encoder
+shipped, floor 0.2, energy gate) and this one (``Recipe()``). Every method is scored on its fold's bot: the floor
+alone (the head's out_of_scope class or a low top probability), and the out-of-scope scores of
+``bankbot.models.oos`` gated with the threshold of each preset, plus the preset each bot picks by itself ("auto").
+The ``banking77`` bots also score the CLINC150 sources with their own rows in the bank: the old, optimistic check.
+Writes one JSON file (after every bot) and prints the tables; ``--merge`` joins runs of single companies.
 """
 
 from __future__ import annotations
