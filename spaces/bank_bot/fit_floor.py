@@ -29,9 +29,9 @@ from bankbot.conversation.policy import answer_table
 from bankbot.conversation.safety import harm_cue
 from bankbot.model_spec import HEAD_FILE, MODEL_DIR
 from bankbot.models.data import COLLOQUIAL_FILE, DEFAULT_DATA, OUT_OF_SCOPE, Source, build_splits
-from bankbot.models.distance_scores import GATE_K, GATE_SHARE, in_scope_memory, nearest_similarity, threshold_at
 from bankbot.models.headfit import encode_with_cache, fit_head
-from bankbot.models.model import Head, Memory, head_proba, load_encoder, load_head
+from bankbot.models.model import Head, Memory, head_proba, in_scope_memory, load_encoder, load_head
+from bankbot.models.oos import GATE_K, GATE_SHARE, nearest_similarity, threshold_at
 
 HERE = Path(__file__).resolve().parent
 SEED = 0
@@ -58,7 +58,7 @@ def card_section(
     return f"""{CARD_BEGIN}
 ## Confidence floor and harmful requests (bank policy)
 - **Distance gate**: an English message whose mean cosine to its {GATE_K} nearest in-scope training sentences is
-  below {min_similarity:.4f} is declined as not a banking question (`bankbot/models/distance_scores.py`; the cut
+  below {min_similarity:.4f} is declined as not a banking question (`bankbot/models/oos.py`; the cut
   declines {100 * GATE_SHARE:.1f}% of the in-scope validation rows; `northwind_oos.py` compares it with the floor
   alone, leave one off-topic source out: README.md).
 - **Floor {floor:.2f}**: the bot answers from the table only when the top intent's probability is at least

@@ -39,7 +39,9 @@ from bankbot.models.data import (
     build_splits,
     read_domains,
 )
-from bankbot.models.distance_scores import (
+from bankbot.models.headfit import encode_with_cache, fit_head
+from bankbot.models.model import Head, Memory, head_proba, load_encoder, load_head
+from bankbot.models.oos import (
     MahalanobisScorer,
     gate,
     max_logit,
@@ -47,8 +49,6 @@ from bankbot.models.distance_scores import (
     neg_energy,
     threshold_at,
 )
-from bankbot.models.headfit import encode_with_cache, fit_head
-from bankbot.models.model import Head, Memory, head_proba, load_encoder, load_head
 
 SEED = 0
 SOURCES = ("oos", "travel", "kitchen_and_dining", "work", "utility", "home", "auto_and_commute", "meta")
@@ -113,7 +113,7 @@ def one_source(held: str, ctx: dict, share: float) -> dict:
     for method in METHODS:
         p = probs
         if method in scores:
-            p = gate(probs, scores[method], cross_fitted_cut(scores[method], inside, half, share), oos)
+            p = gate(probs, scores[method] < cross_fitted_cut(scores[method], inside, half, share), oos, top=1.0)
         decisions = {i: decide(p[i], labels, table, th=Thresholds(floor=floor)) for i in scored}
         off = [decisions[i] for i in scored if va_src[i] == held]
         ins = [(decisions[i], gold[i]) for i in scored if inside[i]]

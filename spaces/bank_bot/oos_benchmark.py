@@ -15,11 +15,13 @@ company's own held-out examples only (never from any off-topic source):
 - ``banking77``: Banking77 ``train`` rows that are not in the bank (the bank loses all of Banking77);
 - ``handwritten``: ``data/offtopic_probes.txt`` (never in the bank; scored by the ``clinc_oos`` bot).
 
-The CLINC150 and Banking77 test splits are never read (the kit does not have them). One bot is trained per
-held-out source (3 per company); every method is scored on the same fold's bot: the previous recipe's rule (the head's
-out_of_scope class or a top probability below 0.2), and the out-of-scope scores of ``bankbot.models.oos``
-each gated with the threshold of each preset. The ``banking77`` bot also scores the CLINC150 sources with
-their own rows in its bank: the old, optimistic check. Writes one JSON file and prints the tables.
+The CLINC150 and Banking77 test splits are never read (the kit does not have them). Per held-out source (3 per
+company) two bots are trained, one per recipe: the previous one (``PREVIOUS_RECIPE``: the checked run's encoder
+shipped, floor 0.2, energy gate) and this one (``Recipe()``). Every method is scored on its fold's bot: the floor
+alone (the head's out_of_scope class or a low top probability), and the out-of-scope scores of
+``bankbot.models.oos`` gated with the threshold of each preset, plus the preset each bot picks by itself ("auto").
+The ``banking77`` bots also score the CLINC150 sources with their own rows in the bank: the old, optimistic check.
+Writes one JSON file (after every bot) and prints the tables; ``--merge`` joins runs of single companies.
 """
 
 from __future__ import annotations
@@ -37,13 +39,16 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import numpy as np
 from company_benchmark import sample_examples  # the same company as company_benchmark.py (this folder)
 
+from bankbot.company.recipe import Recipe
 from bankbot.models.data import DEFAULT_DATA, OUT_OF_SCOPE, read_banking77, read_domains
 
 HERE = Path(__file__).resolve().parent
 SEED = 0
 COMPANIES = "travel,utility,home;kitchen_and_dining,auto_and_commute,work"
 PROBES = HERE / "data" / "offtopic_probes.txt"
-PREVIOUS = "previous (floor 0.2)"
+PREVIOUS = "floor 0.2 (before the gate)"
+# main before this recipe: fold 0's encoder shipped (it never saw the checked fold), the energy gate
+PREVIOUS_RECIPE = Recipe(epochs=4, final_finetune=False, oos_method="energy", decline_below=0.2)
 KNN_KS = (1, 3, 10)
 
 
@@ -64,9 +69,9 @@ def build_company(clinc: dict, domains: dict[str, str], chosen: list[str], per_i
     return train, in_scope, sources, drops, others
 
 
-def evaluate_fold(result, recipe, lower, layers, texts_in, gold_in, off: dict[str, list[str]]):
-    """Every method x preset on this fold's bot: accuracy / false declines on the in-scope rows, decline rate
-    per off-topic source."""
+def evaluate_fold(result, recipe, lower, texts_in, gold_in, off: dict[str, list[str]], methods) -> dict:
+    """Each method x preset on this fold's bot: accuracy / false declines on the in-scope rows, decline rate
+    per off-topic source. ``methods``: (name, out-of-scope method, k) or (name, None, None) for the floor alone."""
     from bankbot.company.recipe import decisions, fit_gate_on, proba
     from bankbot.models import oos
     from bankbot.models.encoder import MiniLM
@@ -74,12 +79,9 @@ def evaluate_fold(result, recipe, lower, layers, texts_in, gold_in, off: dict[st
     from bankbot.models.model import frozen_encoder
 
     enc = MiniLM(frozen_encoder().folder, result.delta)
-    X_in = embed_states(enc, [lower[t] for t in texts_in], layers)
-    X_off = {s: embed_states(enc, [lower[t] for t in ts], layers) for s, ts in off.items()}
-    labels = result.labels
-    spaces = result.spaces
-    for sp in (spaces["check"], spaces["final"]):
-        oos.fit_mahalanobis(sp)
+    X_in = embed_states(enc, [lower[t] for t in texts_in], recipe.layers)
+    X_off = {s: embed_states(enc, [lower[t] for t in ts], recipe.layers) for s, ts in off.items()}
+    labels, spaces = result.labels, result.spaces
     final = spaces["final"]
 
     def rates(gated_in, gated_off) -> dict:
@@ -95,12 +97,13 @@ def evaluate_fold(result, recipe, lower, layers, texts_in, gold_in, off: dict[st
             out[s] = {"declined": sum(p == OUT_OF_SCOPE for p in pred_off), "n": len(pred_off)}
         return out
 
-    table = {PREVIOUS: rates(np.zeros(len(X_in), bool), {s: np.zeros(len(X), bool) for s, X in X_off.items()})}
-    variants = [(m, recipe.knn_k) for m in oos.METHODS] + [("knn", k) for k in KNN_KS if k != recipe.knn_k]
-    for method, k in variants:
+    table = {}
+    for name, method, k in methods:
+        if method is None:
+            table[name] = rates(np.zeros(len(X_in), bool), {s: np.zeros(len(X), bool) for s, X in X_off.items()})
+            continue
         spaces["check"].k = final.k = k
-        gate = fit_gate_on(spaces["check"], spaces["check_in"], spaces["check_out"], replace(recipe, oos_method=method))
-        name = method if k == recipe.knn_k or method != "knn" else f"knn (k={k})"
+        gate = fit_gate_on(spaces, replace(recipe, oos_method=method, knn_k=k))
         for preset, g in gate["presets"].items():
             t = g["threshold"]
             row = rates(
@@ -110,6 +113,20 @@ def evaluate_fold(result, recipe, lower, layers, texts_in, gold_in, off: dict[st
             table[f"{name} / {preset}"] = row
     spaces["check"].k = final.k = recipe.knn_k
     return table
+
+
+def recipes(epochs: int | None) -> dict:
+    """The previous recipe (main before this benchmark: the checked fold's encoder shipped, energy gate) and the
+    current one, with the methods each is scored with."""
+    from bankbot.models import oos
+
+    now = Recipe() if epochs is None else Recipe(epochs=epochs)
+    before = replace(PREVIOUS_RECIPE, epochs=epochs or PREVIOUS_RECIPE.epochs)
+    methods = [(m, m, now.knn_k) for m in oos.METHODS] + [(f"knn (k={k})", "knn", k) for k in KNN_KS if k != now.knn_k]
+    return {
+        "previous recipe": (before, [(PREVIOUS, None, None), ("energy gate", "energy", before.knn_k)]),
+        "this recipe": (now, [("floor alone (no gate)", None, None), *methods]),
+    }
 
 
 def main(argv=None) -> dict:
@@ -125,7 +142,17 @@ def main(argv=None) -> dict:
     p.add_argument("--epochs", type=int, help="fine-tuning passes (default: the recipe's; fewer for a plumbing run)")
     p.add_argument("--out", type=Path, default=HERE / "results" / "oos_benchmark.json")
     p.add_argument("--tables", type=Path, help="only print the tables of an earlier run's JSON file")
+    p.add_argument("--merge", type=Path, nargs="+", help="join runs of single companies (run side by side) into --out")
     args = p.parse_args(argv)
+    if args.merge:
+        runs = [json.loads(f.read_text(encoding="utf-8")) for f in args.merge]
+        joined = runs[0] | {"companies": {c: v for r in runs for c, v in r["companies"].items()}}
+        for c in joined["companies"].values():  # runs made before the auto rows existed get them here
+            add_auto_rows(c["folds"])
+            c["summary"] = summarize(c["folds"], {s: s for s in c["folds"]} | {"handwritten": "clinc_oos"})
+            c["training"] = training_times(c["folds"])
+        args.out.write_text(json.dumps(joined, indent=1), encoding="utf-8")
+        args.tables = args.out
     if args.tables:
         earlier = json.loads(args.tables.read_text(encoding="utf-8"))
         for company, c in earlier["companies"].items():
@@ -136,7 +163,7 @@ def main(argv=None) -> dict:
 
     from bankbot.company.data import Examples
     from bankbot.company.offtopic import load_builtin_bank
-    from bankbot.company.recipe import Recipe, train_company
+    from bankbot.company.recipe import train_company
     from bankbot.models.finetune import cache_lower_states
     from bankbot.models.model import frozen_encoder
     from shared.device import configure_cpu_threads
@@ -150,7 +177,8 @@ def main(argv=None) -> dict:
     b77 = sorted({t for t, _ in read_banking77(args.banking77)} - in_bank)
     b77 = random.Random(SEED).sample(b77, min(args.banking77_rows, len(b77)))
     probes = read_probes(args.probes)
-    recipe = Recipe() if args.epochs is None else Recipe(epochs=args.epochs)
+    layers = Recipe().layers
+    assert PREVIOUS_RECIPE.layers == layers  # one cache of the frozen layers' states serves both recipes
     encoder = frozen_encoder()
     out: dict = {"per_intent": args.per_intent, "companies": {}, "machine": "2 shared vCPUs, one thread per job"}
     for company in args.companies.split(";"):
@@ -164,34 +192,52 @@ def main(argv=None) -> dict:
         texts_in, gold_in = [t for t, _ in in_scope], [i for _, i in in_scope]
         every = sorted(set(texts_in) | {t for ts in sources.values() for t in ts} | set(probes))
         t0 = time.perf_counter()
-        lower = dict(zip(every, cache_lower_states(encoder, every, recipe.layers), strict=True))
+        lower = dict(zip(every, cache_lower_states(encoder, every, layers), strict=True))
         print(f"{company}: lower layers of {len(every)} texts in {time.perf_counter() - t0:.0f} s", flush=True)
         examples = Examples([t for t, _ in train], [i for _, i in train])
         folds: dict = {}
-        for fold in sources:  # one bot per held-out source, trained without it
+        for fold in sources:  # bots per held-out source, trained without it: one per recipe
             keep = np.flatnonzero([bank.group_names[g] not in drops[fold] for g in bank.groups])
-            result = train_company(examples, bank.subset(keep), encoder, recipe)
             off = {fold: sources[fold]} | ({"handwritten": probes} if fold == "clinc_oos" else {})
-            table = evaluate_fold(result, recipe, lower, recipe.layers, texts_in, gold_in, off)
-            folds[fold] = {"train_seconds": result.timings["total_s"], "cpu_seconds": result.timings["cpu_s"]}
-            folds[fold]["bank_rows"] = int(len(keep))
-            folds[fold]["methods"] = table
-            if fold == "banking77":  # the old check: CLINC150 sources scored WITH their rows in the bank
-                seen = {s: sources[s] for s in ("clinc_oos", "clinc_domains")}
-                folds[fold]["sources_seen_in_bank"] = evaluate_fold(
-                    result, recipe, lower, recipe.layers, texts_in, gold_in, seen
-                )
-            print(f"{company} / {fold}: trained in {result.timings['total_s']} s", flush=True)
-            out["companies"][company] = {"intents": len(examples.labels), "examples": len(train), "folds": folds}
-            args.out.parent.mkdir(parents=True, exist_ok=True)
-            args.out.write_text(json.dumps(out, indent=1), encoding="utf-8")  # a fold at a time
+            folds[fold] = {"bank_rows": int(len(keep)), "train_seconds": {}, "cpu_seconds": {}, "methods": {}}
+            for name, (recipe, methods) in recipes(args.epochs).items():
+                result = train_company(examples, bank.subset(keep), encoder, recipe)
+                table = evaluate_fold(result, recipe, lower, texts_in, gold_in, off, methods)
+                folds[fold]["train_seconds"][name] = result.timings["total_s"]
+                folds[fold]["cpu_seconds"][name] = result.timings["cpu_s"]
+                folds[fold]["methods"] |= {f"{name}: {m}": row for m, row in table.items()}
+                if fold == "banking77":  # the old check: CLINC150 sources scored WITH their rows in the bank
+                    seen = {s: sources[s] for s in ("clinc_oos", "clinc_domains")}
+                    table = evaluate_fold(result, recipe, lower, texts_in, gold_in, seen, methods)
+                    folds[fold].setdefault("sources_seen_in_bank", {})
+                    folds[fold]["sources_seen_in_bank"] |= {f"{name}: {m}": row for m, row in table.items()}
+                print(f"{company} / {fold} / {name}: trained in {result.timings['total_s']} s", flush=True)
+                out["companies"][company] = {"intents": len(examples.labels), "examples": len(train), "folds": folds}
+                args.out.parent.mkdir(parents=True, exist_ok=True)
+                args.out.write_text(json.dumps(out, indent=1), encoding="utf-8")  # a bot at a time
         out["companies"][company] = {"intents": len(examples.labels), "examples": len(train), "folds": folds}
+        add_auto_rows(folds)
         out["companies"][company]["summary"] = summarize(folds, {s: s for s in sources} | {"handwritten": "clinc_oos"})
         out["companies"][company]["other_domains"] = others
+        out["companies"][company]["training"] = training_times(folds)
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(out, indent=1), encoding="utf-8")
         print(markdown(company, out["companies"][company]["summary"]), flush=True)
     return out
+
+
+def add_auto_rows(folds: dict) -> None:
+    """Each gate's "auto" row: in every fold, the row of the preset the bot picks by itself (``oos.auto_preset`` on
+    that bot's own estimates, so no off-topic source it is scored on takes part)."""
+    from bankbot.models.oos import PRESETS, auto_preset
+
+    for fold in folds.values():
+        for table in (fold["methods"], fold.get("sources_seen_in_bank", {})):
+            gates = {m.rsplit(" / ", 1)[0] for m in table if m.rsplit(" / ", 1)[-1] in PRESETS}
+            for g in sorted(gates):
+                rows = {p: fold["methods"][f"{g} / {p}"] for p in PRESETS}
+                chosen = auto_preset({p: r["own_estimate"] for p, r in rows.items()})
+                table[f"{g} / auto"] = table[f"{g} / {chosen}"] | {"preset": chosen}
 
 
 def summarize(folds: dict, source_fold: dict[str, str]) -> dict:
@@ -221,6 +267,21 @@ def summarize(folds: dict, source_fold: dict[str, str]) -> dict:
             nn = sum(v["n"] for v in seen.values() if isinstance(v, dict) and "n" in v)
             row["clinc_with_sources_in_bank"] = round(kk / nn, 4)
         out[m] = row
+    return out
+
+
+def training_times(folds: dict) -> dict:
+    """Per recipe: wall and CPU seconds of training, mean and max over the folds' bots (the CPU seconds are the
+    comparable figure on a shared machine), and the ratio of the means to the previous recipe's."""
+    out = {}
+    for name in next(iter(folds.values()))["cpu_seconds"]:
+        wall = [f["train_seconds"][name] for f in folds.values()]
+        cpu = [f["cpu_seconds"][name] for f in folds.values()]
+        out[name] = {"wall_s_mean": round(float(np.mean(wall)), 1), "wall_s_max": max(wall)}
+        out[name] |= {"cpu_s_mean": round(float(np.mean(cpu)), 1), "cpu_s_max": max(cpu)}
+    first = next(iter(out.values()))
+    for row in out.values():
+        row["cpu_ratio_to_previous"] = round(row["cpu_s_mean"] / first["cpu_s_mean"], 2)
     return out
 
 

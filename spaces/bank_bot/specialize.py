@@ -35,9 +35,10 @@ def arguments() -> argparse.ArgumentParser:
     p.add_argument("--negatives", type=int, help="built-in off-topic sentences the head sees (default: the recipe's)")
     p.add_argument(
         "--preset",
-        choices=list(PRESETS),
+        choices=[*PRESETS, DEFAULT_PRESET],
         default=DEFAULT_PRESET,
-        help="how readily the bot declines what is not your business (every preset is measured in report.json)",
+        help="how readily the bot declines what is not your business (every preset is measured in report.json); "
+        "auto: the one answering most among those declining at least 95%% of the unseen built-in topics",
     )
     p.add_argument("--summary", type=Path, help="also write the printed JSON summary to this file")
     return p

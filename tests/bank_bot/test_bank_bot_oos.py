@@ -1,5 +1,5 @@
-"""Out-of-scope scores, the threshold choice and the gate (bankbot.models.oos): small synthetic spaces, no data
-kit, no encoder."""
+"""Out-of-scope scores, the threshold choice and the gate (bankbot.models.oos), for Northwind's distance gate and a
+company bot's gate: small synthetic spaces and hand-made vectors, no data kit, no encoder."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ def space():
 
 def test_every_score_ranks_a_question_near_an_intent_above_one_far_from_all(space):
     oos.fit_mahalanobis(space)
+    oos.fit_standardisation(space, space.memory)
     near = unit(np.eye(8)[0] + 0.05 * np.eye(8)[2])[None]
     far = unit(np.eye(8)[5] + np.eye(8)[6])[None]
     for method, score in oos.scores(space, np.vstack([near, far])).items():
@@ -36,17 +37,17 @@ def test_every_score_ranks_a_question_near_an_intent_above_one_far_from_all(spac
 def test_knn_is_the_mean_similarity_of_the_k_nearest_examples(space):
     x = unit(np.eye(8)[0])[None]
     sims = np.sort(space.memory @ x[0])[::-1]
-    assert oos.knn(space, x)[0] == pytest.approx(sims[:3].mean(), abs=1e-9)
+    assert space.score("knn", x)[0] == pytest.approx(sims[:3].mean(), abs=1e-6)
     space.k = 1
-    assert oos.knn(space, x)[0] == pytest.approx(sims[0], abs=1e-9)
+    assert space.score("knn", x)[0] == pytest.approx(sims[0], abs=1e-6)
 
 
 def test_energy_and_max_logit_leave_the_out_of_scope_logit_out(space):
     x = unit(np.eye(8)[0])[None]
     z = space.logits(x)[0]
-    assert oos.max_logit(space, x)[0] == pytest.approx(z[0])
-    assert oos.energy(space, x)[0] == pytest.approx(np.log(np.exp(z[0]) + np.exp(z[1])))
-    assert oos.msp(space, x)[0] == pytest.approx(np.exp(z[0]) / np.exp(z).sum())
+    assert space.score("max_logit", x)[0] == pytest.approx(z[0])
+    assert space.score("energy", x)[0] == pytest.approx(np.log(np.exp(z[0]) + np.exp(z[1])))
+    assert space.score("msp", x)[0] == pytest.approx(np.exp(z[0]) / np.exp(z).sum())
 
 
 def test_threshold_declines_at_most_the_budget_of_held_out_in_scope_rows():
@@ -70,7 +71,6 @@ def test_the_presets_order_from_answering_more_to_declining_more():
     scores = rng.normal(size=200)
     t = [oos.choose_threshold(scores, oos.PRESETS[p]) for p in ("answers more", "balanced", "declines more")]
     assert t[0] < t[1] < t[2]
-    assert oos.DEFAULT_PRESET in oos.PRESETS
 
 
 def test_the_gate_declines_far_questions_and_the_heads_own_out_of_scope_class(space):
@@ -121,8 +121,8 @@ def test_gate_presets_are_fitted_on_company_rows_and_measured_on_unseen_topics()
     floor_in[:2] = True  # two company rows the head declines anyway
     gate = fit_gate(s_in, floor_in, s_out, floor_out, Recipe())
     p = gate["presets"]
-    assert list(p) == list(oos.PRESETS) and gate["preset"] == oos.DEFAULT_PRESET
-    assert gate["threshold"] == p[oos.DEFAULT_PRESET]["threshold"]
+    assert list(p) == list(oos.PRESETS) and gate["preset"] == oos.auto_preset(p)
+    assert gate["threshold"] == p[gate["preset"]]["threshold"]
     for name, budget in oos.PRESETS.items():
         assert p[name]["false_decline_rate"] <= budget + 1e-9  # never more than the preset allows on its rows
         lo, hi = p[name]["decline_rate_ci95"]
@@ -146,3 +146,134 @@ def test_a_company_head_with_a_gate_declines_what_is_far_from_its_examples(space
     gated = head_proba(Head(space.weight, bias, labels, info, memory), X)
     assert plain.argmax(axis=1).tolist() == [0, 0]  # the softmax alone answers the far question with "a"
     assert gated.argmax(axis=1).tolist() == [0, 2] and np.allclose(gated[0], plain[0])
+
+
+# --- Northwind's distance gate (array-level scores) ---
+
+
+def unit32(x):
+    x = np.asarray(x, np.float32)
+    return x / np.linalg.norm(x, axis=-1, keepdims=True)
+
+
+def test_nearest_similarity_is_the_cosine_to_the_closest_rows():
+    bank = unit32([[1, 0, 0], [0, 1, 0], [0.8, 0.6, 0]])
+    q = unit32([[1, 0, 0], [0, 0, 1]])
+    assert oos.nearest_similarity(q, bank, k=1) == pytest.approx([1.0, 0.0], abs=1e-6)
+    assert oos.nearest_similarity(q, bank, k=2) == pytest.approx([0.9, 0.0], abs=1e-6)
+    assert oos.nearest_similarity(q, bank, k=2, chunk=1) == pytest.approx(oos.nearest_similarity(q, bank, k=2))
+
+
+def test_mahalanobis_matches_the_formula_and_ranks_a_far_point_lowest():
+    rng = np.random.default_rng(0)
+    a = rng.normal([0, 0], [1.0, 0.1], size=(200, 2))
+    b = rng.normal([5, 5], [1.0, 0.1], size=(200, 2))
+    x, y = np.vstack([a, b]), np.array([0] * 200 + [1] * 200)
+    scorer = oos.MahalanobisScorer(x, y, shrinkage=0.0)
+    q = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
+    s = scorer.score(q)
+    # off the narrow axis (y) is much further than along the wide one (x), though both are 1 away
+    assert s[0] > s[2] > s[1]
+    d = q[:, None, :] - scorer.means[None]
+    brute = -np.einsum("nci,ij,ncj->nc", d, scorer.precision, d).min(axis=1)
+    assert s == pytest.approx(brute, rel=1e-4, abs=1e-4)
+
+
+def test_max_logit_and_energy_ignore_the_out_of_scope_column():
+    logits = np.array([[2.0, 1.0, 9.0], [0.0, 0.0, -1.0]])
+    in_scope = np.array([True, True, False])
+    assert oos.max_logit(logits, in_scope) == pytest.approx([2.0, 0.0])
+    assert oos.neg_energy(logits, in_scope) == pytest.approx(np.log(np.exp([[2, 1], [0, 0]]).sum(axis=1)))
+    assert (oos.neg_energy(logits, in_scope) >= oos.max_logit(logits, in_scope)).all()
+
+
+def test_the_cut_declines_the_stated_share_of_in_scope_rows():
+    scores = np.arange(1000, dtype=float)
+    assert oos.threshold_at(scores, 0.0) == float("-inf")
+    cut = oos.threshold_at(scores, 0.01)
+    assert (scores < cut).mean() == pytest.approx(0.01, abs=0.002)
+
+
+def test_a_certain_gate_sends_low_rows_to_out_of_scope_and_keeps_the_rest():
+    probs = np.array([[0.7, 0.2, 0.1], [0.6, 0.3, 0.1]])
+    out = oos.gate(probs, np.array([0.1, 0.9]) < 0.5, oos_index=2, top=1.0)
+    assert out[0].tolist() == [0.0, 0.0, 1.0] and out[1].tolist() == probs[1].tolist()
+    per_row = oos.gate(probs, np.array([0.1, 0.9]) < np.array([0.0, 1.0]), oos_index=2, top=1.0)
+    assert per_row[0].tolist() == probs[0].tolist() and per_row[1].tolist() == [0.0, 0.0, 1.0]
+    assert probs[0].tolist() == [0.7, 0.2, 0.1]  # the input is not changed
+
+
+def test_the_model_gate_declines_what_is_far_from_every_in_scope_sentence():
+    from bankbot.models.model import Head, IntentModel, Memory
+
+    labels = ["card_arrival", "change_pin", "out_of_scope"]
+    memory = Memory(unit32([[1, 0, 0], [0.9, 0.1, 0], [0, 1, 0], [0, 0, 1]]), np.array([0, 0, 1, 2]), k=2, weight=0.0)
+    head = Head(np.eye(3, dtype=np.float32) * 5, np.zeros(3, np.float32), labels, {}, memory)
+    model = IntentModel(encoder=None, head=head)
+    near, far = unit32([[1, 0.05, 0]]), unit32([[0.1, 0.1, 1]])  # far sits on the out_of_scope row only
+    before = model.proba_from_vectors(np.vstack([near, far]))
+    model.use_gate(0.5)
+    after = model.proba_from_vectors(np.vstack([near, far]))
+    assert after[0].tolist() == before[0].tolist()
+    assert after[1].tolist() == [0.0, 0.0, 1.0]
+    model.use_gate(0.0)
+    assert model.proba_from_vectors(far).tolist() == before[1:].tolist()
+
+
+# --- the combined score and moving thresholds to the shipped space ---
+
+
+def test_energy_plus_knn_is_the_mean_of_the_two_scores_on_one_scale(space):
+    rng = np.random.default_rng(3)
+    unseen = unit(rng.normal(size=(50, 8)))  # topics the bot never trained on
+    oos.fit_standardisation(space, unseen)
+    (mu_e, sd_e), (mu_k, sd_k) = space.standardisation["energy"], space.standardisation["knn"]
+    assert mu_e == pytest.approx(space.score("energy", unseen).mean()) and sd_k > 0
+    X = np.vstack([unit(np.eye(8)[0])[None], unit(np.eye(8)[6])[None]])
+    expected = ((space.score("energy", X) - mu_e) / sd_e + (space.score("knn", X) - mu_k) / sd_k) / 2
+    assert space.score("energy+knn", X) == pytest.approx(expected)
+    assert space.score("energy+knn", X)[0] > space.score("energy+knn", X)[1]
+    with pytest.raises(ValueError):
+        oos.Space(space.weight, space.bias, 2, space.memory, space.targets).score("energy+knn", X)
+
+
+def test_rows_declined_anyway_do_not_count_twice_against_the_budget():
+    scores = np.arange(100, dtype=float)
+    already = np.zeros(100, bool)
+    already[:3] = True  # the three lowest are declined by the head anyway
+    t = oos.choose_threshold(scores, 0.05, already)
+    assert ((scores < t) | already).sum() == 5  # five in all, not 5 - 3 = 2
+
+
+def test_carry_over_moves_each_threshold_to_the_same_share_of_unseen_topics(space):
+    from bankbot.company.recipe import carry_over
+
+    rng = np.random.default_rng(4)
+    unseen_check = unit(rng.normal(size=(200, 8)))
+    final = oos.Space(space.weight * 1.5, space.bias, 2, space.memory, space.targets, k=3)  # a sharper head
+    unseen_final = unit(rng.normal(size=(200, 8)))
+    s_check = space.score("energy", unseen_check)
+    presets = {
+        name: {"threshold": float(np.quantile(s_check, q)), "decline_rate": q, "false_decline_rate": 0.01}
+        for name, q in (("answers more", 0.5), ("balanced", 0.7), ("declines more", 0.9))
+    }
+    gate = {"method": "energy", "k": 3, "preset": "balanced", "threshold": presets["balanced"]["threshold"]}
+    moved = carry_over(gate | {"presets": presets}, space, unseen_check, final, unseen_final)
+    s_final = final.score("energy", unseen_final)
+    for name, p in moved["presets"].items():
+        share = (s_check < presets[name]["threshold"]).mean()
+        assert (s_final < p["threshold"]).mean() == pytest.approx(share, abs=0.006)
+        assert p["decline_rate"] == presets[name]["decline_rate"]  # the estimate stays the checked one
+        assert p["checked_threshold"] == presets[name]["threshold"]
+    assert moved["threshold"] == moved["presets"]["balanced"]["threshold"] != gate["threshold"]
+
+
+def test_the_bot_picks_the_preset_that_answers_most_among_those_declining_enough():
+    def presets(*rates):
+        return {name: {"decline_rate": r} for name, r in zip(oos.PRESETS, rates, strict=True)}
+
+    target = oos.AUTO_DECLINE_TARGET
+    assert oos.auto_preset(presets(target, 0.99, 1.0)) == "answers more"
+    assert oos.auto_preset(presets(target - 0.01, target, 1.0)) == "balanced"
+    assert oos.auto_preset(presets(0.80, 0.90, target)) == "declines more"
+    assert oos.auto_preset(presets(0.50, 0.60, 0.70)) == "declines more"  # none is enough: the strictest

@@ -97,8 +97,8 @@ def make_it_yours_tab() -> None:
         train_btn = gr.Button("Train my bot", variant="primary")
     checks = gr.Markdown(label="Checks")
     report = gr.Markdown(label="Report", elem_id="company-report")
-    preset = gr.Radio(
-        handlers.PRESET_NAMES, value=handlers.DEFAULT_PRESET, label="How careful should your bot be?", visible=True
+    preset = gr.Radio(  # none ticked: training picks one (the report marks it "in use"); a click switches it
+        handlers.PRESET_NAMES, value=None, label="How careful should your bot be?", visible=True
     )
     with gr.Group():
         gr.Markdown("#### Try it: chat with your new bot (only you see it)")

@@ -13,6 +13,16 @@ def _ci(pair) -> str:
     return f"{100 * pair[0]:.0f}–{100 * pair[1]:.0f}%"
 
 
+def _final_model(recipe: dict) -> str:
+    if recipe.get("final_finetune"):
+        return (
+            "After this check the encoder was fine-tuned once more and the head refit on all examples (the check "
+            "scored runs that had not seen the examples they scored); each preset's threshold was carried over so "
+            "that it declines the same share of the unseen built-in topics as in the check."
+        )
+    return "The final head was refit on all examples after this check."
+
+
 def company_card(company: str, result) -> str:
     m, b, d, r, t = result.metrics, result.baseline, result.data, result.recipe, result.timings
     intents = [lab for lab in result.labels if lab != "out_of_scope"]
@@ -85,7 +95,7 @@ Most confused intents on the held-out examples:
 |---|---|---|
 {confusions}
 
-The final head was refit on all examples after this check. Training took {t.get("total_s", 0):.0f} s
+{_final_model(r)} Training took {t.get("total_s", 0):.0f} s
 ({t.get("cpu_s", 0):.0f} s of CPU).
 
 ## Limits

@@ -90,7 +90,8 @@ def write_folder(out: Path, result, answers: dict[str, str], company: str, card:
     }
     memory = None
     if result.oos:  # the out-of-scope gate: its method, threshold and the company's own examples (kNN memory)
-        info["oos"] = {k: result.oos[k] for k in ("method", "k", "preset", "threshold")}
+        keys = ("method", "k", "preset", "threshold", "standardisation")  # standardisation: energy+knn only
+        info["oos"] = {k: result.oos[k] for k in keys if k in result.oos}
         memory = Memory(result.memory, result.memory_targets, k=result.oos["k"], weight=0.0)
     save_head(out / HEAD, Head(result.weight, result.bias, result.labels, info, memory))
     save_delta(out / DELTA, result.delta)

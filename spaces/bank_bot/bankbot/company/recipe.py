@@ -43,16 +43,20 @@ class Recipe:
     # In the head, the built-in negatives together weigh this share of the company's rows for a 45-intent company
     # (measured), more for fewer intents (x sqrt(45 / intents)) so a small company's off-topic class does not vanish.
     negative_share: float = 0.03
-    decline_below: float = 0.2  # no answer when the top intent's probability is below this (the policy's floor)
+    # no answer when the top intent's probability is below this (the policy's floor); the gate does the rest
+    decline_below: float = 0.1
     holdout: float = 0.2
     seed: int = 0
     # Out of scope (bankbot.models.oos): the score that gates answers, the preset the company picked, and the
     # share of the bank's topics (whole groups) kept out of training to measure declines on unseen topics.
-    oos_method: str = "energy"  # best trade-off in oos_benchmark.py (results/oos_benchmark.json)
+    oos_method: str = "energy"  # best trade-off with the auto preset in oos_benchmark.py (results/oos_benchmark.json)
     preset: str = DEFAULT_PRESET
     knn_k: int = 3
     check_group_share: float = 0.2
     min_check_examples: int = 60  # fewer held-out rows than this in one fold: check every fold (k-fold)
+    # After the check, fine-tune once more on every example (the checked encoder never saw its held-out fold);
+    # the thresholds carry over through the unseen built-in topics (``carry_over``)
+    final_finetune: bool = True
 
 
 @dataclass
@@ -205,17 +209,14 @@ def train_company(
         w = _weights(len(rows_own), len(X_neg), recipe.negative_share * math.sqrt(45 / (len(labels) - 1)))
         return fit_head(np.vstack([X_own, X_neg]), y, w, labels, recipe.C, recipe.seed)
 
-    def check_fold(f: int, share: tuple[float, float]) -> dict:
-        """Fine-tune without fold ``f`` and score it (and the unseen topics) through the app's decision rule."""
-        train_rows = [i for i in range(n_own) if folds[i] != f]
-        check_rows = [i for i in range(n_own) if folds[i] == f]
+    def finetune(train_rows: list[int], step: str, share: tuple[float, float]) -> dict[str, np.ndarray]:
+        """Fine-tune the top layers on these company rows and the fine-tuning negatives; the layers' delta."""
         ft_rows = train_rows + [pos[int(b)] for b in ft_neg]
         y_ft = np.array([labels.index(intents[i]) for i in train_rows] + [len(labels) - 1] * len(ft_neg))
         w_ft = _weights(len(train_rows), len(ft_neg), recipe.finetune_negative_share)
         w0, b0 = fit_head(
             np.vstack([frozen[train_rows], bank.vectors[ft_neg]]), [labels[j] for j in y_ft], w_ft, labels, recipe.C, 0
         )
-        step = f"Fine-tuning ({f + 1} of {n_folds})" if n_folds > 1 else "Fine-tuning"
 
         def log(msg: str) -> None:  # finetune_top_layers reports "epoch N done in S s"
             if msg.startswith("epoch") and "done" in msg:
@@ -237,14 +238,21 @@ def train_company(
             states=[states[i] for i in ft_rows],
             log=log,
         )
-        # fold 0's encoder is the one shipped: the final head is fitted on all its vectors
-        rows = list(range(len(all_texts))) if f == 0 else list(range(n_own)) + head_neg_rows + check_neg_rows
-        vectors = np.zeros((len(all_texts), frozen.shape[1]), np.float32)
-        vectors[rows] = embed_states(MiniLM(frozen_encoder.folder, delta), [states[i] for i in rows], recipe.layers)
+        return delta
+
+    def embed(delta: dict[str, np.ndarray]) -> np.ndarray:
+        return embed_states(MiniLM(frozen_encoder.folder, delta), states, recipe.layers)
+
+    def check_fold(f: int, share: tuple[float, float]) -> dict:
+        """Fine-tune without fold ``f`` and score it (and the unseen topics) through the app's decision rule."""
+        train_rows = [i for i in range(n_own) if folds[i] != f]
+        check_rows = [i for i in range(n_own) if folds[i] == f]
+        delta = finetune(train_rows, f"Fine-tuning ({f + 1} of {n_folds})" if n_folds > 1 else "Fine-tuning", share)
+        vectors = embed(delta)
         w, b = head_on(train_rows, vectors[train_rows], vectors[head_neg_rows])
         own_train = [i for i in train_rows if own[i]]
-        space = make_space(w, b, labels, vectors[own_train], [intents[i] for i in own_train], recipe)
         X_in, X_out = vectors[check_rows], vectors[check_neg_rows]
+        space = make_space(w, b, labels, vectors[own_train], [intents[i] for i in own_train], recipe, X_out)
         # the simple baseline on the same rows: frozen encoder + scikit-learn's default logistic regression
         from sklearn.linear_model import LogisticRegression
 
@@ -267,8 +275,9 @@ def train_company(
 
     progress(0.15, "Fine-tuning the encoder")
     checks = []
+    runs = n_folds + int(recipe.final_finetune)  # fine-tuning runs: one per checked fold, and the final one
     for f in range(n_folds):
-        share = (0.15 + 0.65 * f / n_folds, 0.15 + 0.65 * (f + 1) / n_folds)
+        share = (0.15 + 0.7 * f / runs, 0.15 + 0.7 * (f + 1) / runs)
         checks.append(check_fold(f, share))
     t0 = lap("finetune_and_check", t0)
     progress(0.82, "Scoring the held-out examples")
@@ -291,12 +300,21 @@ def train_company(
     baseline = score(base_pred, gold)
     t0 = lap("check", t0)
 
+    if recipe.final_finetune:
+        # the shipped encoder learns from every example; the unseen topics stay out of it and of its head, so the
+        # thresholds carry over from the checked space to this one through them (carry_over)
+        delta = finetune(list(range(n_own)), "Fine-tuning on every example", (0.15 + 0.7 * n_folds / runs, 0.85))
+        vectors, neg_rows = embed(delta), head_neg_rows
+    else:  # fold 0's encoder is shipped, and the final head is fitted on every negative
+        delta, vectors, neg_rows = checks[0]["delta"], checks[0]["vectors"], head_neg_rows + check_neg_rows
     progress(0.9, "Fitting the final model on every example")
-    delta, vectors = checks[0]["delta"], checks[0]["vectors"]
-    neg_rows = [pos[int(i)] for i in final_neg]
     w, b = head_on(list(range(n_own)), vectors[:n_own], vectors[neg_rows])
-    final_space = make_space(w, b, labels, vectors[:n_own][own], [i for i in intents if i != OUT_OF_SCOPE], recipe)
-    lap("final_head", t0)
+    own_intents = [i for i in intents if i != OUT_OF_SCOPE]
+    final_out = vectors[check_neg_rows]
+    final_space = make_space(w, b, labels, vectors[:n_own][own], own_intents, recipe, final_out)
+    if recipe.final_finetune:
+        gate = carry_over(gate, checks[0]["space"], checks[0]["X_out"], final_space, final_out)
+    lap("final_model", t0)
     check_rows = [i for c in checks for i in c["rows"]]
     counts = Counter(intents)
     data = {
@@ -324,6 +342,7 @@ def train_company(
         "final": final_space,
         "check_in": first["X_in"][first["in_scope"]],
         "check_out": first["X_out"],
+        "final_out": final_out if recipe.final_finetune else None,
     }
     return result
 
@@ -339,18 +358,40 @@ def unseen_groups_split(bank: OffTopicBank, keep: np.ndarray, recipe: Recipe, rn
     return check, rng.permutation(keep[~in_check])
 
 
-def make_space(weight, bias, labels: list[str], memory: np.ndarray, targets: list[str], recipe: Recipe) -> Space:
+def make_space(
+    weight, bias, labels: list[str], memory: np.ndarray, targets: list[str], recipe: Recipe, unseen: np.ndarray
+) -> Space:
+    """The scores' view of a fitted bot; ``unseen``: vectors of built-in topics it never trained on (they put the
+    parts of a combined score on one scale)."""
     space = Space(
         weight, bias, labels.index(OUT_OF_SCOPE), memory, np.array([labels.index(t) for t in targets]), recipe.knn_k
     )
     if recipe.oos_method == "mahalanobis":
         oos.fit_mahalanobis(space)
+    if recipe.oos_method == "energy+knn":
+        oos.fit_standardisation(space, unseen)
     return space
+
+
+def carry_over(gate: dict, check: Space, check_out: np.ndarray, final: Space, final_out: np.ndarray) -> dict:
+    """Thresholds chosen in the checked space, moved to the shipped space: each preset declines the same share of
+    the unseen built-in topics there (neither space trained on them) as it did in the checked space. The measured
+    rates stay the checked space's (the honest estimate)."""
+    presets = {}
+    s_check, s_final = check.score(gate["method"], check_out), final.score(gate["method"], final_out)
+    for name, p in gate["presets"].items():
+        share = float((s_check < p["threshold"]).mean())
+        t = oos.choose_threshold(s_final, share) if share > 0 else float(s_final.min())
+        presets[name] = p | {"threshold": round(float(t), 6), "checked_threshold": p["threshold"]}
+    out = gate | {"presets": presets, "threshold": presets[gate["preset"]]["threshold"]}
+    if final.standardisation:
+        out["standardisation"] = {m: [round(v, 6) for v in mv] for m, mv in final.standardisation.items()}
+    return out
 
 
 def gate_scores(space: Space, X: np.ndarray, recipe: Recipe) -> tuple[np.ndarray, np.ndarray]:
     """(score of the recipe's method, rows declined anyway by the head's out_of_scope class or the floor)."""
-    return oos.SCORERS[recipe.oos_method](space, X), _floor_declines(space, X, recipe.decline_below)
+    return space.score(recipe.oos_method, X), _floor_declines(space, X, recipe.decline_below)
 
 
 def fit_gate(s_in, floor_in, s_out, floor_out, recipe: Recipe) -> dict:
@@ -369,7 +410,7 @@ def fit_gate(s_in, floor_in, s_out, floor_out, recipe: Recipe) -> dict:
             "n_in_scope": int(len(s_in)),
             "n_off_topic": int(len(s_out)),
         }
-    chosen = recipe.preset if recipe.preset in presets else DEFAULT_PRESET
+    chosen = recipe.preset if recipe.preset in presets else oos.auto_preset(presets)
     return {
         "method": recipe.oos_method,
         "k": recipe.knn_k,
@@ -379,8 +420,19 @@ def fit_gate(s_in, floor_in, s_out, floor_out, recipe: Recipe) -> dict:
     }
 
 
-def fit_gate_on(space: Space, X_in: np.ndarray, X_out: np.ndarray, recipe: Recipe) -> dict:
-    return fit_gate(*gate_scores(space, X_in, recipe), *gate_scores(space, X_out, recipe), recipe)
+def fit_gate_on(spaces: dict, recipe: Recipe) -> dict:
+    """The gate of ``recipe.oos_method`` for a trained bot's ``Result.spaces`` (benchmarks: every method on one bot)."""
+    check, final = spaces["check"], spaces["final"]
+    if recipe.oos_method == "mahalanobis":
+        oos.fit_mahalanobis(check), oos.fit_mahalanobis(final)
+    if recipe.oos_method == "energy+knn":
+        oos.fit_standardisation(check, spaces["check_out"])
+        oos.fit_standardisation(final, spaces["final_out"] if spaces["final_out"] is not None else spaces["check_out"])
+    X_in, X_out = spaces["check_in"], spaces["check_out"]
+    gate = fit_gate(*gate_scores(check, X_in, recipe), *gate_scores(check, X_out, recipe), recipe)
+    if spaces["final_out"] is not None:
+        gate = carry_over(gate, check, X_out, final, spaces["final_out"])
+    return gate
 
 
 def _stack(pairs: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
@@ -388,7 +440,7 @@ def _stack(pairs: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.n
 
 
 def _floor_declines(space: Space, X: np.ndarray, floor: float) -> np.ndarray:
-    return oos.head_declines(space, X) | (oos.msp(space, X) < floor)
+    return oos.head_declines(space, X) | (space.score("msp", X) < floor)
 
 
 def _weights(n_own: int, n_neg: int, share: float) -> np.ndarray:

@@ -13,7 +13,6 @@ from shared.model_source import models, resolve
 from ..model_spec import DELTA_FILE, E5_HEAD_FILE, ENCODER_SPEC, HEAD_FILE, HEAD_SPEC, MIN_SIMILARITY, PINS
 from . import oos
 from .data import OUT_OF_SCOPE
-from .distance_scores import GATE_K, gate, in_scope_memory, nearest_similarity
 from .encoder import MiniLM, load_tensors
 
 MODEL_KEY = "bank_bot.intent_model"
@@ -129,7 +128,7 @@ class IntentModel:
 
     def use_gate(self, min_similarity: float) -> None:
         """Decline (certain ``out_of_scope``) what sits further than ``min_similarity`` from the in-scope training
-        sentences (``distance_scores``, chosen by fit_floor.py)."""
+        sentences (``oos.nearest_similarity``, cut chosen by fit_floor.py)."""
         self.min_similarity = min_similarity
         self._in_scope = in_scope_memory(self.head) if min_similarity > 0 and self.head.memory is not None else None
 
@@ -140,8 +139,8 @@ class IntentModel:
         probs = head_proba(self.head, vectors)
         if self._in_scope is None:
             return probs
-        scores = nearest_similarity(vectors, self._in_scope, GATE_K)
-        return gate(probs, scores, self.min_similarity, self.labels.index(OUT_OF_SCOPE))
+        far = oos.nearest_similarity(vectors, self._in_scope, oos.GATE_K) < self.min_similarity
+        return oos.gate(probs, far, self.labels.index(OUT_OF_SCOPE), top=1.0)
 
 
 def head_proba(head: Head, vectors: np.ndarray) -> np.ndarray:
@@ -153,8 +152,15 @@ def head_proba(head: Head, vectors: np.ndarray) -> np.ndarray:
     gate = head.info.get("oos")
     if gate and m is not None:  # a company bot's out-of-scope gate (bankbot.models.oos)
         space = oos.Space(head.weight, head.bias, head.labels.index(OUT_OF_SCOPE), m.vectors, m.targets, gate["k"])
+        if gate["method"] == "energy+knn":
+            space.standardisation = {m: tuple(v) for m, v in gate["standardisation"].items()}
         p = oos.gate(p, oos.declines(space, vectors, gate["method"], gate["threshold"]), space.oos_index)
     return p
+
+
+def in_scope_memory(head: Head) -> np.ndarray:
+    """The neighbour memory's vectors of every label but ``out_of_scope`` (Northwind's distance gate)."""
+    return head.memory.vectors[head.memory.targets != head.labels.index(OUT_OF_SCOPE)]
 
 
 def shipped_delta() -> dict[str, np.ndarray] | None:

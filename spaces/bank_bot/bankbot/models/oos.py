@@ -1,20 +1,23 @@
 """Out-of-scope scores: how much a message looks like one of the bot's own intents (higher = more in scope),
-the threshold below which the bot declines, and the gate that applies it. Gradio-free, numpy only (the
-Mahalanobis fit uses scikit-learn, training scripts only).
+the threshold below which the bot declines, and the gate that applies it. One module for both bots: Northwind's
+distance gate (``nearest_similarity`` + ``threshold_at``, cut written by ``fit_floor.py``) and a company bot's
+gate (a ``Space`` + ``choose_threshold`` per preset). Gradio-free, numpy only.
 
 A softmax floor only asks "which of my intents is it most like?"; a question unlike all of them can still get
-a confident answer. The scores here come from the literature on out-of-distribution detection:
+a confident answer. The scores come from the literature on out-of-distribution detection:
 
 - ``msp``: the highest intent probability (the softmax floor; Hendrycks & Gimpel 2017);
 - ``max_logit`` / ``energy``: the highest intent logit, log-sum-exp of the intent logits (Liu et al. 2020);
-- ``knn``: mean cosine similarity to the k nearest of the company's own examples in the fine-tuned space
+- ``knn``: mean cosine similarity to the k nearest in-scope training sentences in the fine-tuned space
   (Sun et al. 2022; the kNN baselines of Zhang et al. 2021 for few-shot intents);
 - ``mahalanobis``: minus the distance to the nearest intent centre under a shared, shrunk covariance
-  (Lee et al. 2018; Podolskiy et al. 2021 for intents).
+  (Lee et al. 2018; Podolskiy et al. 2021 for intents);
+- ``energy+knn``: the two together, each standardised on the company's own held-out examples and averaged
+  (a logit score sees what the head learned, the distance what the examples cover).
 
 Every rule also declines when the head's own ``out_of_scope`` class (trained on the built-in off-topic bank)
-wins. The threshold is never typed by a person: ``choose_threshold`` takes it from scores of the company's
-own examples that the model never trained on, so that at most a target share of them would be declined.
+wins. Nobody types a threshold: ``threshold_at`` / ``choose_threshold`` take it from scores of in-scope rows the
+model never trained on, so that at most a target share of them would be declined.
 """
 
 from __future__ import annotations
@@ -23,12 +26,74 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-METHODS = ("msp", "max_logit", "energy", "knn", "mahalanobis")
+METHODS = ("msp", "max_logit", "energy", "knn", "mahalanobis", "energy+knn")
 # The company picks one of these instead of a number: the share of its own (held-out) questions the bot may
 # decline, the price of declining more of the questions that are not its business.
 PRESETS = {"answers more": 0.02, "balanced": 0.04, "declines more": 0.08}
-DEFAULT_PRESET = "answers more"  # measured: the stricter presets cost correct answers (README)
+# By default the bot picks its own preset: the one that answers most among those whose estimated decline rate on the
+# unseen built-in topics reaches AUTO_DECLINE_TARGET (else the strictest). The estimate errs towards the company:
+# unseen built-in topics are easier to decline than questions from a source missing from the bank (README).
+DEFAULT_PRESET = "auto"
+AUTO_DECLINE_TARGET = 0.95
 DECLINED_TOP = 0.6  # a declined row's out_of_scope probability: above any other class after the gate
+GATE_K = 10  # Northwind's gate: mean cosine to the 10 nearest in-scope training sentences (kNN-10) ...
+GATE_SHARE = 0.005  # ... cut where it declines 0.5% of the in-scope validation questions (fit_floor.py)
+
+
+# --- scores on plain arrays (higher = more in scope) ---------------------------------------------------------
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def nearest_similarity(vectors: np.ndarray, memory: np.ndarray, k: int = 1, chunk: int = 2048) -> np.ndarray:
+    """Mean cosine of each unit vector to its ``k`` nearest rows of ``memory`` (unit vectors): (n,)."""
+    out = np.empty(len(vectors), np.float32)
+    k = max(1, min(k, len(memory)))
+    for start in range(0, len(vectors), chunk):
+        sims = vectors[start : start + chunk] @ memory.T
+        top = np.partition(-sims, k - 1, axis=1)[:, :k]
+        out[start : start + chunk] = -top.mean(axis=1)
+    return out
+
+
+def max_logit(logits: np.ndarray, in_scope: np.ndarray) -> np.ndarray:
+    """The largest logit among the in-scope labels (boolean mask over the label axis)."""
+    return logits[:, in_scope].max(axis=1)
+
+
+def neg_energy(logits: np.ndarray, in_scope: np.ndarray) -> np.ndarray:
+    """log-sum-exp of the in-scope logits (minus the energy): low when no in-scope label fits."""
+    z = logits[:, in_scope]
+    m = z.max(axis=1)
+    return m + np.log(np.exp(z - m[:, None]).sum(axis=1))
+
+
+class MahalanobisScorer:
+    """Class means and one shared covariance of in-scope training vectors; ``score`` = minus the smallest squared
+    distance to a class mean. ``shrinkage`` pulls the covariance towards its mean variance (384 dimensions from a
+    few hundred rows: the plain covariance is singular)."""
+
+    def __init__(self, vectors: np.ndarray, targets: np.ndarray, shrinkage: float = 0.1) -> None:
+        classes = np.unique(targets)
+        self.means = np.stack([vectors[targets == c].mean(axis=0) for c in classes]).astype(np.float64)
+        centred = vectors - self.means[np.searchsorted(classes, targets)]
+        cov = centred.T @ centred / max(1, len(vectors) - len(classes))
+        cov = (1 - shrinkage) * cov + shrinkage * np.trace(cov) / len(cov) * np.eye(len(cov))
+        self.precision = np.linalg.inv(cov)
+
+    def score(self, vectors: np.ndarray) -> np.ndarray:
+        x = vectors.astype(np.float64)
+        xp = x @ self.precision
+        mp = self.means @ self.precision
+        d = (xp * x).sum(1)[:, None] - 2 * xp @ self.means.T + (mp * self.means).sum(1)[None, :]
+        return (-d.min(axis=1)).astype(np.float32)
+
+
+# --- a company bot: its head and its own examples ------------------------------------------------------------
 
 
 @dataclass
@@ -41,76 +106,76 @@ class Space:
     memory: np.ndarray  # (n, d) unit vectors of the company's own examples
     targets: np.ndarray  # (n,) their label indices
     k: int = 3
-    means: np.ndarray | None = None  # (intents, d) for mahalanobis
-    precision: np.ndarray | None = None  # (d, d)
-    intents: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # label index of each mean
+    mahalanobis: MahalanobisScorer | None = None  # fit_mahalanobis
+    # energy+knn: (mean, std) of each part on the company's held-out examples (fit_standardisation)
+    standardisation: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     def logits(self, X: np.ndarray) -> np.ndarray:
         return X @ self.weight.T + self.bias
 
+    @property
+    def in_scope(self) -> np.ndarray:
+        mask = np.ones(len(self.bias), bool)
+        mask[self.oos_index] = False
+        return mask
 
-def _intent_logits(space: Space, X: np.ndarray) -> np.ndarray:
-    return np.delete(space.logits(X), space.oos_index, axis=1)
-
-
-def softmax(z: np.ndarray) -> np.ndarray:
-    z = z - z.max(axis=-1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=-1, keepdims=True)
-
-
-def msp(space: Space, X: np.ndarray) -> np.ndarray:
-    p = softmax(space.logits(X))
-    return np.delete(p, space.oos_index, axis=1).max(axis=1)
-
-
-def max_logit(space: Space, X: np.ndarray) -> np.ndarray:
-    return _intent_logits(space, X).max(axis=1)
-
-
-def energy(space: Space, X: np.ndarray) -> np.ndarray:
-    z = _intent_logits(space, X)
-    top = z.max(axis=1)
-    return top + np.log(np.exp(z - top[:, None]).sum(axis=1))
-
-
-def knn(space: Space, X: np.ndarray) -> np.ndarray:
-    sims = X @ space.memory.T
-    k = max(1, min(space.k, sims.shape[1]))
-    return -np.partition(-sims, k - 1, axis=1)[:, :k].mean(axis=1)
-
-
-def mahalanobis(space: Space, X: np.ndarray) -> np.ndarray:
-    if space.means is None or space.precision is None:
-        raise ValueError("mahalanobis needs fit_mahalanobis first")
-    diff = X[:, None, :] - space.means[None, :, :]  # (n, intents, d)
-    d2 = np.einsum("nid,de,nie->ni", diff, space.precision, diff)
-    return -d2.min(axis=1)
-
-
-SCORERS = {"msp": msp, "max_logit": max_logit, "energy": energy, "knn": knn, "mahalanobis": mahalanobis}
+    def score(self, method: str, X: np.ndarray) -> np.ndarray:
+        """The ``method`` score of each row of ``X`` (higher = more in scope)."""
+        if method == "msp":
+            return softmax(self.logits(X))[:, self.in_scope].max(axis=1)
+        if method == "max_logit":
+            return max_logit(self.logits(X), self.in_scope)
+        if method == "energy":
+            return neg_energy(self.logits(X), self.in_scope)
+        if method == "knn":
+            return nearest_similarity(X, self.memory, self.k).astype(np.float64)
+        if method == "mahalanobis":
+            if self.mahalanobis is None:
+                raise ValueError("mahalanobis needs fit_mahalanobis first")
+            return self.mahalanobis.score(X).astype(np.float64)
+        if method == "energy+knn":
+            if not self.standardisation:
+                raise ValueError("energy+knn needs fit_standardisation first")
+            parts = [(self.score(m, X) - mu) / sd for m, (mu, sd) in self.standardisation.items()]
+            return np.mean(parts, axis=0)
+        raise ValueError(f"unknown out-of-scope method {method!r}; one of {METHODS}")
 
 
 def fit_mahalanobis(space: Space) -> Space:
-    """Class means and a shared Ledoit-Wolf-shrunk precision from the company's own examples (few rows per
-    intent: the plain covariance of 384 dimensions from a few hundred rows is singular)."""
-    from sklearn.covariance import LedoitWolf
+    space.mahalanobis = MahalanobisScorer(space.memory, space.targets)
+    return space
 
-    labels = np.unique(space.targets)
-    means = np.stack([space.memory[space.targets == c].mean(axis=0) for c in labels])
-    centred = space.memory - means[np.searchsorted(labels, space.targets)]
-    space.means, space.intents = means.astype(np.float32), labels
-    space.precision = LedoitWolf().fit(centred).precision_.astype(np.float32)
+
+def fit_standardisation(space: Space, X_held_out: np.ndarray, parts=("energy", "knn")) -> Space:
+    """Put each part of the combined score on one scale: its mean and spread on the company's own held-out
+    examples (no off-topic row takes part)."""
+    space.standardisation = {}
+    for m in parts:
+        s = space.score(m, X_held_out)
+        space.standardisation[m] = (float(s.mean()), float(max(s.std(), 1e-6)))
     return space
 
 
 def scores(space: Space, X: np.ndarray, methods=METHODS) -> dict[str, np.ndarray]:
-    return {m: SCORERS[m](space, X) for m in methods}
+    return {m: space.score(m, X) for m in methods}
 
 
 def head_declines(space: Space, X: np.ndarray) -> np.ndarray:
     """Rows whose top class is the head's own out_of_scope class."""
     return space.logits(X).argmax(axis=1) == space.oos_index
+
+
+def declines(space: Space, X: np.ndarray, method: str, threshold: float) -> np.ndarray:
+    """A company bot's gate: decline when the head's out_of_scope class wins or the score is below the threshold."""
+    return head_declines(space, X) | (space.score(method, X) < threshold)
+
+
+# --- thresholds and the gate ---------------------------------------------------------------------------------
+
+
+def threshold_at(in_scope_scores: np.ndarray, share: float) -> float:
+    """The cut below which ``share`` of these in-scope rows fall (what the gate may cost in false declines)."""
+    return float(np.quantile(in_scope_scores, share)) if share > 0 else float("-inf")
 
 
 def choose_threshold(in_scores: np.ndarray, max_false_decline: float, already_declined=None) -> float:
@@ -120,29 +185,38 @@ def choose_threshold(in_scores: np.ndarray, max_false_decline: float, already_de
     s = np.sort(np.asarray(in_scores, np.float64))
     if len(s) == 0:
         raise ValueError("no in-scope scores to choose a threshold from")
-    spent = 0 if already_declined is None else int(np.asarray(already_declined).sum())
-    budget = int(np.floor(max_false_decline * len(s) + 1e-9)) - spent
-    if budget <= 0:
-        return float(s[0])  # decline nothing more: the lowest in-scope score still passes
+    if already_declined is not None:  # those rows are declined whatever the threshold: only the others count
+        s = np.sort(np.asarray(in_scores, np.float64)[~np.asarray(already_declined, bool)])
+        spent = len(in_scores) - len(s)
+    else:
+        spent = 0
+    budget = int(np.floor(max_false_decline * len(in_scores) + 1e-9)) - spent
+    if len(s) == 0 or budget <= 0:
+        return float(np.min(in_scores))  # decline nothing more: the lowest in-scope score still passes
     if budget >= len(s):
         return float(s[-1]) + 1e-6
     # between the budget-th and the next lowest score: those below are declined
     return float((s[budget - 1] + s[budget]) / 2)
 
 
-def declines(space: Space, X: np.ndarray, method: str, threshold: float) -> np.ndarray:
-    """The gate: decline when the head's out_of_scope class wins or the score is below the threshold."""
-    return head_declines(space, X) | (SCORERS[method](space, X) < threshold)
-
-
-def gate(probs: np.ndarray, declined: np.ndarray, oos_index: int) -> np.ndarray:
-    """Probabilities with the declined rows' out_of_scope class put on top (the others keep their order, so the
-    top-3 topics still show what the message looked like)."""
+def gate(probs: np.ndarray, declined: np.ndarray, oos_index: int, top: float = DECLINED_TOP) -> np.ndarray:
+    """Probabilities with the declined rows' out_of_scope class put on top with probability at least ``top``; the
+    other classes keep their order (so the top-3 topics still show what the message looked like), or vanish when
+    ``top`` is 1 (Northwind's gate: a certain out_of_scope)."""
     out = np.array(probs, np.float64, copy=True)
     rows = np.flatnonzero(declined)
-    out[rows] *= 1.0 - DECLINED_TOP
-    out[rows, oos_index] += DECLINED_TOP
+    out[rows] *= 1.0 - top
+    out[rows, oos_index] += top
     return out
+
+
+def auto_preset(presets: dict[str, dict]) -> str:
+    """The preset a company gets unless it picks one: the first (answering most) whose measured decline rate on the
+    unseen built-in topics reaches AUTO_DECLINE_TARGET, else the last (declining most)."""
+    for name in PRESETS:
+        if name in presets and presets[name]["decline_rate"] >= AUTO_DECLINE_TARGET:
+            return name
+    return [name for name in PRESETS if name in presets][-1]
 
 
 def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:

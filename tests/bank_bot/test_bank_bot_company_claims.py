@@ -1,0 +1,48 @@
+"""The "Make it yours" numbers the README quotes are the ones the scripts wrote: the leave-one-source-out table
+(``oos_benchmark.py`` -> results/oos_benchmark.json) and the example company's report (``specialize.py --summary``
+-> results/example_company.json). A number changed in one place and not the other fails here."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from harness import SPACES
+
+SPACE = SPACES / "bank_bot"
+COLUMNS = ("accuracy", "false_decline_rate", "clinc_oos", "clinc_domains", "banking77", "handwritten", "pooled")
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.2f}%"
+
+
+def test_the_leave_one_source_out_table_is_the_benchmarks_json():
+    companies = json.loads((SPACE / "results" / "oos_benchmark.json").read_text())["companies"]
+    readme = (SPACE / "README.md").read_text()
+    rows = re.findall(r"^\| ([a-z_, ]+) \| `([^`]+)`[^|]* \|((?: [^|]+ \|){7})", readme, re.M)
+    assert len(rows) >= 4, "the README's leave-one-source-out table"
+    for company_cell, method, cells in rows:
+        first = company_cell.split(",")[0].strip()
+        company = next(c for c in companies if c.startswith(first))
+        summary = companies[company]["summary"][method]
+        quoted = [c.strip().strip("*") for c in cells.split("|")[:-1]]
+        assert quoted == [_pct(summary[k]) for k in COLUMNS], (company, method)
+
+
+def test_the_example_company_sentence_is_the_reports_json():
+    ex = json.loads((SPACE / "results" / "example_company.json").read_text())
+    readme = (SPACE / "README.md").read_text()
+    held, base = ex["held_out"], ex["baseline_held_out"]
+    lo, hi = held["accuracy_ci95"]
+    sentence = re.search(r"\*\*Example company\*\*.*?(?=\n\n)", readme, re.S).group(0)
+    sentence = " ".join(sentence.split())  # the README wraps its lines
+    assert f"accuracy {100 * held['accuracy']:.0f}% (95% interval {100 * lo:.0f}-{100 * hi:.0f}%)" in sentence
+    assert f"{held['errors']} mistakes against the baseline's {base['errors']}" in sentence
+    assert f"{ex['cpu_seconds']:.0f} s of CPU time" in sentence
+    # the report came from what ships: the recipe's gate, and the preset it picks by itself
+    from bankbot.company.recipe import Recipe
+    from bankbot.models.oos import auto_preset
+
+    gate = ex["out_of_scope"]
+    assert gate["method"] == Recipe().oos_method and gate["preset"] == auto_preset(gate["presets"])
