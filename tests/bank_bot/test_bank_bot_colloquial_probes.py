@@ -47,9 +47,11 @@ def test_no_training_row_or_earlier_probe_repeats_a_second_set_probe():
     assert repeated_messages(read_examples(COLLOQUIAL_FILE), fresh) == []
     assert repeated_messages([Example(t, "") for t in earlier], fresh) == []
     # the rows tried on 2026-12-07 (not shipped; README "Banking77: what did not help") repeat no probe of any set
-    tried = read_examples(COLLOQUIAL_FILE.with_name("tried_2026-12-07.csv"))
-    assert repeated_messages(tried, [*fresh, *(Example(t, "") for t in earlier)]) == []
-    assert len(tried) == 216 and all(r.intent for r in tried)
+    # and so do the 37 money-in / money-out and pending / reverted rows of the full 6-layer re-fine-tune trial
+    for name, n_rows in (("tried_2026-12-07.csv", 216), ("tried_2026-12-07_full_finetune.csv", 37)):
+        tried = read_examples(COLLOQUIAL_FILE.with_name(name))
+        assert repeated_messages(tried, [*fresh, *(Example(t, "") for t in earlier)]) == []
+        assert len(tried) == n_rows and all(r.intent for r in tried)
     assert len(P2.COLLOQUIAL) >= 60 and len(P2.OFF_TOPIC_AND_HARMFUL) >= 20 and len(P2.OTHERS_DATA) >= 5
 
 

@@ -61,3 +61,16 @@ def test_the_readme_probe_numbers_are_what_probe_report_gives_today():
         now = report.main(["--probes", str(SPACES.parent / "tests" / "bank_bot" / f"{name}.py")])
         keys = ("answered_right", "answered_wrong", "asked_back_or_declined", "off_topic_and_harmful_declined")
         assert {k: now[k] for k in keys} == {k: saved[k] for k in keys}, name
+
+
+def test_every_training_trial_has_its_readme_row_with_the_numbers_of_its_json():
+    """README "Banking77: what did not help" gives each run of results/northwind_trials.json: Banking77, banking +
+    cards, off-topic declined, false declines and the second probe set's right / wrong, as train.py and
+    probe_report.py wrote them."""
+    readme = (SPACES / "bank_bot" / "README.md").read_text()
+    trials = json.loads((SPACES / "bank_bot" / "results" / "northwind_trials.json").read_text())["trials"]
+    for trial in trials:
+        v, p2 = trial["validation"], trial["probes"]["colloquial_probes_2"]
+        cells = [f"{100 * v[k]:.2f}%" for k in ("banking77_accuracy", "banking_accuracy", "decline_rate")]
+        cells += [f"{100 * v['false_decline_rate']:.2f}%", f"{p2['answered_right']} / {p2['answered_wrong']}"]
+        assert f"| {trial['what']} | {' | '.join(cells)} |" in readme, trial["what"]
