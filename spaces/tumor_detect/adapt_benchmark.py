@@ -226,8 +226,8 @@ def card_block(result: dict) -> str:
     base = result["no_adaptation"]
 
     def rng(s: dict, pct: bool = True) -> str:
-        f = (lambda x: f"{100 * x:.0f}%") if pct else (lambda x: f"{x:.3f}")
-        return f"{f(s['mean'])} ({f(s['min'])} to {f(s['max'])})"
+        f = (lambda x: f"{100 * x:.1f}%") if pct else (lambda x: f"{x:.3f}")
+        return f(s["mean"]) if s["min"] == s["max"] else f"{f(s['mean'])} ({f(s['min'])} to {f(s['max'])})"
 
     curve = [
         f"| {c['per_class']} | {c['draws']} | {c['errors_none']} | {c['errors_recalibration_only']['mean']:.1f} | "
@@ -249,8 +249,8 @@ def card_block(result: dict) -> str:
     held = sum(result["site_held_out"].values())
     lines = [
         f"Site: {result['site_title']}. Adaptation slices drawn at random (one per near-duplicate group, "
-        f"{result['draws']} draws per size); scored on the site's {held} held-out slices, which no draw shares a group "
-        f'with. No adaptation on them: accuracy {_f(base["site"]["accuracy"])}, tumours told "no tumour" '
+        f"{result['draws']} draw(s) per size); scored on the site's {held} held-out slices, which no draw shares a "
+        f'group with. No adaptation on them: accuracy {_f(base["site"]["accuracy"])}, tumours told "no tumour" '
         f"{_f(base['site']['notumor_on_tumours'])}, ECE {_f(base['site']['ece'], False)}, {base['site']['errors']} "
         f"errors (wrong class or refused). Recipe: `{result['recipe_label']}`.",
         "",

@@ -76,7 +76,8 @@ def test_learning_curve_and_card_from_split_runs(bench, tmp_path):
     assert curve[25]["errors_adapted"] == {"mean": 15.0, "min": 10, "max": 20}
     assert curve[25]["removed"]["mean"] == pytest.approx(0.625) and curve[10]["shipped"] == 0
     card = bench.card_block(merged)
-    assert "| 25 | 2 | 40 | 37.0 | **15.0** |" in card and "**62% (50% to 75%)**" in card
+    assert "| 25 | 2 | 40 | 37.0 | **15.0** |" in card and "**62.5% (50.0% to 75.0%)**" in card
+    assert "| 10 | 1 | 40 | 39.0 | **36.0** | 2.5% | **10.0%** |" in card  # one draw: no range
     assert '| 25 | {"train": "head"} | 0 | 40 / 38 / **30** |' in card
     c = _result([_run(25, 0, 20, 38)])
     c["no_adaptation"]["site"]["errors"] = 41
