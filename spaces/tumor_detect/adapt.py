@@ -3,8 +3,9 @@
     python spaces/tumor_detect/adapt.py --slices DIR --out DIR [--base MODEL_DIR] [--train blocks]
 
 --slices DIR holds glioma/ meningioma/ pituitary/ notumor/ (or a .zip of them) with images or DICOM files;
-25 to 50 slices per class work well. The last blocks of the network are fine-tuned on them (the kit slices
-replayed alongside, so it does not forget), the temperature and the input checks are refitted, and an
+25 to 50 slices per class work well. The last blocks' normalisation statistics are re-estimated on them
+(``--norms kept`` does not), those blocks are fine-tuned on them (the kit slices replayed alongside, so it does not
+forget), the temperature and the input checks are refitted, and an
 out-of-fold report compares the released model, recalibration only and the adapted model on your slices.
 
 --out DIR gets a model folder like spaces/tumor_detect/model/ plus report.json, MODEL_CARD.md and pins.json;
@@ -40,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lr", type=float, help="learning rate (default: the recipe's)")
     p.add_argument("--folds", type=int, help="folds of the out-of-fold report (default: the recipe's)")
     p.add_argument("--views", type=int, help="views per slice: the clean one and mild augmentations")
+    p.add_argument("--norms", choices=("kept", "site"), help="normalisation statistics: kept, or re-estimated on yours")
+    p.add_argument("--recipe", type=json.loads, default={}, help="JSON overrides of the recipe (benchmarks)")
     p.add_argument("--no-anchors", action="store_true", help="do not replay kit slices")
     p.add_argument("--anchors", type=Path, help="folder of other kit anchors (make_anchors.py --out)")
     p.add_argument("--check-only", action="store_true", help="only read and check the slices (prints the counts)")
@@ -92,8 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.check_only:
         print(json.dumps({"slices": len(site.labels), "per_class": site.counts(), "warnings": site.warnings}))
         return 0
-    recipe = Recipe(seed=args.seed)
-    for name in ("train", "steps", "lr", "folds", "views"):
+    recipe = replace(Recipe(seed=args.seed), **args.recipe)
+    for name in ("train", "steps", "lr", "folds", "views", "norms"):
         if getattr(args, name) is not None:
             recipe = replace(recipe, **{name: getattr(args, name)})
     outcome = adapt(base, site, recipe, progress, use_anchors=not args.no_anchors, anchors_dir=args.anchors)

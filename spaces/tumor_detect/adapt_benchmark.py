@@ -1,25 +1,35 @@
-"""Leave-one-source-out measurement of adapt.py: how much a site gains from 10, 25 and 50 labelled slices per
-class, against no adaptation and recalibration only. Writes one JSON file (the card's numbers come from it).
+"""Measurement of adapt.py on a simulated site: how much the site gains from 10, 25 and 50 labelled slices per
+class, against no adaptation and recalibration only, over several random draws of the site's slices. Writes one
+JSON file (the card's numbers come from it).
 
-The kit has few collections, so the "site" is one the model has not learned: the fold model trained WITHOUT
-the SARTAJ/Br35H tumour slices (``train.py --hold-out other_tumours`` then ``calibrate.py --hold-out
-other_tumours``). The site's slices are the 3-channel (SARTAJ/Br35H) files the fold model never trained on:
-- adaptation slices are drawn from its validation and training groups (tumours: held out of training;
-  no-tumour slices: validation groups only, the training ones were learned);
-- the site's held-out slices are its test groups (the split is by near-duplicate group, so nothing drawn
-  for adaptation has a near-copy among them).
-Forgetting is measured on the rest of the kit's test groups (the grayscale figshare files), refusal on the
-generated non-MRI images (``evaluate.py --make-ood``). The same draws adapt the released model too
-(``--released``), for forgetting on all 987 test slices. Time and peak memory: adapt.py itself, as a child
-process, on a 25-per-class draw.
+Two kinds of site the model has not learned (``--site``):
+- ``look:FAMILY`` (default ``look:flair_like``): the released model; the site is the kit's slices as one scanner
+  of another look would show them (``braintumor/unfamiliar.py``: a FLAIR- or T2-like contrast, with ``--variant``'s
+  parameters; none of these looks is used in training). Adaptation slices are drawn from the validation groups
+  (the model never trained on them), the site's held-out slices are all the test groups under the same look.
+  Forgetting: the kit's own test groups as they are.
+- ``other_tumours``: leave one source out. The fold model trained without the SARTAJ/Br35H tumour slices
+  (``train.py --hold-out other_tumours`` then ``calibrate.py --hold-out other_tumours``) plays the released model;
+  its 3-channel (SARTAJ/Br35H) files are the site: adaptation slices from their training and validation groups
+  (no-tumour slices: validation groups only, the training ones were learned), held-out slices their test groups.
+  Forgetting: the rest of the kit's test groups (the grayscale figshare files). The same 25-per-class draw also
+  adapts the released model (``--released``), for forgetting on all 987 test slices.
+Draws take at most one slice per near-duplicate group, and the split is by group, so nothing drawn has a near-copy
+among the held-out slices. Refusal: the generated non-MRI images (``evaluate.py --make-ood``). Time and peak memory:
+adapt.py itself, as a child process, on a 25-per-class draw. ``--per-class``/``--seeds`` runs can be split over
+several processes and joined with ``--merge``.
 
-    python spaces/tumor_detect/adapt_benchmark.py --data ../shared/data/brain_mri \
-        --fold-model /tmp/td_folds/lesion-other_tumours --ood /tmp/td_ood --out spaces/tumor_detect/adapt_benchmark.json
+    python spaces/tumor_detect/adapt_benchmark.py --data ../shared/data/brain_mri --ood /tmp/td_ood \
+        --site look:flair_like --variant test --out spaces/tumor_detect/adapt_benchmark.json
+    python spaces/tumor_detect/adapt_benchmark.py --site other_tumours \
+        --fold-model /tmp/td_folds/contrast-other_tumours --anchors /tmp/td_folds/anchors-other_tumours \
+        --ood /tmp/td_ood --out /tmp/adapt_fold.json
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import subprocess
 import sys
@@ -61,9 +71,15 @@ def draw(pool: list[int], items: list[dict], per_class: int, rng: np.random.Gene
     return out
 
 
-def scores(pred: Predictor, arrays: np.ndarray, labels: np.ndarray) -> dict:
+def judge(pred: Predictor, arrays: np.ndarray, labels: np.ndarray) -> tuple[dict, np.ndarray]:
+    """(summary as the report gives it, per-slice right or wrong) with the app's own decisions."""
     status, p, probs = decisions(pred, arrays)
-    return summary(labels, status, p, probs)
+    correct = (p == labels) & (np.array(status) != "refused")
+    return summary(labels, status, p, probs), correct
+
+
+def scores(pred: Predictor, arrays: np.ndarray, labels: np.ndarray) -> dict:
+    return judge(pred, arrays, labels)[0]
 
 
 def refused(pred: Predictor, arrays: np.ndarray) -> float:
@@ -73,8 +89,22 @@ def refused(pred: Predictor, arrays: np.ndarray) -> float:
 def brief(m: dict) -> dict:
     keys = ("accuracy", "tumour_sensitivity", "notumor_on_tumours", "notumor_cleared", "refused", "uncertain")
     out = {k: m[k]["value"] for k in keys}
+    out["accuracy_ci95"] = m["accuracy"]["ci95"]
     out["ece"], out["errors"], out["n"] = m["ece"]["value"], m["errors"], m["n"]
     return out
+
+
+def errors_removed(before: np.ndarray, after: np.ndarray, seed: int = 0, rounds: int = 1000) -> dict:
+    """Share of the unadapted model's errors that are gone (net: new errors count against it), with a 95%
+    interval from a paired bootstrap over the held-out slices."""
+    wrong_b, wrong_a = ~before, ~after
+    value = 1 - wrong_a.sum() / max(1, wrong_b.sum())
+    rng = np.random.default_rng(seed)
+    boots = []
+    for _ in range(rounds):
+        i = rng.integers(0, len(before), len(before))
+        boots.append(1 - wrong_a[i].sum() / max(1, wrong_b[i].sum()))
+    return {"value": round(float(value), 4), "ci95": [round(float(x), 4) for x in np.percentile(boots, [2.5, 97.5])]}
 
 
 def time_cli(grays_dir: Path, base: Path, threads: int, extra: list[str]) -> dict:
@@ -86,49 +116,160 @@ def time_cli(grays_dir: Path, base: Path, threads: int, extra: list[str]) -> dic
         res = subprocess.run(cmd, capture_output=True, text=True, check=False)
         wall = time.perf_counter() - t0
         last = json.loads(res.stdout.strip().splitlines()[-1]) if res.stdout.strip() else {}
-    return {"wall_s": round(wall, 1), "exit_code": res.returncode, **last.get("timings", {})}
+    return {
+        "wall_s": round(wall, 1),
+        "exit_code": res.returncode,
+        "shipped": last.get("shipped"),
+        **last.get("timings", {}),
+    }
 
 
-def export(folder: Path, data: Path, items: list[dict], idx: list[int]) -> Path:
-    for i in idx:
-        dst = folder / items[i]["label"] / Path(items[i]["path"]).name
+def export(folder: Path, grays: list[np.ndarray], labels: list[int]) -> Path:
+    """The drawn slices as a user's upload: one PNG per slice in its class folder."""
+    from PIL import Image
+
+    for i, (g, y) in enumerate(zip(grays, labels, strict=True)):
+        dst = folder / CLASSES[y] / f"slice_{i:03d}.png"
         dst.parent.mkdir(parents=True, exist_ok=True)
-        dst.write_bytes((data / items[i]["path"]).read_bytes())
+        g = np.asarray(g, np.float32)
+        Image.fromarray(np.clip(255 * (g - g.min()) / max(1e-6, float(np.ptp(g))), 0, 255).astype(np.uint8)).save(dst)
     return folder
+
+
+class Site:
+    """The simulated site: which kit slices are drawn for adaptation (``pool``), which are its held-out slices
+    (``held``), which measure forgetting (``kit``), and the look every site slice is shown with."""
+
+    def __init__(self, name: str, variant: str, items: list[dict], data: Path):
+        self.name, self.variant, self.items, self.data = name, variant, items, data
+        side = [it["side"] for it in items]
+        if name == "other_tumours":
+            rgb = [is_rgb_file(data / it["path"]) for it in items]
+            tumour = [it["label"] != "notumor" for it in items]
+            self.pool = [
+                i
+                for i in range(len(items))
+                if rgb[i] and (tumour[i] and side[i] != "test" or (not tumour[i] and side[i] == "val"))
+            ]
+            self.held = [i for i in range(len(items)) if rgb[i] and side[i] == "test"]
+            self.kit = [i for i in range(len(items)) if not rgb[i] and side[i] == "test"]
+            self.family = None
+            self.title = "SARTAJ/Br35H (3-channel files) under the fold model trained without SARTAJ/Br35H tumours"
+            self.kit_title = "the kit's other test groups (grayscale figshare files)"
+        elif name.startswith("look:"):
+            from braintumor.unfamiliar import FAMILIES
+
+            self.family = name.split(":", 1)[1]
+            if self.family not in FAMILIES:
+                raise SystemExit(f"unknown look {self.family!r}; one of {', '.join(FAMILIES)}")
+            self.pool = [i for i in range(len(items)) if side[i] == "val"]
+            self.held = [i for i in range(len(items)) if side[i] == "test"]
+            self.kit = list(self.held)
+            self.title = (
+                f"the kit's slices under one unfamiliar look ({self.family}, {variant} parameters) with the released "
+                "model, which never trained on that look"
+            )
+            self.kit_title = "the kit's own test groups, as they are"
+        else:
+            raise SystemExit(f"unknown site {name!r}")
+
+    def grays(self, idx: list[int]) -> list[np.ndarray]:
+        raw = load_items(self.data, [self.items[i] for i in idx])
+        if self.family is None:
+            return raw
+        from braintumor.unfamiliar import shifted
+
+        return [shifted(g, self.family, self.variant, i) for i, g in zip(idx, raw, strict=True)]
+
+    def slices(self, idx: list[int]) -> SiteSlices:
+        labels = [CLASSES.index(self.items[i]["label"]) for i in idx]
+        paths = [self.items[i]["path"] for i in idx]
+        return SiteSlices(self.grays(idx), labels, paths, [self.items[i]["group"] for i in idx])
 
 
 def _f(x, pct: bool = True) -> str:
     return "-" if x is None else (f"{100 * x:.1f}%" if pct else f"{x:.3f}")
 
 
+def learning_curve(result: dict) -> list[dict]:
+    """Per slices-per-class count, over the draws of the curve's mode: errors (none, recalibration only, adapted),
+    errors removed, "no tumour" on tumours and ECE, each as the mean and the range over draws."""
+    mode = result["curve_mode"]
+    out = []
+    for k in sorted({r["per_class"] for r in result["runs"] if r["mode"] == mode}):
+        runs = [r for r in result["runs"] if r["mode"] == mode and r["per_class"] == k]
+
+        def stat(f, runs=runs) -> dict:
+            v = [f(r) for r in runs]
+            return {"mean": round(float(np.mean(v)), 4), "min": round(min(v), 4), "max": round(max(v), 4)}
+
+        out.append(
+            {
+                "per_class": k,
+                "draws": len(runs),
+                "errors_none": result["no_adaptation"]["site"]["errors"],
+                "errors_recalibration_only": stat(lambda r: r["recalibration_only_site"]["errors"]),
+                "errors_adapted": stat(lambda r: r["site"]["errors"]),
+                "removed": stat(lambda r: r["errors_removed"]["value"]),
+                "removed_by_recalibration_only": stat(lambda r: r["recalibration_only_removed"]["value"]),
+                "notumor_on_tumours": stat(lambda r: r["site"]["notumor_on_tumours"]),
+                "ece": stat(lambda r: r["site"]["ece"]),
+                "kit_accuracy": stat(lambda r: r["kit"]["accuracy"]),
+                "shipped": sum(r["shipped"] for r in runs),
+            }
+        )
+    return out
+
+
 def card_block(result: dict) -> str:
     """The model card's "Adapt to your scanner" section, from the benchmark's JSON."""
     base = result["no_adaptation"]
+
+    def rng(s: dict, pct: bool = True) -> str:
+        f = (lambda x: f"{100 * x:.1f}%") if pct else (lambda x: f"{x:.3f}")
+        return f(s["mean"]) if s["min"] == s["max"] else f"{f(s['mean'])} ({f(s['min'])} to {f(s['max'])})"
+
+    curve = [
+        f"| {c['per_class']} | {c['draws']} | {c['errors_none']} | {c['errors_recalibration_only']['mean']:.1f} | "
+        f"**{c['errors_adapted']['mean']:.1f}** | {rng(c['removed_by_recalibration_only'])} | "
+        f"**{rng(c['removed'])}** | "
+        f"{rng(c['notumor_on_tumours'])} | {rng(c['ece'], False)} | "
+        f"{_f(base['kit']['accuracy'])} -> {rng(c['kit_accuracy'])} | {c['shipped']} of {c['draws']} |"
+        for c in learning_curve(result)
+    ]
     rows = []
-    for r in sorted(result["runs"], key=lambda r: (r["mode"] != "blocks", r["per_class"], r["seed"])):
-        s, rc = r["site"], r["recalibration_only_site"]
-        removed = 1 - s["errors"] / base["site"]["errors"] if base["site"]["errors"] else 0.0
+    for r in sorted(result["runs"], key=lambda r: (r["mode"] != result["curve_mode"], r["per_class"], r["seed"])):
+        s, er = r["site"], r["errors_removed"]
         rows.append(
-            f"| {r['per_class']} | {r['mode']} | {r['seed']} | {base['site']['errors']} / {rc['errors']} / "
-            f"**{s['errors']}** | {removed:.0%} | {_f(s['accuracy'])} | {_f(s['notumor_on_tumours'])} | "
-            f"{_f(s['ece'], False)} | {_f(r['non_mri_refused'])} | {_f(base['kit_rest']['accuracy'])} -> "
-            f"{_f(r['kit_rest']['accuracy'])} | {r['seconds']:.0f} |"
+            f"| {r['per_class']} | {r['mode']} | {r['seed']} | {base['site']['errors']} / "
+            f"{r['recalibration_only_site']['errors']} / **{s['errors']}** | {er['value']:.0%} "
+            f"({er['ci95'][0]:.0%} to {er['ci95'][1]:.0%}) | {_f(s['accuracy'])} | {_f(s['notumor_on_tumours'])} | "
+            f"{_f(s['ece'], False)} | {_f(r['non_mri_refused'])} | {_f(r['kit']['accuracy'])} | {r['seconds']:.0f} |"
         )
     held = sum(result["site_held_out"].values())
-    cli = result.get("cli_25_per_class", {})
-    rel = next((r["released_adapted"] for r in result["runs"] if "released_adapted" in r), None)
     lines = [
-        f"Site: {result['site']}. Adaptation slices drawn from its training/validation groups (one per "
-        f"near-duplicate group); scored on its {held} test-group slices, which no draw shares a group with. "
-        f'No adaptation on them: accuracy {_f(base["site"]["accuracy"])}, tumours told "no tumour" '
-        f"{_f(base['site']['notumor_on_tumours'])}, ECE {_f(base['site']['ece'], False)}, "
-        f"{base['site']['errors']} errors.",
+        f"Site: {result['site_title']}. Adaptation slices drawn at random (one per near-duplicate group, "
+        f"{result['draws']} draw(s) per size); scored on the site's {held} held-out slices, which no draw shares a "
+        f'group with. No adaptation on them: accuracy {_f(base["site"]["accuracy"])}, tumours told "no tumour" '
+        f"{_f(base['site']['notumor_on_tumours'])}, ECE {_f(base['site']['ece'], False)}, {base['site']['errors']} "
+        f"errors (wrong class or refused). Recipe: `{result['recipe_label']}`.",
         "",
-        "| per class | fine-tuned | seed | errors: none / recalibration only / **adapted** | errors removed | "
-        'accuracy | tumours told "no tumour" | ECE | non-MRI refused | kit rest accuracy (forgetting) | seconds |',
+        "Learning curve (mean over draws, range in brackets):",
+        "",
+        "| per class | draws | errors: none | recalibration only | **adapted** | removed by recalibration only | "
+        '**errors removed** | tumours told "no tumour" | ECE | forgetting: kit test accuracy | '
+        "shipped by its own check |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+        *curve,
+        "",
+        "Every run (errors removed with a 95% paired-bootstrap interval over the held-out slices):",
+        "",
+        "| per class | fine-tuned | draw | errors: none / recalibration only / **adapted** | errors removed | "
+        'accuracy | tumours told "no tumour" | ECE | non-MRI refused | kit test accuracy | seconds |',
         "|---|---|---|---|---|---|---|---|---|---|---|",
         *rows,
     ]
+    rel = next((r["released_adapted"] for r in result["runs"] if "released_adapted" in r), None)
     if rel:
         lines += [
             "",
@@ -136,146 +277,165 @@ def card_block(result: dict) -> str:
             f"{_f(result['released_model']['kit_test']['accuracy'])} -> {_f(rel['kit_test']['accuracy'])}, "
             f"non-MRI refused {_f(result['released_model']['non_mri_refused'])} -> {_f(rel['non_mri_refused'])}.",
         ]
+    cli = result.get("cli_25_per_class")
     if cli:
         lines += [
             "",
-            f"`adapt.py` on 25 slices per class (100 slices, one thread, as a user runs it): {cli.get('wall_s')} s "
-            f"wall, {cli.get('cpu_s')} s CPU, peak memory {cli.get('peak_rss_mb')} MB (the machine was shared by "
-            "other jobs: the wall time is inflated; the CPU time is not).",
+            f"`adapt.py` on 25 slices per class (100 slices, {cli.get('threads')} threads, as a user runs it): "
+            f"{cli.get('wall_s')} s wall, {cli.get('cpu_s')} s CPU, peak memory {cli.get('peak_rss_mb')} MB, "
+            f"shipped: {cli.get('shipped')} (the machine was shared by other jobs: the wall time is inflated; "
+            "the CPU time is not).",
         ]
     return "\n".join(lines)
+
+
+def merge(out: Path, parts: list[Path]) -> dict:
+    """Join the runs of several processes (same site, base and recipe) into ``out``."""
+    results = [json.loads(p.read_text()) for p in parts]
+    result = results[0]
+    for other in results[1:]:
+        if other["no_adaptation"]["site"] != result["no_adaptation"]["site"]:
+            raise SystemExit(f"{other} was measured on another site or base model")
+        result["runs"] += other["runs"]
+        if "cli_25_per_class" in other:
+            result["cli_25_per_class"] = other["cli_25_per_class"]
+    result["draws"] = max(1 + r["seed"] for r in result["runs"])
+    result["learning_curve"] = learning_curve(result)
+    out.write_text(json.dumps(result, indent=1) + "\n")
+    return result
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--split", type=Path, default=HERE / "split.json")
-    ap.add_argument("--fold-model", type=Path, help="trained and calibrated without SARTAJ/Br35H tumours")
-    ap.add_argument(
-        "--released", type=Path, default=MODEL_DIR, help="the released model (forgetting on all test groups)"
-    )
+    ap.add_argument("--site", default="look:flair_like", help='"look:FAMILY" or "other_tumours" (see above)')
+    ap.add_argument("--variant", choices=("val", "test"), default="test", help="the look's parameters")
+    ap.add_argument("--fold-model", type=Path, help="--site other_tumours: trained and calibrated without them")
+    ap.add_argument("--released", type=Path, default=MODEL_DIR, help="the released model")
     ap.add_argument("--anchors", type=Path, help="kit anchors for the fold model (make_anchors.py --hold-out ...)")
     ap.add_argument("--ood", type=Path, help="folder of non-MRI images (evaluate.py --make-ood)")
-    ap.add_argument("--per-class", type=int, nargs="+", default=[10, 25, 50])
-    ap.add_argument("--seeds", type=int, default=2)
-    ap.add_argument("--modes", nargs="+", default=["head", "blocks", "blocks+bn"], help="compared at 25 per class")
-    ap.add_argument("--train", default="blocks", help="the mode of the learning curve")
-    ap.add_argument("--steps", type=int, default=None)
+    ap.add_argument("--per-class", type=int, nargs="*", default=[10, 25, 50])
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="draws of the site's slices")
+    ap.add_argument("--modes", nargs="+", default=[], help="other recipes compared at 25 per class, draw 0 (JSON)")
+    ap.add_argument("--recipe", default="{}", help="JSON overrides of adapt.py's default recipe (the curve's)")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--cli-threads", type=int, default=2)
     ap.add_argument("--out", type=Path, default=HERE / "adapt_benchmark.json")
     ap.add_argument("--skip-cli", action="store_true", help="do not time adapt.py as a child process")
+    ap.add_argument("--merge", type=Path, nargs="+", help="join these outputs of split runs into --out")
     ap.add_argument("--card-only", action="store_true", help="only rewrite MODEL_CARD.md's section from --out")
     args = ap.parse_args()
-    if args.card_only:
-        from braintumor.card import update_block
+    if args.merge:
+        merge(args.out, args.merge)
+    if args.card_only or args.merge:
+        if args.out.resolve().parent == HERE:
+            from braintumor.card import update_block
 
-        update_block(HERE / "MODEL_CARD.md", "adapt", card_block(json.loads(args.out.read_text())))
+            update_block(HERE / "MODEL_CARD.md", "adapt", card_block(json.loads(args.out.read_text())))
         return
-    if args.fold_model is None:
-        ap.error("--fold-model is required (a model trained and calibrated with --hold-out other_tumours)")
+    if args.site == "other_tumours" and args.fold_model is None:
+        ap.error("--site other_tumours needs --fold-model (trained and calibrated with --hold-out other_tumours)")
     torch.set_num_threads(args.threads)
     t_start = time.time()
     items = load_split(args.split)["items"]
-    rgb = [is_rgb_file(args.data / it["path"]) for it in items]
-    tumour = [it["label"] != "notumor" for it in items]
-    side = [it["side"] for it in items]
-    pool = [
-        i
-        for i in range(len(items))
-        if rgb[i] and (tumour[i] and side[i] != "test" or (not tumour[i] and side[i] == "val"))
-    ]
-    site_test = [i for i in range(len(items)) if rgb[i] and side[i] == "test"]
-    kit_rest = [i for i in range(len(items)) if not rgb[i] and side[i] == "test"]
-    kit_test = [i for i in range(len(items)) if side[i] == "test"]
-    fold = Predictor.from_folder(args.fold_model)
+    site = Site(args.site, args.variant, items, args.data)
+    base_dir = args.fold_model if args.site == "other_tumours" else args.released
+    base = Predictor.from_folder(base_dir)
     released = Predictor.from_folder(args.released)
     y = np.array([CLASSES.index(it["label"]) for it in items])
-
-    def arrays_of(pred: Predictor, idx: list[int]) -> np.ndarray:
-        return np.stack([pred.model_array(g) for g in load_items(args.data, [items[i] for i in idx])])
-
-    site_x, kit_rest_x, kit_test_x = arrays_of(fold, site_test), arrays_of(fold, kit_rest), arrays_of(fold, kit_test)
+    site_x = np.stack([base.model_array(g) for g in site.grays(site.held)])
+    kit_x = np.stack([base.model_array(g) for g in load_items(args.data, [items[i] for i in site.kit])])
     ood_x = np.zeros((0, 128, 128), np.float32)
     if args.ood:
-        ood_paths = sorted(p for p in args.ood.rglob("*") if p.is_file())
-        ood_x = np.stack([fold.model_array(load_gray(p)) for p in ood_paths])
+        ood_x = np.stack(
+            [base.model_array(load_gray(p)) for p in sorted(q for q in args.ood.rglob("*") if q.is_file())]
+        )
+    none_site, none_correct = judge(base, site_x, y[site.held])
+    overrides = json.loads(args.recipe)
+    label = ", ".join(f"{k}={v}" for k, v in Recipe(**overrides).as_dict().items() if k != "seed")
     result = {
-        "site": "SARTAJ/Br35H (3-channel files) under the fold model trained without SARTAJ/Br35H tumours",
-        "fold_model": str(args.fold_model),
+        "site": args.site,
+        "site_title": site.title,
+        "variant": args.variant if site.family else None,
+        "base_model": str(base_dir),
+        "base_model_sha256": hashlib.sha256((base_dir / "model.safetensors").read_bytes()).hexdigest(),
         "anchors": str(args.anchors) if args.anchors else "the released anchors",
-        "pool": {c: sum(items[i]["label"] == c for i in pool) for c in CLASSES},
-        "site_held_out": {c: sum(items[i]["label"] == c for i in site_test) for c in CLASSES},
-        "kit_rest": len(kit_rest),
+        "curve_mode": "recipe",
+        "recipe": overrides,
+        "recipe_label": label,
+        "pool": {c: sum(items[i]["label"] == c for i in site.pool) for c in CLASSES},
+        "site_held_out": {c: sum(items[i]["label"] == c for i in site.held) for c in CLASSES},
+        "kit_title": site.kit_title,
         "no_adaptation": {
-            "site": brief(scores(fold, site_x, y[site_test])),
-            "kit_rest": brief(scores(fold, kit_rest_x, y[kit_rest])),
-            "non_mri_refused": refused(fold, ood_x),
+            "site": brief(none_site),
+            "kit": brief(scores(base, kit_x, y[site.kit])),
+            "non_mri_refused": refused(base, ood_x),
         },
-        "released_model": {
-            "kit_test": brief(scores(released, kit_test_x, y[kit_test])),
-            "non_mri_refused": refused(released, ood_x),
-        },
+        "released_model": {"non_mri_refused": refused(released, ood_x)},
+        "threads": args.threads,
         "runs": [],
     }
+    if args.site == "other_tumours":
+        kit_test = [i for i, it in enumerate(items) if it["side"] == "test"]
+        kit_test_x = np.stack([released.model_array(g) for g in load_items(args.data, [items[i] for i in kit_test])])
+        result["released_model"]["kit_test"] = brief(scores(released, kit_test_x, y[kit_test]))
     print(json.dumps(result["no_adaptation"]), flush=True)
 
-    def run(base: Predictor, idx: list[int], mode: str, seed: int, anchors_dir: Path | None = None) -> tuple:
-        grays = load_items(args.data, [items[i] for i in idx])
-        site = SiteSlices(
-            grays, [int(y[i]) for i in idx], [items[i]["path"] for i in idx], [items[i]["group"] for i in idx]
-        )
-        recipe = Recipe(train=mode, seed=seed, **({"steps": args.steps} if args.steps else {}))
+    def run(base: Predictor, idx: list[int], recipe: Recipe, anchors_dir: Path | None = None) -> tuple:
         t0 = time.perf_counter()
-        out = adapt(base, site, recipe, anchors_dir=anchors_dir)
+        out = adapt(base, site.slices(idx), recipe, anchors_dir=anchors_dir)
         return out, time.perf_counter() - t0
 
-    plan = [(k, args.train, s) for k in args.per_class for s in range(args.seeds)]
-    plan += [(25, m, 0) for m in args.modes if m != args.train]
-    plan.sort(key=lambda p: (p[0] != 25, p[2], p))  # 25 per class first: the issue's target
-    for k, mode, seed in plan:
-        idx = draw(pool, items, k, np.random.default_rng(1000 * k + seed))
-        out, secs = run(fold, idx, mode, seed, args.anchors)
-        recal = out.report["recalibration_only"]  # out of fold on the adaptation slices: not the site's held-out
+    plan = [(k, "recipe", overrides, s) for k in args.per_class for s in args.seeds]
+    plan += [(25, m, {**overrides, **json.loads(m)}, args.seeds[0]) for m in args.modes]
+    plan.sort(key=lambda p: (p[0] != 25, p[3]))  # 25 per class first: the issue's target
+    for k, mode, recipe_overrides, seed in plan:
+        idx = draw(site.pool, items, k, np.random.default_rng(1000 * k + seed))
+        out, secs = run(base, idx, Recipe(**{**recipe_overrides, "seed": seed}), args.anchors)
+        site_scores, correct = judge(out.predictor, site_x, y[site.held])
+        recal_scores, recal_correct = judge(out.recalibrated, site_x, y[site.held])
         rec = {
             "per_class": k,
             "mode": mode,
             "seed": seed,
             "seconds": round(secs, 1),
             "shipped": out.shipped,
-            "site": brief(scores(out.predictor, site_x, y[site_test])),
-            "kit_rest": brief(scores(out.predictor, kit_rest_x, y[kit_rest])),
+            "not_shipped_because": out.reasons,
+            "site": brief(site_scores),
+            "errors_removed": errors_removed(none_correct, correct),
+            "recalibration_only_site": brief(recal_scores),
+            "recalibration_only_removed": errors_removed(none_correct, recal_correct),
+            "kit": brief(scores(out.predictor, kit_x, y[site.kit])),
             "non_mri_refused": refused(out.predictor, ood_x),
             "oof_on_adaptation_slices": {
                 "before": brief(out.report["before"]),
-                "recalibration_only": brief(recal),
+                "recalibration_only": brief(out.report["recalibration_only"]),
                 "after": brief(out.report["after"]),
             },  # fmt: skip
         }
-        # recalibration only, scored on the site's held-out slices: the same draw, no weights changed
-        rec["recalibration_only_site"] = brief(scores(out.recalibrated, site_x, y[site_test]))
-        if mode == args.train and seed == 0 and k == 25:
-            rel, _ = run(released, idx, mode, seed)
+        if args.site == "other_tumours" and mode == "recipe" and seed == args.seeds[0] and k == 25:
+            rel, _ = run(released, idx, Recipe(**{**recipe_overrides, "seed": seed}))
             rec["released_adapted"] = {
                 "kit_test": brief(scores(rel.predictor, kit_test_x, y[kit_test])),
                 "non_mri_refused": refused(rel.predictor, ood_x),
             }
         result["runs"].append(rec)
-        print(
-            json.dumps({k2: rec[k2] for k2 in ("per_class", "mode", "seed", "seconds", "site", "non_mri_refused")}),
-            flush=True,
-        )
+        print(json.dumps({k2: rec[k2] for k2 in ("per_class", "mode", "seed", "seconds", "errors_removed", "site")}))
+        result["draws"] = len(args.seeds)
+        result["learning_curve"] = learning_curve(result)
         args.out.write_text(json.dumps(result, indent=1) + "\n")
-    with tempfile.TemporaryDirectory(prefix="adapt-bench-site-") as tmp:
-        if args.skip_cli:
-            return
-        idx = draw(pool, items, 25, np.random.default_rng(25_000))
-        extra = ["--anchors", str(args.anchors)] if args.anchors else []
-        result["cli_25_per_class"] = time_cli(
-            export(Path(tmp), args.data, items, idx), args.fold_model, args.threads, extra
-        )
+    if not args.skip_cli:
+        with tempfile.TemporaryDirectory(prefix="adapt-bench-site-") as tmp:
+            idx = draw(site.pool, items, 25, np.random.default_rng(25_000))
+            slices = site.slices(idx)
+            extra = ["--anchors", str(args.anchors)] if args.anchors else []
+            extra += ["--recipe", json.dumps(overrides)] if overrides else []
+            folder = export(Path(tmp), slices.grays, slices.labels)
+            result["cli_25_per_class"] = time_cli(folder, base_dir, args.cli_threads, extra)
+        print(json.dumps(result["cli_25_per_class"]))
     result["benchmark_minutes"] = round((time.time() - t_start) / 60, 1)
     args.out.write_text(json.dumps(result, indent=1) + "\n")
-    print(json.dumps(result["cli_25_per_class"]))
     if args.out.resolve().parent == HERE:
         from braintumor.card import update_block
 

@@ -387,3 +387,57 @@ def test_tab_handlers_say_what_to_do(tmp_path):
         handlers.adapt_to_site([str(tmp_path / "gone.zip")])
     with pytest.raises(gr.Error, match="Adapt the model first"):
         handlers.try_adapted(str(EXAMPLES / "glioma_1.jpg"), None)
+
+
+def test_site_norms_are_the_site_slices_statistics_and_leave_the_released_model_alone(released):
+    import torch
+
+    from braintumor.adaptation.tuning import Recipe, finetune, prefix
+
+    n = released.gradcam_block + 1
+    rng = np.random.default_rng(0)
+    arrays = rng.random((6, 128, 128), dtype=np.float32)
+    h = prefix(released.model, arrays, n).float()
+    before = released.model.efficientnet.encoder.top_bn.running_mean.clone()
+    tuned = finetune(released.model, [h], np.array([0, 1, 2, 3, 0, 1]), Recipe(train="head", norms="site", steps=2), n)
+    enc = tuned.efficientnet.encoder
+    with torch.no_grad():
+        x = torch.cat([h, h.flip(-1)])
+        for blk in enc.blocks[n:]:
+            x = blk(x)
+        want = enc.top_conv(x).mean((0, 2, 3))
+    # the site's own features, through the re-estimated blocks, come out centred (to a small share of their spread)
+    assert ((enc.top_bn.running_mean - want).abs() / enc.top_bn.running_var.sqrt()).max() < 0.05
+    assert torch.equal(released.model.efficientnet.encoder.top_bn.running_mean, before)
+    assert not torch.allclose(enc.top_bn.running_mean, before)
+    kept = finetune(released.model, [h], np.array([0, 1, 2, 3, 0, 1]), Recipe(train="head", norms="kept", steps=2), n)
+    assert torch.equal(kept.efficientnet.encoder.top_bn.running_mean, before)
+
+
+def test_low_level_check_widens_for_the_site_within_its_cap():
+    from types import SimpleNamespace
+
+    from braintumor.adaptation import checks
+    from braintumor.predictor import InputCheck
+
+    rng = np.random.default_rng(0)
+    d = 8
+    low = InputCheck.fit(rng.normal(0, 1, (400, d)), np.repeat([0, 1], 200), k=4)
+    threshold = float(np.quantile(low.score(torch_of(rng.normal(0, 1, (400, d)))).numpy(), 0.999))
+    base = SimpleNamespace(low_check=low, cal={"ood_threshold_low": threshold})
+    labels = np.repeat([0, 1, 2, 3], 10)
+    pooled = rng.normal(0, 1, (40, 16))
+
+    def low_threshold(site_low):
+        return checks.refit(base, pooled, site_low, labels, None, None, 2)[3]["ood_threshold_low"]
+
+    assert low_threshold(rng.normal(0, 1, (40, d))) >= threshold  # never stricter than the released check
+    # a site far from the kit: its own class means bring most of it in; the threshold widens at most 1.5 times
+    spread = np.concatenate([rng.normal(3, 1, (39, d)), rng.normal(40, 1, (1, d))])
+    assert low_threshold(spread) == pytest.approx(checks.LOW_MAX_WIDEN * threshold)
+
+
+def torch_of(x):
+    import torch
+
+    return torch.as_tensor(x, dtype=torch.float32)

@@ -1,8 +1,11 @@
 """The input check and the "no tumour" rule, refitted so that the site's slices are no longer "unfamiliar".
 
 - Low-level check (per-channel statistics of the frozen stride-16 block, which adaptation does not change):
-  the released check's class means and covariance, plus one mean per site class; the released threshold.
-  So everything the released model refused as "not MRI" is still measured against the same yardstick.
+  the released check's class means and covariance, plus one mean per site class. Its threshold keeps
+  every site slice (cross-fitted distances: the farthest sets it) but never moves below the released one nor more
+  than ``LOW_MAX_WIDEN`` times above it: another scanner's contrast moves these statistics (the released
+  threshold refused 3% of the kit's slices shown FLAIR-like), while every generated non-MRI image sat at least
+  twice above the released threshold (calibrate.py), so the released yardstick still refuses them.
 - Pooled check (the fine-tuned network's 1280-d features): refitted on the kit anchors and the site's slices,
   each kit class and each site class with its own mean, a shared probabilistic-PCA covariance.
 - "No tumour" distance: the same, on the anchors' and the site's no-tumour slices.
@@ -17,6 +20,8 @@ import torch
 from ..predictor import InputCheck
 
 POOLED_KEEP = 0.999
+LOW_SITE_KEEP = 1.0  # the farthest site slice (cross-fitted), within LOW_MAX_WIDEN
+LOW_MAX_WIDEN = 1.5
 NOTUMOR_KEEP = 0.99
 INNER_FOLDS = 3
 
@@ -51,6 +56,24 @@ def cross_fitted(feats: np.ndarray, labels: np.ndarray, k: int, seed: int = 0) -
     return out
 
 
+def _with_site_means(low: InputCheck, site_low: np.ndarray, site_labels: np.ndarray) -> InputCheck:
+    """The released low-level check with one more class mean per site class (same covariance)."""
+    present = np.unique(site_labels)
+    extra = torch.stack([torch.as_tensor(site_low[site_labels == c]).float().mean(0) for c in present])
+    return InputCheck(torch.cat([low.means, extra]), low.components, low.eigenvalues, low.noise_var)
+
+
+def _cross_fitted_low(low: InputCheck, site_low: np.ndarray, site_labels: np.ndarray, seed: int = 0) -> np.ndarray:
+    """Each site slice's low-level distance under the check with site means computed without its inner fold."""
+    fold = np.random.default_rng(seed).permutation(len(site_low)) % INNER_FOLDS
+    out = np.zeros(len(site_low))
+    for j in range(INNER_FOLDS):
+        test, train = fold == j, fold != j
+        check = _with_site_means(low, site_low[train], site_labels[train]) if train.any() else low
+        out[test] = check.score(torch.as_tensor(site_low[test]).float()).numpy()
+    return out
+
+
 def components_for(n: int, k: int = 64) -> int:
     return max(2, min(k, n // 4))
 
@@ -80,14 +103,14 @@ def refit(
         kn = components_for(len(nt_feats))
         notumor_check = fit(nt_feats, nt_labels, kn)
         notumor_threshold = float(np.quantile(cross_fitted(nt_feats, nt_labels, kn), NOTUMOR_KEEP))
-    low = base.low_check
+    low, low_threshold = base.low_check, float(base.cal["ood_threshold_low"])
     if low is not None:
-        present = np.unique(site_labels)
-        extra = torch.stack([torch.as_tensor(site_low[site_labels == c]).float().mean(0) for c in present])
-        low = InputCheck(torch.cat([low.means, extra]), low.components, low.eigenvalues, low.noise_var)
+        widen = np.quantile(_cross_fitted_low(low, site_low, site_labels) / low_threshold, LOW_SITE_KEEP)
+        low_threshold *= float(np.clip(widen, 1.0, LOW_MAX_WIDEN))
+        low = _with_site_means(low, site_low, site_labels)
     thresholds = {
         "ood_threshold": pooled_threshold,
-        "ood_threshold_low": float(base.cal["ood_threshold_low"]),
+        "ood_threshold_low": low_threshold,
         "notumor_threshold": notumor_threshold,
         "pca_components": k,
     }

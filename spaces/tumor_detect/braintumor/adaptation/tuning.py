@@ -9,8 +9,10 @@ the head convolution and the classifier (``Recipe.train``):
 - ``"blocks"``: blocks 11-15, the head convolution and the classifier, normalisation statistics kept;
 - ``"blocks+bn"``: the same, with the normalisation statistics re-estimated on the training batches.
 
-Each step mixes the site's slices (class-balanced, one of their views, mirrored half the time) with as many
-"anchor" slices of the kit (``anchors.py``), so the model keeps what it knew about the kit's collections.
+``Recipe.norms = "site"`` first re-estimates the normalisation statistics of blocks 11-15 and the head convolution
+on the site's slices alone (no labels needed; ``reestimate_norms``), then fine-tunes with them kept.
+Each step mixes the site's slices (class-balanced, one of their views, mirrored half the time) with kit "anchor"
+slices (``anchors.py``; ``Recipe.site_share`` of the batch is the site's), so the model keeps what it knew.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ class Recipe:
     views: int = 3  # the clean slice and 2 mildly augmented views
     folds: int = 4  # out-of-fold report
     label_smoothing: float = 0.05
+    norms: str = "site"  # re-estimate the fine-tuned part's normalisation statistics on the site's slices; or "kept"
+    site_share: float = 0.5  # share of each batch drawn from the site's slices (the rest: kit anchors)
     seed: int = 0
 
     def as_dict(self) -> dict:
@@ -78,6 +82,31 @@ def pooled(model, h: torch.Tensor, n_blocks: int) -> torch.Tensor:
 
 
 @torch.no_grad()
+def reestimate_norms(model, site: list[torch.Tensor], n_blocks: int, batch: int = 512) -> None:
+    """The normalisation statistics of blocks n_blocks.. and the head convolution, re-estimated on the site's
+    slices (every view, mirrored too): a scanner's other contrast shifts them, and they need no labels."""
+    enc = model.efficientnet.encoder
+    norms = [
+        m
+        for part in (*enc.blocks[n_blocks:], enc.top_bn)
+        for m in part.modules()
+        if isinstance(m, torch.nn.BatchNorm2d)
+    ]
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None  # a plain average over every batch
+    model.eval()
+    for m in norms:
+        m.train()
+    h = torch.cat([torch.cat([v, v.flip(-1)]) for v in site])
+    for i in range(0, len(h), batch):
+        pooled(model, h[i : i + batch], n_blocks)
+    for m in norms:
+        m.momentum = 0.1
+    model.eval()
+
+
+@torch.no_grad()
 def pooled_all(model, h: torch.Tensor, n_blocks: int, batch: int = 128) -> torch.Tensor:
     model.eval()
     return torch.cat([pooled(model, h[i : i + batch], n_blocks) for i in range(0, len(h), batch)])
@@ -110,13 +139,15 @@ def finetune(
     model = copy.deepcopy(base).float()
     if recipe.train == "none" or len(labels) == 0:
         return model.eval()
+    if recipe.norms == "site":
+        reestimate_norms(model, site, n_blocks)
     params = _trainable(model, recipe, n_blocks)
     opt = torch.optim.AdamW(params, lr=recipe.lr, weight_decay=1e-4)
     gen = torch.Generator().manual_seed(seed)
     y = torch.as_tensor(labels)
     counts = torch.bincount(y, minlength=int(y.max()) + 1).float()
     weights = 1.0 / counts[y]  # class-balanced draws of the site's slices
-    n_site = recipe.batch // 2 if anchors is not None else recipe.batch
+    n_site = round(recipe.batch * recipe.site_share) if anchors is not None else recipe.batch
     ay = torch.as_tensor(anchors[1]) if anchors is not None else None
     cache = None
     if recipe.train == "head":  # the backbone does not change: pool every view once

@@ -1,0 +1,86 @@
+"""adapt_benchmark.py's arithmetic on made-up results (the benchmark itself needs the kit): errors removed with a
+paired interval, the learning curve over draws, joining split runs, and the card's tables."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from tumor_detect_helpers import SPACE
+
+
+@pytest.fixture(scope="module")
+def bench():
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("adapt_benchmark_module", SPACE / "adapt_benchmark.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["adapt_benchmark_module"] = module
+    spec.loader.exec_module(module)
+    yield module
+    sys.modules.pop("adapt_benchmark_module", None)
+
+
+def test_errors_removed_counts_new_errors_against_the_adaptation(bench):
+    before = np.array([True] * 80 + [False] * 20)
+    after = before.copy()
+    after[80:90] = True  # 10 of the 20 errors fixed
+    got = bench.errors_removed(before, after)
+    assert got["value"] == pytest.approx(0.5) and got["ci95"][0] < 0.5 < got["ci95"][1]
+    after[:5] = False  # 5 new errors
+    assert bench.errors_removed(before, after)["value"] == pytest.approx(0.25)
+    assert bench.errors_removed(before, before)["ci95"] == [0.0, 0.0]
+
+
+def _run(k, seed, errors, recal, mode="recipe", shipped=True):
+    site = {"errors": errors, "accuracy": 1 - errors / 100, "notumor_on_tumours": 0.01, "ece": 0.03}
+    return {
+        "per_class": k,
+        "mode": mode,
+        "seed": seed,
+        "seconds": 60.0,
+        "shipped": shipped,
+        "site": site,
+        "errors_removed": {"value": 1 - errors / 40, "ci95": [0.1, 0.9]},
+        "recalibration_only_site": {"errors": recal},
+        "recalibration_only_removed": {"value": 1 - recal / 40, "ci95": [0.0, 0.2]},
+        "kit": {"accuracy": 0.95},
+        "non_mri_refused": 1.0,
+    }
+
+
+def _result(runs):
+    none = {"errors": 40, "accuracy": 0.6, "notumor_on_tumours": 0.02, "ece": 0.05}
+    return {
+        "site_title": "a made-up site",
+        "draws": 2,
+        "recipe_label": "train=blocks",
+        "curve_mode": "recipe",
+        "site_held_out": {"glioma": 25, "meningioma": 25, "notumor": 25, "pituitary": 25},
+        "no_adaptation": {"site": none, "kit": {"accuracy": 0.96}},
+        "runs": runs,
+    }
+
+
+def test_learning_curve_and_card_from_split_runs(bench, tmp_path):
+    a = _result([_run(25, 0, 20, 38), _run(10, 0, 36, 39, shipped=False)])
+    b = _result([_run(25, 1, 10, 36), _run(25, 0, 30, 38, mode='{"train": "head"}')])
+    (tmp_path / "a.json").write_text(json.dumps(a))
+    (tmp_path / "b.json").write_text(json.dumps(b))
+    merged = bench.merge(tmp_path / "all.json", [tmp_path / "a.json", tmp_path / "b.json"])
+    assert merged["draws"] == 2 and len(merged["runs"]) == 4
+    curve = {c["per_class"]: c for c in merged["learning_curve"]}
+    assert set(curve) == {10, 25}  # the head-only comparison is not part of the curve
+    assert curve[25]["errors_adapted"] == {"mean": 15.0, "min": 10, "max": 20}
+    assert curve[25]["removed"]["mean"] == pytest.approx(0.625) and curve[10]["shipped"] == 0
+    card = bench.card_block(merged)
+    assert "| 25 | 2 | 40 | 37.0 | **15.0** |" in card and "**62.5% (50.0% to 75.0%)**" in card
+    assert "| 10 | 1 | 40 | 39.0 | **36.0** | 2.5% | **10.0%** |" in card  # one draw: no range
+    assert '| 25 | {"train": "head"} | 0 | 40 / 38 / **30** |' in card
+    c = _result([_run(25, 0, 20, 38)])
+    c["no_adaptation"]["site"]["errors"] = 41
+    (tmp_path / "c.json").write_text(json.dumps(c))
+    with pytest.raises(SystemExit):
+        bench.merge(tmp_path / "bad.json", [tmp_path / "a.json", tmp_path / "c.json"])
