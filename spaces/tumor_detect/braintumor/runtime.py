@@ -1,4 +1,4 @@
-"""The shipped predictor, once per process: loaded from the pinned files and warmed while the server starts.
+"""The shipped predictor, once per process: loaded from the pinned files and warmed once the server answers.
 
 Entry points: :func:`get_predictor` (what handlers and scripts call), :func:`predict_file` and
 :func:`predict_grays` (every inference of the app and the batch job: on ZeroGPU they get the GPU),
