@@ -28,6 +28,7 @@ def _load(name: str):
 
 P = _load("colloquial_probes")
 P2 = _load("colloquial_probes_2")
+P3 = _load("colloquial_probes_3")
 OLD = _load("bank_probes")
 
 
@@ -53,6 +54,20 @@ def test_no_training_row_or_earlier_probe_repeats_a_second_set_probe():
         assert repeated_messages(tried, [*fresh, *(Example(t, "") for t in earlier)]) == []
         assert len(tried) == n_rows and all(r.intent for r in tried)
     assert len(P2.COLLOQUIAL) >= 60 and len(P2.OFF_TOPIC_AND_HARMFUL) >= 20 and len(P2.OTHERS_DATA) >= 5
+
+
+def test_no_training_row_or_earlier_probe_repeats_a_third_set_probe():
+    """The third set (written 2026-12-07 before the third session's second-opinion trial, reported once at the end)
+    is fresh against every training row, every row tried and not shipped, and every earlier probe."""
+    fresh = [Example(t, "") for t in [*P3.COLLOQUIAL, *P3.OFF_TOPIC_AND_HARMFUL]]
+    earlier = [*P.COLLOQUIAL, *P.OFF_TOPIC_AND_HARMFUL, *P.CLOSE_FREEZE_CANCEL, *P.OTHERS_DATA_FOREIGN]
+    earlier += [*P2.COLLOQUIAL, *P2.OFF_TOPIC_AND_HARMFUL, *OLD.IN_SCOPE, *OLD.OFF_TOPIC, *OLD.HARMFUL]
+    rows = read_examples(COLLOQUIAL_FILE)
+    for name in ("tried_2026-12-07.csv", "tried_2026-12-07_full_finetune.csv"):
+        rows += read_examples(COLLOQUIAL_FILE.with_name(name))
+    assert repeated_messages(rows, fresh) == []
+    assert repeated_messages([Example(t, "") for t in earlier], fresh) == []
+    assert len(P3.COLLOQUIAL) >= 60 and len(P3.OFF_TOPIC_AND_HARMFUL) >= 20 and len(P3.OTHERS_DATA) >= 5
 
 
 def test_the_probe_set_is_as_large_as_the_issue_asks():
