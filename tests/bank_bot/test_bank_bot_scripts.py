@@ -56,7 +56,7 @@ def test_probe_report_counts_a_tiny_set_and_writes_its_json(tmp_path, capsys):
 def test_the_readme_probe_numbers_are_what_probe_report_gives_today():
     """results/colloquial_probes*.json (quoted in the README) are the shipped bot's counts today."""
     report = load_script("probe_report")
-    for name in ("colloquial_probes", "colloquial_probes_2"):
+    for name in ("colloquial_probes", "colloquial_probes_2", "colloquial_probes_3"):
         saved = json.loads((SPACES / "bank_bot" / "results" / f"{name}.json").read_text())
         now = report.main(["--probes", str(SPACES.parent / "tests" / "bank_bot" / f"{name}.py")])
         keys = ("answered_right", "answered_wrong", "asked_back_or_declined", "off_topic_and_harmful_declined")
