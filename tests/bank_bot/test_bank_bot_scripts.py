@@ -56,7 +56,7 @@ def test_probe_report_counts_a_tiny_set_and_writes_its_json(tmp_path, capsys):
 def test_the_readme_probe_numbers_are_what_probe_report_gives_today():
     """results/colloquial_probes*.json (quoted in the README) are the shipped bot's counts today."""
     report = load_script("probe_report")
-    for name in ("colloquial_probes", "colloquial_probes_2"):
+    for name in ("colloquial_probes", "colloquial_probes_2", "colloquial_probes_3"):
         saved = json.loads((SPACES / "bank_bot" / "results" / f"{name}.json").read_text())
         now = report.main(["--probes", str(SPACES.parent / "tests" / "bank_bot" / f"{name}.py")])
         keys = ("answered_right", "answered_wrong", "asked_back_or_declined", "off_topic_and_harmful_declined")
@@ -74,3 +74,38 @@ def test_every_training_trial_has_its_readme_row_with_the_numbers_of_its_json():
         cells = [f"{100 * v[k]:.2f}%" for k in ("banking77_accuracy", "banking_accuracy", "decline_rate")]
         cells += [f"{100 * v['false_decline_rate']:.2f}%", f"{p2['answered_right']} / {p2['answered_wrong']}"]
         assert f"| {trial['what']} | {' | '.join(cells)} |" in readme, trial["what"]
+
+
+def test_the_readme_second_opinion_table_is_what_its_json_says():
+    """README's second-opinion table (Banking77, banking, declines, consults, latency) comes from
+    results/second_opinion.json as second_opinion.py wrote it."""
+    readme = (SPACES / "bank_bot" / "README.md").read_text()
+    so = json.loads((SPACES / "bank_bot" / "results" / "second_opinion.json").read_text())
+    v = so["validation"]
+    runs = [
+        v["MiniLM head alone (the shipped recipe)"],
+        v["e5 English head alone"],
+        v["MiniLM + e5 English head (chosen weight and threshold)"],
+    ]
+    for key in ("banking77_accuracy", "banking_accuracy", "clarify_rate_banking77"):
+        assert " | ".join(f"{100 * r[key]:.2f}%" for r in runs) in readme.replace("**", ""), key
+    declines = " | ".join(f"{100 * r['decline_rate']:.2f}% / {100 * r['false_decline_rate']:.2f}%" for r in runs)
+    assert declines in readme
+    assert f"{100 * runs[2]['consulted']:.1f}% of validation messages consult e5" in readme
+    lat = so["latency_alternating_1_thread"]
+    assert f"{lat['shipped']['p50_ms']} / {lat['shipped']['p95_ms']} ms" in readme
+    assert f"{lat['second opinion']['p50_ms']} / {lat['second opinion']['p95_ms']} ms" in readme
+    assert (so["chosen"]["weight"], so["chosen"]["threshold"]) == (0.5, 0.8)
+
+
+def test_the_second_opinion_mixes_only_where_the_first_head_is_unsure(monkeypatch):
+    import numpy as np
+
+    monkeypatch.syspath_prepend(str(SPACES / "bank_bot"))  # the script imports train.py's recipe, as when run
+    mix = load_script("second_opinion").second_opinion
+    first = np.array([[0.9, 0.1, 0.0], [0.5, 0.4, 0.1], [0.0, 0.0, 1.0]])
+    second = np.array([[0.0, 1.0, 0.0], [0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
+    out = mix(first, second, 0.5, 0.8)
+    assert out[0].tolist() == first[0].tolist() and out[2].tolist() == first[2].tolist()  # sure, or gated (1.0)
+    assert np.allclose(out[1], [0.25, 0.7, 0.05]) and np.allclose(out.sum(axis=1), 1.0)
+    assert np.allclose(mix(first, second, 0.5, 1.01)[0], [0.45, 0.55, 0.0])

@@ -137,6 +137,26 @@ _PATTERNS: list[tuple[Harm, str]] = [
         r"two[- ]factor|security (?:check|question)s?|otp|one[- ]time (?:code|password)|fraud (?:check|detection)s?|"
         r"(?:id|identity|kyc) (?:check|checks|process))",
     ),
+    # someone else's data (after the account patterns: spying on it "without him finding out" is the graver
+    # harm), written without the apostrophe, or asked as a question about them: "whats my girlfriends balance", "show me
+    # what my brother has spent", "how much money my neighbour Dave has got", "look up my mum's account number"
+    (Harm.OTHERS_DATA, rf"\b(?:my|his|her|their|our) {_RELATIVE}s {_DATA}\b(?! limit)"),
+    (
+        Harm.OTHERS_DATA,
+        rf"\bwhat (?:my|his|her|their|our) {_RELATIVE}(?: [a-z]+)? (?:has|had|is|was)(?: been)? (?:spend|spent|"
+        r"spending|buy|bought|buying|earn|earned)\b",
+    ),
+    (
+        Harm.OTHERS_DATA,
+        rf"\bhow much (?:money|cash)\s+(?:(?:does|has|is)\s+)?(?:my|his|her|their|our) {_RELATIVE}"
+        r"(?: (?!sent\b|paid\b|transferred\b|gave\b|lent\b)[a-z]+)? (?:has got|have got|has|have|got)\b"
+        r"(?! (?:sent|paid|transferred|put|moved|given|lent))",
+    ),
+    (
+        Harm.OTHERS_DATA,
+        rf"\b(?:look up|find|tell me|give me|get me|send me|what(?:'s| is))\b[^.?!]{{0,6}}\b(?:my|his|her|their|our) "
+        rf"{_RELATIVE}'?s (?:bank |card )?(?:account number|card number|sort code|pin|passcode|password|login)\b",
+    ),
     # passing as someone else: "with someone else's passport", "using my brother's ID"
     (
         Harm.THEFT_OR_FRAUD,
