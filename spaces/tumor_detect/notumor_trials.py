@@ -147,6 +147,33 @@ def report(trials: list[str], averages: list[str]) -> dict:
     return out
 
 
+VIEW_NAMES = {"plain": "one view (the app's)", "mirror": "mirror", "equalised": "equalised", "s144": "144 px"}
+
+
+def views_label(avg: str) -> str:
+    return " + ".join(VIEW_NAMES.get(v, v.replace("s144mirror", "144 px mirror")) for v in avg.split("+"))
+
+
+def table(result: dict, all_views: bool = True) -> str:
+    """Markdown: one row per trial and view average (``all_views=False``: the app's one view only), validation side."""
+    lines = [
+        '| trial | test-time views | accuracy | ECE | no-tumour told "no tumour" (network says tumour) '
+        '| T2-like tumours named / told "no tumour" | FLAIR-like | web-style T2 screenshot |',
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, trial in result.items():
+        for avg, row in trial["views"].items():
+            if not all_views and avg != "plain":
+                continue
+            c = row["clean"]
+            looks = [f"{row[k]['tumour_named']:.1%} / {row[k]['tumour_told_no_tumour']:.1%}" for k in LOOKS[1:]]
+            lines.append(
+                f"| {name} | {views_label(avg)} | {c['accuracy']:.1%} | {c['ece']:.3f} | {c['notumor_cleared']:.1%} "
+                f"({c['notumor_called_tumour']} of {c['notumor_slices']}) | " + " | ".join(looks) + " |"
+            )
+    return "\n".join(lines)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -161,7 +188,17 @@ def main() -> None:
     r.add_argument("--views", default="plain", help="comma-separated view averages, e.g. plain,plain+mirror")
     r.add_argument("--out", type=Path, default=None)
     r.add_argument("--notes", type=Path, default=None, help="a JSON of {trial name: how it was made} to keep")
+    c = sub.add_parser("card", help="write the tables from --out into MODEL_CARD.md and README.md")
+    c.add_argument("--out", type=Path, default=HERE / "notumor_trials.json")
     args = ap.parse_args()
+    if args.cmd == "card":
+        from braintumor.card import update_block
+
+        result = json.loads(args.out.read_text())
+        head = f"Validation side, written by notumor_trials.py from `{args.out.name}`:\n\n"
+        update_block(HERE / "MODEL_CARD.md", "notumor-trials", head + table(result))
+        update_block(HERE / "README.md", "notumor-trials", head + table(result, all_views=False))
+        return
     from shared.device import setup
 
     if args.cmd == "dump":

@@ -69,3 +69,16 @@ def test_trial_decisions_refuse_before_the_rule(tiny_predictor):
     out = mod.decisions(tiny_predictor, probs, np.array([0.5, 2.0]), np.array([0.1, 0.1]), np.array([0.9, 0.9]))
     assert out[1] == ("refused", None)
     assert out[0] == ("ok", "notumor")
+
+
+def test_readme_and_card_trial_tables_come_from_the_trials_json():
+    """The README's and the card's no-tumour trial tables are what notumor_trials.py card writes from its JSON."""
+    import json
+
+    mod = trials_module()
+    space = harness.SPACES / "tumor_detect"
+    result = json.loads((space / "notumor_trials.json").read_text())
+    assert mod.table(result, all_views=False) in (space / "README.md").read_text()
+    assert mod.table(result) in (space / "MODEL_CARD.md").read_text()
+    shipped = result["shipped"]["views"]["plain"]["clean"]
+    assert shipped["notumor_slices"] > 0 and 0 < shipped["notumor_cleared"] < 1
