@@ -62,10 +62,12 @@ from braintumor.sources import HELD_OUT, held_out_mask, kit_sources
 from braintumor.training import (
     build_model,
     freeze_early,
+    hardness,
     lesion_focus_loss,
     marked_training_slices,
     source_balanced_weights,
     suffix_logits,
+    upweight_hard,
     view_cache,
     view_kinds,
 )
@@ -132,6 +134,14 @@ def main() -> None:
     ap.add_argument("--size", type=int, default=SIZE)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--hard",
+        default=None,
+        help="SHARE,FACTOR: the starting model's hardest SHARE of the training slices of each --hard-classes class "
+        "(lowest probability of their true class over the cached views) drawn FACTOR times as often (each class "
+        "keeps its weight)",
+    )
+    ap.add_argument("--hard-classes", default=",".join(CLASSES), help="comma-separated classes for --hard")
     ap.add_argument("--card-only", action="store_true", help="only rewrite MODEL_CARD.md from train_log.json")
     args = ap.parse_args()
     if args.card_only:
@@ -174,6 +184,11 @@ def main() -> None:
     if lesion_weight and gradcam_block_index(model.config) != args.freeze_blocks - 1:
         raise SystemExit("the lesion-focus loss needs the cached prefix to end at the app's LayerCAM block")
     weights = source_balanced_weights(y[tr], np.array(sources)[tr]) if balanced else None
+    hard_share, hard_factor = (float(v) for v in args.hard.split(",")) if args.hard else (0.0, 1.0)
+    hard_classes = [CLASSES.index(c) for c in args.hard_classes.split(",")]
+    if weights is not None and hard_factor != 1.0:
+        hard = hardness(model, [v[torch.from_numpy(tr)] for v in views], y[tr], args.freeze_blocks)
+        weights = upweight_hard(weights, y[tr], hard, hard_share, hard_factor, hard_classes)
 
     params = [p for p in model.parameters() if p.requires_grad]
     decay = [p for p in params if p.ndim > 1]
@@ -272,6 +287,7 @@ def main() -> None:
         "train_images": len(tr),
         "views": view_kinds(n_views),
         "lesion_weight": lesion_weight,
+        "hard": {"share": hard_share, "factor": hard_factor, "classes": args.hard_classes} if args.hard else None,
         "marked_slices": len(marked),
         "val_images": len(va),
         "train_minutes": round((time.time() - t_train) / 60, 1),

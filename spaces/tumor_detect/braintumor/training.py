@@ -239,3 +239,34 @@ def source_balanced_weights(labels: np.ndarray, sources: np.ndarray, power: floa
         m = labels == c
         w[m] /= w[m].sum()
     return torch.from_numpy(w / w.sum())
+
+
+@torch.no_grad()
+def hardness(model, views: list[torch.Tensor], labels: np.ndarray, n_blocks: int) -> np.ndarray:
+    """Per slice: 1 - the starting model's probability of its true class, averaged over the cached views (the
+    clean one and the re-contrasted ones). Among no-tumour slices the hard ones are the healthy slices it takes for
+    tumours (mostly T1, coronal and sagittal: rare in the kit's no-tumour class, issue 18); among tumours, those
+    it stops seeing once their contrast changes."""
+    model.eval()
+    y = torch.from_numpy(labels)
+    p = torch.zeros(len(labels), dtype=torch.float64)
+    for v in views:
+        logits = torch.cat([suffix_logits(model, v[i : i + 256].float(), n_blocks) for i in range(0, len(v), 256)])
+        p += torch.softmax(logits, -1).gather(1, y[:, None])[:, 0].double() / len(views)
+    return (1.0 - p).numpy()
+
+
+def upweight_hard(
+    weights: torch.Tensor, labels: np.ndarray, hard: np.ndarray, share: float, factor: float, classes: list[int]
+) -> torch.Tensor:
+    """Sampling weights with the hardest ``share`` of each class in ``classes`` (by ``hard``) drawn ``factor`` times
+    as often as before; every class keeps its total weight (only the mix inside it changes)."""
+    w = weights.double().numpy().copy()
+    for c in classes:
+        m = labels == c
+        if factor == 1.0 or not m.any():
+            continue
+        total = w[m].sum()
+        w[m & (hard >= np.quantile(hard[m], 1.0 - share))] *= factor
+        w[m] *= total / w[m].sum()
+    return torch.from_numpy(w / w.sum())

@@ -1,0 +1,84 @@
+"""Issue 18, third round: hard-example sampling (train.py --hard) and the no-tumour trials' arithmetic
+(notumor_trials.py report), on tiny synthetic inputs (no data kit)."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+import pytest
+import torch
+from tumor_detect_helpers import tiny_model
+
+import harness
+from braintumor import CLASSES
+from braintumor.training import hardness, prefix_features, upweight_hard
+
+NT = CLASSES.index("notumor")
+
+
+def trials_module():
+    spec = importlib.util.spec_from_file_location(
+        "notumor_trials_module", harness.SPACES / "tumor_detect" / "notumor_trials.py"
+    )
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_upweight_hard_multiplies_the_hardest_share_and_keeps_each_class_weight():
+    labels = np.array([NT] * 10 + [0] * 10)
+    weights = torch.full((20,), 1 / 20, dtype=torch.float64)
+    hard = np.r_[np.linspace(0, 0.9, 10), np.linspace(0, 0.9, 10)]
+    out = upweight_hard(weights, labels, hard, share=0.2, factor=4.0, classes=[NT]).numpy()
+    assert out.sum() == pytest.approx(1.0)
+    assert out[labels == NT].sum() == pytest.approx(0.5) and out[labels == 0].sum() == pytest.approx(0.5)
+    nt = out[:10]
+    assert nt[8] == pytest.approx(4 * nt[0]) and nt[9] == pytest.approx(4 * nt[0])  # the hardest 20%
+    assert np.allclose(nt[:8], nt[0])
+    assert np.allclose(out[10:], 0.05)  # a class not listed is untouched
+    same = upweight_hard(weights, labels, hard, share=0.2, factor=1.0, classes=[NT])
+    assert torch.allclose(same, weights)
+
+
+def test_hardness_is_one_minus_the_true_class_probability_over_the_views():
+    model = tiny_model()
+    xs = torch.rand(6, 64, 64)
+    h = prefix_features(model, xs, 3)
+    labels = np.array([0, 1, 2, 3, 2, 0])
+    one = hardness(model, [h], labels, 3)
+    two = hardness(model, [h, h], labels, 3)
+    assert one.shape == (6,) and np.all((one >= 0) & (one <= 1))
+    assert np.allclose(one, two)  # an average over identical views
+
+
+def test_trial_scores_follow_the_app_rule():
+    mod = trials_module()
+    labels = np.array(["notumor", "notumor", "glioma", "glioma"])
+    probs = np.array([[0.05, 0.05, 0.85, 0.05], [0.7, 0.1, 0.1, 0.1], [0.1, 0.0, 0.9, 0.0], [0.9, 0.0, 0.1, 0.0]])
+    decided = [("ok", "notumor"), ("ok", "glioma"), ("ok", "notumor"), ("refused", None)]
+    s = mod.score(labels, probs, decided)
+    assert s["notumor_cleared"] == 0.5 and s["notumor_called_tumour"] == 1
+    assert s["tumour_told_no_tumour"] == 0.5 and s["tumour_named"] == 0.0 and s["refused"] == 0.25
+    assert s["accuracy"] == 0.25
+
+
+def test_trial_decisions_refuse_before_the_rule(tiny_predictor):
+    mod = trials_module()
+    probs = np.array([[0.02, 0.02, 0.94, 0.02], [0.02, 0.02, 0.94, 0.02]])
+    out = mod.decisions(tiny_predictor, probs, np.array([0.5, 2.0]), np.array([0.1, 0.1]), np.array([0.9, 0.9]))
+    assert out[1] == ("refused", None)
+    assert out[0] == ("ok", "notumor")
+
+
+def test_readme_and_card_trial_tables_come_from_the_trials_json():
+    """The README's and the card's no-tumour trial tables are what notumor_trials.py card writes from its JSON."""
+    import json
+
+    mod = trials_module()
+    space = harness.SPACES / "tumor_detect"
+    result = json.loads((space / "notumor_trials.json").read_text())
+    assert mod.table(result, all_views=False) in (space / "README.md").read_text()
+    assert mod.table(result) in (space / "MODEL_CARD.md").read_text()
+    shipped = result["shipped"]["views"]["plain"]["clean"]
+    assert shipped["notumor_slices"] > 0 and 0 < shipped["notumor_cleared"] < 1
