@@ -42,7 +42,9 @@ from bankbot.models.data import (
 from bankbot.models.headfit import encode_with_cache, fit_head
 from bankbot.models.model import Head, Memory, head_proba, load_encoder, load_head
 from bankbot.models.oos import (
+    GATE_LOW_SHARE,
     MahalanobisScorer,
+    distance_declines,
     gate,
     max_logit,
     nearest_similarity,
@@ -54,7 +56,8 @@ SEED = 0
 SOURCES = ("oos", "travel", "kitchen_and_dining", "work", "utility", "home", "auto_and_commute", "meta")
 GATE_SHARE = 0.005  # the share of in-scope questions a distance gate may decline (the false-decline budget)
 METHODS = ("floor (shipped)", "floor + kNN-1", "floor + kNN-10", "floor + Mahalanobis", "floor + max-logit",
-           "floor + energy")  # fmt: skip
+           "floor + energy", "floor + kNN-10 + confident head")  # fmt: skip
+CONFIDENT_HEAD = "floor + kNN-10 + confident head"  # kNN-10, but a confident head passes above a lower cut
 
 
 def row_sources(split: Split, domains: dict[str, str]) -> np.ndarray:
@@ -114,6 +117,10 @@ def one_source(held: str, ctx: dict, share: float) -> dict:
         p = probs
         if method in scores:
             p = gate(probs, scores[method] < cross_fitted_cut(scores[method], inside, half, share), oos, top=1.0)
+        if method == CONFIDENT_HEAD:  # kNN-10's cut, a lower one at GATE_LOW_SHARE, the head as sure as the floor
+            sim = scores["floor + kNN-10"]
+            cut, low = (cross_fitted_cut(sim, inside, half, s) for s in (share, GATE_LOW_SHARE))
+            p = gate(probs, distance_declines(sim, probs, oos, cut, low, floor), oos, top=1.0)
         decisions = {i: decide(p[i], labels, table, th=Thresholds(floor=floor)) for i in scored}
         off = [decisions[i] for i in scored if va_src[i] == held]
         ins = [(decisions[i], gold[i]) for i in scored if inside[i]]

@@ -81,11 +81,12 @@ def shipped():
 
 
 # (probe set, the share of its colloquial messages the shipped bot must answer right, the most it may answer wrongly):
-# what it does today, so a regression fails. The first set: 52 of 64 right, none wrong. The second set (written
-# 2026-12-07, after the first set had shaped the colloquial training rows): 49 of 61 right and 3 wrong; the third
-# (written 2026-12-07 in the third session, before its second-opinion trial): 50 of 61 right and 1 wrong. So the
-# issue's targets (93% right, 0 wrong) are not reached (README, "Colloquial messages").
-LEVELS = [(P, 0.80, 0), (P2, 0.80, 3), (P3, 0.80, 1)]
+# what it does today, so a regression fails. The first set: 53 of 64 right, none wrong (52 before the distance gate
+# weighed the head's evidence: 0.82 fails that gate). The second set (written 2026-12-07, after the first set had
+# shaped the colloquial training rows): 49 of 61 right and 3 wrong; the third (written 2026-12-07 in the third
+# session, before its second-opinion trial): 50 of 61 right and 1 wrong. So the targets (93% right, 0 wrong)
+# are not reached (README, "Colloquial messages").
+LEVELS = [(P, 0.82, 0), (P2, 0.80, 3), (P3, 0.80, 1)]
 
 
 def _answered(probes, model, table) -> tuple[list, list]:

@@ -220,6 +220,47 @@ def test_the_model_gate_declines_what_is_far_from_every_in_scope_sentence():
     assert model.proba_from_vectors(far).tolist() == before[1:].tolist()
 
 
+def test_the_distance_gate_lets_a_confident_head_through_only_between_its_two_cuts():
+    # columns: two in-scope intents, then out_of_scope; the out_of_scope probability never counts as confidence
+    probs = np.array([[0.8, 0.1, 0.1], [0.8, 0.1, 0.1], [0.4, 0.3, 0.3], [0.8, 0.1, 0.1], [0.05, 0.05, 0.9]])
+    similarity = np.array([0.50, 0.45, 0.45, 0.40, 0.45])  # above the cut; in the band (x3); below the low cut
+    plain = oos.distance_declines(similarity, probs, 2, cut=0.47, low=None, confident=0.5)
+    assert plain.tolist() == [False, True, True, True, True]
+    two = oos.distance_declines(similarity, probs, 2, cut=0.47, low=0.43, confident=0.5)
+    assert two.tolist() == [False, False, True, True, True]  # only the confident in-band row passes
+    per_row = oos.distance_declines(similarity, probs, 2, np.full(5, 0.47), np.array([0.43, 0.46, 0, 0, 0]), 0.5)
+    assert per_row.tolist() == [False, True, True, False, True]  # cuts may be one per row (northwind_oos.py)
+
+
+def test_the_model_gate_passes_a_near_miss_the_head_is_sure_of():
+    from bankbot.models.model import Head, IntentModel, Memory
+
+    labels = ["card_arrival", "change_pin", "out_of_scope"]
+    memory = Memory(unit32([[1, 0, 0], [0, 0, 1]]), np.array([0, 2]), k=1, weight=0.0)  # one in-scope sentence
+    head = Head(np.eye(3, dtype=np.float32) * 5, np.zeros(3, np.float32), labels, {}, memory)
+    model = IntentModel(encoder=None, head=head)
+    near_miss = unit32([[1, 0.3, 0.2]])  # cosine ~0.94 to card_arrival's row, the head sure of card_arrival
+    model.use_gate(0.97)
+    assert model.proba_from_vectors(near_miss)[0].tolist() == [0.0, 0.0, 1.0]
+    model.use_gate(0.97, 0.9, 0.5)
+    assert model.proba_from_vectors(near_miss)[0].argmax() == 0
+    model.use_gate(0.97, 0.95, 0.5)  # below the lower cut: declined whatever the head says
+    assert model.proba_from_vectors(near_miss)[0].tolist() == [0.0, 0.0, 1.0]
+
+
+def test_the_shipped_gate_has_its_lower_cut_below_the_cut_and_the_floor_as_confidence():
+    from bankbot.model_spec import CONFIDENCE_FLOOR, LOW_SIMILARITY, MIN_SIMILARITY
+    from bankbot.models.model import get_model
+
+    assert 0 < LOW_SIMILARITY < MIN_SIMILARITY
+    english = get_model().english
+    assert (english.min_similarity, english.low_similarity, english.confident) == (
+        MIN_SIMILARITY,
+        LOW_SIMILARITY,
+        CONFIDENCE_FLOOR,
+    )
+
+
 # --- the combined score and moving thresholds to the shipped space ---
 
 

@@ -109,3 +109,54 @@ def test_the_second_opinion_mixes_only_where_the_first_head_is_unsure(monkeypatc
     assert out[0].tolist() == first[0].tolist() and out[2].tolist() == first[2].tolist()  # sure, or gated (1.0)
     assert np.allclose(out[1], [0.25, 0.7, 0.05]) and np.allclose(out.sum(axis=1), 1.0)
     assert np.allclose(mix(first, second, 0.5, 1.01)[0], [0.45, 0.55, 0.0])
+
+
+def test_the_readme_gate_table_is_what_gate_trial_and_northwind_oos_wrote():
+    """README "The distance gate and the head's evidence": each rule's validation numbers and probe counts from
+    results/gate_trial.json (the noisy-memory row: gate_trial_noisy_memory.json), its leave-one-source-out row from
+    results/northwind_oos.json (pooled as the script's own table), and the shipped rule's cuts are model_spec's."""
+    from bankbot.model_spec import CONFIDENCE_FLOOR, LOW_SIMILARITY, MIN_SIMILARITY
+
+    results = SPACES / "bank_bot" / "results"
+    readme = (SPACES / "bank_bot" / "README.md").read_text()
+    trial = json.loads((results / "gate_trial.json").read_text())
+    second_run = json.loads((results / "gate_trial_noisy_memory.json").read_text())["rules"]
+    noisy = {name: rule for name, rule in second_run.items() if name not in trial["rules"]}  # the rest: the same
+    loso = json.loads((results / "northwind_oos.json").read_text())
+    n = [r["n_off_topic"] for r in loso]
+
+    def loso_cell(method: str) -> str:
+        pooled = sum(r[method]["off_topic_declined"] * k for r, k in zip(loso, n, strict=True)) / sum(n)
+        false = sum(r[method]["false_declines"] for r in loso) / len(loso)
+        return f"{100 * pooled:.2f}% / {100 * false:.2f}%"
+
+    methods = {"distance gate alone (shipped before)": "floor + kNN-10"}
+    methods["distance + confident head (low 0.1%, floor; ships)"] = "floor + kNN-10 + confident head"
+    for name, rule in (trial["rules"] | noisy).items():
+        v = rule["validation"]
+        sets = [rule["probes"]["colloquial_probes"], rule["probes"]["colloquial_probes_2"]]
+        sets.append(rule.get("final_probes", {}).get("colloquial_probes_3"))
+        cells = [f"{100 * v[k]:.2f}%" for k in ("banking77_accuracy", "banking_accuracy", "clarify_rate_banking77")]
+        cells.append(f"{100 * v['decline_rate']:.2f}% / {100 * v['false_declines_all_in_scope']:.2f}%")
+        cells.append(loso_cell(methods[name]) if name in methods else "not run")
+        cells += [
+            f"{s['answered_right']} / {s['answered_wrong']} / {s['asked_back_or_declined']}" if s else "not scored"
+            for s in sets
+        ]
+        assert f"| {name} | {' | '.join(cells)} |" in readme, name
+    shipped = trial["rules"]["distance + confident head (low 0.1%, floor; ships)"]
+    assert round(shipped["cut"], 4) == MIN_SIMILARITY and round(shipped["low"], 4) == LOW_SIMILARITY
+    assert shipped["confident"] == CONFIDENCE_FLOOR
+
+
+def test_the_typed_variants_of_the_noisy_memory_trial_are_seeded_and_differ_from_the_row(monkeypatch):
+    import numpy as np
+
+    monkeypatch.syspath_prepend(str(SPACES / "bank_bot"))  # gate_trial imports its sibling scripts
+    variant = load_script("gate_trial").typed_variant
+    rows = ["Why has my money not been received yet?", "Please can you tell me your exchange rates"]
+    first = [variant(r, np.random.default_rng(0)) for r in rows]
+    assert first == [variant(r, np.random.default_rng(0)) for r in rows]  # a fixed seed gives the same memory
+    assert all(
+        v != r.lower().rstrip("?") and v == v.lower() and not v.endswith("?") for v, r in zip(first, rows, strict=True)
+    )

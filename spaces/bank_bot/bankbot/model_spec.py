@@ -39,6 +39,7 @@ PINS = {
 # BEGIN FLOOR (written by fit_floor.py; do not edit by hand)
 CONFIDENCE_FLOOR = 0.5
 MIN_SIMILARITY = 0.4740
+LOW_SIMILARITY = 0.4382
 # END FLOOR
 
 ENCODER_HUB_ID = "sentence-transformers/all-MiniLM-L6-v2"

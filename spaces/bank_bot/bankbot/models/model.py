@@ -10,7 +10,17 @@ import numpy as np
 
 from shared.model_source import models, resolve
 
-from ..model_spec import DELTA_FILE, E5_HEAD_FILE, ENCODER_SPEC, HEAD_FILE, HEAD_SPEC, MIN_SIMILARITY, PINS
+from ..model_spec import (
+    CONFIDENCE_FLOOR,
+    DELTA_FILE,
+    E5_HEAD_FILE,
+    ENCODER_SPEC,
+    HEAD_FILE,
+    HEAD_SPEC,
+    LOW_SIMILARITY,
+    MIN_SIMILARITY,
+    PINS,
+)
 from . import oos
 from .data import OUT_OF_SCOPE
 from .encoder import MiniLM, load_tensors
@@ -124,12 +134,15 @@ class IntentModel:
         self.info = head.info
         self.thresholds = None  # the policy's defaults; a company's own bot sets its own (company.folder)
         self.min_similarity = 0.0  # the distance gate's cut (0: off); load_intent_model sets Northwind's
+        self.low_similarity: float | None = None  # ... and its lower cut, above which a confident head passes
+        self.confident = 1.0
         self._in_scope: np.ndarray | None = None
 
-    def use_gate(self, min_similarity: float) -> None:
+    def use_gate(self, min_similarity: float, low_similarity: float | None = None, confident: float = 1.0) -> None:
         """Decline (certain ``out_of_scope``) what sits further than ``min_similarity`` from the in-scope training
-        sentences (``oos.nearest_similarity``, cut chosen by fit_floor.py)."""
-        self.min_similarity = min_similarity
+        sentences (``oos.nearest_similarity``, cuts chosen by fit_floor.py), unless it is above ``low_similarity``
+        and the head is at least ``confident`` of one in-scope intent (``oos.distance_declines``)."""
+        self.min_similarity, self.low_similarity, self.confident = min_similarity, low_similarity, confident
         self._in_scope = in_scope_memory(self.head) if min_similarity > 0 and self.head.memory is not None else None
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
@@ -139,8 +152,12 @@ class IntentModel:
         probs = head_proba(self.head, vectors)
         if self._in_scope is None:
             return probs
-        far = oos.nearest_similarity(vectors, self._in_scope, oos.GATE_K) < self.min_similarity
-        return oos.gate(probs, far, self.labels.index(OUT_OF_SCOPE), top=1.0)
+        oos_index = self.labels.index(OUT_OF_SCOPE)
+        similarity = oos.nearest_similarity(vectors, self._in_scope, oos.GATE_K)
+        far = oos.distance_declines(
+            similarity, probs, oos_index, self.min_similarity, self.low_similarity, self.confident
+        )
+        return oos.gate(probs, far, oos_index, top=1.0)
 
 
 def head_proba(head: Head, vectors: np.ndarray) -> np.ndarray:
@@ -207,7 +224,9 @@ def load_intent_model(head_dir: Path | None = None):
         encoder = load_encoder_with(delta if delta.is_file() else None)
     e5_head = folder / E5_HEAD_FILE if (folder / E5_HEAD_FILE).is_file() else shipped / E5_HEAD_FILE
     english = IntentModel(encoder, load_head(folder / HEAD_FILE))
-    english.use_gate(MIN_SIMILARITY)  # Northwind's distance gate (fit_floor.py); a company's bot has none
+    # Northwind's distance gate (fit_floor.py; a company's bot has none): a head as sure as the floor passes above the
+    # lower cut
+    english.use_gate(MIN_SIMILARITY, LOW_SIMILARITY, CONFIDENCE_FLOOR)
     model = MultilingualModel(english, IntentModel(load_e5(), load_head(e5_head)))
     model.warm_up()
     return model

@@ -37,7 +37,10 @@ DEFAULT_PRESET = "auto"
 AUTO_DECLINE_TARGET = 0.95
 DECLINED_TOP = 0.6  # a declined row's out_of_scope probability: above any other class after the gate
 GATE_K = 10  # Northwind's gate: mean cosine to the 10 nearest in-scope training sentences (kNN-10) ...
-GATE_SHARE = 0.005  # ... cut where it declines 0.5% of the in-scope validation questions (fit_floor.py)
+GATE_SHARE = 0.005  # ... cut where it declines 0.5% of the in-scope validation questions (fit_floor.py);
+# between that cut and a lower one (where GATE_LOW_SHARE of them fall) the head's evidence counts: a message there
+# passes when the head is at least as sure of one in-scope intent as the policy's floor (``distance_declines``)
+GATE_LOW_SHARE = 0.001
 
 
 # --- scores on plain arrays (higher = more in scope) ---------------------------------------------------------
@@ -197,6 +200,21 @@ def choose_threshold(in_scores: np.ndarray, max_false_decline: float, already_de
         return float(s[-1]) + 1e-6
     # between the budget-th and the next lowest score: those below are declined
     return float((s[budget - 1] + s[budget]) / 2)
+
+
+def distance_declines(
+    similarity: np.ndarray, probs: np.ndarray, oos_index: int, cut, low, confident: float
+) -> np.ndarray:
+    """Northwind's distance gate: decline what sits below ``cut`` (``nearest_similarity``), unless it is still above
+    ``low`` and the head gives one in-scope intent at least ``confident`` (its out_of_scope class excluded). ``low``
+    None: the plain cut (cuts: numbers, or one per row). A colloquial message phrased unlike any training row ("the
+    takeaway took the money off my card twice") sits just below the cut; an off-topic one there rarely has a
+    confident in-scope intent."""
+    far = similarity < cut
+    if low is None:
+        return far
+    in_scope = np.delete(probs, oos_index, axis=1).max(axis=1)
+    return far & ((similarity < low) | (in_scope < confident))
 
 
 def gate(probs: np.ndarray, declined: np.ndarray, oos_index: int, top: float = DECLINED_TOP) -> np.ndarray:
