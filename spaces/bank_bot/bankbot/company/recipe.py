@@ -23,6 +23,7 @@ import numpy as np
 
 from ..models import oos
 from ..models.oos import DEFAULT_PRESET, PRESETS, Space
+from .augment import augmented_copies
 from .data import OUT_OF_SCOPE, Examples
 from .offtopic import OffTopicBank, negatives_for
 
@@ -57,6 +58,11 @@ class Recipe:
     # After the check, fine-tune once more on every example (the checked encoder never saw its held-out fold);
     # the thresholds carry over through the unseen built-in topics (``carry_over``)
     final_finetune: bool = True
+    # SetFit-style: fine-tuning batches of same-intent pairs with a supervised contrastive loss of this weight
+    # (0: the plain intent loss only), and this many augmented copies of each company example (fine-tuning only)
+    contrastive: float = 0.0
+    temperature: float = 0.1
+    augment: int = 0
 
 
 @dataclass
@@ -196,7 +202,13 @@ def train_company(
     final_neg = np.concatenate([head_neg, check_neg])
 
     all_texts = texts + [bank.texts[i] for i in final_neg]
-    n_own = len(texts)
+    n_own, n_base = len(texts), len(all_texts)
+    # augmented copies of the company's intent rows (not its own out_of_scope rows): after the bank rows
+    copies = augmented_copies([texts[i] if own[i] else "" for i in range(n_own)], recipe.augment, recipe.seed)
+    copy_rows = {}  # source row -> its copies' indices in all_texts
+    for source, variant in copies:
+        copy_rows.setdefault(source, []).append(len(all_texts))
+        all_texts.append(variant)
     progress(0.08, f"Preparing {len(all_texts):,} sentences")
     states = cache_lower_states(frozen_encoder, all_texts, recipe.layers)
     t0 = lap("lower_layers", t0)
@@ -210,12 +222,25 @@ def train_company(
         return fit_head(np.vstack([X_own, X_neg]), y, w, labels, recipe.C, recipe.seed)
 
     def finetune(train_rows: list[int], step: str, share: tuple[float, float]) -> dict[str, np.ndarray]:
-        """Fine-tune the top layers on these company rows and the fine-tuning negatives; the layers' delta."""
-        ft_rows = train_rows + [pos[int(b)] for b in ft_neg]
-        y_ft = np.array([labels.index(intents[i]) for i in train_rows] + [len(labels) - 1] * len(ft_neg))
+        """Fine-tune the top layers on these company rows (and their augmented copies) and the fine-tuning
+        negatives; the layers' delta."""
+        extra = [(c, i) for i in train_rows for c in copy_rows.get(i, [])]  # (copy row, its source row)
+        ft_rows = train_rows + [c for c, _ in extra] + [pos[int(b)] for b in ft_neg]
+        y_own = [labels.index(intents[i]) for i in train_rows] + [labels.index(intents[i]) for _, i in extra]
+        y_ft = np.array(y_own + [len(labels) - 1] * len(ft_neg))
+        # a row and its copies weigh what the row alone did, so augmentation does not shift the balance to negatives
         w_ft = _weights(len(train_rows), len(ft_neg), recipe.finetune_negative_share)
+        per_copy = np.array([1.0 / (1 + len(copy_rows.get(i, []))) for i in train_rows])
+        per_copy = np.r_[per_copy, [1.0 / (1 + len(copy_rows[i])) for _, i in extra]]
+        w_ft = np.r_[per_copy, w_ft[len(train_rows) :]]
+        plain = np.r_[np.arange(len(train_rows)), np.arange(len(ft_rows) - len(ft_neg), len(ft_rows))]
         w0, b0 = fit_head(
-            np.vstack([frozen[train_rows], bank.vectors[ft_neg]]), [labels[j] for j in y_ft], w_ft, labels, recipe.C, 0
+            np.vstack([frozen[train_rows], bank.vectors[ft_neg]]),
+            [labels[j] for j in y_ft[plain]],
+            _weights(len(train_rows), len(ft_neg), recipe.finetune_negative_share),
+            labels,
+            recipe.C,
+            0,
         )
 
         def log(msg: str) -> None:  # finetune_top_layers reports "epoch N done in S s"
@@ -237,11 +262,15 @@ def train_company(
             seed=recipe.seed,
             states=[states[i] for i in ft_rows],
             log=log,
+            contrastive=recipe.contrastive,
+            temperature=recipe.temperature,
+            negative_target=len(labels) - 1,
         )
         return delta
 
     def embed(delta: dict[str, np.ndarray]) -> np.ndarray:
-        return embed_states(MiniLM(frozen_encoder.folder, delta), states, recipe.layers)
+        # the company's rows and the bank's (the augmented copies only ever train)
+        return embed_states(MiniLM(frozen_encoder.folder, delta), states[:n_base], recipe.layers)
 
     def check_fold(f: int, share: tuple[float, float]) -> dict:
         """Fine-tune without fold ``f`` and score it (and the unseen topics) through the app's decision rule."""
