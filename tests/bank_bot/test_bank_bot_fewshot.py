@@ -121,3 +121,16 @@ def test_contrastive_fine_tuning_pulls_an_intents_examples_together():
     )  # fmt: skip
     assert gap(after) > before + 0.05
     assert np.allclose(embed_states(MiniLM(enc.folder, delta), states, 1), after, atol=1e-3)
+
+
+def test_only_the_training_rows_copies_train_and_a_row_with_its_copies_weighs_one():
+    from bankbot.company.recipe import with_copies
+
+    copy_rows = {0: [10, 11], 1: [12], 2: [13, 14]}  # row 2 is held out in this fold
+    rows, sources, weights = with_copies([0, 1, 3], copy_rows)
+    assert rows == [0, 1, 3, 10, 11, 12] and sources == [0, 1, 3, 0, 0, 1]
+    assert 13 not in rows and 14 not in rows
+    by_source = {}
+    for s, w in zip(sources, weights, strict=True):
+        by_source[s] = by_source.get(s, 0.0) + w
+    assert by_source == pytest.approx({0: 1.0, 1: 1.0, 3: 1.0})

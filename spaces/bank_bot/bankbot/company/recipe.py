@@ -62,7 +62,7 @@ class Recipe:
     # (0: the plain intent loss only), and this many augmented copies of each company example (fine-tuning only)
     contrastive: float = 0.0
     temperature: float = 0.1
-    augment: int = 0
+    augment: int = 2  # chosen on travel/utility/home's other-domains fold (README "Make it yours": recipe trials)
 
 
 @dataclass
@@ -224,24 +224,14 @@ def train_company(
     def finetune(train_rows: list[int], step: str, share: tuple[float, float]) -> dict[str, np.ndarray]:
         """Fine-tune the top layers on these company rows (and their augmented copies) and the fine-tuning
         negatives; the layers' delta."""
-        extra = [(c, i) for i in train_rows for c in copy_rows.get(i, [])]  # (copy row, its source row)
-        ft_rows = train_rows + [c for c, _ in extra] + [pos[int(b)] for b in ft_neg]
-        y_own = [labels.index(intents[i]) for i in train_rows] + [labels.index(intents[i]) for _, i in extra]
-        y_ft = np.array(y_own + [len(labels) - 1] * len(ft_neg))
-        # a row and its copies weigh what the row alone did, so augmentation does not shift the balance to negatives
-        w_ft = _weights(len(train_rows), len(ft_neg), recipe.finetune_negative_share)
-        per_copy = np.array([1.0 / (1 + len(copy_rows.get(i, []))) for i in train_rows])
-        per_copy = np.r_[per_copy, [1.0 / (1 + len(copy_rows[i])) for _, i in extra]]
-        w_ft = np.r_[per_copy, w_ft[len(train_rows) :]]
-        plain = np.r_[np.arange(len(train_rows)), np.arange(len(ft_rows) - len(ft_neg), len(ft_rows))]
-        w0, b0 = fit_head(
-            np.vstack([frozen[train_rows], bank.vectors[ft_neg]]),
-            [labels[j] for j in y_ft[plain]],
-            _weights(len(train_rows), len(ft_neg), recipe.finetune_negative_share),
-            labels,
-            recipe.C,
-            0,
-        )
+        own_rows, sources, own_w = with_copies(train_rows, copy_rows)
+        ft_rows = own_rows + [pos[int(b)] for b in ft_neg]
+        y_ft = np.array([labels.index(intents[i]) for i in sources] + [len(labels) - 1] * len(ft_neg))
+        # negatives weigh what they did without copies: the company's rows count once however many copies they have
+        w_plain = _weights(len(train_rows), len(ft_neg), recipe.finetune_negative_share)
+        w_ft = np.r_[own_w, w_plain[len(train_rows) :]]
+        y_plain = [intents[i] for i in train_rows] + [OUT_OF_SCOPE] * len(ft_neg)
+        w0, b0 = fit_head(np.vstack([frozen[train_rows], bank.vectors[ft_neg]]), y_plain, w_plain, labels, recipe.C, 0)
 
         def log(msg: str) -> None:  # finetune_top_layers reports "epoch N done in S s"
             if msg.startswith("epoch") and "done" in msg:
@@ -374,6 +364,15 @@ def train_company(
         "final_out": final_out if recipe.final_finetune else None,
     }
     return result
+
+
+def with_copies(train_rows: list[int], copy_rows: dict[int, list[int]]) -> tuple[list[int], list[int], np.ndarray]:
+    """The fine-tuning rows of a company: its training rows, then the augmented copies of those rows only (a held-out
+    row's copies never train), with each row's source row and its loss weight (a row and its copies share 1)."""
+    copies = [(c, i) for i in train_rows for c in copy_rows.get(i, [])]
+    rows, sources = train_rows + [c for c, _ in copies], train_rows + [i for _, i in copies]
+    weights = np.array([1.0 / (1 + len(copy_rows.get(i, []))) for i in sources])
+    return rows, sources, weights
 
 
 def unseen_groups_split(bank: OffTopicBank, keep: np.ndarray, recipe: Recipe, rng) -> tuple[np.ndarray, np.ndarray]:
