@@ -117,12 +117,13 @@ def evaluate_fold(result, recipe, lower, texts_in, gold_in, off: dict[str, list[
     return table
 
 
-def recipes(epochs: int | None) -> dict:
+def recipes(epochs: int | None, changes: dict | None = None) -> dict:
     """The previous recipe (main before this recipe: ``PREVIOUS_RECIPE``) and the current one, with the methods each
     is scored with."""
     from bankbot.models import oos
 
-    now = Recipe() if epochs is None else Recipe(epochs=epochs)
+    now = replace(Recipe(), **(changes or {}))
+    now = now if epochs is None else replace(now, epochs=epochs)
     before = replace(PREVIOUS_RECIPE, epochs=epochs or PREVIOUS_RECIPE.epochs)
     methods = [(m, m, now.knn_k) for m in oos.METHODS] + [(f"knn (k={k})", "knn", k) for k in KNN_KS if k != now.knn_k]
     return {
@@ -142,6 +143,7 @@ def main(argv=None) -> dict:
     p.add_argument("--banking77-rows", type=int, default=600)
     p.add_argument("--limit", type=int, help="at most this many rows per source and in scope (plumbing runs)")
     p.add_argument("--epochs", type=int, help="fine-tuning passes (default: the recipe's; fewer for a plumbing run)")
+    p.add_argument("--recipe", type=json.loads, default={}, help='this recipe\'s fields changed, JSON: {"augment": 2}')
     p.add_argument("--out", type=Path, default=HERE / "results" / "oos_benchmark.json")
     p.add_argument("--tables", type=Path, help="only print the tables of an earlier run's JSON file")
     p.add_argument("--merge", type=Path, nargs="+", help="join runs of single companies (run side by side) into --out")
@@ -202,7 +204,7 @@ def main(argv=None) -> dict:
             keep = np.flatnonzero([bank.group_names[g] not in drops[fold] for g in bank.groups])
             off = {fold: sources[fold]} | ({"handwritten": probes} if fold == "clinc_oos" else {})
             folds[fold] = {"bank_rows": int(len(keep)), "train_seconds": {}, "cpu_seconds": {}, "methods": {}}
-            for name, (recipe, methods) in recipes(args.epochs).items():
+            for name, (recipe, methods) in recipes(args.epochs, args.recipe).items():
                 result = train_company(examples, bank.subset(keep), encoder, recipe)
                 table = evaluate_fold(result, recipe, lower, texts_in, gold_in, off, methods)
                 folds[fold]["train_seconds"][name] = result.timings["total_s"]

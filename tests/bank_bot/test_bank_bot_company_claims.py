@@ -58,3 +58,15 @@ def test_every_recipe_trial_has_its_readme_row_with_its_numbers():
         cells = [str(v["cpu_s"]), *(_pct(x) for x in auto[:3]), auto[3], _pct(balanced[0]), _pct(balanced[2])]
         row = f"| {name} | " + " | ".join(cells) + " |"
         assert row in readme.replace("**", ""), name
+
+
+def test_the_augmentation_trial_rows_are_its_benchmarks_json():
+    """The trial that did not ship (results/oos_benchmark_augment_trial.json) -> its README rows."""
+    companies = json.loads((SPACE / "results" / "oos_benchmark_augment_trial.json").read_text())["companies"]
+    readme = (SPACE / "README.md").read_text()
+    rows = re.findall(r"^\| ([a-z, ]+) \| ((?:previous recipe|augment 2): [^|`]+) \|((?: [^|]+ \|){7})", readme, re.M)
+    assert len(rows) >= 4, "the README's augmentation trial table"
+    for company_cell, method, cells in rows:
+        company = next(c for c in companies if c.startswith(company_cell.split(",")[0].strip()))
+        summary = companies[company]["summary"][method.strip().replace("augment 2", "this recipe")]
+        assert [c.strip() for c in cells.split("|")[:-1]] == [_pct(summary[k]) for k in COLUMNS], (company, method)
