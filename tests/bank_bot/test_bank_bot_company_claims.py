@@ -17,17 +17,21 @@ def _pct(x: float) -> str:
     return f"{100 * x:.2f}%"
 
 
-def test_the_leave_one_source_out_table_is_the_benchmarks_json():
-    companies = json.loads((SPACE / "results" / "oos_benchmark.json").read_text())["companies"]
-    readme = (SPACE / "README.md").read_text()
-    rows = re.findall(r"^\| ([a-z_, ]+) \| `([^`]+)`[^|]* \|((?: [^|]+ \|){7})", readme, re.M)
-    assert len(rows) >= 4, "the README's leave-one-source-out table"
+def _rows_match_their_json(json_name: str, pattern: str, method_key=lambda m: m) -> int:
+    """Every README row the pattern finds (company, method, 7 cells) quotes that company's summary row in the JSON."""
+    companies = json.loads((SPACE / "results" / json_name).read_text())["companies"]
+    rows = re.findall(pattern, (SPACE / "README.md").read_text(), re.M)
     for company_cell, method, cells in rows:
-        first = company_cell.split(",")[0].strip()
-        company = next(c for c in companies if c.startswith(first))
-        summary = companies[company]["summary"][method]
+        company = next(c for c in companies if c.startswith(company_cell.split(",")[0].strip()))
+        summary = companies[company]["summary"][method_key(method)]
         quoted = [c.strip().strip("*") for c in cells.split("|")[:-1]]
         assert quoted == [_pct(summary[k]) for k in COLUMNS], (company, method)
+    return len(rows)
+
+
+def test_the_leave_one_source_out_table_is_the_benchmarks_json():
+    pattern = r"^\| ([a-z_, ]+) \| `([^`]+)`[^|]* \|((?: [^|]+ \|){7})"
+    assert _rows_match_their_json("oos_benchmark.json", pattern) >= 4, "the README's leave-one-source-out table"
 
 
 def test_the_example_company_sentence_is_the_reports_json():
@@ -62,11 +66,8 @@ def test_every_recipe_trial_has_its_readme_row_with_its_numbers():
 
 def test_the_augmentation_trial_rows_are_its_benchmarks_json():
     """The trial that did not ship (results/oos_benchmark_augment_trial.json) -> its README rows."""
-    companies = json.loads((SPACE / "results" / "oos_benchmark_augment_trial.json").read_text())["companies"]
-    readme = (SPACE / "README.md").read_text()
-    rows = re.findall(r"^\| ([a-z, ]+) \| ((?:previous recipe|augment 2): [^|`]+) \|((?: [^|]+ \|){7})", readme, re.M)
-    assert len(rows) >= 4, "the README's augmentation trial table"
-    for company_cell, method, cells in rows:
-        company = next(c for c in companies if c.startswith(company_cell.split(",")[0].strip()))
-        summary = companies[company]["summary"][method.strip().replace("augment 2", "this recipe")]
-        assert [c.strip() for c in cells.split("|")[:-1]] == [_pct(summary[k]) for k in COLUMNS], (company, method)
+    pattern = r"^\| ([a-z, ]+) \| ((?:previous recipe|augment 2): [^|`]+?) \|((?: [^|]+ \|){7})"
+    n = _rows_match_their_json(
+        "oos_benchmark_augment_trial.json", pattern, lambda m: m.replace("augment 2", "this recipe")
+    )
+    assert n >= 4, "the README's augmentation trial table"
