@@ -134,3 +134,25 @@ def test_only_the_training_rows_copies_train_and_a_row_with_its_copies_weighs_on
     for s, w in zip(sources, weights, strict=True):
         by_source[s] = by_source.get(s, 0.0) + w
     assert by_source == pytest.approx({0: 1.0, 1: 1.0, 3: 1.0})
+
+
+def test_specialize_trains_with_augmented_copies_and_its_card_says_so(tmp_path):
+    """specialize.py --augment 1 (plumbing: one layer, one pass): the recipe in report.json and the card name the
+    copies, and the check still scores every example once."""
+    import json
+    import subprocess
+    import sys
+
+    from bankbot import SPACE_DIR
+    from bankbot.company.data import EXAMPLE_CSV
+
+    out = tmp_path / "bot"
+    cmd = [sys.executable, str(SPACE_DIR / "specialize.py"), "--examples", str(EXAMPLE_CSV), "--out", str(out)]
+    cmd += ["--layers", "1", "--epochs", "1", "--negatives", "300", "--augment", "1"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    summary = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert summary["held_out"]["n_in_scope"] == summary["examples"]  # 5 folds: every example scored once
+    report = json.loads((out / "report.json").read_text())
+    assert report["recipe"]["augment"] == 1
+    assert "each example with 1 altered copy" in (out / "MODEL_CARD.md").read_text()

@@ -40,7 +40,11 @@ def company_card(company: str, result) -> str:
     dropped = ", ".join(d["builtin_groups_dropped"][:12]) or "none"
     dropped += " ..." if len(d["builtin_groups_dropped"]) > 12 else ""
     n = r.get("augment", 0)
-    copies = f", each example with {n} copies: a word dropped, two words swapped or a typo" if n else ""
+    copies = (
+        f", each example with {n} altered cop{'y' if n == 1 else 'ies'} (a word dropped or swapped, a typo)"
+        if n
+        else ""
+    )
     return f"""# Model card: {company} support bot
 
 *Written by `specialize.py` on {datetime.date.today().isoformat()}; retrain to change it.*
