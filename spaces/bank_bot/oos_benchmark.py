@@ -16,10 +16,11 @@ company's own held-out examples only (never from any off-topic source):
 - ``handwritten``: ``data/offtopic_probes.txt`` (never in the bank; scored by the ``clinc_oos`` bot).
 
 The CLINC150 and Banking77 test splits are never read (the kit does not have them). Per held-out source (3 per
-company) two bots are trained, one per recipe: the previous one (``PREVIOUS_RECIPE``: the checked run's encoder
-shipped, floor 0.2, energy gate) and this one (``Recipe()``). Every method is scored on its fold's bot: the floor
-alone (the head's out_of_scope class or a low top probability), and the out-of-scope scores of
-``bankbot.models.oos`` gated with the threshold of each preset, plus the preset each bot picks by itself ("auto").
+company) two bots are trained, one per recipe: the previous one (``PREVIOUS_RECIPE``: main before this recipe, the
+intent loss alone at lr 1e-4, a final fine-tune on every example, energy gate) and this one (``Recipe()``). Every
+method is scored on its fold's bot: the floor alone (the head's out_of_scope class or a low top probability), and
+the out-of-scope scores of ``bankbot.models.oos`` gated with the threshold of each preset, plus the preset each bot
+picks by itself ("auto").
 The ``banking77`` bots also score the CLINC150 sources with their own rows in the bank: the old, optimistic check.
 Writes one JSON file (after every bot) and prints the tables; ``--merge`` joins runs of single companies.
 """
@@ -46,9 +47,10 @@ HERE = Path(__file__).resolve().parent
 SEED = 0
 COMPANIES = "travel,utility,home;kitchen_and_dining,auto_and_commute,work"
 PROBES = HERE / "data" / "offtopic_probes.txt"
-PREVIOUS = "floor 0.2 (before the gate)"
-# main before this recipe: fold 0's encoder shipped (it never saw the checked fold), the energy gate
-PREVIOUS_RECIPE = Recipe(epochs=4, final_finetune=False, oos_method="energy", decline_below=0.2)
+PREVIOUS = "floor alone (no gate)"
+# main before this recipe: the intent loss alone (no pairs, no augmented copies) at lr 1e-4, 4 passes, a final
+# fine-tune on every example, the energy gate with its auto preset
+PREVIOUS_RECIPE = Recipe(epochs=4, lr=1e-4, contrastive=0.0, augment=0, oos_method="energy", final_finetune=True)
 KNN_KS = (1, 3, 10)
 
 
@@ -115,12 +117,13 @@ def evaluate_fold(result, recipe, lower, texts_in, gold_in, off: dict[str, list[
     return table
 
 
-def recipes(epochs: int | None) -> dict:
-    """The previous recipe (main before this benchmark: the checked fold's encoder shipped, energy gate) and the
-    current one, with the methods each is scored with."""
+def recipes(epochs: int | None, changes: dict | None = None) -> dict:
+    """The previous recipe (main before this recipe: ``PREVIOUS_RECIPE``) and the current one, with the methods each
+    is scored with."""
     from bankbot.models import oos
 
-    now = Recipe() if epochs is None else Recipe(epochs=epochs)
+    now = replace(Recipe(), **(changes or {}))
+    now = now if epochs is None else replace(now, epochs=epochs)
     before = replace(PREVIOUS_RECIPE, epochs=epochs or PREVIOUS_RECIPE.epochs)
     methods = [(m, m, now.knn_k) for m in oos.METHODS] + [(f"knn (k={k})", "knn", k) for k in KNN_KS if k != now.knn_k]
     return {
@@ -140,6 +143,7 @@ def main(argv=None) -> dict:
     p.add_argument("--banking77-rows", type=int, default=600)
     p.add_argument("--limit", type=int, help="at most this many rows per source and in scope (plumbing runs)")
     p.add_argument("--epochs", type=int, help="fine-tuning passes (default: the recipe's; fewer for a plumbing run)")
+    p.add_argument("--recipe", type=json.loads, default={}, help='this recipe\'s fields changed, JSON: {"augment": 2}')
     p.add_argument("--out", type=Path, default=HERE / "results" / "oos_benchmark.json")
     p.add_argument("--tables", type=Path, help="only print the tables of an earlier run's JSON file")
     p.add_argument("--merge", type=Path, nargs="+", help="join runs of single companies (run side by side) into --out")
@@ -200,7 +204,7 @@ def main(argv=None) -> dict:
             keep = np.flatnonzero([bank.group_names[g] not in drops[fold] for g in bank.groups])
             off = {fold: sources[fold]} | ({"handwritten": probes} if fold == "clinc_oos" else {})
             folds[fold] = {"bank_rows": int(len(keep)), "train_seconds": {}, "cpu_seconds": {}, "methods": {}}
-            for name, (recipe, methods) in recipes(args.epochs).items():
+            for name, (recipe, methods) in recipes(args.epochs, args.recipe).items():
                 result = train_company(examples, bank.subset(keep), encoder, recipe)
                 table = evaluate_fold(result, recipe, lower, texts_in, gold_in, off, methods)
                 folds[fold]["train_seconds"][name] = result.timings["total_s"]

@@ -33,6 +33,7 @@ def arguments() -> argparse.ArgumentParser:
     p.add_argument("--layers", type=int, help="top encoder layers to fine-tune (default: the recipe's)")
     p.add_argument("--epochs", type=int, help="fine-tuning passes (default: the recipe's)")
     p.add_argument("--negatives", type=int, help="built-in off-topic sentences the head sees (default: the recipe's)")
+    p.add_argument("--augment", type=int, help="altered copies of each example for fine-tuning (default: the recipe's)")
     p.add_argument(
         "--preset",
         choices=[*PRESETS, DEFAULT_PRESET],
@@ -65,7 +66,12 @@ def main(argv=None) -> int:
     from bankbot.company.recipe import Recipe, specialize
 
     recipe = Recipe(preset=args.preset)
-    for name, field in (("layers", "layers"), ("epochs", "epochs"), ("negatives", "head_negatives")):
+    for name, field in (
+        ("layers", "layers"),
+        ("epochs", "epochs"),
+        ("negatives", "head_negatives"),
+        ("augment", "augment"),
+    ):
         if getattr(args, name) is not None:
             recipe = replace(recipe, **{field: getattr(args, name)})
     if args.negatives is not None:

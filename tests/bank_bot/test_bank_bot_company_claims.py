@@ -17,17 +17,21 @@ def _pct(x: float) -> str:
     return f"{100 * x:.2f}%"
 
 
-def test_the_leave_one_source_out_table_is_the_benchmarks_json():
-    companies = json.loads((SPACE / "results" / "oos_benchmark.json").read_text())["companies"]
-    readme = (SPACE / "README.md").read_text()
-    rows = re.findall(r"^\| ([a-z_, ]+) \| `([^`]+)`[^|]* \|((?: [^|]+ \|){7})", readme, re.M)
-    assert len(rows) >= 4, "the README's leave-one-source-out table"
+def _rows_match_their_json(json_name: str, pattern: str, method_key=lambda m: m) -> int:
+    """Every README row the pattern finds (company, method, 7 cells) quotes that company's summary row in the JSON."""
+    companies = json.loads((SPACE / "results" / json_name).read_text())["companies"]
+    rows = re.findall(pattern, (SPACE / "README.md").read_text(), re.M)
     for company_cell, method, cells in rows:
-        first = company_cell.split(",")[0].strip()
-        company = next(c for c in companies if c.startswith(first))
-        summary = companies[company]["summary"][method]
+        company = next(c for c in companies if c.startswith(company_cell.split(",")[0].strip()))
+        summary = companies[company]["summary"][method_key(method)]
         quoted = [c.strip().strip("*") for c in cells.split("|")[:-1]]
         assert quoted == [_pct(summary[k]) for k in COLUMNS], (company, method)
+    return len(rows)
+
+
+def test_the_leave_one_source_out_table_is_the_benchmarks_json():
+    pattern = r"^\| ([a-z_, ]+) \| `([^`]+)`[^|]* \|((?: [^|]+ \|){7})"
+    assert _rows_match_their_json("oos_benchmark.json", pattern) >= 4, "the README's leave-one-source-out table"
 
 
 def test_the_example_company_sentence_is_the_reports_json():
@@ -46,3 +50,28 @@ def test_the_example_company_sentence_is_the_reports_json():
 
     gate = ex["out_of_scope"]
     assert gate["method"] == Recipe().oos_method and gate["preset"] == auto_preset(gate["presets"])
+
+
+def test_every_recipe_trial_has_its_readme_row_with_its_numbers():
+    """results/company_recipe_trials*.json (recipe_trials.py) -> the README's trials tables, row by row."""
+    readme = (SPACE / "README.md").read_text()
+    trials = [
+        (name, v)
+        for f in ("company_recipe_trials.json", "company_recipe_trials_kitchen.json")
+        for name, v in json.loads((SPACE / "results" / f).read_text())["variants"].items()
+    ]
+    assert len(trials) >= 5
+    for name, v in trials:
+        auto, balanced = v["energy/auto"], v["energy/balanced"]
+        cells = [str(v["cpu_s"]), *(_pct(x) for x in auto[:3]), auto[3], _pct(balanced[0]), _pct(balanced[2])]
+        row = f"| {name} | " + " | ".join(cells) + " |"
+        assert row in readme.replace("**", ""), name
+
+
+def test_the_augmentation_trial_rows_are_its_benchmarks_json():
+    """The trial that did not ship (results/oos_benchmark_augment_trial.json) -> its README rows."""
+    pattern = r"^\| ([a-z, ]+) \| ((?:previous recipe|augment 2): [^|`]+?) \|((?: [^|]+ \|){7})"
+    n = _rows_match_their_json(
+        "oos_benchmark_augment_trial.json", pattern, lambda m: m.replace("augment 2", "this recipe")
+    )
+    assert n >= 4, "the README's augmentation trial table"

@@ -39,6 +39,12 @@ def company_card(company: str, result) -> str:
     )
     dropped = ", ".join(d["builtin_groups_dropped"][:12]) or "none"
     dropped += " ..." if len(d["builtin_groups_dropped"]) > 12 else ""
+    n = r.get("augment", 0)
+    copies = (
+        f", each example with {n} altered cop{'y' if n == 1 else 'ies'} (a word dropped or swapped, a typo)"
+        if n
+        else ""
+    )
     return f"""# Model card: {company} support bot
 
 *Written by `specialize.py` on {datetime.date.today().isoformat()}; retrain to change it.*
@@ -49,7 +55,7 @@ the answer table (`answers.json`), or declines questions that are not {company}'
 free text.
 - **Encoder**: sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0), sha256-pinned original weights; its top
   {r["layers"]} layers were fine-tuned on these examples ({r["epochs"]} passes, learning rate {r["lr"]}, seed
-  {r["seed"]}) and ship as `encoder_delta.safetensors` (fine-tuned minus original, float16).
+  {r["seed"]}{copies}) and ship as `encoder_delta.safetensors` (fine-tuned minus original, float16).
 - **Head**: logistic regression (C={r["C"]}) over the intents plus `out_of_scope`, in
   `intent_head.safetensors`.
 - **Off-topic knowledge**: {d["builtin_negatives_used"]} built-in off-topic sentences (from CLINC150, CC BY

@@ -23,6 +23,7 @@ import numpy as np
 
 from ..models import oos
 from ..models.oos import DEFAULT_PRESET, PRESETS, Space
+from .augment import augmented_copies
 from .data import OUT_OF_SCOPE, Examples
 from .offtopic import OffTopicBank, negatives_for
 
@@ -57,6 +58,13 @@ class Recipe:
     # After the check, fine-tune once more on every example (the checked encoder never saw its held-out fold);
     # the thresholds carry over through the unseen built-in topics (``carry_over``)
     final_finetune: bool = True
+    # SetFit-style: fine-tuning batches of same-intent pairs with a supervised contrastive loss of this weight
+    # (0: the plain intent loss only), and this many augmented copies of each company example (fine-tuning only)
+    contrastive: float = 0.0
+    temperature: float = 0.1
+    # 2 copies won on travel/utility/home's other-domains fold but lost on the kitchen/auto/work company (README
+    # "Make it yours": recipe trials, results/oos_benchmark_augment_trial.json): off
+    augment: int = 0
 
 
 @dataclass
@@ -196,7 +204,13 @@ def train_company(
     final_neg = np.concatenate([head_neg, check_neg])
 
     all_texts = texts + [bank.texts[i] for i in final_neg]
-    n_own = len(texts)
+    n_own, n_base = len(texts), len(all_texts)
+    # augmented copies of the company's intent rows (not its own out_of_scope rows): after the bank rows
+    copies = augmented_copies([texts[i] if own[i] else "" for i in range(n_own)], recipe.augment, recipe.seed)
+    copy_rows = {}  # source row -> its copies' indices in all_texts
+    for source, variant in copies:
+        copy_rows.setdefault(source, []).append(len(all_texts))
+        all_texts.append(variant)
     progress(0.08, f"Preparing {len(all_texts):,} sentences")
     states = cache_lower_states(frozen_encoder, all_texts, recipe.layers)
     t0 = lap("lower_layers", t0)
@@ -210,13 +224,16 @@ def train_company(
         return fit_head(np.vstack([X_own, X_neg]), y, w, labels, recipe.C, recipe.seed)
 
     def finetune(train_rows: list[int], step: str, share: tuple[float, float]) -> dict[str, np.ndarray]:
-        """Fine-tune the top layers on these company rows and the fine-tuning negatives; the layers' delta."""
-        ft_rows = train_rows + [pos[int(b)] for b in ft_neg]
-        y_ft = np.array([labels.index(intents[i]) for i in train_rows] + [len(labels) - 1] * len(ft_neg))
-        w_ft = _weights(len(train_rows), len(ft_neg), recipe.finetune_negative_share)
-        w0, b0 = fit_head(
-            np.vstack([frozen[train_rows], bank.vectors[ft_neg]]), [labels[j] for j in y_ft], w_ft, labels, recipe.C, 0
-        )
+        """Fine-tune the top layers on these company rows (and their augmented copies) and the fine-tuning
+        negatives; the layers' delta."""
+        own_rows, sources, own_w = with_copies(train_rows, copy_rows)
+        ft_rows = own_rows + [pos[int(b)] for b in ft_neg]
+        y_ft = np.array([labels.index(intents[i]) for i in sources] + [len(labels) - 1] * len(ft_neg))
+        # negatives weigh what they did without copies: the company's rows count once however many copies they have
+        w_plain = _weights(len(train_rows), len(ft_neg), recipe.finetune_negative_share)
+        w_ft = np.r_[own_w, w_plain[len(train_rows) :]]
+        y_plain = [intents[i] for i in train_rows] + [OUT_OF_SCOPE] * len(ft_neg)
+        w0, b0 = fit_head(np.vstack([frozen[train_rows], bank.vectors[ft_neg]]), y_plain, w_plain, labels, recipe.C, 0)
 
         def log(msg: str) -> None:  # finetune_top_layers reports "epoch N done in S s"
             if msg.startswith("epoch") and "done" in msg:
@@ -237,11 +254,15 @@ def train_company(
             seed=recipe.seed,
             states=[states[i] for i in ft_rows],
             log=log,
+            contrastive=recipe.contrastive,
+            temperature=recipe.temperature,
+            negative_target=len(labels) - 1,
         )
         return delta
 
     def embed(delta: dict[str, np.ndarray]) -> np.ndarray:
-        return embed_states(MiniLM(frozen_encoder.folder, delta), states, recipe.layers)
+        # the company's rows and the bank's (the augmented copies only ever train)
+        return embed_states(MiniLM(frozen_encoder.folder, delta), states[:n_base], recipe.layers)
 
     def check_fold(f: int, share: tuple[float, float]) -> dict:
         """Fine-tune without fold ``f`` and score it (and the unseen topics) through the app's decision rule."""
@@ -345,6 +366,15 @@ def train_company(
         "final_out": final_out if recipe.final_finetune else None,
     }
     return result
+
+
+def with_copies(train_rows: list[int], copy_rows: dict[int, list[int]]) -> tuple[list[int], list[int], np.ndarray]:
+    """The fine-tuning rows of a company: its training rows, then the augmented copies of those rows only (a held-out
+    row's copies never train), with each row's source row and its loss weight (a row and its copies share 1)."""
+    copies = [(c, i) for i in train_rows for c in copy_rows.get(i, [])]
+    rows, sources = train_rows + [c for c, _ in copies], train_rows + [i for _, i in copies]
+    weights = np.array([1.0 / (1 + len(copy_rows.get(i, []))) for i in sources])
+    return rows, sources, weights
 
 
 def unseen_groups_split(bank: OffTopicBank, keep: np.ndarray, recipe: Recipe, rng) -> tuple[np.ndarray, np.ndarray]:

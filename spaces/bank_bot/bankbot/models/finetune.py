@@ -133,6 +133,9 @@ def finetune_top_layers(
     log=print,
     states: list[np.ndarray] | None = None,
     embed: list[np.ndarray] | None = None,
+    contrastive: float = 0.0,
+    temperature: float = 0.1,
+    negative_target: int | None = None,
 ) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
     """Train the top ``layers`` plus a linear head (started from ``head_weight``/``head_bias``).
 
@@ -162,6 +165,9 @@ def finetune_top_layers(
         [{"params": model.parameters(), "lr": lr}, {"params": head.parameters(), "lr": head_lr}], weight_decay=0.01
     )
     batches = list(_batches(states, batch_size, encoder.hidden))
+    if contrastive > 0:
+        pairs = pair_batches(targets, negative_target, batch_size, rng)
+        batches = [(idx, *_pad(states, idx, encoder.hidden)) for idx in pairs]
     total = epochs * len(batches)
     # linear warm-up over the first 6% of steps, then linear decay to zero
     sched = torch.optim.lr_scheduler.LambdaLR(
@@ -170,6 +176,11 @@ def finetune_top_layers(
     y_all = torch.from_numpy(np.asarray(targets, dtype=np.int64))
     w_all = torch.from_numpy(np.asarray(weights, dtype=np.float32))
     for epoch in range(epochs):
+        if contrastive > 0 and epoch:  # new pairs every pass
+            batches = [
+                (idx, *_pad(states, idx, encoder.hidden))
+                for idx in pair_batches(targets, negative_target, batch_size, rng)
+            ]
         rng.shuffle(batches)
         model.train()
         running, t_epoch = 0.0, time.perf_counter()
@@ -178,6 +189,8 @@ def finetune_top_layers(
             loss_rows = F.cross_entropy(head(emb), y_all[idx], reduction="none", label_smoothing=label_smoothing)
             w = w_all[idx]
             loss = (loss_rows * w).sum() / w.sum()
+            if contrastive > 0:
+                loss = loss + contrastive * supcon_loss(emb, y_all[idx], negative_target, temperature)
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -211,15 +224,64 @@ def embed_states(encoder: MiniLM, states: list[np.ndarray], layers: int) -> np.n
     return vectors
 
 
+def pair_batches(targets, negative_target: int | None, batch_size: int, rng: random.Random) -> list[list[int]]:
+    """One pass of batches for contrastive fine-tuning: each target's rows (not ``negative_target``'s) shuffled and cut
+    into pairs, half a batch of pairs of different targets, and the other half filled with ``negative_target`` rows
+    (drawn in turn from a shuffled list). Every own row appears once per pass; a lone row is a pair of one."""
+    targets = np.asarray(targets)
+    negatives = [int(i) for i in np.flatnonzero(targets == negative_target)] if negative_target is not None else []
+    chunks: list[list[int]] = []
+    for t in sorted(set(targets.tolist()) - {negative_target}):
+        rows = [int(i) for i in np.flatnonzero(targets == t)]
+        rng.shuffle(rows)
+        chunks += [rows[k : k + 2] for k in range(0, len(rows), 2)]
+    rng.shuffle(chunks)
+    rng.shuffle(negatives)
+    per_batch = max(1, batch_size // 4) if negatives else max(1, batch_size // 2)  # pairs per batch
+    n_neg = batch_size - 2 * per_batch if negatives else 0
+    out, k = [], 0
+    for start in range(0, len(chunks), per_batch):
+        idx = [i for chunk in chunks[start : start + per_batch] for i in chunk]
+        for _ in range(min(n_neg, len(negatives))):
+            idx.append(negatives[k % len(negatives)])
+            k += 1
+        out.append(idx)
+    return out
+
+
+def supcon_loss(emb, y, negative_target: int | None, temperature: float = 0.1):
+    """Supervised contrastive loss (Khosla et al. 2020) of unit vectors ``emb`` with labels ``y``: for each row with
+    another row of its label in the batch, minus the mean log-probability of picking those rows among all the others
+    at cosine / ``temperature``. Rows of ``negative_target`` are never anchors or positives. 0 without any pair."""
+    import torch
+
+    n = len(y)
+    sim = emb @ emb.T / temperature
+    eye = torch.eye(n, dtype=torch.bool)
+    sim = sim.masked_fill(eye, float("-inf"))
+    log_p = sim - torch.logsumexp(sim, dim=1, keepdim=True)
+    own = y != negative_target if negative_target is not None else torch.ones(n, dtype=torch.bool)
+    pos = (y[:, None] == y[None, :]) & ~eye & own[:, None] & own[None, :]
+    anchors = pos.any(dim=1)
+    if not bool(anchors.any()):
+        return emb.sum() * 0.0
+    per_anchor = (log_p.masked_fill(~pos, 0.0)).sum(dim=1)[anchors] / pos.sum(dim=1)[anchors]
+    return -per_anchor.mean()
+
+
+def _pad(states: list[np.ndarray], idx: list[int], hidden: int) -> tuple[np.ndarray, np.ndarray]:
+    length = max(len(states[i]) for i in idx)
+    x = np.zeros((len(idx), length, hidden), np.float32)
+    mask = np.zeros((len(idx), length), np.float32)
+    for r, i in enumerate(idx):
+        x[r, : len(states[i])] = states[i]
+        mask[r, : len(states[i])] = 1.0
+    return x, mask
+
+
 def _batches(states: list[np.ndarray], batch_size: int, hidden: int):
     """Length-sorted, padded batches of cached states: (indices, (n, L, hidden) array, (n, L) mask)."""
     order = sorted(range(len(states)), key=lambda i: len(states[i]))
     for start in range(0, len(order), batch_size):
         idx = order[start : start + batch_size]
-        length = max(len(states[i]) for i in idx)
-        x = np.zeros((len(idx), length, hidden), np.float32)
-        mask = np.zeros((len(idx), length), np.float32)
-        for r, i in enumerate(idx):
-            x[r, : len(states[i])] = states[i]
-            mask[r, : len(states[i])] = 1.0
-        yield idx, x, mask
+        yield (idx, *_pad(states, idx, hidden))
