@@ -91,6 +91,7 @@ def brief(m: dict) -> dict:
     out = {k: m[k]["value"] for k in keys}
     out["accuracy_ci95"] = m["accuracy"]["ci95"]
     out["ece"], out["errors"], out["n"] = m["ece"]["value"], m["errors"], m["n"]
+    out["errors_by_kind"], out["right_class_uncertain"] = m["errors_by_kind"], m["right_class_uncertain"]
     return out
 
 
@@ -221,6 +222,42 @@ def learning_curve(result: dict) -> list[dict]:
     return out
 
 
+def decomposition(result: dict) -> list[str]:
+    """What the held-out errors are (refused, wrong class answered, wrong class "uncertain") and what the answer's
+    gates cost besides them (healthy slices not cleared, right class "uncertain"): no adaptation, then the mean
+    over draws of recalibration only and of the adapted model per size."""
+    if "errors_by_kind" not in result["no_adaptation"]["site"]:
+        return []
+    mode = result["curve_mode"]
+
+    def row(name: str, sites: list[dict]) -> str:
+        def mean(f) -> float:
+            return float(np.mean([f(s) for s in sites]))
+
+        kinds = [mean(lambda s, k=k: s["errors_by_kind"][k]) for k in ("refused", "wrong_class_answered",
+                                                                        "wrong_class_uncertain")]  # fmt: skip
+        return (
+            f"| {name} | {mean(lambda s: s['errors']):.1f} | {kinds[0]:.1f} | {kinds[1]:.1f} | {kinds[2]:.1f} | "
+            f"{mean(lambda s: s['right_class_uncertain']):.1f} | {100 * mean(lambda s: s['uncertain']):.1f}% | "
+            f"{100 * mean(lambda s: s['notumor_cleared']):.1f}% |"
+        )
+
+    rows = [row("no adaptation", [result["no_adaptation"]["site"]])]
+    for k in sorted({r["per_class"] for r in result["runs"] if r["mode"] == mode}):
+        runs = [r for r in result["runs"] if r["mode"] == mode and r["per_class"] == k]
+        rows.append(row(f"{k}/class, recalibration only", [r["recalibration_only_site"] for r in runs]))
+        rows.append(row(f"{k}/class, adapted", [r["site"] for r in runs]))
+    return [
+        "What the held-out errors are (an error is a wrong class or a refusal; a right class answered "
+        '"uncertain" is not an error, but the visitor gets no answer). Means over draws:',
+        "",
+        '| model | errors | refused | wrong class answered | wrong class, "uncertain" | right class, "uncertain" | '
+        'all "uncertain" | healthy slices cleared |',
+        "|---|---|---|---|---|---|---|---|",
+        *rows,
+    ]
+
+
 def card_block(result: dict) -> str:
     """The model card's "Adapt to your scanner" section, from the benchmark's JSON."""
     base = result["no_adaptation"]
@@ -269,6 +306,7 @@ def card_block(result: dict) -> str:
         "|---|---|---|---|---|---|---|---|---|---|---|",
         *rows,
     ]
+    lines += ["", *decomposition(result)]
     rel = next((r["released_adapted"] for r in result["runs"] if "released_adapted" in r), None)
     if rel:
         lines += [
@@ -408,6 +446,7 @@ def main() -> None:
             "recalibration_only_removed": errors_removed(none_correct, recal_correct),
             "kit": brief(scores(out.predictor, kit_x, y[site.kit])),
             "non_mri_refused": refused(out.predictor, ood_x),
+            "gates": out.report.get("gates"),
             "oof_on_adaptation_slices": {
                 "before": brief(out.report["before"]),
                 "recalibration_only": brief(out.report["recalibration_only"]),
