@@ -524,3 +524,7 @@ def test_the_report_gives_the_gates_chosen_out_of_fold(adapted):
     assert cal["notumor_min_confidence"] == g["gates"]["notumor_min_confidence"]
     for key in ("refused", "wrong_class_answered", "wrong_class_uncertain"):
         assert key in report["after"]["errors_by_kind"]
+    from braintumor.adaptation.service import report_markdown
+
+    said = f'"no tumour" needs {g["gates"]["notumor_min_confidence"]:.0%} confidence'
+    assert said in (adapted / "MODEL_CARD.md").read_text() and said in report_markdown(report)

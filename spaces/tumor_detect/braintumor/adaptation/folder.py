@@ -112,6 +112,24 @@ def report_table(report: dict) -> str:
     return "\n".join(lines)
 
 
+def gates_sentence(report: dict) -> str:
+    """The answer's gates refitted on the site's slices, and what they did there (out of fold), in words."""
+    choice = report.get("gates")
+    if not choice:
+        return "The answer's gates (how sure \"no tumour\" must be, and the rest) are the released model's."
+    g, got, rel = choice["gates"], choice["on_fitting_slices"], choice["released_gates_gave"]
+    floor, views, scale = g["notumor_min_confidence"], g["consistency_min_confidence"], g["notumor_threshold_scale"]
+    named = g["tumour_min_confidence"]
+    named = "never" if named is None else f"at {named:.0%} for all tumour types together"
+    return (
+        f'The answer\'s gates, refitted on your slices out of fold: "no tumour" needs {floor:.0%} confidence, the '
+        f"contrast-equalised view {views:.0%}, and a distance to the no-tumour slices up to {scale:g} times the "
+        f"refitted one; a tumour of uncertain type is named {named}. On your slices: {got['healthy_cleared']} "
+        f"no-tumour slices cleared (the released gates: {rel['healthy_cleared']}), {got['notumor_on_tumours']} "
+        f'tumours told "no tumour" (released gates: {rel["notumor_on_tumours"]}; never more).'
+    )
+
+
 def model_card(report: dict, base_name: str) -> str:
     s = report["slices"]
     counts = ", ".join(f"{c} {n}" for c, n in s["per_class"].items())
@@ -130,6 +148,7 @@ def model_card(report: dict, base_name: str) -> str:
 - Adapted on {s["total"]} labelled slices of this site ({counts}); recipe {report["recipe"]["train"]},
   {report["recipe"]["steps"]} steps, {report["anchors"]} kit slices replayed against forgetting; temperature
   {report["temperature"]}; input check and "no tumour" rule refitted to include this site's slices.
+- {gates_sentence(report)}
 - {verdict}
 
 ## Out-of-fold report on this site's own slices ({s["folds"]} folds, whole near-duplicate groups)
