@@ -327,6 +327,54 @@ def card_block(result: dict) -> str:
     return "\n".join(lines)
 
 
+def screen(site: Site, base: Predictor, recipes: list[dict], seeds: list[int], per_class: int, data: Path) -> dict:
+    """Recipes compared quickly, for choosing (run it on the "val" look): per draw, one fit on every drawn slice
+    (no out-of-fold report, no refitted checks), then the held-out slices' and the kit test groups' wrong classes
+    (argmax; the gates do not change them). ``{"from": 13}`` in a recipe fine-tunes blocks 13.. only (11-12 frozen
+    with their released statistics). Returns the JSON written by --screen."""
+    from braintumor.adaptation.pipeline import Adapter
+    from braintumor.adaptation.tuning import finetune, pooled_all, prefix
+
+    items, nb = site.items, base.gradcam_block + 1
+    y = np.array([CLASSES.index(it["label"]) for it in items])
+
+    def features(grays: list[np.ndarray]) -> torch.Tensor:
+        return prefix(base.model, np.stack([base.model_array(g) for g in grays]), nb)
+
+    held, kit = features(site.grays(site.held)), features(load_items(data, [items[i] for i in site.kit]))
+
+    @torch.no_grad()
+    def ahead(h: torch.Tensor, start: int) -> torch.Tensor:  # the released blocks nb..start-1 on prefix features
+        h = h.float().contiguous(memory_format=torch.channels_last)
+        for blk in base.model.efficientnet.encoder.blocks[nb:start]:
+            h = blk(h)
+        return h
+
+    def wrong(model, h: torch.Tensor, labels: np.ndarray, start: int) -> int:
+        with torch.no_grad():
+            logits = model.classifier(pooled_all(model, ahead(h, start), start))
+        return int((logits.argmax(1).numpy() != labels).sum())
+
+    out = {"released": {"held_wrong": wrong(base.model, held, y[site.held], nb),
+                        "kit_wrong": wrong(base.model, kit, y[site.kit], nb)}, "trials": []}  # fmt: skip
+    for seed in seeds:
+        idx = draw(site.pool, items, per_class, np.random.default_rng(1000 * per_class + seed))
+        ad = Adapter(base, site.slices(idx), Recipe(seed=seed))
+        for r in recipes:
+            r = dict(r)
+            start = int(r.pop("from", nb))
+            anchors = (ahead(ad.anchors[0], start), ad.anchors[1]) if ad.anchors else None
+            t0 = time.process_time()
+            model = finetune(base.model, [ahead(h, start) for h in ad.h], ad.labels, Recipe(**{**r, "seed": seed}),
+                             start, anchors, seed)  # fmt: skip
+            trial = {"seed": seed, "recipe": {**r, "from": start}, "fit_cpu_s": round(time.process_time() - t0, 1),
+                     "held_wrong": wrong(model, held, y[site.held], start),
+                     "kit_wrong": wrong(model, kit, y[site.kit], start)}  # fmt: skip
+            out["trials"].append(trial)
+            print(json.dumps(trial), flush=True)
+    return out
+
+
 def merge(out: Path, parts: list[Path]) -> dict:
     """Join the runs of several processes (same site, base and recipe) into ``out``."""
     results = [json.loads(p.read_text()) for p in parts]
@@ -363,6 +411,7 @@ def main() -> None:
     ap.add_argument("--skip-cli", action="store_true", help="do not time adapt.py as a child process")
     ap.add_argument("--merge", type=Path, nargs="+", help="join these outputs of split runs into --out")
     ap.add_argument("--card-only", action="store_true", help="only rewrite MODEL_CARD.md's section from --out")
+    ap.add_argument("--screen", help="JSON list of recipes: quick comparison at --per-class's first size (screen())")
     args = ap.parse_args()
     if args.merge:
         merge(args.out, args.merge)
@@ -375,6 +424,13 @@ def main() -> None:
     if args.site == "other_tumours" and args.fold_model is None:
         ap.error("--site other_tumours needs --fold-model (trained and calibrated with --hold-out other_tumours)")
     torch.set_num_threads(args.threads)
+    if args.screen:
+        site = Site(args.site, args.variant, load_split(args.split)["items"], args.data)
+        result = {"site": args.site, "variant": args.variant, "per_class": args.per_class[0], "seeds": args.seeds}
+        result |= screen(site, Predictor.from_folder(args.released), json.loads(args.screen), args.seeds,
+                         args.per_class[0], args.data)  # fmt: skip
+        args.out.write_text(json.dumps(result, indent=1) + "\n")
+        return
     t_start = time.time()
     items = load_split(args.split)["items"]
     site = Site(args.site, args.variant, items, args.data)
