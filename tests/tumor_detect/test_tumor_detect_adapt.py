@@ -435,6 +435,13 @@ def test_low_level_check_widens_for_the_site_within_its_cap():
     # a site far from the kit: its own class means bring most of it in; the threshold widens at most 1.5 times
     spread = np.concatenate([rng.normal(3, 1, (39, d)), rng.normal(40, 1, (1, d))])
     assert low_threshold(spread) == pytest.approx(checks.LOW_MAX_WIDEN * threshold)
+    # a released threshold already 1.2 times above its validation percentile widens 1.25 times at most (1.5 in
+    # all), and the adapted calibration records its new margin, so a second adaptation cannot widen it further
+    base.cal["fitted_on"] = {"input_check_margins": [1.5, 1.2]}
+    fitted = checks.refit(base, pooled, spread, labels, None, None, 2)[3]
+    assert fitted["ood_threshold_low"] == pytest.approx(1.25 * threshold)
+    assert fitted["fitted_on"]["input_check_margins"] == [1.5, pytest.approx(1.5)]
+    assert checks.low_cap({"fitted_on": fitted["fitted_on"]}) == 1.0
 
 
 def torch_of(x):

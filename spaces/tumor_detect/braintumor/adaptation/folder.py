@@ -43,7 +43,10 @@ def write_folder(out: Path, base_dir: Path, outcome, card: str) -> dict[str, str
         tensors.update({f"notumor.{k}": v for k, v in pred.notumor_check.tensors().items()})
     save_file({k: v.contiguous() for k, v in tensors.items()}, str(out / INPUT_CHECK_FILE))
     cal = {k: (v if not isinstance(v, float) or v == v else None) for k, v in pred.cal.items()}
+    margins = (pred.cal.get("fitted_on") or {}).get("input_check_margins")
     cal["fitted_on"] = {"adapted": "the site's slices and kit anchors (adapt.py)", "format": FORMAT}
+    if margins:  # the input-check thresholds over their validation percentiles (checks.low_cap reads them)
+        cal["fitted_on"]["input_check_margins"] = margins
     (out / CALIBRATION_FILE).write_text(json.dumps(cal, indent=1) + "\n")
     (out / REPORT_FILE).write_text(json.dumps(outcome.report, indent=1) + "\n")
     (out / CARD_FILE).write_text(card)
