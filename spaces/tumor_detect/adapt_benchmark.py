@@ -108,11 +108,11 @@ def errors_removed(before: np.ndarray, after: np.ndarray, seed: int = 0, rounds:
     return {"value": round(float(value), 4), "ci95": [round(float(x), 4) for x in np.percentile(boots, [2.5, 97.5])]}
 
 
-def time_cli(grays_dir: Path, base: Path, threads: int, extra: list[str]) -> dict:
+def time_cli(grays_dir: Path, base: Path, threads: int, extra: list[str], script: Path = HERE / "adapt.py") -> dict:
     """adapt.py as a user runs it, in a child process: wall time and its own peak RSS."""
     with tempfile.TemporaryDirectory(prefix="adapt-bench-") as out:
         t0 = time.perf_counter()
-        cmd = [sys.executable, str(HERE / "adapt.py"), "--slices", str(grays_dir), "--out", out, "--base", str(base)]
+        cmd = [sys.executable, str(script), "--slices", str(grays_dir), "--out", out, "--base", str(base)]
         cmd += ["--threads", str(threads), *extra]
         res = subprocess.run(cmd, capture_output=True, text=True, check=False)
         wall = time.perf_counter() - t0
@@ -316,7 +316,22 @@ def card_block(result: dict) -> str:
             f"non-MRI refused {_f(result['released_model']['non_mri_refused'])} -> {_f(rel['non_mri_refused'])}.",
         ]
     cli = result.get("cli_25_per_class")
-    if cli:
+    against = result.get("cli_against")
+    if against:
+        lines += [
+            "",
+            f"`adapt.py` on 25 slices per class (100 slices, {against['threads']} thread, as a user runs it; this "
+            f"checkout and {against['root']} in turn on the same slices and model; the machine was shared, so the "
+            "wall times are inflated, the CPU times less so):",
+            "",
+            "| adapt.py | wall s | CPU s | peak memory MB | shipped |",
+            "|---|---|---|---|---|",
+            *(f"| {name} | {r['wall_s']} | {r['cpu_s']} | {r['peak_rss_mb']} | {r['shipped']} |"
+              for name, r in (("this one", against["this"]), (against["root"], against["baseline"]))),
+            "",
+            f"CPU time, this one / {against['root']}: {against['cpu_ratio']:.2f}x.",
+        ]  # fmt: skip
+    elif cli:
         lines += [
             "",
             f"`adapt.py` on 25 slices per class (100 slices, {cli.get('threads')} threads, as a user runs it): "
@@ -375,6 +390,23 @@ def screen(site: Site, base: Predictor, recipes: list[dict], seeds: list[int], p
     return out
 
 
+def cli_against(args, base_dir: str) -> dict:
+    """adapt.py of another checkout (``args.cli_against``: its root) first, then this one, on the benchmark's
+    25-per-class CLI draw exported as PNG files, one thread each, same model."""
+    items = load_split(args.split)["items"]
+    site = Site(args.site, args.variant, items, args.data)
+    idx = draw(site.pool, items, 25, np.random.default_rng(25_000))
+    slices = site.slices(idx)
+    with tempfile.TemporaryDirectory(prefix="adapt-bench-site-") as tmp:
+        folder = export(Path(tmp), slices.grays, slices.labels)
+        other = args.cli_against / "spaces" / "tumor_detect" / "adapt.py"
+        baseline = time_cli(folder, Path(base_dir), 1, [], other)
+        this = time_cli(folder, Path(base_dir), 1, [])
+    print(json.dumps({"baseline": baseline, "this": this}))
+    return {"root": str(args.cli_against), "threads": 1, "baseline": baseline, "this": this,
+            "cpu_ratio": round(this["cpu_s"] / baseline["cpu_s"], 3)}  # fmt: skip
+
+
 def merge(out: Path, parts: list[Path]) -> dict:
     """Join the runs of several processes (same site, base and recipe) into ``out``."""
     results = [json.loads(p.read_text()) for p in parts]
@@ -409,6 +441,8 @@ def main() -> None:
     ap.add_argument("--cli-threads", type=int, default=2)
     ap.add_argument("--out", type=Path, default=HERE / "adapt_benchmark.json")
     ap.add_argument("--skip-cli", action="store_true", help="do not time adapt.py as a child process")
+    ap.add_argument("--cli-against", type=Path, help="only time adapt.py (1 thread) here and in this checkout, "
+                    "in turn, on the 25-per-class CLI draw; adds the result to --out")  # fmt: skip
     ap.add_argument("--merge", type=Path, nargs="+", help="join these outputs of split runs into --out")
     ap.add_argument("--card-only", action="store_true", help="only rewrite MODEL_CARD.md's section from --out")
     ap.add_argument("--screen", help="JSON list of recipes: quick comparison at --per-class's first size (screen())")
@@ -424,6 +458,15 @@ def main() -> None:
     if args.site == "other_tumours" and args.fold_model is None:
         ap.error("--site other_tumours needs --fold-model (trained and calibrated with --hold-out other_tumours)")
     torch.set_num_threads(args.threads)
+    if args.cli_against:
+        result = json.loads(args.out.read_text())
+        result["cli_against"] = cli_against(args, result["base_model"])
+        args.out.write_text(json.dumps(result, indent=1) + "\n")
+        if args.out.resolve().parent == HERE:
+            from braintumor.card import update_block
+
+            update_block(HERE / "MODEL_CARD.md", "adapt", card_block(result))
+        return
     if args.screen:
         site = Site(args.site, args.variant, load_split(args.split)["items"], args.data)
         result = {"site": args.site, "variant": args.variant, "per_class": args.per_class[0], "seeds": args.seeds}

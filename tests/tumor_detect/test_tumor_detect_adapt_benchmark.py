@@ -114,3 +114,13 @@ def test_the_card_splits_the_errors_by_kind(bench):
     assert "| 25/class, adapted |" in bench.card_block(result)
     del result["no_adaptation"]["site"]["errors_by_kind"]  # a result from before the split: no table
     assert bench.decomposition(result) == []
+
+
+def test_the_card_times_adapt_against_another_checkout(bench):
+    result = _result([_run(25, 0, 20, 38)])
+    run = {"wall_s": 200.0, "cpu_s": 120.0, "peak_rss_mb": 1200, "shipped": True}
+    result["cli_against"] = {"root": "/tmp/main", "threads": 1, "baseline": {**run, "cpu_s": 150.0}, "this": run,
+                             "cpu_ratio": 0.8}  # fmt: skip
+    card = bench.card_block(result)
+    assert "| this one | 200.0 | 120.0 | 1200 | True |" in card and "| /tmp/main | 200.0 | 150.0 |" in card
+    assert "CPU time, this one / /tmp/main: 0.80x." in card
