@@ -124,3 +124,14 @@ def test_the_card_times_adapt_against_another_checkout(bench):
     card = bench.card_block(result)
     assert "| this one | 200.0 | 120.0 | 1200 | True |" in card and "| /tmp/main | 200.0 | 150.0 |" in card
     assert "CPU time, this one / /tmp/main: 0.80x." in card
+
+
+def test_the_readme_quotes_the_benchmark():
+    result = json.loads((SPACE / "adapt_benchmark.json").read_text())
+    readme = (SPACE / "README.md").read_text()
+    curve = {c["per_class"]: c for c in result["learning_curve"]}
+    none = result["no_adaptation"]["site"]
+    wrong = none["errors_by_kind"]["wrong_class_answered"] + none["errors_by_kind"]["wrong_class_uncertain"]
+    assert f"25 slices per class removed {curve[25]['removed']['mean']:.1%} of the {none['errors']} errors" in readme
+    assert f"50 per class {curve[50]['removed']['mean']:.1%}." in readme
+    assert f"{wrong} of the {none['errors']} are a wrong class, {none['errors_by_kind']['refused']} refusals" in readme
