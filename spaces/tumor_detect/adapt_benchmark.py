@@ -91,6 +91,7 @@ def brief(m: dict) -> dict:
     out = {k: m[k]["value"] for k in keys}
     out["accuracy_ci95"] = m["accuracy"]["ci95"]
     out["ece"], out["errors"], out["n"] = m["ece"]["value"], m["errors"], m["n"]
+    out["errors_by_kind"], out["right_class_uncertain"] = m["errors_by_kind"], m["right_class_uncertain"]
     return out
 
 
@@ -107,11 +108,11 @@ def errors_removed(before: np.ndarray, after: np.ndarray, seed: int = 0, rounds:
     return {"value": round(float(value), 4), "ci95": [round(float(x), 4) for x in np.percentile(boots, [2.5, 97.5])]}
 
 
-def time_cli(grays_dir: Path, base: Path, threads: int, extra: list[str]) -> dict:
+def time_cli(grays_dir: Path, base: Path, threads: int, extra: list[str], script: Path = HERE / "adapt.py") -> dict:
     """adapt.py as a user runs it, in a child process: wall time and its own peak RSS."""
     with tempfile.TemporaryDirectory(prefix="adapt-bench-") as out:
         t0 = time.perf_counter()
-        cmd = [sys.executable, str(HERE / "adapt.py"), "--slices", str(grays_dir), "--out", out, "--base", str(base)]
+        cmd = [sys.executable, str(script), "--slices", str(grays_dir), "--out", out, "--base", str(base)]
         cmd += ["--threads", str(threads), *extra]
         res = subprocess.run(cmd, capture_output=True, text=True, check=False)
         wall = time.perf_counter() - t0
@@ -221,6 +222,42 @@ def learning_curve(result: dict) -> list[dict]:
     return out
 
 
+def decomposition(result: dict) -> list[str]:
+    """What the held-out errors are (refused, wrong class answered, wrong class "uncertain") and what the answer's
+    gates cost besides them (healthy slices not cleared, right class "uncertain"): no adaptation, then the mean
+    over draws of recalibration only and of the adapted model per size."""
+    if "errors_by_kind" not in result["no_adaptation"]["site"]:
+        return []
+    mode = result["curve_mode"]
+
+    def row(name: str, sites: list[dict]) -> str:
+        def mean(f) -> float:
+            return float(np.mean([f(s) for s in sites]))
+
+        kinds = [mean(lambda s, k=k: s["errors_by_kind"][k]) for k in ("refused", "wrong_class_answered",
+                                                                        "wrong_class_uncertain")]  # fmt: skip
+        return (
+            f"| {name} | {mean(lambda s: s['errors']):.1f} | {kinds[0]:.1f} | {kinds[1]:.1f} | {kinds[2]:.1f} | "
+            f"{mean(lambda s: s['right_class_uncertain']):.1f} | {100 * mean(lambda s: s['uncertain']):.1f}% | "
+            f"{100 * mean(lambda s: s['notumor_cleared']):.1f}% |"
+        )
+
+    rows = [row("no adaptation", [result["no_adaptation"]["site"]])]
+    for k in sorted({r["per_class"] for r in result["runs"] if r["mode"] == mode}):
+        runs = [r for r in result["runs"] if r["mode"] == mode and r["per_class"] == k]
+        rows.append(row(f"{k}/class, recalibration only", [r["recalibration_only_site"] for r in runs]))
+        rows.append(row(f"{k}/class, adapted", [r["site"] for r in runs]))
+    return [
+        "What the held-out errors are (an error is a wrong class or a refusal; a right class answered "
+        '"uncertain" is not an error, but the visitor gets no answer). Means over draws:',
+        "",
+        '| model | errors | refused | wrong class answered | wrong class, "uncertain" | right class, "uncertain" | '
+        'all "uncertain" | healthy slices cleared |',
+        "|---|---|---|---|---|---|---|---|",
+        *rows,
+    ]
+
+
 def card_block(result: dict) -> str:
     """The model card's "Adapt to your scanner" section, from the benchmark's JSON."""
     base = result["no_adaptation"]
@@ -269,6 +306,7 @@ def card_block(result: dict) -> str:
         "|---|---|---|---|---|---|---|---|---|---|---|",
         *rows,
     ]
+    lines += ["", *decomposition(result)]
     rel = next((r["released_adapted"] for r in result["runs"] if "released_adapted" in r), None)
     if rel:
         lines += [
@@ -278,7 +316,22 @@ def card_block(result: dict) -> str:
             f"non-MRI refused {_f(result['released_model']['non_mri_refused'])} -> {_f(rel['non_mri_refused'])}.",
         ]
     cli = result.get("cli_25_per_class")
-    if cli:
+    against = result.get("cli_against")
+    if against:
+        lines += [
+            "",
+            f"`adapt.py` on 25 slices per class (100 slices, {against['threads']} thread, as a user runs it; this "
+            f"checkout and {against['root']} in turn on the same slices and model; the machine was shared, so the "
+            "wall times are inflated, the CPU times less so):",
+            "",
+            "| adapt.py | wall s | CPU s | peak memory MB | shipped |",
+            "|---|---|---|---|---|",
+            *(f"| {name} | {r['wall_s']} | {r['cpu_s']} | {r['peak_rss_mb']} | {r['shipped']} |"
+              for name, r in (("this one", against["this"]), (against["root"], against["baseline"]))),
+            "",
+            f"CPU time, this one / {against['root']}: {against['cpu_ratio']:.2f}x.",
+        ]  # fmt: skip
+    elif cli:
         lines += [
             "",
             f"`adapt.py` on 25 slices per class (100 slices, {cli.get('threads')} threads, as a user runs it): "
@@ -287,6 +340,71 @@ def card_block(result: dict) -> str:
             "the CPU time is not).",
         ]
     return "\n".join(lines)
+
+
+def screen(site: Site, base: Predictor, recipes: list[dict], seeds: list[int], per_class: int, data: Path) -> dict:
+    """Recipes compared quickly, for choosing (run it on the "val" look): per draw, one fit on every drawn slice
+    (no out-of-fold report, no refitted checks), then the held-out slices' and the kit test groups' wrong classes
+    (argmax; the gates do not change them). ``{"from": 13}`` in a recipe fine-tunes blocks 13.. only (11-12 frozen
+    with their released statistics). Returns the JSON written by --screen."""
+    from braintumor.adaptation.pipeline import Adapter
+    from braintumor.adaptation.tuning import finetune, pooled_all, prefix
+
+    items, nb = site.items, base.gradcam_block + 1
+    y = np.array([CLASSES.index(it["label"]) for it in items])
+
+    def features(grays: list[np.ndarray]) -> torch.Tensor:
+        return prefix(base.model, np.stack([base.model_array(g) for g in grays]), nb)
+
+    held, kit = features(site.grays(site.held)), features(load_items(data, [items[i] for i in site.kit]))
+
+    @torch.no_grad()
+    def ahead(h: torch.Tensor, start: int) -> torch.Tensor:  # the released blocks nb..start-1 on prefix features
+        h = h.float().contiguous(memory_format=torch.channels_last)
+        for blk in base.model.efficientnet.encoder.blocks[nb:start]:
+            h = blk(h)
+        return h
+
+    def wrong(model, h: torch.Tensor, labels: np.ndarray, start: int) -> int:
+        with torch.no_grad():
+            logits = model.classifier(pooled_all(model, ahead(h, start), start))
+        return int((logits.argmax(1).numpy() != labels).sum())
+
+    out = {"released": {"held_wrong": wrong(base.model, held, y[site.held], nb),
+                        "kit_wrong": wrong(base.model, kit, y[site.kit], nb)}, "trials": []}  # fmt: skip
+    for seed in seeds:
+        idx = draw(site.pool, items, per_class, np.random.default_rng(1000 * per_class + seed))
+        ad = Adapter(base, site.slices(idx), Recipe(seed=seed))
+        for r in recipes:
+            r = dict(r)
+            start = int(r.pop("from", nb))
+            anchors = (ahead(ad.anchors[0], start), ad.anchors[1]) if ad.anchors else None
+            t0 = time.process_time()
+            model = finetune(base.model, [ahead(h, start) for h in ad.h], ad.labels, Recipe(**{**r, "seed": seed}),
+                             start, anchors, seed)  # fmt: skip
+            trial = {"seed": seed, "recipe": {**r, "from": start}, "fit_cpu_s": round(time.process_time() - t0, 1),
+                     "held_wrong": wrong(model, held, y[site.held], start),
+                     "kit_wrong": wrong(model, kit, y[site.kit], start)}  # fmt: skip
+            out["trials"].append(trial)
+            print(json.dumps(trial), flush=True)
+    return out
+
+
+def cli_against(args, base_dir: str) -> dict:
+    """adapt.py of another checkout (``args.cli_against``: its root) first, then this one, on the benchmark's
+    25-per-class CLI draw exported as PNG files, one thread each, same model."""
+    items = load_split(args.split)["items"]
+    site = Site(args.site, args.variant, items, args.data)
+    idx = draw(site.pool, items, 25, np.random.default_rng(25_000))
+    slices = site.slices(idx)
+    with tempfile.TemporaryDirectory(prefix="adapt-bench-site-") as tmp:
+        folder = export(Path(tmp), slices.grays, slices.labels)
+        other = args.cli_against / "spaces" / "tumor_detect" / "adapt.py"
+        baseline = time_cli(folder, Path(base_dir), 1, [], other)
+        this = time_cli(folder, Path(base_dir), 1, [])
+    print(json.dumps({"baseline": baseline, "this": this}))
+    return {"root": str(args.cli_against), "threads": 1, "baseline": baseline, "this": this,
+            "cpu_ratio": round(this["cpu_s"] / baseline["cpu_s"], 3)}  # fmt: skip
 
 
 def merge(out: Path, parts: list[Path]) -> dict:
@@ -323,8 +441,11 @@ def main() -> None:
     ap.add_argument("--cli-threads", type=int, default=2)
     ap.add_argument("--out", type=Path, default=HERE / "adapt_benchmark.json")
     ap.add_argument("--skip-cli", action="store_true", help="do not time adapt.py as a child process")
+    ap.add_argument("--cli-against", type=Path, help="only time adapt.py (1 thread) here and in this checkout, "
+                    "in turn, on the 25-per-class CLI draw; adds the result to --out")  # fmt: skip
     ap.add_argument("--merge", type=Path, nargs="+", help="join these outputs of split runs into --out")
     ap.add_argument("--card-only", action="store_true", help="only rewrite MODEL_CARD.md's section from --out")
+    ap.add_argument("--screen", help="JSON list of recipes: quick comparison at --per-class's first size (screen())")
     args = ap.parse_args()
     if args.merge:
         merge(args.out, args.merge)
@@ -337,6 +458,22 @@ def main() -> None:
     if args.site == "other_tumours" and args.fold_model is None:
         ap.error("--site other_tumours needs --fold-model (trained and calibrated with --hold-out other_tumours)")
     torch.set_num_threads(args.threads)
+    if args.cli_against:
+        result = json.loads(args.out.read_text())
+        result["cli_against"] = cli_against(args, result["base_model"])
+        args.out.write_text(json.dumps(result, indent=1) + "\n")
+        if args.out.resolve().parent == HERE:
+            from braintumor.card import update_block
+
+            update_block(HERE / "MODEL_CARD.md", "adapt", card_block(result))
+        return
+    if args.screen:
+        site = Site(args.site, args.variant, load_split(args.split)["items"], args.data)
+        result = {"site": args.site, "variant": args.variant, "per_class": args.per_class[0], "seeds": args.seeds}
+        result |= screen(site, Predictor.from_folder(args.released), json.loads(args.screen), args.seeds,
+                         args.per_class[0], args.data)  # fmt: skip
+        args.out.write_text(json.dumps(result, indent=1) + "\n")
+        return
     t_start = time.time()
     items = load_split(args.split)["items"]
     site = Site(args.site, args.variant, items, args.data)
@@ -408,6 +545,7 @@ def main() -> None:
             "recalibration_only_removed": errors_removed(none_correct, recal_correct),
             "kit": brief(scores(out.predictor, kit_x, y[site.kit])),
             "non_mri_refused": refused(out.predictor, ood_x),
+            "gates": out.report.get("gates"),
             "oof_on_adaptation_slices": {
                 "before": brief(out.report["before"]),
                 "recalibration_only": brief(out.report["recalibration_only"]),

@@ -435,9 +435,103 @@ def test_low_level_check_widens_for_the_site_within_its_cap():
     # a site far from the kit: its own class means bring most of it in; the threshold widens at most 1.5 times
     spread = np.concatenate([rng.normal(3, 1, (39, d)), rng.normal(40, 1, (1, d))])
     assert low_threshold(spread) == pytest.approx(checks.LOW_MAX_WIDEN * threshold)
+    # a released threshold already 1.2 times above its validation percentile widens 1.25 times at most (1.5 in
+    # all), and the adapted calibration records its new margin, so a second adaptation cannot widen it further
+    base.cal["fitted_on"] = {"input_check_margins": [1.5, 1.2]}
+    fitted = checks.refit(base, pooled, spread, labels, None, None, 2)[3]
+    assert fitted["ood_threshold_low"] == pytest.approx(1.25 * threshold)
+    assert fitted["fitted_on"]["input_check_margins"] == [1.5, pytest.approx(1.5)]
+    assert checks.low_cap({"fitted_on": fitted["fitted_on"]}) == 1.0
 
 
 def torch_of(x):
     import torch
 
     return torch.as_tensor(x, dtype=torch.float32)
+
+
+def _evidence(notumor_p: list[float], views: list[float], distance: list[float]):
+    """Evidence of slices whose top class is "no tumour" at the given probabilities (the rest on glioma)."""
+    from braintumor.adaptation.gates import Evidence
+
+    p = np.asarray(notumor_p, dtype=np.float32)
+    probs = np.zeros((len(p), 4), np.float32)
+    probs[:, 2], probs[:, 0] = p, 1 - p
+    return Evidence(probs, np.zeros(len(p)), np.asarray(distance, np.float32), np.asarray(views, np.float32))
+
+
+def test_gates_clear_more_healthy_slices_without_telling_more_tumours_no_tumour(released):
+    from braintumor.adaptation import gates
+
+    # healthy slices at 65-75% "no tumour" (below the released 80%), one of them far from the no-tumour slices;
+    # one tumour at 62%: a floor that clears 0.62 would tell it "no tumour"
+    ev = _evidence([0.65, 0.75, 0.75, 0.62, 0.95], [0.9] * 5, [0.5, 0.5, 1.4, 0.5, 0.5])
+    labels = np.array([2, 2, 2, 0, 2])
+    released_status = gates.statuses(released, ev, gates.released_gates(released.cal))
+    assert released_status == ["uncertain"] * 4 + ["ok"]
+    out = gates.choose(released, labels, ev)
+    g = out["gates"]
+    assert out["on_fitting_slices"]["notumor_on_tumours"] == 0  # the released gates told none: nor do these
+    assert 0.62 < g["notumor_min_confidence"] <= 0.75
+    assert g["notumor_threshold_scale"] == 1.5  # the far healthy slice is cleared by the least wider distance rule
+    assert out["on_fitting_slices"]["healthy_cleared"] == 3 > out["released_gates_gave"]["healthy_cleared"] == 1
+    assert gates.statuses(released, ev, g) == ["uncertain", "ok", "ok", "uncertain", "ok"]
+    assert released.cal["notumor_min_confidence"] == 0.8  # the predictor is left as it was
+
+
+def test_the_view_gate_and_tumour_naming_are_refitted_too(released):
+    from braintumor.adaptation import gates
+
+    # healthy slices the equalised view calls 40% "no tumour" (released floor 50%); a tumour it calls 20%
+    ev = _evidence([0.9, 0.9, 0.9, 0.9], [0.4, 0.4, 0.2, 0.4], [0.5] * 4)
+    labels = np.array([2, 2, 0, 2])
+    g = gates.choose(released, labels, ev)["gates"]
+    assert 0.2 < g["consistency_min_confidence"] <= 0.4
+    # tumours on top at 55% with 70% for all tumour types: named at a tumour floor of 0.7, "uncertain" at 0.8
+    probs = np.array([[0.55, 0.15, 0.3, 0.0]] * 4, np.float32)
+    ev2 = gates.Evidence(probs, np.zeros(4), np.zeros(4), np.ones(4))
+    g2 = gates.choose(released, np.zeros(4, int), ev2)
+    assert g2["gates"]["tumour_min_confidence"] <= 0.7
+    assert g2["on_fitting_slices"]["tumours_named"] == 4 > g2["released_gates_gave"]["tumours_named"] == 0
+
+
+def test_gates_are_written_into_the_calibration():
+    from braintumor.adaptation import gates
+
+    cal = {"notumor_threshold": 100.0, "notumor_min_confidence": 0.8, "consistency_min_confidence": 0.5}
+    g = {"notumor_min_confidence": 0.6, "consistency_min_confidence": 0.3, "tumour_min_confidence": 0.7,
+         "notumor_threshold_scale": 1.5}  # fmt: skip
+    out = gates.apply(cal, g)
+    assert out["notumor_threshold"] == 150.0 and out["notumor_min_confidence"] == 0.6
+    assert out["consistency_min_confidence"] == 0.3 and out["tumour_min_confidence"] == 0.7
+    assert "notumor_threshold_scale" not in out and cal["notumor_threshold"] == 100.0
+
+
+def test_evidence_replays_the_apps_own_answers(released, site):
+    from braintumor.adaptation import gates
+    from braintumor.adaptation.pipeline import decisions
+    from braintumor.adaptation.site_slices import read_site
+
+    s = read_site(site, released)
+    arrays = np.stack([released.model_array(g) for g in s.grays])
+    ev = gates.evidence(released, arrays)
+    assert ev.probs.shape == (len(arrays), 4) and ((ev.views_notumor >= 0) & (ev.views_notumor <= 1)).all()
+    status, _, probs = decisions(released, arrays)
+    assert gates.statuses(released, ev, gates.released_gates(released.cal)) == status
+    np.testing.assert_allclose(ev.probs, probs, atol=1e-5)
+
+
+def test_the_report_gives_the_gates_chosen_out_of_fold(adapted):
+    report = json.loads((adapted / "report.json").read_text())
+    g = report["gates"]
+    assert set(g["gates"]) == {"notumor_min_confidence", "consistency_min_confidence", "tumour_min_confidence",
+                               "notumor_threshold_scale"}  # fmt: skip
+    assert g["on_fitting_slices"]["notumor_on_tumours"] <= g["released_gates_gave"]["notumor_on_tumours"]
+    cal = json.loads((adapted / "calibration.json").read_text())
+    assert cal["notumor_min_confidence"] == g["gates"]["notumor_min_confidence"]
+    for key in ("refused", "wrong_class_answered", "wrong_class_uncertain"):
+        assert key in report["after"]["errors_by_kind"]
+    from braintumor.adaptation.service import report_markdown
+
+    said = f'"no tumour" needs {g["gates"]["notumor_min_confidence"]:.0%} confidence'
+    assert said in (adapted / "MODEL_CARD.md").read_text() and said in report_markdown(report)

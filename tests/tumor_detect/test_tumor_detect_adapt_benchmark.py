@@ -84,3 +84,54 @@ def test_learning_curve_and_card_from_split_runs(bench, tmp_path):
     (tmp_path / "c.json").write_text(json.dumps(c))
     with pytest.raises(SystemExit):
         bench.merge(tmp_path / "bad.json", [tmp_path / "a.json", tmp_path / "c.json"])
+
+
+def test_the_card_splits_the_errors_by_kind(bench):
+    def kinds(refused, wrong, wrong_unsure, right_unsure, cleared, unsure):
+        return {
+            "errors": refused + wrong + wrong_unsure,
+            "errors_by_kind": {
+                "refused": refused,
+                "wrong_class_answered": wrong,
+                "wrong_class_uncertain": wrong_unsure,
+            },
+            "right_class_uncertain": right_unsure,
+            "notumor_cleared": cleared,
+            "uncertain": unsure,
+        }
+
+    runs = [_run(25, 0, 20, 38), _run(25, 1, 10, 36)]
+    runs[0]["site"].update(kinds(2, 14, 4, 6, 0.8, 0.1))
+    runs[1]["site"].update(kinds(0, 8, 2, 4, 0.9, 0.06))
+    for r, n in zip(runs, (38, 36), strict=True):
+        r["recalibration_only_site"] = kinds(4, n - 10, 6, 8, 0.7, 0.14)
+    result = _result(runs)
+    result["no_adaptation"]["site"].update(kinds(5, 30, 5, 3, 0.75, 0.08))
+    rows = bench.decomposition(result)
+    assert "| no adaptation | 40.0 | 5.0 | 30.0 | 5.0 | 3.0 | 8.0% | 75.0% |" in rows
+    assert "| 25/class, recalibration only | 37.0 | 4.0 | 27.0 | 6.0 | 8.0 | 14.0% | 70.0% |" in rows
+    assert "| 25/class, adapted | 15.0 | 1.0 | 11.0 | 3.0 | 5.0 | 8.0% | 85.0% |" in rows
+    assert "| 25/class, adapted |" in bench.card_block(result)
+    del result["no_adaptation"]["site"]["errors_by_kind"]  # a result from before the split: no table
+    assert bench.decomposition(result) == []
+
+
+def test_the_card_times_adapt_against_another_checkout(bench):
+    result = _result([_run(25, 0, 20, 38)])
+    run = {"wall_s": 200.0, "cpu_s": 120.0, "peak_rss_mb": 1200, "shipped": True}
+    result["cli_against"] = {"root": "/tmp/main", "threads": 1, "baseline": {**run, "cpu_s": 150.0}, "this": run,
+                             "cpu_ratio": 0.8}  # fmt: skip
+    card = bench.card_block(result)
+    assert "| this one | 200.0 | 120.0 | 1200 | True |" in card and "| /tmp/main | 200.0 | 150.0 |" in card
+    assert "CPU time, this one / /tmp/main: 0.80x." in card
+
+
+def test_the_readme_quotes_the_benchmark():
+    result = json.loads((SPACE / "adapt_benchmark.json").read_text())
+    readme = (SPACE / "README.md").read_text()
+    curve = {c["per_class"]: c for c in result["learning_curve"]}
+    none = result["no_adaptation"]["site"]
+    wrong = none["errors_by_kind"]["wrong_class_answered"] + none["errors_by_kind"]["wrong_class_uncertain"]
+    assert f"25 slices per class removed {curve[25]['removed']['mean']:.1%} of the {none['errors']} errors" in readme
+    assert f"50 per class {curve[50]['removed']['mean']:.1%}." in readme
+    assert f"{wrong} of the {none['errors']} are a wrong class, {none['errors_by_kind']['refused']} refusals" in readme

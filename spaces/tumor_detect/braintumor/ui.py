@@ -20,7 +20,9 @@ INTRO = """### Adapt to your scanner: make the model yours with a few dozen labe
    named after their class (`glioma_017.png`, `notumor_3.dcm`...). Up to 30 MB per file: 200 JPEG slices zip
    to about 3 MB; for bigger sets run `adapt.py` on your own computer.
 2. **Check** them (too few, duplicates, not MRI, mixed sizes...), then **Adapt**: the last layers learn your
-   slices on this Space's CPU in a few minutes (one job at a time; you see your place in the queue).
+   slices on this Space's CPU in a few minutes (one job at a time; you see your place in the queue), and the
+   answer's rules (how sure "no tumour" must be, what counts as unfamiliar) are refitted on your slices, never
+   telling more of your tumours "no tumour" than the released rules do.
 3. Read the **report** (each slice judged by a model that never saw it, before and after), **try** the adapted
    model on a slice, and **download** it (serve it with `TUMOR_MODEL=DIR python app.py`).
 

@@ -43,7 +43,10 @@ def write_folder(out: Path, base_dir: Path, outcome, card: str) -> dict[str, str
         tensors.update({f"notumor.{k}": v for k, v in pred.notumor_check.tensors().items()})
     save_file({k: v.contiguous() for k, v in tensors.items()}, str(out / INPUT_CHECK_FILE))
     cal = {k: (v if not isinstance(v, float) or v == v else None) for k, v in pred.cal.items()}
+    margins = (pred.cal.get("fitted_on") or {}).get("input_check_margins")
     cal["fitted_on"] = {"adapted": "the site's slices and kit anchors (adapt.py)", "format": FORMAT}
+    if margins:  # the input-check thresholds over their validation percentiles (checks.low_cap reads them)
+        cal["fitted_on"]["input_check_margins"] = margins
     (out / CALIBRATION_FILE).write_text(json.dumps(cal, indent=1) + "\n")
     (out / REPORT_FILE).write_text(json.dumps(outcome.report, indent=1) + "\n")
     (out / CARD_FILE).write_text(card)
@@ -112,6 +115,24 @@ def report_table(report: dict) -> str:
     return "\n".join(lines)
 
 
+def gates_sentence(report: dict) -> str:
+    """The answer's gates refitted on the site's slices, and what they did there (out of fold), in words."""
+    choice = report.get("gates")
+    if not choice:
+        return "The answer's gates (how sure \"no tumour\" must be, and the rest) are the released model's."
+    g, got, rel = choice["gates"], choice["on_fitting_slices"], choice["released_gates_gave"]
+    floor, views, scale = g["notumor_min_confidence"], g["consistency_min_confidence"], g["notumor_threshold_scale"]
+    named = g["tumour_min_confidence"]
+    named = "never" if named is None else f"at {named:.0%} for all tumour types together"
+    return (
+        f'The answer\'s gates, refitted on your slices out of fold: "no tumour" needs {floor:.0%} confidence, the '
+        f"contrast-equalised view {views:.0%}, and a distance to the no-tumour slices up to {scale:g} times the "
+        f"refitted one; a tumour of uncertain type is named {named}. On your slices: {got['healthy_cleared']} "
+        f"no-tumour slices cleared (the released gates: {rel['healthy_cleared']}), {got['notumor_on_tumours']} "
+        f'tumours told "no tumour" (released gates: {rel["notumor_on_tumours"]}; never more).'
+    )
+
+
 def model_card(report: dict, base_name: str) -> str:
     s = report["slices"]
     counts = ", ".join(f"{c} {n}" for c, n in s["per_class"].items())
@@ -130,6 +151,7 @@ def model_card(report: dict, base_name: str) -> str:
 - Adapted on {s["total"]} labelled slices of this site ({counts}); recipe {report["recipe"]["train"]},
   {report["recipe"]["steps"]} steps, {report["anchors"]} kit slices replayed against forgetting; temperature
   {report["temperature"]}; input check and "no tumour" rule refitted to include this site's slices.
+- {gates_sentence(report)}
 - {verdict}
 
 ## Out-of-fold report on this site's own slices ({s["folds"]} folds, whole near-duplicate groups)

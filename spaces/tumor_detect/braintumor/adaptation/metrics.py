@@ -61,6 +61,14 @@ def summary(labels: np.ndarray, status: list[str], pred: np.ndarray, probs: np.n
         if len(conf)
         else {"value": None, "ci95": [None, None]},
         "errors": int((~correct).sum()),
+        # what the errors are, and what "uncertain" costs besides them (a right class answered "uncertain" is
+        # not an error, but the visitor gets no answer)
+        "errors_by_kind": {
+            "refused": int(refused.sum()),
+            "wrong_class_answered": int(((pred != labels) & ~refused & ~uncertain).sum()),
+            "wrong_class_uncertain": int(((pred != labels) & uncertain).sum()),
+        },
+        "right_class_uncertain": int(((pred == labels) & uncertain).sum()),
     }
 
 

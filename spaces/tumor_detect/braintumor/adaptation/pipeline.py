@@ -3,9 +3,12 @@
 1. Every slice goes through the released model's preprocessing; the frozen prefix runs once per view.
 2. Before: the released model, decisions exactly as the app makes them, on every site slice.
 3. Out of fold (K folds by near-duplicate group, stratified by class): fine-tune on K-1 folds, refit the input
-   checks on them, take the temperature fitted on the other folds' out-of-fold logits, and answer the held-out
-   fold through the app's own decision code. "Recalibration only" (no weights changed) is measured the same way.
-4. The final model: fine-tuned on every slice, temperature fitted on all out-of-fold logits, checks refitted.
+   checks on them (input check, "no tumour" distance), take the temperature fitted on the other folds'
+   out-of-fold logits and the answer's gates chosen on the other folds' out-of-fold evidence (``gates.py``), and
+   answer the held-out fold through the app's own decision code. "Recalibration only" (no weights changed) is
+   measured the same way.
+4. The final model: fine-tuned on every slice, temperature and gates fitted on all out-of-fold logits and evidence,
+   checks refitted.
 5. It ships only if, out of fold, it is not worse than the released model on accuracy, tumour sensitivity and
    "no tumour" said to tumours; otherwise the reasons are in the report.
 """
@@ -22,7 +25,7 @@ from .. import CLASSES
 from ..predictor import Predictor, Status
 from ..training import fit_temperature
 from . import anchors as anchor_store
-from . import checks, metrics
+from . import checks, gates, metrics
 from .site_slices import SiteSlices
 from .tuning import Recipe, finetune, pooled_all, prefix, view_arrays
 
@@ -107,8 +110,9 @@ class Adapter:
 
 
 def out_of_fold(ad: Adapter, folds: np.ndarray, recipe: Recipe, progress, share: tuple[float, float]) -> dict:
-    """Decisions for every slice from a model that never saw it; the temperature of fold k is fitted on the other
-    folds' out-of-fold logits."""
+    """Decisions for every slice from a model that never saw it. Fold k's temperature is fitted on the other
+    folds' out-of-fold logits, and (``recipe.gates == "site"``) its gates are chosen on the other folds'
+    out-of-fold evidence (``gates.py``); the evidence of every slice is returned for the final model's gates."""
     k = int(folds.max()) + 1
     fitted, oof_logits = {}, np.zeros((len(folds), len(CLASSES)), np.float32)
     for j in range(k):
@@ -116,17 +120,35 @@ def out_of_fold(ad: Adapter, folds: np.ndarray, recipe: Recipe, progress, share:
         train = np.flatnonzero(folds != j)
         fitted[j] = ad.fit(train, recipe, seed=recipe.seed + j)
         oof_logits[folds == j] = ad.logits(fitted[j][0], np.flatnonzero(folds == j))
-    status = [""] * len(folds)
-    pred = np.zeros(len(folds), int)
-    probs = np.zeros((len(folds), len(CLASSES)), np.float32)
+    preds, evs = {}, {}
     for j in range(k):
-        test, others = folds == j, folds != j
-        t = fit_temperature(oof_logits[others], ad.labels[others])
-        s, p, pr = decisions(ad.predictor(fitted[j], t), ad.arrays[test])
-        for i, si in zip(np.flatnonzero(test), s, strict=True):
-            status[i] = si
-        pred[test], probs[test] = p, pr
-    return {"status": status, "pred": pred, "probs": probs, "logits": oof_logits}
+        others = folds != j
+        preds[j] = ad.predictor(fitted[j], fit_temperature(oof_logits[others], ad.labels[others]))
+        evs[j] = gates.evidence(preds[j], ad.arrays[folds == j])
+    status = np.zeros(len(folds), dtype=object)
+    for j in range(k):
+        chosen = gates.released_gates(preds[j].cal)
+        if recipe.gates == "site":
+            others = [i for i in range(k) if i != j]
+            pool = gates.Evidence.concat([evs[i] for i in others])
+            labels = np.concatenate([ad.labels[folds == i] for i in others])
+            chosen = gates.choose(preds[j], labels, pool)["gates"]
+        status[folds == j] = gates.statuses(preds[j], evs[j], chosen)
+    order = np.concatenate([np.flatnonzero(folds == j) for j in range(k)])
+    evidence = gates.Evidence.concat([evs[j] for j in range(k)]).take(np.argsort(order))
+    probs = evidence.probs
+    return {"status": list(status), "pred": probs.argmax(1), "probs": probs, "logits": oof_logits, "evidence": evidence}
+
+
+def final_predictor(ad: Adapter, fitted, oof: dict, recipe: Recipe) -> tuple[Predictor, dict | None]:
+    """The model fitted on every slice: temperature from every out-of-fold logit, gates from every out-of-fold
+    piece of evidence (None: the released gates kept)."""
+    pred = ad.predictor(fitted, fit_temperature(oof["logits"], ad.labels))
+    if recipe.gates != "site":
+        return pred, None
+    choice = gates.choose(pred, ad.labels, oof["evidence"])
+    pred.cal = gates.apply(pred.cal, choice["gates"])
+    return pred, choice
 
 
 def adapt(
@@ -147,14 +169,10 @@ def adapt(
     recal = out_of_fold(ad, folds, Recipe(**{**recipe.as_dict(), "train": "none"}), progress, (0.1, 0.15))
     after = out_of_fold(ad, folds, recipe, progress, (0.15, 0.8)) if recipe.train != "none" else recal
     progress(0.82, "Training the final model on all your slices")
-    final_fit = ad.fit(np.arange(len(labels)), recipe, seed=recipe.seed + 100)
-    temperature = fit_temperature(after["logits"], labels)
-    final = ad.predictor(final_fit, temperature)
+    final, choice = final_predictor(ad, ad.fit(np.arange(len(labels)), recipe, seed=recipe.seed + 100), after, recipe)
     none = Recipe(**{**recipe.as_dict(), "train": "none"})
     recalibrated = (
-        final
-        if recipe.train == "none"
-        else ad.predictor(ad.fit(np.arange(len(labels)), none), fit_temperature(recal["logits"], labels))
+        final if recipe.train == "none" else final_predictor(ad, ad.fit(np.arange(len(labels)), none), recal, recipe)[0]
     )
     progress(0.95, "Writing the report")
     report = {
@@ -162,7 +180,8 @@ def adapt(
         "before": metrics.summary(labels, *before),
         "recalibration_only": metrics.summary(labels, recal["status"], recal["pred"], recal["probs"]),
         "after": metrics.summary(labels, after["status"], after["pred"], after["probs"]),
-        "temperature": round(float(temperature), 4),
+        "temperature": round(float(final.cal["temperature"]), 4),
+        "gates": choice,
         "recipe": recipe.as_dict(),
         "anchors": 0 if ad.anchors is None else int(len(ad.anchors[1])),
         "warnings": list(site.warnings),

@@ -20,7 +20,7 @@ from shared.model_source import RecentModels
 from shared.results import fresh_dir, lifetime_s
 
 from .. import SPACE
-from .folder import REPORT_FILE, model_card, report_table, verify_folder
+from .folder import REPORT_FILE, gates_sentence, model_card, report_table, verify_folder
 from .site_slices import SiteDataError, gather
 
 SCRIPT = Path(__file__).resolve().parents[2] / "adapt.py"
@@ -131,7 +131,7 @@ def report_markdown(report: dict) -> str:
         title = "### Not shipped: the adapted model was not better on your slices"
         lead = "Reasons: " + "; ".join(html.escape(r) for r in report["not_shipped_because"]) + ". Keep using the " \
             "released model, or add more (and correctly labelled) slices and try again."  # fmt: skip
-    lines = [title, "", lead, "", report_table(report)]
+    lines = [title, "", lead, "", report_table(report), "", gates_sentence(report)]
     if report.get("warnings"):
         lines += ["", "**Checks**:"] + [f"- {html.escape(w)}" for w in report["warnings"]]
     lines += [

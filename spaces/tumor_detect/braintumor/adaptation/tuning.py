@@ -43,6 +43,7 @@ class Recipe:
     label_smoothing: float = 0.05
     norms: str = "site"  # re-estimate the fine-tuned part's normalisation statistics on the site's slices; or "kept"
     site_share: float = 0.5  # share of each batch drawn from the site's slices (the rest: kit anchors)
+    gates: str = "site"  # the answer's gates chosen on the site's slices out of fold (gates.py), or "released"
     seed: int = 0
 
     def as_dict(self) -> dict:
