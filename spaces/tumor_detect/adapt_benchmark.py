@@ -408,6 +408,35 @@ def screen(site: Site, base: Predictor, recipes: list[dict], seeds: list[int], p
     return out
 
 
+def screen_row(result: dict, trial: str, file: str) -> str:
+    """The README trials table's row for a --screen JSON: per recipe, per draw (" / "), the held-out wrong classes,
+    tumours whose argmax is "no tumour", the ECE at the released temperature, kit test accuracy and fit CPU seconds;
+    today's recipe and the released model go in the "against" cell."""
+    by: dict[str, list[dict]] = {}
+    for t in result["trials"]:
+        by.setdefault(json.dumps({k: v for k, v in t["recipe"].items() if k != "from"}), []).append(t)
+
+    def kit(m: dict) -> str:
+        return f"{1 - m['wrong'] / m['n']:.1%}"
+
+    def cell(name: str, runs: list[dict]) -> str:
+        def per(f) -> str:
+            return " / ".join(f(t) for t in runs)
+
+        return (
+            f"{name}: wrong class {per(lambda t: str(t['held']['wrong']))}, tumours told 'no tumour' "
+            f"{per(lambda t: str(t['held']['tumours_told_notumor']))}, "
+            f"ECE {per(lambda t: format(t['held']['ece'], '.3f'))}, "
+            f"kit test {per(lambda t: kit(t['kit']))}, fit {per(lambda t: format(t['fit_cpu_s'], '.0f'))} CPU s"
+        )
+
+    today = by.pop("{}", [])
+    gave = "; ".join(cell(", ".join(f"{k} {v}" for k, v in json.loads(key).items()), runs) for key, runs in by.items())
+    rel = result["released"]
+    against = f"{cell('today', today)}; released: wrong class {rel['held']['wrong']}, kit test {kit(rel['kit'])}"
+    return f"| {trial} | {gave} | {against} | `{file}` |"
+
+
 def cli_against(args, base_dir: str) -> dict:
     """adapt.py of another checkout (``args.cli_against``: its root) first, then this one, on the benchmark's
     25-per-class CLI draw exported as PNG files, one thread each, same model."""
