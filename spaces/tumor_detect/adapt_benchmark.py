@@ -344,19 +344,24 @@ def card_block(result: dict) -> str:
 
 def screen(site: Site, base: Predictor, recipes: list[dict], seeds: list[int], per_class: int, data: Path) -> dict:
     """Recipes compared quickly, for choosing (run it on the "val" look): per draw, one fit on every drawn slice
-    (no out-of-fold report, no refitted checks), then the held-out slices' and the kit test groups' wrong classes
-    (argmax; the gates do not change them). ``{"from": 13}`` in a recipe fine-tunes blocks 13.. only (11-12 frozen
-    with their released statistics). Returns the JSON written by --screen."""
+    (no out-of-fold report, no refitted checks), then on the held-out slices and the kit test groups: wrong classes
+    (argmax; the gates do not change them), tumours whose argmax is "no tumour", and the ECE of the argmax at the
+    released temperature. ``{"from": 13}`` in a recipe fine-tunes blocks 13.. only (11-12 frozen with their released
+    statistics); ``{"early_lr": ...}`` trains blocks 0-10 too (the held-out slices then go through the fitted
+    model's own early blocks). CPU seconds and the process's peak memory so far per fit. Returns the JSON written
+    by --screen."""
+    import resource
+
     from braintumor.adaptation.pipeline import Adapter
     from braintumor.adaptation.tuning import finetune, pooled_all, prefix
+    from braintumor.evaluation import expected_calibration_error
 
     items, nb = site.items, base.gradcam_block + 1
     y = np.array([CLASSES.index(it["label"]) for it in items])
-
-    def features(grays: list[np.ndarray]) -> torch.Tensor:
-        return prefix(base.model, np.stack([base.model_array(g) for g in grays]), nb)
-
-    held, kit = features(site.grays(site.held)), features(load_items(data, [items[i] for i in site.kit]))
+    notumor, temperature = CLASSES.index("notumor"), float(base.cal.get("temperature", 1.0))
+    held_x = np.stack([base.model_array(g) for g in site.grays(site.held)])
+    kit_x = np.stack([base.model_array(g) for g in load_items(data, [items[i] for i in site.kit])])
+    held, kit = prefix(base.model, held_x, nb), prefix(base.model, kit_x, nb)
 
     @torch.no_grad()
     def ahead(h: torch.Tensor, start: int) -> torch.Tensor:  # the released blocks nb..start-1 on prefix features
@@ -365,29 +370,71 @@ def screen(site: Site, base: Predictor, recipes: list[dict], seeds: list[int], p
             h = blk(h)
         return h
 
-    def wrong(model, h: torch.Tensor, labels: np.ndarray, start: int) -> int:
+    def judged(model, h: torch.Tensor, labels: np.ndarray, start: int, prefix_of: np.ndarray | None) -> dict:
         with torch.no_grad():
-            logits = model.classifier(pooled_all(model, ahead(h, start), start))
-        return int((logits.argmax(1).numpy() != labels).sum())
+            h = prefix(model, prefix_of, nb) if prefix_of is not None else ahead(h, start)
+            probs = torch.softmax(model.classifier(pooled_all(model, h, start)) / temperature, -1).numpy()
+        pred = probs.argmax(1)
+        return {"wrong": int((pred != labels).sum()),
+                "tumours_told_notumor": int(((pred == notumor) & (labels != notumor)).sum()),
+                "tumours": int((labels != notumor).sum()), "n": len(labels),
+                "ece": round(float(expected_calibration_error(probs.max(1), pred == labels)), 4)}  # fmt: skip
 
-    out = {"released": {"held_wrong": wrong(base.model, held, y[site.held], nb),
-                        "kit_wrong": wrong(base.model, kit, y[site.kit], nb)}, "trials": []}  # fmt: skip
+    def both(model, start: int, early: bool) -> dict:
+        return {"held": judged(model, held, y[site.held], start, held_x if early else None),
+                "kit": judged(model, kit, y[site.kit], start, kit_x if early else None)}  # fmt: skip
+
+    out = {"released": both(base.model, nb, False), "temperature": temperature, "trials": []}
+    out["released"] |= {"held_wrong": out["released"]["held"]["wrong"], "kit_wrong": out["released"]["kit"]["wrong"]}
     for seed in seeds:
         idx = draw(site.pool, items, per_class, np.random.default_rng(1000 * per_class + seed))
         ad = Adapter(base, site.slices(idx), Recipe(seed=seed))
         for r in recipes:
             r = dict(r)
             start = int(r.pop("from", nb))
+            early = float(r.get("early_lr", 0)) > 0
+            raw = [torch.from_numpy(v) for v in ad.views] if early else None
             anchors = (ahead(ad.anchors[0], start), ad.anchors[1]) if ad.anchors else None
             t0 = time.process_time()
             model = finetune(base.model, [ahead(h, start) for h in ad.h], ad.labels, Recipe(**{**r, "seed": seed}),
-                             start, anchors, seed)  # fmt: skip
-            trial = {"seed": seed, "recipe": {**r, "from": start}, "fit_cpu_s": round(time.process_time() - t0, 1),
-                     "held_wrong": wrong(model, held, y[site.held], start),
-                     "kit_wrong": wrong(model, kit, y[site.kit], start)}  # fmt: skip
+                             start, anchors, seed, raw)  # fmt: skip
+            fit_s = time.process_time() - t0
+            scored = both(model, start, early)
+            trial = {"seed": seed, "recipe": {**r, "from": start}, "fit_cpu_s": round(fit_s, 1),
+                     "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+                     "held_wrong": scored["held"]["wrong"], "kit_wrong": scored["kit"]["wrong"], **scored}  # fmt: skip
             out["trials"].append(trial)
             print(json.dumps(trial), flush=True)
     return out
+
+
+def screen_row(result: dict, trial: str, file: str) -> str:
+    """The README trials table's row for a --screen JSON: per recipe, per draw (" / "), the held-out wrong classes,
+    tumours whose argmax is "no tumour", the ECE at the released temperature, kit test accuracy and fit CPU seconds;
+    today's recipe and the released model go in the "against" cell."""
+    by: dict[str, list[dict]] = {}
+    for t in result["trials"]:
+        by.setdefault(json.dumps({k: v for k, v in t["recipe"].items() if k != "from"}), []).append(t)
+
+    def kit(m: dict) -> str:
+        return f"{1 - m['wrong'] / m['n']:.1%}"
+
+    def cell(name: str, runs: list[dict]) -> str:
+        def per(f) -> str:
+            return " / ".join(f(t) for t in runs)
+
+        return (
+            f"{name}: wrong class {per(lambda t: str(t['held']['wrong']))}, tumours told 'no tumour' "
+            f"{per(lambda t: str(t['held']['tumours_told_notumor']))}, "
+            f"ECE {per(lambda t: format(t['held']['ece'], '.3f'))}, "
+            f"kit test {per(lambda t: kit(t['kit']))}, fit {per(lambda t: format(t['fit_cpu_s'], '.0f'))} CPU s"
+        )
+
+    today = by.pop("{}", [])
+    gave = "; ".join(cell(", ".join(f"{k} {v}" for k, v in json.loads(key).items()), runs) for key, runs in by.items())
+    rel = result["released"]
+    against = f"{cell('today', today)}; released: wrong class {rel['held']['wrong']}, kit test {kit(rel['kit'])}"
+    return f"| {trial} | {gave} | {against} | `{file}` |"
 
 
 def cli_against(args, base_dir: str) -> dict:

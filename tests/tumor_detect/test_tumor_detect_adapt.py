@@ -535,3 +535,43 @@ def test_the_report_gives_the_gates_chosen_out_of_fold(adapted):
 
     said = f'"no tumour" needs {g["gates"]["notumor_min_confidence"]:.0%} confidence'
     assert said in (adapted / "MODEL_CARD.md").read_text() and said in report_markdown(report)
+
+
+def test_the_early_block_trial_trains_the_early_blocks_and_l2sp_pulls_them_back(released):
+    """Recipe.early_lr (a screening trial, off by default) trains the stem and the early blocks from the site's
+    arrays, keeps their normalisation statistics, and the L2-SP penalty keeps the weights nearer the released ones.
+    (The shipped network on random arrays: a random tiny network's activations vanish through its blocks.)"""
+    import torch
+
+    from braintumor.adaptation.tuning import Recipe, finetune, l2sp, prefix
+
+    base, n = released.model, released.gradcam_block + 1
+    rng = np.random.default_rng(0)
+    arrays = rng.random((8, 128, 128), dtype=np.float32)
+    labels = np.array([0, 1, 2, 3, 0, 1, 2, 3])
+    h = prefix(base, arrays, n).float()
+
+    def early(model) -> list[torch.nn.Module]:
+        return [model.efficientnet.embeddings, *model.efficientnet.encoder.blocks[:n]]
+
+    def weights(model) -> list[torch.Tensor]:
+        return [p for m in early(model) for name, p in m.named_parameters() if "squeeze_excite" not in name]
+
+    def norm(model) -> torch.Tensor:
+        return next(m for m in early(model)[1].modules() if isinstance(m, torch.nn.BatchNorm2d)).running_mean
+
+    start, stats = [p.detach().clone() for p in weights(base)], norm(base).clone()
+
+    def distance(recipe: Recipe) -> float:
+        tuned = finetune(base, [h], labels, recipe, n, raw=[torch.from_numpy(arrays)])
+        assert torch.equal(norm(tuned), stats)  # the early blocks' statistics are kept
+        return float(l2sp(weights(tuned), start))
+
+    common = {"steps": 4, "batch": 8, "lr": 1e-3, "norms": "kept"}
+    assert distance(Recipe(**common)) == 0.0  # the default leaves the early blocks as released
+    free = distance(Recipe(**common, early_lr=1.0))
+    held = distance(Recipe(**common, early_lr=1.0, l2sp=1e3))
+    assert free > 0.0 and held < 0.7 * free
+    assert float(l2sp(weights(base), start)) == 0.0  # the released model itself is never touched
+    with pytest.raises(ValueError, match="arrays"):
+        finetune(base, [h], labels, Recipe(**common, early_lr=1.0), n)

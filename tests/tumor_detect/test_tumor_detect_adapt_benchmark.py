@@ -135,3 +135,30 @@ def test_the_readme_quotes_the_benchmark():
     assert f"25 slices per class removed {curve[25]['removed']['mean']:.1%} of the {none['errors']} errors" in readme
     assert f"50 per class {curve[50]['removed']['mean']:.1%}." in readme
     assert f"{wrong} of the {none['errors']} are a wrong class, {none['errors_by_kind']['refused']} refusals" in readme
+
+
+EARLY_BLOCK_SCREENS = {  # README trial name -> the --screen JSON it quotes
+    "adapt_screen_early_blocks.json": "blocks 0-10 trained too, weak L2-SP (VAL look, 25/class, draws 0 / 1)",
+    "adapt_screen_early_blocks_2.json": "blocks 0-10 trained too, slower and held by L2-SP (VAL look, 25/class, "
+    "draws 0 / 1)",
+}
+
+
+def test_the_readme_quotes_the_early_block_screens(bench):
+    """The early-block trial's README rows are what screen_row writes from adapt_benchmark.py --screen's JSON."""
+    readme = (SPACE / "README.md").read_text()
+    for file, trial in EARLY_BLOCK_SCREENS.items():
+        assert bench.screen_row(json.loads((SPACE / file).read_text()), trial, file) in readme
+
+
+def test_screen_row_puts_todays_recipe_against_the_trials(bench):
+    def trial(recipe, seed, wrong):
+        m = {"wrong": wrong, "tumours_told_notumor": 3, "n": 100, "ece": 0.04}
+        return {"seed": seed, "recipe": {**recipe, "from": 11}, "fit_cpu_s": 10.0, "held": m, "kit": {**m, "wrong": 4}}
+
+    result = {"released": {"held": {"wrong": 30}, "kit": {"wrong": 5, "n": 100}},
+              "trials": [trial({}, 0, 20), trial({"early_lr": 0.3}, 0, 25), trial({}, 1, 22),
+                         trial({"early_lr": 0.3}, 1, 27)]}  # fmt: skip
+    row = bench.screen_row(result, "t", "f.json")
+    assert row.startswith("| t | early_lr 0.3: wrong class 25 / 27, tumours told 'no tumour' 3 / 3, ECE 0.040 / 0.040")
+    assert "| today: wrong class 20 / 22," in row and "released: wrong class 30, kit test 95.0% | `f.json` |" in row

@@ -78,8 +78,8 @@ class Adapter:
         self.size = int(base.cal.get("size", 128))
         self.labels = np.asarray(site.labels)
         self.arrays = np.stack([base.model_array(g) for g in site.grays])
-        views = view_arrays(self.arrays, recipe.views, recipe.seed)
-        self.h = [prefix(base.model, v, self.n_blocks).float() for v in views]
+        self.views = view_arrays(self.arrays, recipe.views, recipe.seed)  # model arrays (early-block trials)
+        self.h = [prefix(base.model, v, self.n_blocks).float() for v in self.views]
         self.low = Predictor.low_features(self.h[0]).numpy()
         where = {"folder": anchors_dir} if anchors_dir else {}
         loaded = anchor_store.load(base.model, self.n_blocks, self.size, base.crop, **where) if use_anchors else None
@@ -156,6 +156,8 @@ def adapt(
 ) -> Outcome:
     """See the module docstring. ``anchors_dir``: another folder of kit anchors (the benchmark's fold models)."""
     recipe = recipe or Recipe()
+    if recipe.early_lr > 0:  # the checks, anchors and report below read the released blocks 0-10's features
+        raise ValueError("early_lr is a screening trial (adapt_benchmark.py --screen), not yet an adaptation recipe")
     progress = progress or (lambda fraction, message: None)
     t0 = time.perf_counter()
     progress(0.05, "Preparing the slices")

@@ -9,6 +9,11 @@ the head convolution and the classifier (``Recipe.train``):
 - ``"blocks"``: blocks 11-15, the head convolution and the classifier, normalisation statistics kept;
 - ``"blocks+bn"``: the same, with the normalisation statistics re-estimated on the training batches.
 
+``Recipe.early_lr > 0`` (off by default; a trial, ``adapt_benchmark.py --screen``) also trains the stem and blocks
+0-10 at ``early_lr`` times the learning rate, from the site's slices themselves (``raw``: the views as model arrays),
+with their normalisation statistics kept and an L2-SP penalty (``Recipe.l2sp``) pulling every trained weight back
+towards the released one; the kit anchors, stored as block-10 outputs, still rehearse blocks 11-15.
+
 ``Recipe.norms = "site"`` first re-estimates the normalisation statistics of blocks 11-15 and the head convolution
 on the site's slices alone (no labels needed; ``reestimate_norms``), then fine-tunes with them kept.
 Each step mixes the site's slices (class-balanced, one of their views, mirrored half the time) with kit "anchor"
@@ -44,6 +49,8 @@ class Recipe:
     norms: str = "site"  # re-estimate the fine-tuned part's normalisation statistics on the site's slices; or "kept"
     site_share: float = 0.5  # share of each batch drawn from the site's slices (the rest: kit anchors)
     gates: str = "site"  # the answer's gates chosen on the site's slices out of fold (gates.py), or "released"
+    early_lr: float = 0.0  # > 0: the stem and blocks 0..n_blocks-1 trained too, at this share of lr (a trial)
+    l2sp: float = 0.0  # weight of the L2-SP penalty: squared distance of the trained weights to the released ones
     seed: int = 0
 
     def as_dict(self) -> dict:
@@ -113,17 +120,40 @@ def pooled_all(model, h: torch.Tensor, n_blocks: int, batch: int = 128) -> torch
     return torch.cat([pooled(model, h[i : i + batch], n_blocks) for i in range(0, len(h), batch)])
 
 
-def _trainable(model, recipe: Recipe, n_blocks: int) -> list[torch.nn.Parameter]:
+def _trainable(model, recipe: Recipe, n_blocks: int) -> list[dict]:
+    """Optimiser parameter groups: the late part at lr (weight decay), the early part at early_lr x lr (no weight
+    decay: L2-SP, not L2 towards zero, holds what it knew)."""
     model.requires_grad_(False)
-    if recipe.train == "head":
-        mods = [model.classifier]
-    else:
-        enc = model.efficientnet.encoder
-        mods = [*enc.blocks[n_blocks:], enc.top_conv, enc.top_bn, model.classifier]
-    params = [p for m in mods for p in m.parameters()]
-    for p in params:
-        p.requires_grad_(True)
-    return params
+    enc = model.efficientnet.encoder
+    late = [model.classifier] if recipe.train == "head" else [*enc.blocks[n_blocks:], enc.top_conv, enc.top_bn,
+                                                               model.classifier]  # fmt: skip
+    early = [model.efficientnet.embeddings, *enc.blocks[:n_blocks]] if recipe.early_lr > 0 else []
+    # the early blocks' squeeze-excite layers stay the frozen identity the released model carries (lite0.py)
+    early_params = [p for m in early for name, p in m.named_parameters() if ".squeeze_excite." not in f".{name}"]
+    groups = [
+        {"params": [p for m in late for p in m.parameters()], "scale": 1.0, "weight_decay": 1e-4},
+        {"params": early_params, "scale": recipe.early_lr, "weight_decay": 0.0},
+    ]
+    groups = [g for g in groups if g["params"]]
+    for g in groups:
+        for p in g["params"]:
+            p.requires_grad_(True)
+    return groups
+
+
+def live_prefix(model, x: torch.Tensor, n_blocks: int) -> torch.Tensor:
+    """The stem and blocks 0..n_blocks-1 on (N, H, W) model arrays, with gradients (``prefix`` caches them)."""
+    from ..preprocess import to_pixel_values
+
+    h = model.efficientnet.embeddings(to_pixel_values(x))
+    for blk in model.efficientnet.encoder.blocks[:n_blocks]:
+        h = blk(h)
+    return h
+
+
+def l2sp(params: list[torch.nn.Parameter], start: list[torch.Tensor]) -> torch.Tensor:
+    """Squared distance of the trained weights to where they started (the released ones)."""
+    return sum(((p - p0) ** 2).sum() for p, p0 in zip(params, start, strict=True))
 
 
 def finetune(
@@ -134,16 +164,23 @@ def finetune(
     n_blocks: int,
     anchors: tuple[torch.Tensor, np.ndarray] | None = None,
     seed: int = 0,
+    raw: list[torch.Tensor] | None = None,
 ):
     """A fine-tuned copy of ``base`` (a LiteNet). ``site``: prefix features of every view, aligned with
-    ``labels``; ``anchors``: (prefix features, labels) of kit slices replayed in every batch, or None."""
+    ``labels``; ``anchors``: (prefix features, labels) of kit slices replayed in every batch, or None;
+    ``raw``: the views themselves as (N, H, W) model arrays, needed when ``recipe.early_lr > 0``."""
     model = copy.deepcopy(base).float()
     if recipe.train == "none" or len(labels) == 0:
         return model.eval()
+    early = recipe.early_lr > 0 and recipe.train != "head"
+    if early and raw is None:
+        raise ValueError("training the early blocks needs the site's views as arrays (raw)")
     if recipe.norms == "site":
         reestimate_norms(model, site, n_blocks)
-    params = _trainable(model, recipe, n_blocks)
-    opt = torch.optim.AdamW(params, lr=recipe.lr, weight_decay=1e-4)
+    groups = _trainable(model, recipe, n_blocks)
+    params = [p for g in groups for p in g["params"]]
+    start = [p.detach().clone() for p in params]
+    opt = torch.optim.AdamW(groups, lr=recipe.lr)
     gen = torch.Generator().manual_seed(seed)
     y = torch.as_tensor(labels)
     counts = torch.bincount(y, minlength=int(y.max()) + 1).float()
@@ -158,7 +195,7 @@ def finetune(
     for step in range(recipe.steps):
         lr = recipe.lr * min(1.0, (step + 1) / warm) * 0.5 * (1 + math.cos(math.pi * step / recipe.steps))
         for g in opt.param_groups:
-            g["lr"] = lr
+            g["lr"] = lr * g["scale"]
         idx = torch.multinomial(weights, n_site, replacement=True, generator=gen)
         view = torch.randint(len(site), (n_site,), generator=gen)
         flip = torch.rand(n_site, generator=gen) < 0.5
@@ -171,8 +208,13 @@ def finetune(
                 feats, targets = torch.cat([feats, a_cache[aidx]]), torch.cat([targets, ay[aidx]])
             logits = model.classifier(feats)
         else:
-            h = torch.stack([site[int(v)][int(i)] for i, v in zip(idx, view, strict=True)]).float()
-            h[flip] = h[flip].flip(-1)
+            if early:  # the site's slices through the early blocks being trained (their statistics kept)
+                x = torch.stack([raw[int(v)][int(i)] for i, v in zip(idx, view, strict=True)]).float()
+                x[flip] = x[flip].flip(-1)
+                h = live_prefix(model, x, n_blocks)
+            else:
+                h = torch.stack([site[int(v)][int(i)] for i, v in zip(idx, view, strict=True)]).float()
+                h[flip] = h[flip].flip(-1)
             if anchors is not None:
                 aidx = torch.randint(len(ay), (recipe.batch - n_site,), generator=gen)
                 ha = anchors[0][aidx].float()
@@ -181,6 +223,8 @@ def finetune(
                 h, targets = torch.cat([h, ha]), torch.cat([targets, ay[aidx]])
             logits = model.classifier(model.dropout(pooled(model, h, n_blocks)))
         loss = F.cross_entropy(logits, targets, label_smoothing=recipe.label_smoothing)
+        if recipe.l2sp > 0:
+            loss = loss + recipe.l2sp * l2sp(params, start)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
