@@ -141,6 +141,8 @@ EARLY_BLOCK_SCREENS = {  # README trial name -> the --screen JSON it quotes
     "adapt_screen_early_blocks.json": "blocks 0-10 trained too, weak L2-SP (VAL look, 25/class, draws 0 / 1)",
     "adapt_screen_early_blocks_2.json": "blocks 0-10 trained too, slower and held by L2-SP (VAL look, 25/class, "
     "draws 0 / 1)",
+    "adapt_screen_early_blocks_3.json": "blocks 0-10 trained too, slower and held by L2-SP, two more draws "
+    "(VAL look, 25/class, draws 2 / 3)",
 }
 
 
