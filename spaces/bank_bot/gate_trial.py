@@ -37,7 +37,7 @@ from train import score
 
 from bankbot.conversation.policy import Thresholds, answer_table
 from bankbot.model_spec import CONFIDENCE_FLOOR, HEAD_FILE, MODEL_DIR
-from bankbot.models.data import COLLOQUIAL_FILE, DEFAULT_DATA, OUT_OF_SCOPE, Source, build_splits
+from bankbot.models.data import COLLOQUIAL_FILE, OUT_OF_SCOPE, Source, add_kit_arguments, build_splits
 from bankbot.models.headfit import encode_with_cache
 from bankbot.models.model import get_model, head_proba, in_scope_memory, load_encoder, load_head
 from bankbot.models.oos import GATE_K, GATE_SHARE, distance_declines, gate, nearest_similarity, threshold_at
@@ -112,13 +112,11 @@ def probe_counts(path: Path, rule_cuts: tuple[float, float | None], confident: f
 
 def main(argv=None) -> dict:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--banking77", type=Path, default=DEFAULT_DATA / "banking77" / "train.csv")
-    p.add_argument("--clinc", type=Path, default=DEFAULT_DATA / "clinc150" / "data_full_trainval.json")
-    p.add_argument("--domains", type=Path, default=DEFAULT_DATA / "clinc150" / "domains.json")
+    add_kit_arguments(p)
     p.add_argument("--cache", type=Path, help="an .npz of the shipped encoder's sentence vectors (reused, updated)")
     p.add_argument("--final-probes", type=Path, help="a probe set no choice saw, scored once for every rule")
     p.add_argument("--out", type=Path, help="also write the JSON here")
-    p.add_argument("--noisy-memory", action="store_true", help=f"also the rule {NOISY!r}")
+    p.add_argument("--noisy-memory", action="store_true", help=f"also the rule {NOISY.replace('%', '%%')!r}")
     args = p.parse_args(argv)
 
     shipped = load_head(MODEL_DIR / HEAD_FILE)
