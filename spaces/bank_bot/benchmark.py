@@ -25,7 +25,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import numpy as np
 
 from bankbot.conversation.policy import Action, AnswerTable
-from bankbot.models.data import DEFAULT_DATA, OUT_OF_SCOPE, Source, build_splits
+from bankbot.models.data import OUT_OF_SCOPE, Source, add_kit_arguments, build_splits
 
 HERE = Path(__file__).resolve().parent
 
@@ -59,9 +59,7 @@ def latency(fn, texts) -> tuple[float, float]:
 
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--banking77", type=Path, default=DEFAULT_DATA / "banking77" / "train.csv")
-    p.add_argument("--clinc", type=Path, default=DEFAULT_DATA / "clinc150" / "data_full_trainval.json")
-    p.add_argument("--domains", type=Path, default=DEFAULT_DATA / "clinc150" / "domains.json")
+    add_kit_arguments(p)
     p.add_argument(
         "--val-head",
         type=Path,

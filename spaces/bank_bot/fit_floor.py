@@ -28,7 +28,7 @@ from bankbot.conversation.floor import MAX_OFF_TOPIC_ANSWERED, MAX_WRONG, as_dic
 from bankbot.conversation.policy import answer_table
 from bankbot.conversation.safety import harm_cue
 from bankbot.model_spec import HEAD_FILE, MODEL_DIR
-from bankbot.models.data import COLLOQUIAL_FILE, DEFAULT_DATA, OUT_OF_SCOPE, Source, build_splits
+from bankbot.models.data import COLLOQUIAL_FILE, OUT_OF_SCOPE, Source, add_kit_arguments, build_splits
 from bankbot.models.headfit import encode_with_cache, fit_head
 from bankbot.models.model import Head, Memory, head_proba, in_scope_memory, load_encoder, load_head
 from bankbot.models.oos import GATE_K, GATE_LOW_SHARE, GATE_SHARE, nearest_similarity, threshold_at
@@ -116,9 +116,7 @@ def validation_run_head(shipped: Head, train, xtr: np.ndarray) -> Head:
 
 def main(argv=None) -> float:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--banking77", type=Path, default=DEFAULT_DATA / "banking77" / "train.csv")
-    p.add_argument("--clinc", type=Path, default=DEFAULT_DATA / "clinc150" / "data_full_trainval.json")
-    p.add_argument("--domains", type=Path, default=DEFAULT_DATA / "clinc150" / "domains.json")
+    add_kit_arguments(p)
     p.add_argument("--cache", type=Path, help="an .npz of the shipped encoder's sentence vectors; written when missing")
     p.add_argument("--dry-run", action="store_true", help="print the table only; write nothing")
     p.add_argument(

@@ -32,10 +32,10 @@ from bankbot.conversation.policy import Action, Thresholds, answer_table, decide
 from bankbot.model_spec import HEAD_FILE, MODEL_DIR
 from bankbot.models.data import (
     COLLOQUIAL_FILE,
-    DEFAULT_DATA,
     OUT_OF_SCOPE,
     Source,
     Split,
+    add_kit_arguments,
     build_splits,
     read_domains,
 )
@@ -154,9 +154,7 @@ def markdown(results: list[dict]) -> str:
 
 def main(argv=None) -> list[dict]:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--banking77", type=Path, default=DEFAULT_DATA / "banking77" / "train.csv")
-    p.add_argument("--clinc", type=Path, default=DEFAULT_DATA / "clinc150" / "data_full_trainval.json")
-    p.add_argument("--domains", type=Path, default=DEFAULT_DATA / "clinc150" / "domains.json")
+    add_kit_arguments(p)
     p.add_argument("--sources", nargs="+", default=list(SOURCES), help="off-topic sources to leave out, one at a time")
     p.add_argument("--cache", type=Path, help="an .npz of the shipped encoder's sentence vectors (reused, updated)")
     p.add_argument("--no-colloquial", action="store_true", help="the head without the colloquial training rows")

@@ -40,7 +40,7 @@ from train_multilingual import encode_cached
 from bankbot.conversation.policy import AnswerTable
 from bankbot.languages.language import ENGLISH
 from bankbot.model_spec import E5_HEAD_FILE, MODEL_DIR
-from bankbot.models.data import COLLOQUIAL_FILE, DEFAULT_DATA, Source, build_splits, inventory, read_banking77
+from bankbot.models.data import COLLOQUIAL_FILE, Source, add_kit_arguments, build_splits, inventory, read_banking77
 from bankbot.models.headfit import encode_with_cache
 from bankbot.models.model import head_proba, load_head
 
@@ -126,9 +126,7 @@ def choose(inner_val, first, second, labels, table) -> tuple[tuple[float, float]
 
 def main(argv=None) -> dict:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--banking77", type=Path, default=DEFAULT_DATA / "banking77" / "train.csv")
-    p.add_argument("--clinc", type=Path, default=DEFAULT_DATA / "clinc150" / "data_full_trainval.json")
-    p.add_argument("--domains", type=Path, default=DEFAULT_DATA / "clinc150" / "domains.json")
+    add_kit_arguments(p)
     p.add_argument("--minilm-cache", type=Path, help="an .npz of the shipped MiniLM's vectors (reused, updated)")
     p.add_argument("--frozen-cache", type=Path, help="an .npz of the frozen MiniLM's vectors (reused, updated)")
     p.add_argument("--e5-cache", type=Path, help="an .npz of e5's vectors (reused, updated)")

@@ -39,10 +39,10 @@ from bankbot.model_spec import DELTA_FILE, HEAD_FILE, MODEL_DIR, PINNED_FILES
 from bankbot.models.data import (
     CLINC_OOS,
     COLLOQUIAL_FILE,
-    DEFAULT_DATA,
     OUT_OF_SCOPE,
     Source,
     Split,
+    add_kit_arguments,
     build_splits,
     inventory,
     read_banking77,
@@ -177,9 +177,7 @@ def sha256(path: Path) -> str:
 
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--banking77", type=Path, default=DEFAULT_DATA / "banking77" / "train.csv")
-    p.add_argument("--clinc", type=Path, default=DEFAULT_DATA / "clinc150" / "data_full_trainval.json")
-    p.add_argument("--domains", type=Path, default=DEFAULT_DATA / "clinc150" / "domains.json")
+    add_kit_arguments(p)
     p.add_argument("--out", type=Path, default=MODEL_DIR, help="where the shipped head goes")
     p.add_argument(
         "--val-out",

@@ -33,7 +33,7 @@ import numpy as np
 from train import KNN_K, KNN_TEMPERATURE, OOS_WEIGHT, SEED, C
 
 from bankbot.languages.language import ENGLISH
-from bankbot.models.data import DEFAULT_DATA, OUT_OF_SCOPE, build_splits, inventory, read_banking77
+from bankbot.models.data import OUT_OF_SCOPE, add_kit_arguments, build_splits, inventory, read_banking77
 from bankbot.models.examples import read_examples, repeated_messages
 
 HERE = Path(__file__).resolve().parent
@@ -95,9 +95,7 @@ def kit_rows(args) -> tuple:
 
 def main(argv=None) -> dict:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--banking77", type=Path, default=DEFAULT_DATA / "banking77" / "train.csv")
-    p.add_argument("--clinc", type=Path, default=DEFAULT_DATA / "clinc150" / "data_full_trainval.json")
-    p.add_argument("--domains", type=Path, default=DEFAULT_DATA / "clinc150" / "domains.json")
+    add_kit_arguments(p)
     p.add_argument("--examples", type=Path, default=EXAMPLES / "train.csv", help="hand-written training rows")
     p.add_argument(
         "--validation",

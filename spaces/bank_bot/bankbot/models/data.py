@@ -47,6 +47,14 @@ COLLOQUIAL_FILE = SPACE_DIR / "data" / "colloquial" / "train.csv"
 DEFAULT_DATA = Path(__file__).resolve().parents[4].parent / "shared" / "data"
 
 
+def add_kit_arguments(parser) -> None:
+    """The data kit's --banking77, --clinc and --domains paths, defaulting to ../shared/data (the training and
+    evaluation scripts all read the same three files)."""
+    parser.add_argument("--banking77", type=Path, default=DEFAULT_DATA / "banking77" / "train.csv")
+    parser.add_argument("--clinc", type=Path, default=DEFAULT_DATA / "clinc150" / "data_full_trainval.json")
+    parser.add_argument("--domains", type=Path, default=DEFAULT_DATA / "clinc150" / "domains.json")
+
+
 @dataclass
 class Split:
     texts: list[str] = field(default_factory=list)
