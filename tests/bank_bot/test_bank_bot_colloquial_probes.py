@@ -29,6 +29,7 @@ def _load(name: str):
 P = _load("colloquial_probes")
 P2 = _load("colloquial_probes_2")
 P3 = _load("colloquial_probes_3")
+P4 = _load("colloquial_probes_4")
 OLD = _load("bank_probes")
 
 
@@ -68,6 +69,21 @@ def test_no_training_row_or_earlier_probe_repeats_a_third_set_probe():
     assert repeated_messages(rows, fresh) == []
     assert repeated_messages([Example(t, "") for t in earlier], fresh) == []
     assert len(P3.COLLOQUIAL) >= 60 and len(P3.OFF_TOPIC_AND_HARMFUL) >= 20 and len(P3.OTHERS_DATA) >= 5
+
+
+def test_no_training_row_or_earlier_probe_repeats_a_fourth_set_probe():
+    """The fourth set (written 2026-12-07 in the fourth session before any of its changes, scored over the shipped
+    bot first) is fresh against every training row, every row tried and not shipped, and every earlier probe."""
+    fresh = [Example(t, "") for t in [*P4.COLLOQUIAL, *P4.OFF_TOPIC_AND_HARMFUL]]
+    earlier = [*P.COLLOQUIAL, *P.OFF_TOPIC_AND_HARMFUL, *P.CLOSE_FREEZE_CANCEL, *P.OTHERS_DATA_FOREIGN]
+    earlier += [*P2.COLLOQUIAL, *P2.OFF_TOPIC_AND_HARMFUL, *P3.COLLOQUIAL, *P3.OFF_TOPIC_AND_HARMFUL]
+    earlier += [*OLD.IN_SCOPE, *OLD.OFF_TOPIC, *OLD.HARMFUL]
+    rows = read_examples(COLLOQUIAL_FILE)
+    for name in ("tried_2026-12-07.csv", "tried_2026-12-07_full_finetune.csv"):
+        rows += read_examples(COLLOQUIAL_FILE.with_name(name))
+    assert repeated_messages(rows, fresh) == []
+    assert repeated_messages([Example(t, "") for t in earlier], fresh) == []
+    assert len(P4.COLLOQUIAL) >= 60 and len(P4.OFF_TOPIC_AND_HARMFUL) >= 20 and len(P4.OTHERS_DATA) >= 5
 
 
 def test_the_probe_set_is_as_large_as_the_issue_asks():
