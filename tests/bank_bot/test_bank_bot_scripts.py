@@ -188,3 +188,37 @@ def test_the_readme_lever_table_is_what_lever_trial_wrote_in_both_runs():
     lat = json.loads((results / "lever_trial.json").read_text())["latency"]
     for name in ("shipped (distance + confident head)", "all three"):
         assert f"{lat[name]['p50_ms']} / {lat[name]['p95_ms']} ms" in readme.replace("p95 ", ""), name
+
+
+def test_the_readme_reading_of_the_heads_misses_is_what_probe_report_why_wrote():
+    """README "Colloquial levers": the held messages of the four sets by where the head (gate off) puts the right
+    intent, and the wrong answers with the right intent second, summed over results/colloquial_probes*.json."""
+    results = SPACES / "bank_bot" / "results"
+    readme = " ".join((SPACES / "bank_bot" / "README.md").read_text().split())
+    held = {"right_on_top": 0, "right_second": 0, "neither": 0}
+    wrong, wrong_second = 0, 0
+    for name in ("colloquial_probes", "colloquial_probes_2", "colloquial_probes_3", "colloquial_probes_4"):
+        why = json.loads((results / f"{name}.json").read_text())["head_without_gate"]
+        held = {k: held[k] + why["held"][k] for k in held}
+        rows = [m for m in why["messages"] if m["outcome"] == "wrong"]
+        wrong, wrong_second = wrong + len(rows), wrong_second + sum(m["right_rank"] == 2 for m in rows)
+    assert (
+        f"of the {sum(held.values())} messages held back across the four sets, {held['right_on_top']} have the right "
+        f"intent as the head's top in-scope intent (below the floor), {held['right_second']} have it second and "
+        f"{held['neither']} neither; all {wrong} wrong answers have the right intent second" in readme
+    )
+    assert wrong_second == wrong
+
+
+def test_probe_report_why_says_where_the_head_puts_the_right_intent_of_a_missed_probe(tmp_path, capsys):
+    probes = tmp_path / "probes.py"
+    probes.write_text(
+        "COLLOQUIAL = {'How do I change my PIN?': {'change_pin'}, 'my card hasnt arrived yet': {'balance'}}\n"
+        "OTHERS_DATA = []\nOFF_TOPIC_AND_HARMFUL = ['how do i cook rice']\n"
+    )
+    out = load_script("probe_report").main(["--probes", str(probes), "--why"])
+    capsys.readouterr()
+    (row,) = out["head_without_gate"]["messages"]  # the one answered with another intent
+    assert row["message"] == "my card hasnt arrived yet" and row["outcome"] == "wrong"
+    assert row["head_top2"][0][0] == "card_arrival" and row["right_rank"] in (0, 2)
+    assert out["head_without_gate"]["held"] == {"right_on_top": 0, "right_second": 0, "neither": 0}
