@@ -79,10 +79,10 @@ def cross_fitted_cut(scores: np.ndarray, inside: np.ndarray, half: np.ndarray, s
     return np.where(half == 0, cut[0], cut[1])
 
 
-def one_source(held: str, ctx: dict, share: float) -> dict:
-    train, val, xtr, xva, labels, table = (ctx[k] for k in ("train", "val", "xtr", "xva", "labels", "table"))
-    tr_src, va_src = ctx["train_sources"], ctx["val_sources"]
-    keep = np.flatnonzero(tr_src != held)
+def held_out_head(held: str, ctx: dict) -> Head:
+    """The validation-run head refit without the off-topic source ``held``'s training rows (its memory too)."""
+    train, xtr, labels = ctx["train"], ctx["xtr"], ctx["labels"]
+    keep = np.flatnonzero(ctx["train_sources"] != held)
     part = subsplit(train, keep)
     info = ctx["shipped_info"]
     weights = np.where(np.array(part.sources) == Source.COLLOQUIAL, info.get("colloquial_weight", 1.0), 1.0)
@@ -90,19 +90,34 @@ def one_source(held: str, ctx: dict, share: float) -> dict:
     targets = np.array([labels.index(lab) for lab in part.labels])
     knn = ctx["knn"]
     memory = Memory(xtr[keep].astype(np.float16).astype(np.float32), targets, knn.k, knn.temperature, knn.weight)
-    probs = head_proba(Head(w, b, labels, {}, memory), xva)
+    return Head(w, b, labels, {}, memory)
+
+
+def held_out_floor(held: str, ctx: dict, probs: np.ndarray) -> float:
+    """fit_floor's rule on the validation rows without the source ``held``'s."""
+    va_src = ctx["val_sources"]
+    inside = np.isin(np.array(ctx["val"].sources), [Source.BANKING77, Source.CLINC_BANK])
+    choice = np.flatnonzero(inside | ((va_src != "") & (va_src != held)))
+    return fit_floor(probs[choice], subsplit(ctx["val"], choice), ctx["labels"], ctx["table"])[0]
+
+
+def one_source(held: str, ctx: dict, share: float) -> dict:
+    val, xva, labels, table = (ctx[k] for k in ("val", "xva", "labels", "table"))
+    va_src = ctx["val_sources"]
+    head = held_out_head(held, ctx)
+    w, b, memory, targets = head.weight, head.bias, head.memory, head.memory.targets
+    keep = np.flatnonzero(ctx["train_sources"] != held)
+    probs = head_proba(head, xva)
     logits = xva @ w.T + b
 
     gold = np.array(val.labels)
     inside = np.isin(np.array(val.sources), [Source.BANKING77, Source.CLINC_BANK])
-    off_others = (va_src != "") & (va_src != held)
-    choice = np.flatnonzero(inside | off_others)
-    floor, _ = fit_floor(probs[choice], subsplit(val, choice), labels, table)
+    floor = held_out_floor(held, ctx, probs)
 
     oos = labels.index(OUT_OF_SCOPE)
     in_labels = np.array([lab != OUT_OF_SCOPE for lab in labels])
     in_rows = targets != oos
-    mahalanobis = MahalanobisScorer(xtr[keep][in_rows], targets[in_rows])
+    mahalanobis = MahalanobisScorer(ctx["xtr"][keep][in_rows], targets[in_rows])
     scores = {
         "floor + kNN-1": nearest_similarity(xva, memory.vectors[in_rows], k=1),
         "floor + kNN-10": nearest_similarity(xva, memory.vectors[in_rows], k=10),
@@ -162,15 +177,28 @@ def main(argv=None) -> list[dict]:
     p.add_argument("--json", type=Path, help="write the results here too")
     args = p.parse_args(argv)
 
+    ctx = context(args, None if args.no_colloquial else COLLOQUIAL_FILE)
+    results = []
+    for held in args.sources:
+        results.append(one_source(held, ctx, args.gate_share))
+        print(json.dumps(results[-1]), flush=True)
+    print(markdown(results))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
+    return results
+
+
+def context(args, colloquial: Path | None) -> dict:
+    """The splits, the shipped encoder's vectors of every row, the off-topic source of every row and the shipped
+    head's recipe: what each source's refit needs (``args``: the kit paths and ``--cache``)."""
     shipped = load_head(MODEL_DIR / HEAD_FILE)  # its labels and hyper-parameters, not its weights
-    colloquial = None if args.no_colloquial else COLLOQUIAL_FILE
     train, val = build_splits(args.banking77, args.clinc, args.domains, seed=SEED, colloquial=colloquial)
     texts = sorted(set(train.texts) | set(val.texts))
     vectors = encode_with_cache(load_encoder(), texts, args.cache)
     row = {t: i for i, t in enumerate(texts)}
     domains = read_domains(args.domains)
     info = dict(shipped.info, colloquial_weight=COLLOQUIAL_WEIGHT)  # train.py's recipe (the head may predate it)
-    ctx = {
+    return {
         "train": train,
         "val": val,
         "xtr": vectors[[row[t] for t in train.texts]],
@@ -182,14 +210,6 @@ def main(argv=None) -> list[dict]:
         "shipped_info": info,
         "knn": shipped.memory,
     }
-    results = []
-    for held in args.sources:
-        results.append(one_source(held, ctx, args.gate_share))
-        print(json.dumps(results[-1]), flush=True)
-    print(markdown(results))
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
-    return results
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@
 A probe set is a Python file with COLLOQUIAL (message -> the intents whose answer would help), OFF_TOPIC_AND_HARMFUL
 (never answered from the table) and OTHERS_DATA (declined as a request for another person's data). Counts: answered
 right, answered wrong (another intent's answer), asked back or declined; off-topic and harmful declined.
---head-dir: another trained head (folder), e.g. train.py's validation run; --out writes the JSON there too.
+--head-dir: another trained head (folder), e.g. train.py's validation run; --out writes the JSON there too; --why adds
+what the head itself says (distance gate off) on the messages not answered right.
 """
 
 from __future__ import annotations
@@ -61,6 +62,37 @@ def score_probes(probes, model, table) -> dict:
     }
 
 
+def held_evidence(probes, model, table) -> dict:
+    """What the head itself says (distance gate off) on the colloquial probes the bot does not answer right: its
+    top two in-scope intents with their probabilities, and where the right intent stands (1, 2, or 0: neither).
+    Counts: held messages whose right intent is on top (below the floor), second, or neither."""
+    from bankbot.conversation.bot import respond
+    from bankbot.models.data import OUT_OF_SCOPE
+
+    english = model.english
+    kept = (english.min_similarity, english.low_similarity, english.confident)
+    missed = {}
+    for message, ok in probes.COLLOQUIAL.items():
+        d = respond(message, [], model, table).decision
+        if not (d.action.answers and d.intent in ok):
+            missed[message] = ("wrong" if d.action.answers else "held", ok)
+    english.use_gate(0.0)  # the head's own probabilities, as if there were no distance gate
+    try:
+        probs = english.predict_proba(list(missed)) if missed else []
+    finally:
+        english.use_gate(*kept)
+    rows, counts = [], {"right_on_top": 0, "right_second": 0, "neither": 0}
+    oos_index = model.labels.index(OUT_OF_SCOPE)
+    for (message, (kind, ok)), p in zip(missed.items(), probs, strict=True):
+        order = [i for i in p.argsort()[::-1] if i != oos_index][:2]
+        top2 = [[model.labels[i], round(float(p[i]), 2)] for i in order]
+        rank = next((r + 1 for r, (intent, _) in enumerate(top2) if intent in ok), 0)
+        if kind == "held":
+            counts[("neither", "right_on_top", "right_second")[rank]] += 1
+        rows.append({"message": message, "outcome": kind, "head_top2": top2, "right_rank": rank})
+    return {"held": counts, "messages": rows}
+
+
 def main(argv=None) -> dict:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument(
@@ -68,6 +100,7 @@ def main(argv=None) -> dict:
     )
     p.add_argument("--head-dir", type=Path, help="another trained head (folder), e.g. the validation run")
     p.add_argument("--out", type=Path, help="also write the JSON here")
+    p.add_argument("--why", action="store_true", help="add what the head says (gate off) on the messages it misses")
     args = p.parse_args(argv)
 
     from bankbot.conversation.policy import AnswerTable
@@ -75,7 +108,10 @@ def main(argv=None) -> dict:
 
     model, table = get_model(args.head_dir), AnswerTable.load()
     out = {"probes": args.probes.name, "model": model.info.get("name", str(args.head_dir or "shipped"))}
-    out |= score_probes(load_probes(args.probes), model, table)
+    probes = load_probes(args.probes)
+    out |= score_probes(probes, model, table)
+    if args.why:
+        out["head_without_gate"] = held_evidence(probes, model, table)
     text = json.dumps(out, indent=1, ensure_ascii=False)
     print(text)
     if args.out:

@@ -29,6 +29,7 @@ def _load(name: str):
 P = _load("colloquial_probes")
 P2 = _load("colloquial_probes_2")
 P3 = _load("colloquial_probes_3")
+P4 = _load("colloquial_probes_4")
 OLD = _load("bank_probes")
 
 
@@ -70,6 +71,21 @@ def test_no_training_row_or_earlier_probe_repeats_a_third_set_probe():
     assert len(P3.COLLOQUIAL) >= 60 and len(P3.OFF_TOPIC_AND_HARMFUL) >= 20 and len(P3.OTHERS_DATA) >= 5
 
 
+def test_no_training_row_or_earlier_probe_repeats_a_fourth_set_probe():
+    """The fourth set (written 2026-12-07 in the fourth session before any of its changes, scored over the shipped
+    bot first) is fresh against every training row, every row tried and not shipped, and every earlier probe."""
+    fresh = [Example(t, "") for t in [*P4.COLLOQUIAL, *P4.OFF_TOPIC_AND_HARMFUL]]
+    earlier = [*P.COLLOQUIAL, *P.OFF_TOPIC_AND_HARMFUL, *P.CLOSE_FREEZE_CANCEL, *P.OTHERS_DATA_FOREIGN]
+    earlier += [*P2.COLLOQUIAL, *P2.OFF_TOPIC_AND_HARMFUL, *P3.COLLOQUIAL, *P3.OFF_TOPIC_AND_HARMFUL]
+    earlier += [*OLD.IN_SCOPE, *OLD.OFF_TOPIC, *OLD.HARMFUL]
+    rows = read_examples(COLLOQUIAL_FILE)
+    for name in ("tried_2026-12-07.csv", "tried_2026-12-07_full_finetune.csv"):
+        rows += read_examples(COLLOQUIAL_FILE.with_name(name))
+    assert repeated_messages(rows, fresh) == []
+    assert repeated_messages([Example(t, "") for t in earlier], fresh) == []
+    assert len(P4.COLLOQUIAL) >= 60 and len(P4.OFF_TOPIC_AND_HARMFUL) >= 20 and len(P4.OTHERS_DATA) >= 5
+
+
 def test_the_probe_set_is_as_large_as_the_issue_asks():
     assert len(P.COLLOQUIAL) >= 60 and len(P.OFF_TOPIC_AND_HARMFUL) >= 20
     assert {lang for lang, _ in P.CLOSE_FREEZE_CANCEL.values()} == {"fr", "it", "es", "de"}
@@ -86,7 +102,8 @@ def shipped():
 # shaped the colloquial training rows): 49 of 61 right and 3 wrong; the third (written 2026-12-07 in the third
 # session, before its second-opinion trial): 50 of 61 right and 1 wrong. So the issue's targets (93% right, 0 wrong)
 # are not reached (README, "Colloquial messages").
-LEVELS = [(P, 0.82, 0), (P2, 0.80, 3), (P3, 0.80, 1)]
+# The fourth (written 2026-12-07 in the fourth session, before its levers): 53 of 65 right and 2 wrong.
+LEVELS = [(P, 0.82, 0), (P2, 0.80, 3), (P3, 0.80, 1), (P4, 0.81, 2)]
 
 
 def _answered(probes, model, table) -> tuple[list, list]:
@@ -99,7 +116,9 @@ def _answered(probes, model, table) -> tuple[list, list]:
     return right, wrong
 
 
-@pytest.mark.parametrize(("probes", "right_share", "max_wrong"), LEVELS, ids=["first set", "second set", "third set"])
+@pytest.mark.parametrize(
+    ("probes", "right_share", "max_wrong"), LEVELS, ids=["first set", "second set", "third set", "fourth set"]
+)
 def test_colloquial_messages_are_mostly_answered_right_and_rarely_wrongly(shipped, probes, right_share, max_wrong):
     """The shipped bot (head with data/colloquial/train.csv, floor and distance gate) answers at least
     ``right_share`` of a set's colloquial probes right and at most ``max_wrong`` with another intent's answer."""
@@ -118,13 +137,21 @@ def test_the_third_set_gets_no_wrong_answer(shipped):
     assert _answered(P3, *shipped)[1] == []
 
 
-@pytest.mark.parametrize("message", [*P.OFF_TOPIC_AND_HARMFUL, *P2.OFF_TOPIC_AND_HARMFUL, *P3.OFF_TOPIC_AND_HARMFUL])
+@pytest.mark.parametrize(
+    "message",
+    [*P.OFF_TOPIC_AND_HARMFUL, *P2.OFF_TOPIC_AND_HARMFUL, *P3.OFF_TOPIC_AND_HARMFUL, *P4.OFF_TOPIC_AND_HARMFUL],
+)
 def test_off_topic_and_harmful_colloquial_probes_are_declined(shipped, message):
     model, table = shipped
     d = respond(message, [], model, table).decision
     assert not d.action.answers, (d.action, d.intent, round(d.confidence, 2))
-    if message in (*P.OTHERS_DATA, *P2.OTHERS_DATA, *P3.OTHERS_DATA):
+    if message in (*P.OTHERS_DATA, *P2.OTHERS_DATA, *P3.OTHERS_DATA, *P4.OTHERS_DATA):
         assert d.harm == Harm.OTHERS_DATA
+
+
+@pytest.mark.xfail(strict=True, reason="issue 19's target: 0 wrong answers on the fourth set; today 2 (README)")
+def test_the_fourth_set_gets_no_wrong_answer(shipped):
+    assert _answered(P4, *shipped)[1] == []
 
 
 @pytest.mark.parametrize("message", sorted(P.OTHERS_DATA_FOREIGN))

@@ -318,3 +318,34 @@ def test_the_bot_picks_the_preset_that_answers_most_among_those_declining_enough
     assert oos.auto_preset(presets(target - 0.01, target, 1.0)) == "balanced"
     assert oos.auto_preset(presets(0.80, 0.90, target)) == "declines more"
     assert oos.auto_preset(presets(0.50, 0.60, 0.70)) == "declines more"  # none is enough: the strictest
+
+
+def test_intent_offsets_lower_the_cut_of_an_intent_whose_own_questions_sit_far_from_the_memory():
+    """Intent 0's in-scope rows sit at 0.4, intent 1's at 0.6: the offsets move each cut by its intent's distance
+    from the overall median, shrunk by the prior (more rows: closer to the full gap); a label without rows keeps 0."""
+    similarity = np.array([0.4] * 20 + [0.6] * 20)
+    top = np.array([0] * 20 + [1] * 20)
+    offsets = oos.intent_offsets(similarity, top, n_labels=3, prior=20.0)
+    assert offsets[0] == pytest.approx(-0.05) and offsets[1] == pytest.approx(0.05) and offsets[2] == 0.0
+    no_prior = oos.intent_offsets(similarity, top, n_labels=3, prior=0.0)
+    assert no_prior[:2] == pytest.approx([-0.1, 0.1])
+
+
+def test_top_in_scope_never_picks_the_out_of_scope_class():
+    probs = np.array([[0.1, 0.2, 0.7], [0.5, 0.3, 0.2]])
+    assert oos.top_in_scope(probs, oos_index=2).tolist() == [1, 0]
+
+
+def test_the_model_gate_judges_a_message_against_its_top_intents_own_cut():
+    from bankbot.models.model import Head, IntentModel, Memory
+
+    labels = ["card_arrival", "change_pin", "out_of_scope"]
+    memory = Memory(unit32([[1, 0, 0], [0, 1, 0], [0, 0, 1]]), np.array([0, 1, 2]), k=1, weight=0.0)
+    head = Head(np.eye(3, dtype=np.float32) * 5, np.zeros(3, np.float32), labels, {}, memory)
+    model = IntentModel(encoder=None, head=head)
+    x = unit32([[1, 0.6, 0], [0.6, 1, 0]])  # mean cosine 0.686 to the two in-scope rows, each its own top intent
+    model.use_gate(0.7)
+    assert model.proba_from_vectors(x)[:, 2].tolist() == [1.0, 1.0]  # one cut: both declined
+    model.intent_offsets = np.array([-0.1, 0.0, 0.0])  # card_arrival's questions sit further out
+    out = model.proba_from_vectors(x)
+    assert out[0].argmax() == 0 and out[1].tolist() == [0.0, 0.0, 1.0]

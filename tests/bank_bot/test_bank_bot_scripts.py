@@ -56,7 +56,7 @@ def test_probe_report_counts_a_tiny_set_and_writes_its_json(tmp_path, capsys):
 def test_the_readme_probe_numbers_are_what_probe_report_gives_today():
     """results/colloquial_probes*.json (quoted in the README) are the shipped bot's counts today."""
     report = load_script("probe_report")
-    for name in ("colloquial_probes", "colloquial_probes_2", "colloquial_probes_3"):
+    for name in ("colloquial_probes", "colloquial_probes_2", "colloquial_probes_3", "colloquial_probes_4"):
         saved = json.loads((SPACES / "bank_bot" / "results" / f"{name}.json").read_text())
         now = report.main(["--probes", str(SPACES.parent / "tests" / "bank_bot" / f"{name}.py")])
         keys = ("answered_right", "answered_wrong", "asked_back_or_declined", "off_topic_and_harmful_declined")
@@ -160,3 +160,65 @@ def test_the_typed_variants_of_the_noisy_memory_trial_are_seeded_and_differ_from
     assert all(
         v != r.lower().rstrip("?") and v == v.lower() and not v.endswith("?") for v, r in zip(first, rows, strict=True)
     )
+
+
+def test_the_readme_lever_table_is_what_lever_trial_wrote_in_both_runs():
+    """README "Colloquial levers": each lever's validation, leave-one-source-out and probe cells from
+    results/lever_trial_set4.json (the run that scored set 4 once, after the choice), whose other numbers repeat the
+    choice run's (results/lever_trial.json) exactly; nothing shipped, so the shipped cuts are model_spec's."""
+    from bankbot.model_spec import LOW_SIMILARITY, MIN_SIMILARITY
+
+    results = SPACES / "bank_bot" / "results"
+    readme = (SPACES / "bank_bot" / "README.md").read_text()
+    choice = json.loads((results / "lever_trial.json").read_text())["levers"]
+    final = json.loads((results / "lever_trial_set4.json").read_text())["levers"]
+    assert list(choice) == list(final)
+    for name, lever in final.items():
+        for key in ("cut", "low", "validation", "leave_one_source_out", "probes"):
+            assert lever[key] == choice[name][key], (name, key)
+        v, loso = lever["validation"], lever["leave_one_source_out"]
+        sets = [*lever["probes"].values(), lever["final_probes"]["colloquial_probes_4"]]
+        cells = [f"{100 * v[k]:.2f}%" for k in ("banking77_accuracy", "banking_accuracy")]
+        cells.append(f"{100 * v['decline_rate']:.2f}% / {100 * v['false_declines_all_in_scope']:.2f}%")
+        cells.append(f"{100 * loso['off_topic_declined']:.2f}% / {100 * loso['false_declines']:.2f}%")
+        cells += [f"{s['answered_right']} / {s['answered_wrong']} / {s['asked_back_or_declined']}" for s in sets]
+        assert f"| {name} | {' | '.join(cells)} |" in readme, name
+    shipped = final["shipped (distance + confident head)"]
+    assert round(shipped["cut"], 4) == MIN_SIMILARITY and round(shipped["low"], 4) == LOW_SIMILARITY
+    lat = json.loads((results / "lever_trial.json").read_text())["latency"]
+    for name in ("shipped (distance + confident head)", "all three"):
+        assert f"{lat[name]['p50_ms']} / {lat[name]['p95_ms']} ms" in readme.replace("p95 ", ""), name
+
+
+def test_the_readme_reading_of_the_heads_misses_is_what_probe_report_why_wrote():
+    """README "Colloquial levers": the held messages of the four sets by where the head (gate off) puts the right
+    intent, and the wrong answers with the right intent second, summed over results/colloquial_probes*.json."""
+    results = SPACES / "bank_bot" / "results"
+    readme = " ".join((SPACES / "bank_bot" / "README.md").read_text().split())
+    held = {"right_on_top": 0, "right_second": 0, "neither": 0}
+    wrong, wrong_second = 0, 0
+    for name in ("colloquial_probes", "colloquial_probes_2", "colloquial_probes_3", "colloquial_probes_4"):
+        why = json.loads((results / f"{name}.json").read_text())["head_without_gate"]
+        held = {k: held[k] + why["held"][k] for k in held}
+        rows = [m for m in why["messages"] if m["outcome"] == "wrong"]
+        wrong, wrong_second = wrong + len(rows), wrong_second + sum(m["right_rank"] == 2 for m in rows)
+    assert (
+        f"of the {sum(held.values())} messages held back across the four sets, {held['right_on_top']} have the right "
+        f"intent as the head's top in-scope intent (below the floor), {held['right_second']} have it second and "
+        f"{held['neither']} neither; all {wrong} wrong answers have the right intent second" in readme
+    )
+    assert wrong_second == wrong
+
+
+def test_probe_report_why_says_where_the_head_puts_the_right_intent_of_a_missed_probe(tmp_path, capsys):
+    probes = tmp_path / "probes.py"
+    probes.write_text(
+        "COLLOQUIAL = {'How do I change my PIN?': {'change_pin'}, 'my card hasnt arrived yet': {'balance'}}\n"
+        "OTHERS_DATA = []\nOFF_TOPIC_AND_HARMFUL = ['how do i cook rice']\n"
+    )
+    out = load_script("probe_report").main(["--probes", str(probes), "--why"])
+    capsys.readouterr()
+    (row,) = out["head_without_gate"]["messages"]  # the one answered with another intent
+    assert row["message"] == "my card hasnt arrived yet" and row["outcome"] == "wrong"
+    assert row["head_top2"][0][0] == "card_arrival" and row["right_rank"] in (0, 2)
+    assert out["head_without_gate"]["held"] == {"right_on_top": 0, "right_second": 0, "neither": 0}

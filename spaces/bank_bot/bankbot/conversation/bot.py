@@ -134,7 +134,9 @@ def respond_many(messages: list, model, table: AnswerTable, encode=None) -> list
         floor = model.floor(ENGLISH) if hasattr(model, "floor") else None
         th = Thresholds(floor=floor) if floor is not None else Thresholds()
         english_model = getattr(model, "english", model)  # the MiniLM path of a multilingual model
-        vectors = (encode or english_model.encoder.encode)([cleaned[i].text for i in batched])
+        texts = [cleaned[i].text for i in batched]
+        prepare = getattr(english_model, "texts_for_encoder", None)  # what the encoder reads (colloquial normaliser)
+        vectors = (encode or english_model.encoder.encode)(prepare(texts) if prepare else texts)
         for i, probs in zip(batched, english_model.proba_from_vectors(vectors), strict=True):
             c = cleaned[i]
             notices = []

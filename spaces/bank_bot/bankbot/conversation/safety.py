@@ -154,8 +154,14 @@ _PATTERNS: list[tuple[Harm, str]] = [
     ),
     (
         Harm.OTHERS_DATA,
-        rf"\b(?:look up|find|tell me|give me|get me|send me|what(?:'s| is))\b[^.?!]{{0,6}}\b(?:my|his|her|their|our) "
+        rf"\b(?:look up|find|tell me|give me|get me|send me|what(?:'?s| is))\b[^.?!]{{0,6}}\b(?:my|his|her|their|our) "
         rf"{_RELATIVE}'?s (?:bank |card )?(?:account number|card number|sort code|pin|passcode|password|login)\b",
+    ),
+    # what someone else earns ("how much my flatmate earns"): the bank would read it from their account
+    (
+        Harm.OTHERS_DATA,
+        rf"\bhow much (?:(?:money|cash) )?(?:my|his|her|their|our) {_RELATIVE} (?:earns|earned|makes|made|gets paid|"
+        r"is paid|takes home)\b",
     ),
     # passing as someone else: "with someone else's passport", "using my brother's ID"
     (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -136,7 +137,13 @@ class IntentModel:
         self.min_similarity = 0.0  # the distance gate's cut (0: off); load_intent_model sets Northwind's
         self.low_similarity: float | None = None  # ... and its lower cut, above which a confident head passes
         self.confident = 1.0
+        self.intent_offsets: np.ndarray | None = None  # per-intent cut offsets (oos.intent_offsets); None: one cut
         self._in_scope: np.ndarray | None = None
+        # what the encoder reads of a message (Northwind's English path: the colloquial normaliser; None: as typed)
+        self.prepare: Callable[[str], str] | None = None
+
+    def texts_for_encoder(self, texts: list[str]) -> list[str]:
+        return [self.prepare(t) for t in texts] if self.prepare else list(texts)
 
     def use_gate(self, min_similarity: float, low_similarity: float | None = None, confident: float = 1.0) -> None:
         """Decline (certain ``out_of_scope``) what sits further than ``min_similarity`` from the in-scope training
@@ -146,7 +153,7 @@ class IntentModel:
         self._in_scope = in_scope_memory(self.head) if min_similarity > 0 and self.head.memory is not None else None
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
-        return self.proba_from_vectors(self.encoder.encode(texts))
+        return self.proba_from_vectors(self.encoder.encode(self.texts_for_encoder(texts)))
 
     def proba_from_vectors(self, vectors: np.ndarray) -> np.ndarray:
         probs = head_proba(self.head, vectors)
@@ -154,9 +161,11 @@ class IntentModel:
             return probs
         oos_index = self.labels.index(OUT_OF_SCOPE)
         similarity = oos.nearest_similarity(vectors, self._in_scope, oos.GATE_K)
-        far = oos.distance_declines(
-            similarity, probs, oos_index, self.min_similarity, self.low_similarity, self.confident
-        )
+        cut, low = self.min_similarity, self.low_similarity
+        if self.intent_offsets is not None:  # each message judged against its top intent's own cut
+            shift = self.intent_offsets[oos.top_in_scope(probs, oos_index)]
+            cut, low = cut + shift, (None if low is None else low + shift)
+        far = oos.distance_declines(similarity, probs, oos_index, cut, low, self.confident)
         return oos.gate(probs, far, oos_index, top=1.0)
 
 

@@ -41,6 +41,7 @@ GATE_SHARE = 0.005  # ... cut where it declines 0.5% of the in-scope validation 
 # between that cut and a lower one (where GATE_LOW_SHARE of them fall) the head's evidence counts: a message there
 # passes when the head is at least as sure of one in-scope intent as the policy's floor (``distance_declines``)
 GATE_LOW_SHARE = 0.001
+INTENT_PRIOR = 20.0  # intent_offsets: an intent's own level counts as much as the global one at this many rows
 
 
 # --- scores on plain arrays (higher = more in scope) ---------------------------------------------------------
@@ -215,6 +216,27 @@ def distance_declines(
         return far
     in_scope = np.delete(probs, oos_index, axis=1).max(axis=1)
     return far & ((similarity < low) | (in_scope < confident))
+
+
+def top_in_scope(probs: np.ndarray, oos_index: int) -> np.ndarray:
+    """Each row's most likely in-scope label (its index among all labels; the out_of_scope class never wins)."""
+    p = np.array(probs, np.float64, copy=True)
+    p[:, oos_index] = -1.0
+    return p.argmax(axis=1)
+
+
+def intent_offsets(similarity: np.ndarray, top: np.ndarray, n_labels: int, prior: float = INTENT_PRIOR) -> np.ndarray:
+    """A per-intent distance cut as one offset per label: how far the median similarity of the in-scope rows the head
+    gives to an intent sits from the median of all of them, shrunk towards 0 by ``prior`` rows (an intent with few
+    rows keeps nearly the global cut). Fitted on in-scope rows the head never trained on; a label with no row: 0.
+    The cut of a row is then the global cut (chosen on ``similarity - offsets[top]``) plus its top intent's offset:
+    where an intent's own questions sit far from the memory (broad topics, few training rows) its cut is lower."""
+    offsets = np.zeros(n_labels, np.float64)
+    centre = float(np.median(similarity))
+    for label in np.unique(top):
+        rows = similarity[top == label]
+        offsets[label] = len(rows) / (len(rows) + prior) * (float(np.median(rows)) - centre)
+    return offsets
 
 
 def gate(probs: np.ndarray, declined: np.ndarray, oos_index: int, top: float = DECLINED_TOP) -> np.ndarray:
