@@ -71,6 +71,15 @@ def build_company(clinc: dict, domains: dict[str, str], chosen: list[str], per_i
     return train, in_scope, sources, drops, others
 
 
+def read_kit(args, bank, banking77_rows: int = 600) -> tuple[dict, dict[str, str], list[str], list[str]]:
+    """(CLINC150, its domains, the Banking77 sample: ``banking77_rows`` rows not in the bank (seed 0), the
+    hand-written probes) from ``args.clinc``, ``args.domains_json``, ``args.banking77``, ``args.probes``."""
+    clinc = json.loads(args.clinc.read_text(encoding="utf-8"))
+    b77 = sorted({t for t, _ in read_banking77(args.banking77)} - set(bank.texts))
+    b77 = random.Random(SEED).sample(b77, min(banking77_rows, len(b77)))
+    return clinc, read_domains(args.domains_json), b77, read_probes(getattr(args, "probes", PROBES))
+
+
 def evaluate_fold(result, recipe, lower, texts_in, gold_in, off: dict[str, list[str]], methods) -> dict:
     """Each method x preset on this fold's bot: accuracy / false declines on the in-scope rows, decline rate
     per off-topic source. ``methods``: (name, out-of-scope method, k) or (name, None, None) for the floor alone."""
@@ -174,13 +183,8 @@ def main(argv=None) -> dict:
 
     torch.set_num_threads(1)
     configure_cpu_threads()
-    clinc = json.loads(args.clinc.read_text(encoding="utf-8"))
-    domains = read_domains(args.domains_json)
     bank = load_builtin_bank()
-    in_bank = set(bank.texts)
-    b77 = sorted({t for t, _ in read_banking77(args.banking77)} - in_bank)
-    b77 = random.Random(SEED).sample(b77, min(args.banking77_rows, len(b77)))
-    probes = read_probes(args.probes)
+    clinc, domains, b77, probes = read_kit(args, bank, args.banking77_rows)
     layers = Recipe().layers
     assert PREVIOUS_RECIPE.layers == layers  # one cache of the frozen layers' states serves both recipes
     encoder = frozen_encoder()
