@@ -71,6 +71,15 @@ def build_company(clinc: dict, domains: dict[str, str], chosen: list[str], per_i
     return train, in_scope, sources, drops, others
 
 
+def read_kit(args, bank, banking77_rows: int = 600) -> tuple[dict, dict[str, str], list[str], list[str]]:
+    """(CLINC150, its domains, the Banking77 sample: ``banking77_rows`` rows not in the bank (seed 0), the
+    hand-written probes) from ``args.clinc``, ``args.domains_json``, ``args.banking77``, ``args.probes``."""
+    clinc = json.loads(args.clinc.read_text(encoding="utf-8"))
+    b77 = sorted({t for t, _ in read_banking77(args.banking77)} - set(bank.texts))
+    b77 = random.Random(SEED).sample(b77, min(banking77_rows, len(b77)))
+    return clinc, read_domains(args.domains_json), b77, read_probes(getattr(args, "probes", PROBES))
+
+
 def evaluate_fold(result, recipe, lower, texts_in, gold_in, off: dict[str, list[str]], methods) -> dict:
     """Each method x preset on this fold's bot: accuracy / false declines on the in-scope rows, decline rate
     per off-topic source. ``methods``: (name, out-of-scope method, k) or (name, None, None) for the floor alone."""
@@ -174,17 +183,11 @@ def main(argv=None) -> dict:
 
     torch.set_num_threads(1)
     configure_cpu_threads()
-    clinc = json.loads(args.clinc.read_text(encoding="utf-8"))
-    domains = read_domains(args.domains_json)
     bank = load_builtin_bank()
-    in_bank = set(bank.texts)
-    b77 = sorted({t for t, _ in read_banking77(args.banking77)} - in_bank)
-    b77 = random.Random(SEED).sample(b77, min(args.banking77_rows, len(b77)))
-    probes = read_probes(args.probes)
-    layers = Recipe().layers
-    assert PREVIOUS_RECIPE.layers == layers  # one cache of the frozen layers' states serves both recipes
+    clinc, domains, b77, probes = read_kit(args, bank, args.banking77_rows)
     encoder = frozen_encoder()
     out: dict = {"per_intent": args.per_intent, "companies": {}, "machine": "2 shared vCPUs, one thread per job"}
+    layer_counts = {r.layers for r, _ in recipes(args.epochs, args.recipe).values()}
     for company in args.companies.split(";"):
         chosen = company.split(",")
         train, in_scope, sources, drops, others = build_company(clinc, domains, chosen, args.per_intent)
@@ -196,7 +199,8 @@ def main(argv=None) -> dict:
         texts_in, gold_in = [t for t, _ in in_scope], [i for _, i in in_scope]
         every = sorted(set(texts_in) | {t for ts in sources.values() for t in ts} | set(probes))
         t0 = time.perf_counter()
-        lower = dict(zip(every, cache_lower_states(encoder, every, layers), strict=True))
+        # the frozen layers' states of every scored text, once per number of fine-tuned layers the recipes use
+        lowers = {n: dict(zip(every, cache_lower_states(encoder, every, n), strict=True)) for n in layer_counts}
         print(f"{company}: lower layers of {len(every)} texts in {time.perf_counter() - t0:.0f} s", flush=True)
         examples = Examples([t for t, _ in train], [i for _, i in train])
         folds: dict = {}
@@ -206,6 +210,7 @@ def main(argv=None) -> dict:
             folds[fold] = {"bank_rows": int(len(keep)), "train_seconds": {}, "cpu_seconds": {}, "methods": {}}
             for name, (recipe, methods) in recipes(args.epochs, args.recipe).items():
                 result = train_company(examples, bank.subset(keep), encoder, recipe)
+                lower = lowers[recipe.layers]
                 table = evaluate_fold(result, recipe, lower, texts_in, gold_in, off, methods)
                 folds[fold]["train_seconds"][name] = result.timings["total_s"]
                 folds[fold]["cpu_seconds"][name] = result.timings["cpu_s"]

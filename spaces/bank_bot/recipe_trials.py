@@ -71,7 +71,13 @@ def main(argv=None) -> dict:
     texts_in, gold_in = [t for t, _ in in_scope], [i for _, i in in_scope]
     off = {args.fold: sources[args.fold]}
     every = sorted(set(texts_in) | set(off[args.fold]))
-    lower = dict(zip(every, cache_lower_states(encoder, every, PREVIOUS_RECIPE.layers), strict=True))
+    lower: dict[int, dict] = {}  # the frozen layers' states of every scored text, per number of fine-tuned layers
+
+    def states_below(layers: int) -> dict:
+        if layers not in lower:
+            lower[layers] = dict(zip(every, cache_lower_states(encoder, every, layers), strict=True))
+        return lower[layers]
+
     keep = np.flatnonzero([bank.group_names[g] not in drops[args.fold] for g in bank.groups])
     examples = Examples([t for t, _ in train], [i for _, i in train])
     out = json.loads(args.out.read_text(encoding="utf-8")) if args.out.exists() else {}
@@ -85,7 +91,7 @@ def main(argv=None) -> dict:
         t0 = time.process_time()
         result = train_company(examples, bank.subset(keep), encoder, recipe)
         cpu = round(time.process_time() - t0, 1)
-        table = evaluate_fold(result, recipe, lower, texts_in, gold_in, off, GATES)
+        table = evaluate_fold(result, recipe, states_below(recipe.layers), texts_in, gold_in, off, GATES)
         out["variants"][name] = {"fields": fields, "cpu_s": cpu} | rows_of(table, args.fold)
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(out, indent=1), encoding="utf-8")

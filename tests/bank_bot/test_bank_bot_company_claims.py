@@ -75,3 +75,10 @@ def test_the_augmentation_trial_rows_are_its_benchmarks_json():
         "oos_benchmark_augment_trial.json", pattern, lambda m: m.replace("augment 2", "this recipe")
     )
     assert n >= 4, "the README's augmentation trial table"
+
+
+def test_the_gate_and_head_trial_rows_are_their_json():
+    """results/company_gate_trials.json (company_gate_trials.py) -> the README's gate and head trials table."""
+    pattern = r"^\| ([a-z, ]+) \| trial: ([^|]+?) \|((?: [^|]+ \|){7})"
+    variants = json.loads((SPACE / "results" / "company_gate_trials.json").read_text())["variants"]
+    assert _rows_match_their_json("company_gate_trials.json", pattern) == 2 * len(variants)

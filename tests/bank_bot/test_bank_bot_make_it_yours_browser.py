@@ -26,7 +26,7 @@ def test_upload_train_report_chat_download(server, page, tmp_path):
     page.goto(server)
     page.get_by_role("tab", name="Make it yours").click()
     page.locator("#company-examples-upload input[type=file]").set_input_files(str(EXAMPLE_CSV))
-    page.get_by_text("Read 100 examples for 10 intents").wait_for(timeout=60_000)
+    page.get_by_text("Read 200 examples for 10 intents").wait_for(timeout=60_000)
     page.get_by_role("button", name="Train my bot").click()
     page.get_by_text("Your bot is ready").wait_for(timeout=600_000)
     report = page.locator("#company-report").inner_text()

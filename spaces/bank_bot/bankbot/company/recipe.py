@@ -65,6 +65,7 @@ class Recipe:
     # 2 copies won on travel/utility/home's other-domains fold but lost on the kitchen/auto/work company (README
     # "Make it yours": recipe trials, results/oos_benchmark_augment_trial.json): off
     augment: int = 0
+    label_smoothing: float = 0.0  # of the fine-tuning loss (a trial: README "Make it yours")
 
 
 @dataclass
@@ -257,6 +258,7 @@ def train_company(
             contrastive=recipe.contrastive,
             temperature=recipe.temperature,
             negative_target=len(labels) - 1,
+            label_smoothing=recipe.label_smoothing,
         )
         return delta
 
@@ -364,6 +366,12 @@ def train_company(
         "check_in": first["X_in"][first["in_scope"]],
         "check_out": first["X_out"],
         "final_out": final_out if recipe.final_finetune else None,
+        # benchmarks and trials: every checked fold's vectors (company rows, then the bank rows of ``final_neg``),
+        # the final run's, and which rows are which
+        "checks": [{k: c[k] for k in ("vectors", "rows", "base_pred")} for c in checks],
+        "final_vectors": vectors,
+        "rows": {"head_neg": head_neg_rows, "check_neg": check_neg_rows, "n_own": n_own, "intents": intents},
+        "check_predictions": {"pred": pred, "gold": gold, "texts": check_texts, "baseline": base_pred},
     }
     return result
 
