@@ -352,8 +352,9 @@ def screen(site: Site, base: Predictor, recipes: list[dict], seeds: list[int], p
     by --screen."""
     import resource
 
+    from braintumor.adaptation.curve import IntensityCurve
     from braintumor.adaptation.pipeline import Adapter
-    from braintumor.adaptation.tuning import finetune, pooled_all, prefix
+    from braintumor.adaptation.tuning import finetune, pooled_all, prefix, site_curve
     from braintumor.evaluation import expected_calibration_error
 
     items, nb = site.items, base.gradcam_block + 1
@@ -380,9 +381,15 @@ def screen(site: Site, base: Predictor, recipes: list[dict], seeds: list[int], p
                 "tumours": int((labels != notumor).sum()), "n": len(labels),
                 "ece": round(float(expected_calibration_error(probs.max(1), pred == labels)), 4)}  # fmt: skip
 
-    def both(model, start: int, early: bool) -> dict:
-        return {"held": judged(model, held, y[site.held], start, held_x if early else None),
-                "kit": judged(model, kit, y[site.kit], start, kit_x if early else None)}  # fmt: skip
+    def both(model, start: int, early: bool, curve=None) -> dict:
+        """Held-out and kit test slices through the fitted model (and its input curve, if any: the adapted model
+        applies it to every slice, the kit's too; "kit_uncurved" is the kit without it, for reading)."""
+        if curve is None:
+            return {"held": judged(model, held, y[site.held], start, held_x if early else None),
+                    "kit": judged(model, kit, y[site.kit], start, kit_x if early else None)}  # fmt: skip
+        return {"held": judged(model, held, y[site.held], start, curve.apply_array(held_x)),
+                "kit": judged(model, kit, y[site.kit], start, curve.apply_array(kit_x)),
+                "kit_uncurved": judged(model, kit, y[site.kit], start, kit_x if early else None)}  # fmt: skip
 
     out = {"released": both(base.model, nb, False), "temperature": temperature, "trials": []}
     out["released"] |= {"held_wrong": out["released"]["held"]["wrong"], "kit_wrong": out["released"]["kit"]["wrong"]}
@@ -392,19 +399,28 @@ def screen(site: Site, base: Predictor, recipes: list[dict], seeds: list[int], p
         for r in recipes:
             r = dict(r)
             start = int(r.pop("from", nb))
-            early = float(r.get("early_lr", 0)) > 0
-            raw = [torch.from_numpy(v) for v in ad.views] if early else None
+            recipe = Recipe(**{**r, "seed": seed})
+            early = recipe.early_lr > 0
+            raw = [torch.from_numpy(v) for v in ad.views] if early or recipe.curve_knots > 0 else None
             anchors = (ahead(ad.anchors[0], start), ad.anchors[1]) if ad.anchors else None
             t0 = time.process_time()
-            model = finetune(base.model, [ahead(h, start) for h in ad.h], ad.labels, Recipe(**{**r, "seed": seed}),
-                             start, anchors, seed, raw)  # fmt: skip
+            curve, site_h = None, ad.h
+            if recipe.curve_knots > 0 and recipe.curve_fit == "first":  # the curve, then today's fit on its views
+                curve = site_curve(base.model, raw, ad.labels, recipe, nb, seed)
+                site_h = [prefix(base.model, curve.apply_array(v), nb).float() for v in ad.views]
+            elif recipe.curve_knots > 0:
+                curve = IntensityCurve(recipe.curve_knots)
+            model = finetune(base.model, [ahead(h, start) for h in site_h], ad.labels, recipe, start, anchors, seed,
+                             raw, curve if recipe.curve_fit == "joint" else None)  # fmt: skip
             fit_s = time.process_time() - t0
-            scored = both(model, start, early)
+            scored = both(model, start, early, curve)
             trial = {"seed": seed, "recipe": {**r, "from": start}, "fit_cpu_s": round(fit_s, 1),
                      "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
                      "held_wrong": scored["held"]["wrong"], "kit_wrong": scored["kit"]["wrong"], **scored}  # fmt: skip
+            if curve is not None:
+                trial["curve"] = curve.to_list()
             out["trials"].append(trial)
-            print(json.dumps(trial), flush=True)
+            print(json.dumps({k: v for k, v in trial.items() if k != "curve"}), flush=True)
     return out
 
 
