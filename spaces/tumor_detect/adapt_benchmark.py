@@ -430,11 +430,11 @@ def screen(site: Site, base: Predictor, recipes: list[dict], seeds: list[int], p
 
 
 def oracle_curve(site: Site, base: Predictor, data: Path, bins: int = 64) -> dict:
-    """How far any intensity curve could go on a ``look:`` site (a diagnostic, not a recipe): the curve that maps
-    each of the site's intensities back to the mean original intensity it came from (an oracle: it reads the kit
-    originals of the pool's slices, inside the head), applied to the held-out slices before the app's preprocessing,
-    then the released network's argmax. Also the share of the original intensity's variance inside the head that
-    any function of the site's intensity can explain (R^2 of that conditional mean)."""
+    """Can an intensity curve undo a ``look:`` site? (A diagnostic, not a recipe.) The share of the original
+    intensity's variance inside the head that any function of the site's intensity can explain (R^2 of the
+    conditional mean, over the pool's slices: an oracle that reads their kit originals), and the released network's
+    argmax wrong classes on the held-out slices as they are, under the look, and under that least-squares curve
+    (each site intensity mapped back to the mean original intensity it came from, before the app's preprocessing)."""
     from braintumor.unfamiliar import _unit, head_mask
 
     y = np.array([CLASSES.index(it["label"]) for it in site.items])

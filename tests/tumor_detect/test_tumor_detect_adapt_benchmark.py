@@ -208,6 +208,7 @@ def curve_trial_numbers() -> dict[str, str]:
     def cpu(trials: list[dict]) -> str:
         return f"{min(t['fit_cpu_s'] for t in trials):.0f}-{max(t['fit_cpu_s'] for t in trials):.0f}"
 
+    t2 = load("adapt_oracle_curve_t2_like.json")
     screen, ceiling, oracle = (load(f"adapt_{n}.json") for n in ("screen_input_curve", "screen_input_curve_ceiling",
                                                                   "oracle_curve"))  # fmt: skip
     first, joint = runs(screen, curve_knots=24), runs(screen, curve_knots=24, curve_fit="joint")
@@ -232,6 +233,8 @@ def curve_trial_numbers() -> dict[str, str]:
         "FIRST_WORSE": worse(first), "JOINT_WORSE": worse(joint),
         "R2": f"{oracle['r2_original_from_site_intensity']:.0%}",
         "ORACLE_WRONG": str(oracle["held_wrong"]["oracle_curve"]),
+        "T2_R2": f"{t2['r2_original_from_site_intensity']:.0%}", "T2_ORACLE": str(t2["held_wrong"]["oracle_curve"]),
+        "T2_SITE": str(t2["held_wrong"]["site_look"]),
         "SITE_WRONG": str(oracle["held_wrong"]["site_look"]), "ORIG_WRONG": str(oracle["held_wrong"]["originals"]),
     }  # fmt: skip
 
@@ -246,6 +249,8 @@ CURVE_READING = (
     "classes on the held-out slices (CEIL_HELD against the released CEIL_RELEASED)",
     "explains only R2 of the original intensity's variance inside the head and leaves the released network with "
     "ORACLE_WRONG wrong classes on the held-out slices (SITE_WRONG under the look, ORIG_WRONG on the originals)",
+    "is further out of a curve's reach: T2_R2 explained, T2_ORACLE wrong classes under that curve against T2_SITE "
+    "under the look.",
 )
 
 
