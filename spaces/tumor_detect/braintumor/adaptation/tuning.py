@@ -14,6 +14,11 @@ the head convolution and the classifier (``Recipe.train``):
 with their normalisation statistics kept and an L2-SP penalty (``Recipe.l2sp``) pulling every trained weight back
 towards the released one; the kit anchors, stored as block-10 outputs, still rehearse blocks 11-15.
 
+``Recipe.curve_knots > 0`` (off by default; a trial, screened with ``adapt_benchmark.py --screen`` and not shipped:
+on the FLAIR-like look it did not help, see the README) learns a per-site input intensity curve (``curve.py``) too:
+through the frozen network first, then the usual fit on the curved views (``curve_fit = "first"``), or jointly with
+the trained part (``"joint"``: the site's views through the curve and the early blocks at every step).
+
 ``Recipe.norms = "site"`` first re-estimates the normalisation statistics of blocks 11-15 and the head convolution
 on the site's slices alone (no labels needed; ``reestimate_norms``), then fine-tunes with them kept.
 Each step mixes the site's slices (class-balanced, one of their views, mirrored half the time) with kit "anchor"
