@@ -348,12 +348,15 @@ def screen(site: Site, base: Predictor, recipes: list[dict], seeds: list[int], p
     (argmax; the gates do not change them), tumours whose argmax is "no tumour", and the ECE of the argmax at the
     released temperature. ``{"from": 13}`` in a recipe fine-tunes blocks 13.. only (11-12 frozen with their released
     statistics); ``{"early_lr": ...}`` trains blocks 0-10 too (the held-out slices then go through the fitted
-    model's own early blocks). CPU seconds and the process's peak memory so far per fit. Returns the JSON written
-    by --screen."""
+    model's own early blocks); ``{"curve_knots": ...}`` learns an input intensity curve too (held-out, kit and drawn
+    slices then go through it; "kit_uncurved": the kit without it). The drawn slices themselves are scored too
+    ("drawn": how well the fit learnt them). CPU seconds and the process's peak memory so far per fit. Returns the
+    JSON written by --screen."""
     import resource
 
+    from braintumor.adaptation.curve import IntensityCurve
     from braintumor.adaptation.pipeline import Adapter
-    from braintumor.adaptation.tuning import finetune, pooled_all, prefix
+    from braintumor.adaptation.tuning import finetune, pooled_all, prefix, site_curve
     from braintumor.evaluation import expected_calibration_error
 
     items, nb = site.items, base.gradcam_block + 1
@@ -380,32 +383,92 @@ def screen(site: Site, base: Predictor, recipes: list[dict], seeds: list[int], p
                 "tumours": int((labels != notumor).sum()), "n": len(labels),
                 "ece": round(float(expected_calibration_error(probs.max(1), pred == labels)), 4)}  # fmt: skip
 
-    def both(model, start: int, early: bool) -> dict:
-        return {"held": judged(model, held, y[site.held], start, held_x if early else None),
-                "kit": judged(model, kit, y[site.kit], start, kit_x if early else None)}  # fmt: skip
+    def both(model, start: int, early: bool, curve=None) -> dict:
+        """Held-out and kit test slices through the fitted model (and its input curve, if any: the adapted model
+        applies it to every slice, the kit's too; "kit_uncurved" is the kit without it, for reading)."""
+        if curve is None:
+            return {"held": judged(model, held, y[site.held], start, held_x if early else None),
+                    "kit": judged(model, kit, y[site.kit], start, kit_x if early else None)}  # fmt: skip
+        return {"held": judged(model, held, y[site.held], start, curve.apply_array(held_x)),
+                "kit": judged(model, kit, y[site.kit], start, curve.apply_array(kit_x)),
+                "kit_uncurved": judged(model, kit, y[site.kit], start, kit_x if early else None)}  # fmt: skip
 
     out = {"released": both(base.model, nb, False), "temperature": temperature, "trials": []}
     out["released"] |= {"held_wrong": out["released"]["held"]["wrong"], "kit_wrong": out["released"]["kit"]["wrong"]}
     for seed in seeds:
         idx = draw(site.pool, items, per_class, np.random.default_rng(1000 * per_class + seed))
         ad = Adapter(base, site.slices(idx), Recipe(seed=seed))
+        out.setdefault("released_drawn", []).append({"seed": seed, **judged(base.model, ad.h[0], ad.labels, nb, None)})
         for r in recipes:
             r = dict(r)
             start = int(r.pop("from", nb))
-            early = float(r.get("early_lr", 0)) > 0
-            raw = [torch.from_numpy(v) for v in ad.views] if early else None
+            recipe = Recipe(**{**r, "seed": seed})
+            early = recipe.early_lr > 0
+            raw = [torch.from_numpy(v) for v in ad.views] if early or recipe.curve_knots > 0 else None
             anchors = (ahead(ad.anchors[0], start), ad.anchors[1]) if ad.anchors else None
             t0 = time.process_time()
-            model = finetune(base.model, [ahead(h, start) for h in ad.h], ad.labels, Recipe(**{**r, "seed": seed}),
-                             start, anchors, seed, raw)  # fmt: skip
+            curve, site_h = None, ad.h
+            if recipe.curve_knots > 0 and recipe.curve_fit == "first":  # the curve, then today's fit on its views
+                curve = site_curve(base.model, raw, ad.labels, recipe, nb, seed)
+                site_h = [prefix(base.model, curve.apply_array(v), nb).float() for v in ad.views]
+            elif recipe.curve_knots > 0:
+                curve = IntensityCurve(recipe.curve_knots)
+            model = finetune(base.model, [ahead(h, start) for h in site_h], ad.labels, recipe, start, anchors, seed,
+                             raw, curve if recipe.curve_fit == "joint" else None)  # fmt: skip
             fit_s = time.process_time() - t0
-            scored = both(model, start, early)
+            scored = both(model, start, early, curve)
             trial = {"seed": seed, "recipe": {**r, "from": start}, "fit_cpu_s": round(fit_s, 1),
                      "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
                      "held_wrong": scored["held"]["wrong"], "kit_wrong": scored["kit"]["wrong"], **scored}  # fmt: skip
+            drawn = curve.apply_array(ad.arrays) if curve is not None else ad.arrays if early else None
+            trial["drawn"] = judged(model, ad.h[0], ad.labels, start, drawn)  # the fit's own slices, as they are
+            if curve is not None:
+                trial["curve"] = curve.to_list()
             out["trials"].append(trial)
-            print(json.dumps(trial), flush=True)
+            print(json.dumps({k: v for k, v in trial.items() if k != "curve"}), flush=True)
     return out
+
+
+def oracle_curve(site: Site, base: Predictor, data: Path, bins: int = 64) -> dict:
+    """Can an intensity curve undo a ``look:`` site? (A diagnostic, not a recipe.) The share of the original
+    intensity's variance inside the head that any function of the site's intensity can explain (R^2 of the
+    conditional mean, over the pool's slices: an oracle that reads their kit originals), and the released network's
+    argmax wrong classes on the held-out slices as they are, under the look, and under that least-squares curve
+    (each site intensity mapped back to the mean original intensity it came from, before the app's preprocessing)."""
+    from braintumor.unfamiliar import _unit, head_mask
+
+    y = np.array([CLASSES.index(it["label"]) for it in site.items])
+    sums, squares, counts = np.zeros(bins), np.zeros(bins), np.zeros(bins)
+    for orig, look in zip(load_items(data, [site.items[i] for i in site.pool]), site.grays(site.pool), strict=True):
+        x, s = _unit(orig), _unit(look)
+        m = head_mask(x)
+        b = np.minimum((s[m] * bins).astype(int), bins - 1)
+        sums += np.bincount(b, x[m], bins)
+        squares += np.bincount(b, x[m] ** 2, bins)
+        counts += np.bincount(b, minlength=bins)
+    seen = counts > 0
+    centres = (np.arange(bins) + 0.5) / bins
+    lut = np.interp(centres, centres[seen], sums[seen] / counts[seen])
+    total_var = squares.sum() / counts.sum() - (sums.sum() / counts.sum()) ** 2
+    within = (squares[seen] - sums[seen] ** 2 / counts[seen]).sum() / counts.sum()
+
+    def wrong(grays: list[np.ndarray]) -> int:
+        arrays = np.stack([base.model_array(g) for g in grays])
+        return int((base.batch_outputs(arrays)["probs"].argmax(1) != y[site.held]).sum())
+
+    looks = site.grays(site.held)
+    return {
+        "bins": bins,
+        "pool_slices": len(site.pool),
+        "r2_original_from_site_intensity": round(float(1 - within / total_var), 4),
+        "lut": [round(float(v), 4) for v in lut],
+        "held_wrong": {
+            "originals": wrong(load_items(data, [site.items[i] for i in site.held])),
+            "site_look": wrong(looks),
+            "oracle_curve": wrong([np.interp(_unit(g), centres, lut).astype(np.float32) for g in looks]),
+        },
+        "n": len(site.held),
+    }
 
 
 def screen_row(result: dict, trial: str, file: str) -> str:
@@ -493,6 +556,7 @@ def main() -> None:
     ap.add_argument("--merge", type=Path, nargs="+", help="join these outputs of split runs into --out")
     ap.add_argument("--card-only", action="store_true", help="only rewrite MODEL_CARD.md's section from --out")
     ap.add_argument("--screen", help="JSON list of recipes: quick comparison at --per-class's first size (screen())")
+    ap.add_argument("--oracle-curve", action="store_true", help="a look site's best intensity curve (oracle_curve())")
     args = ap.parse_args()
     if args.merge:
         merge(args.out, args.merge)
@@ -513,6 +577,13 @@ def main() -> None:
             from braintumor.card import update_block
 
             update_block(HERE / "MODEL_CARD.md", "adapt", card_block(result))
+        return
+    if args.oracle_curve:
+        site = Site(args.site, args.variant, load_split(args.split)["items"], args.data)
+        result = {"site": args.site, "variant": args.variant, "released": str(args.released)}
+        result |= oracle_curve(site, Predictor.from_folder(args.released), args.data)
+        args.out.write_text(json.dumps(result, indent=1) + "\n")
+        print(json.dumps(result["held_wrong"] | {"r2": result["r2_original_from_site_intensity"]}))
         return
     if args.screen:
         site = Site(args.site, args.variant, load_split(args.split)["items"], args.data)

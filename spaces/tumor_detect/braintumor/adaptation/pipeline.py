@@ -156,8 +156,10 @@ def adapt(
 ) -> Outcome:
     """See the module docstring. ``anchors_dir``: another folder of kit anchors (the benchmark's fold models)."""
     recipe = recipe or Recipe()
-    if recipe.early_lr > 0:  # the checks, anchors and report below read the released blocks 0-10's features
-        raise ValueError("early_lr is a screening trial (adapt_benchmark.py --screen), not yet an adaptation recipe")
+    if recipe.early_lr > 0 or recipe.curve_knots > 0:  # the checks and report below read the released blocks'
+        # features of the slices as they are (adapt_benchmark.py --screen measured both trials: neither ships)
+        raise ValueError("early_lr and curve_knots are screening trials (adapt_benchmark.py --screen), not adaptation "
+                         "recipes")  # fmt: skip
     progress = progress or (lambda fraction, message: None)
     t0 = time.perf_counter()
     progress(0.05, "Preparing the slices")

@@ -14,6 +14,11 @@ the head convolution and the classifier (``Recipe.train``):
 with their normalisation statistics kept and an L2-SP penalty (``Recipe.l2sp``) pulling every trained weight back
 towards the released one; the kit anchors, stored as block-10 outputs, still rehearse blocks 11-15.
 
+``Recipe.curve_knots > 0`` (off by default; a trial, screened with ``adapt_benchmark.py --screen`` and not shipped:
+on the FLAIR-like look it did not help, see the README) learns a per-site input intensity curve (``curve.py``) too:
+through the frozen network first, then the usual fit on the curved views (``curve_fit = "first"``), or jointly with
+the trained part (``"joint"``: the site's views through the curve and the early blocks at every step).
+
 ``Recipe.norms = "site"`` first re-estimates the normalisation statistics of blocks 11-15 and the head convolution
 on the site's slices alone (no labels needed; ``reestimate_norms``), then fine-tunes with them kept.
 Each step mixes the site's slices (class-balanced, one of their views, mirrored half the time) with kit "anchor"
@@ -51,6 +56,11 @@ class Recipe:
     gates: str = "site"  # the answer's gates chosen on the site's slices out of fold (gates.py), or "released"
     early_lr: float = 0.0  # > 0: the stem and blocks 0..n_blocks-1 trained too, at this share of lr (a trial)
     l2sp: float = 0.0  # weight of the L2-SP penalty: squared distance of the trained weights to the released ones
+    curve_knots: int = 0  # > 0: a per-site input intensity curve with this many knots is learnt too (curve.py)
+    curve_fit: str = "first"  # "first": the curve through the frozen network, then the rest; "joint": together
+    curve_steps: int = 80  # "first": the curve's own optimiser steps
+    curve_lr: float = 0.02
+    curve_smooth: float = 0.1  # weight of the curve's roughness penalty
     seed: int = 0
 
     def as_dict(self) -> dict:
@@ -165,21 +175,27 @@ def finetune(
     anchors: tuple[torch.Tensor, np.ndarray] | None = None,
     seed: int = 0,
     raw: list[torch.Tensor] | None = None,
+    curve=None,
 ):
     """A fine-tuned copy of ``base`` (a LiteNet). ``site``: prefix features of every view, aligned with
     ``labels``; ``anchors``: (prefix features, labels) of kit slices replayed in every batch, or None;
-    ``raw``: the views themselves as (N, H, W) model arrays, needed when ``recipe.early_lr > 0``."""
+    ``raw``: the views themselves as (N, H, W) model arrays, needed when ``recipe.early_lr > 0`` or with ``curve``
+    (an ``IntensityCurve`` learnt in place, jointly: the site's views go through it and the early blocks)."""
     model = copy.deepcopy(base).float()
     if recipe.train == "none" or len(labels) == 0:
         return model.eval()
     early = recipe.early_lr > 0 and recipe.train != "head"
-    if early and raw is None:
-        raise ValueError("training the early blocks needs the site's views as arrays (raw)")
+    live = early or (curve is not None and recipe.train != "head")
+    if live and raw is None:
+        raise ValueError("training the early blocks or an input curve needs the site's views as arrays (raw)")
     if recipe.norms == "site":
         reestimate_norms(model, site, n_blocks)
     groups = _trainable(model, recipe, n_blocks)
     params = [p for g in groups for p in g["params"]]
     start = [p.detach().clone() for p in params]
+    if curve is not None:
+        groups.append({"params": list(curve.requires_grad_(True).parameters()), "scale": recipe.curve_lr / recipe.lr,
+                       "weight_decay": 0.0})  # fmt: skip
     opt = torch.optim.AdamW(groups, lr=recipe.lr)
     gen = torch.Generator().manual_seed(seed)
     y = torch.as_tensor(labels)
@@ -208,10 +224,10 @@ def finetune(
                 feats, targets = torch.cat([feats, a_cache[aidx]]), torch.cat([targets, ay[aidx]])
             logits = model.classifier(feats)
         else:
-            if early:  # the site's slices through the early blocks being trained (their statistics kept)
+            if live:  # the site's slices through the curve and the early blocks (trained or not; statistics kept)
                 x = torch.stack([raw[int(v)][int(i)] for i, v in zip(idx, view, strict=True)]).float()
                 x[flip] = x[flip].flip(-1)
-                h = live_prefix(model, x, n_blocks)
+                h = live_prefix(model, curve(x) if curve is not None else x, n_blocks)
             else:
                 h = torch.stack([site[int(v)][int(i)] for i, v in zip(idx, view, strict=True)]).float()
                 h[flip] = h[flip].flip(-1)
@@ -225,8 +241,31 @@ def finetune(
         loss = F.cross_entropy(logits, targets, label_smoothing=recipe.label_smoothing)
         if recipe.l2sp > 0:
             loss = loss + recipe.l2sp * l2sp(params, start)
+        if curve is not None:
+            loss = loss + recipe.curve_smooth * curve.roughness()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
+        if curve is not None:
+            curve.project()
     model.requires_grad_(False)
+    if curve is not None:
+        curve.requires_grad_(False)
     return model.eval()
+
+
+def site_curve(base, raw: list[torch.Tensor], labels: np.ndarray, recipe: Recipe, n_blocks: int, seed: int = 0):
+    """``recipe.curve_fit == "first"``: the site's intensity curve learnt through the frozen ``base`` network
+    (``raw``: the site's views as (N, H, W) model arrays). None when the recipe has no curve."""
+    from .curve import fit_curve
+
+    if recipe.curve_knots <= 0:
+        return None
+    model = copy.deepcopy(base).float().eval().requires_grad_(False)
+
+    def logits_of(x: torch.Tensor) -> torch.Tensor:
+        return model.classifier(pooled(model, live_prefix(model, x, n_blocks), n_blocks))
+
+    return fit_curve(
+        logits_of, raw, labels, recipe.curve_knots, recipe.curve_steps, recipe.curve_lr, recipe.curve_smooth, seed=seed
+    )
