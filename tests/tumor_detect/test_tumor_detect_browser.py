@@ -51,7 +51,14 @@ def test_examples_are_pictures_that_analyse_on_click(chromium, url, viewport):
         pictures = page.locator("#td-examples img")
         pictures.first.wait_for(state="visible", timeout=60_000)
         assert pictures.count() == 6
-        assert all(pictures.nth(i).evaluate("img => img.naturalWidth") > 50 for i in range(6))  # loaded pictures
+        # Loaded pictures. Each is scrolled into view first (a narrow screen may load them lazily) and waited for:
+        # on a busy machine a thumbnail can still be on its way when the first one shows.
+        for i in range(6):
+            pictures.nth(i).scroll_into_view_if_needed()
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('#td-examples img')].every(i => i.complete && i.naturalWidth > 50)",
+            timeout=60_000,
+        )
         page.locator("#td-examples").get_by_text("Not an MRI").wait_for()
         pictures.nth(1).click()  # meningioma_1.jpg
         page.locator("#td-heatmap img").first.wait_for(state="visible", timeout=60_000)
