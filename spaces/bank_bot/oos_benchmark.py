@@ -22,7 +22,14 @@ method is scored on its fold's bot: the floor alone (the head's out_of_scope cla
 the out-of-scope scores of ``bankbot.models.oos`` gated with the threshold of each preset, plus the preset each bot
 picks by itself ("auto").
 The ``banking77`` bots also score the CLINC150 sources with their own rows in the bank: the old, optimistic check.
-Writes one JSON file (after every bot) and prints the tables; ``--merge`` joins runs of single companies.
+
+Same question, not off-topic (``bankbot/company/overlap.py``, label level): a labelled off-topic row whose intent
+asks one of the company's intents (Banking77 ``exchange_rate`` for a company with CLINC150's ``exchange_rate``) is
+not scored as "must decline", and the bank groups that ask a company intent leave its bank
+(``Recipe.same_question_by_label``: what ``specialize.py`` does for every company). The raw measurement is kept
+beside it from the same run: ``raw`` (bots trained on the bank as before, every row scored) and ``raw_bank`` (the
+same bots, the overlapping rows not scored), so the filter's share of any change shows. Where the filter leaves
+the same bank rows for training (the similarity rules had dropped them already), both share one bot.
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import numpy as np
 from company_benchmark import sample_examples  # the same company as company_benchmark.py (this folder)
 
+from bankbot.company.overlap import same_question_labels
 from bankbot.company.recipe import Recipe
 from bankbot.models.data import DEFAULT_DATA, OUT_OF_SCOPE, read_banking77, read_domains
 
@@ -69,6 +77,32 @@ def build_company(clinc: dict, domains: dict[str, str], chosen: list[str], per_i
     sources["clinc_domains"] = [t for t, i in clinc["val"] if domains.get(i) in others]
     drops["clinc_domains"] = {f"clinc:{i}" for i, d in domains.items() if d in others}
     return train, in_scope, sources, drops, others
+
+
+def row_labels(clinc: dict, banking77: Path) -> dict[str, dict[str, set[str]]]:
+    """Per labelled source, text -> its labels (``source:intent``): CLINC150 ``val`` and Banking77 ``train``."""
+    out: dict[str, dict[str, set[str]]] = {"clinc_domains": {}, "banking77": {}}
+    for t, i in clinc["val"]:
+        out["clinc_domains"].setdefault(t, set()).add(f"clinc:{i}")
+    for t, i in read_banking77(banking77):
+        out["banking77"].setdefault(t, set()).add(f"banking77:{i}")
+    return out
+
+
+def split_overlap(sources: dict[str, list[str]], labels: dict[str, dict[str, set[str]]], intents: list[str]):
+    """(sources without the rows that ask one of the company's ``intents``, {source: {label: n removed}}). A row is
+    removed when any label it carries asks a company intent; unlabelled sources (CLINC oos, the probes) keep all."""
+    same = same_question_labels(intents)
+    kept, removed = {}, {}
+    for s, texts in sources.items():
+        lab = labels.get(s, {})
+        kept[s] = [t for t in texts if not (lab.get(t, set()) & same)]
+        counts: dict[str, int] = {}
+        for t in texts:
+            for g in sorted(lab.get(t, set()) & same):
+                counts[g] = counts.get(g, 0) + 1
+        removed[s] = counts
+    return kept, removed
 
 
 def read_kit(args, bank, banking77_rows: int = 600) -> tuple[dict, dict[str, str], list[str], list[str]]:
@@ -161,21 +195,23 @@ def main(argv=None) -> dict:
         runs = [json.loads(f.read_text(encoding="utf-8")) for f in args.merge]
         joined = runs[0] | {"companies": {c: v for r in runs for c, v in r["companies"].items()}}
         for c in joined["companies"].values():  # runs made before the auto rows existed get them here
-            add_auto_rows(c["folds"])
-            c["summary"] = summarize(c["folds"], {s: s for s in c["folds"]} | {"handwritten": "clinc_oos"})
-            c["training"] = training_times(c["folds"])
+            finish_company(c)
         args.out.write_text(json.dumps(joined, indent=1), encoding="utf-8")
         args.tables = args.out
     if args.tables:
         earlier = json.loads(args.tables.read_text(encoding="utf-8"))
         for company, c in earlier["companies"].items():
             print(markdown(company, c["summary"]))
+            if "summary_raw" in c:
+                print(f"rows not scored (they ask the company's own questions): {c['overlap']['rows_removed']}")
+                print(markdown(company + " (raw: every row, the bank as before)", c["summary_raw"]))
+                print(markdown(company + " (raw bank, overlapping rows not scored)", c["summary_raw_bank"]))
         return earlier
 
     import torch
 
     from bankbot.company.data import Examples
-    from bankbot.company.offtopic import load_builtin_bank
+    from bankbot.company.offtopic import load_builtin_bank, negatives_for
     from bankbot.company.recipe import train_company
     from bankbot.models.finetune import cache_lower_states
     from bankbot.models.model import frozen_encoder
@@ -185,6 +221,7 @@ def main(argv=None) -> dict:
     configure_cpu_threads()
     bank = load_builtin_bank()
     clinc, domains, b77, probes = read_kit(args, bank, args.banking77_rows)
+    labels = row_labels(clinc, args.banking77)
     encoder = frozen_encoder()
     out: dict = {"per_intent": args.per_intent, "companies": {}, "machine": "2 shared vCPUs, one thread per job"}
     layer_counts = {r.layers for r, _ in recipes(args.epochs, args.recipe).values()}
@@ -203,36 +240,94 @@ def main(argv=None) -> dict:
         lowers = {n: dict(zip(every, cache_lower_states(encoder, every, n), strict=True)) for n in layer_counts}
         print(f"{company}: lower layers of {len(every)} texts in {time.perf_counter() - t0:.0f} s", flush=True)
         examples = Examples([t for t, _ in train], [i for _, i in train])
+        kept, removed = split_overlap(sources, labels, examples.labels)
+        same = same_question_labels(examples.labels)
+        frozen_examples = encoder.encode(list(examples.texts))
         folds: dict = {}
-        for fold in sources:  # bots per held-out source, trained without it: one per recipe
+        for fold in sources:  # bots per held-out source, trained without it: one per recipe (and per bank)
             keep = np.flatnonzero([bank.group_names[g] not in drops[fold] for g in bank.groups])
-            off = {fold: sources[fold]} | ({"handwritten": probes} if fold == "clinc_oos" else {})
-            folds[fold] = {"bank_rows": int(len(keep)), "train_seconds": {}, "cpu_seconds": {}, "methods": {}}
+            filtered = keep[[bank.group_names[bank.groups[i]] not in same for i in keep]]
+            # the bank rows that reach training, as train_company picks them (raw: similarity rules alone)
+            reach = {
+                by_label: rows[
+                    negatives_for(bank.subset(rows), frozen_examples, examples.intents, by_label=by_label)[0]
+                ]
+                for by_label, rows in ((False, keep), (True, filtered))
+            }
+            same_bot = bool(np.array_equal(reach[False], reach[True]))
+            off = {fold: kept[fold]} | ({"handwritten": probes} if fold == "clinc_oos" else {})
+            off_raw = {fold: sources[fold]} | ({"handwritten": probes} if fold == "clinc_oos" else {})
+            seen = {s: kept[s] for s in ("clinc_oos", "clinc_domains")}
+            seen_raw = {s: sources[s] for s in ("clinc_oos", "clinc_domains")}
+            folds[fold] = {"bank_rows": int(len(filtered)), "train_seconds": {}, "cpu_seconds": {}, "methods": {}}
+            folds[fold]["bank_rows_reaching_training"] = {
+                "raw": int(len(reach[False])),
+                "filtered": int(len(reach[True])),
+            }
+            folds[fold]["same_bot"] = same_bot
+            raw = {"bank_rows": int(len(keep)), "train_seconds": {}, "cpu_seconds": {}, "methods": {}}
+            raw_bank = {"methods": {}}
             for name, (recipe, methods) in recipes(args.epochs, args.recipe).items():
-                result = train_company(examples, bank.subset(keep), encoder, recipe)
                 lower = lowers[recipe.layers]
-                table = evaluate_fold(result, recipe, lower, texts_in, gold_in, off, methods)
-                folds[fold]["train_seconds"][name] = result.timings["total_s"]
-                folds[fold]["cpu_seconds"][name] = result.timings["cpu_s"]
-                folds[fold]["methods"] |= {f"{name}: {m}": row for m, row in table.items()}
-                if fold == "banking77":  # the old check: CLINC150 sources scored WITH their rows in the bank
-                    seen = {s: sources[s] for s in ("clinc_oos", "clinc_domains")}
-                    table = evaluate_fold(result, recipe, lower, texts_in, gold_in, seen, methods)
-                    folds[fold].setdefault("sources_seen_in_bank", {})
-                    folds[fold]["sources_seen_in_bank"] |= {f"{name}: {m}": row for m, row in table.items()}
-                print(f"{company} / {fold} / {name}: trained in {result.timings['total_s']} s", flush=True)
+                bots = [("raw", replace(recipe, same_question_by_label=False), bank.subset(keep))]
+                if not same_bot:
+                    bots.append(("filtered", recipe, bank.subset(filtered)))
+                for which, r, b in bots:
+                    result = train_company(examples, b, encoder, r)
+                    print(f"{company} / {fold} / {name} / {which} bank: trained in {result.timings['total_s']} s")
+                    views = ([raw, raw_bank] if which == "raw" else []) + (
+                        [folds[fold]] if which == "filtered" or same_bot else []
+                    )
+                    memo: dict = {}  # one evaluation per set of scored rows of this bot
+                    for view in views:
+                        if "cpu_seconds" in view:
+                            view["train_seconds"][name] = result.timings["total_s"]
+                            view["cpu_seconds"][name] = result.timings["cpu_s"]
+                        pools = [("methods", off_raw if view is raw else off)]
+                        if fold == "banking77" and view is not raw_bank:  # the old check: CLINC150 sources in the bank
+                            pools.append(("sources_seen_in_bank", seen_raw if view is raw else seen))
+                        for key, pool in pools:
+                            rows = tuple((s, tuple(ts)) for s, ts in pool.items())
+                            if rows not in memo:
+                                memo[rows] = evaluate_fold(result, recipe, lower, texts_in, gold_in, pool, methods)
+                            view.setdefault(key, {}).update({f"{name}: {m}": row for m, row in memo[rows].items()})
+                folds[fold]["raw"], folds[fold]["raw_bank"] = raw, raw_bank
                 out["companies"][company] = {"intents": len(examples.labels), "examples": len(train), "folds": folds}
                 args.out.parent.mkdir(parents=True, exist_ok=True)
                 args.out.write_text(json.dumps(out, indent=1), encoding="utf-8")  # a bot at a time
-        out["companies"][company] = {"intents": len(examples.labels), "examples": len(train), "folds": folds}
-        add_auto_rows(folds)
-        out["companies"][company]["summary"] = summarize(folds, {s: s for s in sources} | {"handwritten": "clinc_oos"})
-        out["companies"][company]["other_domains"] = others
-        out["companies"][company]["training"] = training_times(folds)
+        c = out["companies"][company] = {"intents": len(examples.labels), "examples": len(train), "folds": folds}
+        c["overlap"] = {
+            "rows_removed": {s: sum(v.values()) for s, v in removed.items()},
+            "rows_removed_by_label": removed,
+            "rows_scored": {s: len(v) for s, v in kept.items()},
+            "rows_scored_raw": {s: len(v) for s, v in sources.items()},
+            "bank_groups_asking_company_intents": sorted(same & set(bank.group_names)),
+        }
+        finish_company(c)
+        c["other_domains"] = others
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(out, indent=1), encoding="utf-8")
-        print(markdown(company, out["companies"][company]["summary"]), flush=True)
+        print(markdown(company, c["summary"]), flush=True)
+        print(markdown(company + " (raw: every row, the bank as before)", c["summary_raw"]), flush=True)
     return out
+
+
+VIEWS = {"summary": None, "summary_raw": "raw", "summary_raw_bank": "raw_bank"}
+
+
+def finish_company(c: dict) -> None:
+    """The auto rows, the summaries (filtered; raw; raw bots with the overlapping rows not scored) and the times."""
+    folds = c["folds"]
+    source_fold = {s: s for s in folds} | {"handwritten": "clinc_oos"}
+    for key, view in VIEWS.items():
+        if view and not all(view in f for f in folds.values()):
+            continue  # a run made before the overlap filter
+        these = {f: (v[view] if view else v) for f, v in folds.items()}
+        add_auto_rows(these)
+        c[key] = summarize(these, source_fold)
+    c["training"] = training_times(folds)
+    if all("raw" in f for f in folds.values()):
+        c["training_raw"] = training_times({f: v["raw"] for f, v in folds.items()})
 
 
 def add_auto_rows(folds: dict) -> None:
