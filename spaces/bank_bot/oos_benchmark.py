@@ -47,7 +47,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import numpy as np
 from company_benchmark import sample_examples  # the same company as company_benchmark.py (this folder)
 
-from bankbot.company.overlap import same_question_labels
+from bankbot.company.overlap import same_question_labels, split_overlap
 from bankbot.company.recipe import Recipe
 from bankbot.models.data import DEFAULT_DATA, OUT_OF_SCOPE, read_banking77, read_domains
 
@@ -87,22 +87,6 @@ def row_labels(clinc: dict, banking77: Path) -> dict[str, dict[str, set[str]]]:
     for t, i in read_banking77(banking77):
         out["banking77"].setdefault(t, set()).add(f"banking77:{i}")
     return out
-
-
-def split_overlap(sources: dict[str, list[str]], labels: dict[str, dict[str, set[str]]], intents: list[str]):
-    """(sources without the rows that ask one of the company's ``intents``, {source: {label: n removed}}). A row is
-    removed when any label it carries asks a company intent; unlabelled sources (CLINC oos, the probes) keep all."""
-    same = same_question_labels(intents)
-    kept, removed = {}, {}
-    for s, texts in sources.items():
-        lab = labels.get(s, {})
-        kept[s] = [t for t in texts if not (lab.get(t, set()) & same)]
-        counts: dict[str, int] = {}
-        for t in texts:
-            for g in sorted(lab.get(t, set()) & same):
-                counts[g] = counts.get(g, 0) + 1
-        removed[s] = counts
-    return kept, removed
 
 
 def read_kit(args, bank, banking77_rows: int = 600) -> tuple[dict, dict[str, str], list[str], list[str]]:

@@ -1,28 +1,21 @@
 """Same question, not off-topic (bankbot/company/overlap.py): the label-level overlap table, the bank rule that keeps
-a company's own questions out of its negatives, and oos_benchmark.py's filter of the scored off-topic rows. Small
+a company's own questions out of its negatives, and the filter of the scored off-topic rows (oos_benchmark.py). Small
 synthetic data only (no data kit, no encoder)."""
 
 from __future__ import annotations
-
-import importlib.util
-import sys
 
 import numpy as np
 import pytest
 
 from bankbot.company.offtopic import OffTopicBank, negatives_for
-from bankbot.company.overlap import REJECTED, SAME_QUESTION, name_of, overlaps, same_question_labels
-from harness import SPACES
-
-
-def _benchmark():
-    folder = str(SPACES / "bank_bot")
-    if folder not in sys.path:  # oos_benchmark imports company_benchmark from its own folder
-        sys.path.insert(0, folder)
-    spec = importlib.util.spec_from_file_location("bank_bot_oos_benchmark", SPACES / "bank_bot" / "oos_benchmark.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from bankbot.company.overlap import (
+    REJECTED,
+    SAME_QUESTION,
+    name_of,
+    overlaps,
+    same_question_labels,
+    split_overlap,
+)
 
 
 def test_a_company_intent_asks_its_own_label_in_every_source_and_its_listed_partners():
@@ -65,7 +58,6 @@ def test_the_bank_loses_the_groups_that_ask_a_company_intent_whatever_their_vect
 
 
 def test_the_benchmark_scores_no_row_that_asks_a_company_question():
-    bench = _benchmark()
     sources = {
         "clinc_oos": ["what is love", "who won the cup"],
         "clinc_domains": ["is it raining", "dollar to yen", "set an alarm"],
@@ -79,7 +71,7 @@ def test_the_benchmark_scores_no_row_that_asks_a_company_question():
             "rate and card both": {"banking77:card_arrival", "banking77:exchange_rate"},
         },
     }
-    kept, removed = bench.split_overlap(sources, labels, ["exchange_rate", "book_flight"])
+    kept, removed = split_overlap(sources, labels, ["exchange_rate", "book_flight"])
     assert kept["clinc_oos"] == sources["clinc_oos"]  # no labels: nothing removed at label level
     assert kept["clinc_domains"] == ["is it raining", "set an alarm"]
     assert kept["banking77"] == ["my card never came"]
@@ -88,5 +80,5 @@ def test_the_benchmark_scores_no_row_that_asks_a_company_question():
         "clinc_domains": {"clinc:exchange_rate": 1},
         "banking77": {"banking77:exchange_rate": 2},
     }
-    kept, removed = bench.split_overlap(sources, labels, ["weather_at_sea"])
+    kept, removed = split_overlap(sources, labels, ["weather_at_sea"])
     assert kept == sources and all(not v for v in removed.values())

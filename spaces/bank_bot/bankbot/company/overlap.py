@@ -77,3 +77,21 @@ def overlaps(label: str | None, company_intents: Iterable[str]) -> bool:
     """Whether a labelled off-topic row (its label ``source:intent``) asks one of the company's questions; an
     unlabelled row (``None``) never does at label level."""
     return label is not None and label in same_question_labels(company_intents)
+
+
+def split_overlap(
+    sources: dict[str, list[str]], labels: dict[str, dict[str, set[str]]], intents: list[str]
+) -> tuple[dict[str, list[str]], dict[str, dict[str, int]]]:
+    """(sources without the rows that ask one of the company's ``intents``, {source: {label: n removed}}). A row is
+    removed when any label it carries asks a company intent; unlabelled sources (CLINC oos, the probes) keep all."""
+    same = same_question_labels(intents)
+    kept, removed = {}, {}
+    for s, texts in sources.items():
+        lab = labels.get(s, {})
+        kept[s] = [t for t in texts if not (lab.get(t, set()) & same)]
+        counts: dict[str, int] = {}
+        for t in texts:
+            for g in sorted(lab.get(t, set()) & same):
+                counts[g] = counts.get(g, 0) + 1
+        removed[s] = counts
+    return kept, removed
