@@ -40,6 +40,7 @@ import os
 import random
 import time
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -195,7 +196,7 @@ def main(argv=None) -> dict:
     import torch
 
     from bankbot.company.data import Examples
-    from bankbot.company.offtopic import load_builtin_bank, negatives_for
+    from bankbot.company.offtopic import load_builtin_bank
     from bankbot.company.recipe import train_company
     from bankbot.models.finetune import cache_lower_states
     from bankbot.models.model import frozen_encoder
@@ -230,52 +231,31 @@ def main(argv=None) -> dict:
         folds: dict = {}
         for fold in sources:  # bots per held-out source, trained without it: one per recipe (and per bank)
             keep = np.flatnonzero([bank.group_names[g] not in drops[fold] for g in bank.groups])
-            filtered = keep[[bank.group_names[bank.groups[i]] not in same for i in keep]]
-            # the bank rows that reach training, as train_company picks them (raw: similarity rules alone)
-            reach = {
-                by_label: rows[
-                    negatives_for(bank.subset(rows), frozen_examples, examples.intents, by_label=by_label)[0]
-                ]
-                for by_label, rows in ((False, keep), (True, filtered))
-            }
+            filtered, reach = banks_for(bank, keep, same, frozen_examples, examples.intents)
             same_bot = bool(np.array_equal(reach[False], reach[True]))
-            off = {fold: kept[fold]} | ({"handwritten": probes} if fold == "clinc_oos" else {})
-            off_raw = {fold: sources[fold]} | ({"handwritten": probes} if fold == "clinc_oos" else {})
-            seen = {s: kept[s] for s in ("clinc_oos", "clinc_domains")}
-            seen_raw = {s: sources[s] for s in ("clinc_oos", "clinc_domains")}
-            folds[fold] = {"bank_rows": int(len(filtered)), "train_seconds": {}, "cpu_seconds": {}, "methods": {}}
-            folds[fold]["bank_rows_reaching_training"] = {
-                "raw": int(len(reach[False])),
-                "filtered": int(len(reach[True])),
-            }
-            folds[fold]["same_bot"] = same_bot
+            now = {"bank_rows": int(len(filtered)), "train_seconds": {}, "cpu_seconds": {}, "methods": {}}
+            now["bank_rows_reaching_training"] = {"raw": int(len(reach[False])), "filtered": int(len(reach[True]))}
+            now["same_bot"] = same_bot
             raw = {"bank_rows": int(len(keep)), "train_seconds": {}, "cpu_seconds": {}, "methods": {}}
             raw_bank = {"methods": {}}
+            folds[fold] = now
+            extra = {"handwritten": probes} if fold == "clinc_oos" else {}
+            pools_now, pools_raw = {"methods": {fold: kept[fold]} | extra}, {"methods": {fold: sources[fold]} | extra}
+            if fold == "banking77":  # the old check: the CLINC150 sources scored WITH their rows in the bank
+                pools_now["sources_seen_in_bank"] = {s: kept[s] for s in ("clinc_oos", "clinc_domains")}
+                pools_raw["sources_seen_in_bank"] = {s: sources[s] for s in ("clinc_oos", "clinc_domains")}
+            served = {"raw": [(raw, pools_raw), (raw_bank, {"methods": pools_now["methods"]})], "filtered": []}
+            served["raw" if same_bot else "filtered"].append((now, pools_now))
             for name, (recipe, methods) in recipes(args.epochs, args.recipe).items():
-                lower = lowers[recipe.layers]
                 bots = [("raw", replace(recipe, same_question_by_label=False), bank.subset(keep))]
-                if not same_bot:
-                    bots.append(("filtered", recipe, bank.subset(filtered)))
+                bots += [] if same_bot else [("filtered", recipe, bank.subset(filtered))]
                 for which, r, b in bots:
                     result = train_company(examples, b, encoder, r)
                     print(f"{company} / {fold} / {name} / {which} bank: trained in {result.timings['total_s']} s")
-                    views = ([raw, raw_bank] if which == "raw" else []) + (
-                        [folds[fold]] if which == "filtered" or same_bot else []
-                    )
-                    memo: dict = {}  # one evaluation per set of scored rows of this bot
-                    for view in views:
-                        if "cpu_seconds" in view:
-                            view["train_seconds"][name] = result.timings["total_s"]
-                            view["cpu_seconds"][name] = result.timings["cpu_s"]
-                        pools = [("methods", off_raw if view is raw else off)]
-                        if fold == "banking77" and view is not raw_bank:  # the old check: CLINC150 sources in the bank
-                            pools.append(("sources_seen_in_bank", seen_raw if view is raw else seen))
-                        for key, pool in pools:
-                            rows = tuple((s, tuple(ts)) for s, ts in pool.items())
-                            if rows not in memo:
-                                memo[rows] = evaluate_fold(result, recipe, lower, texts_in, gold_in, pool, methods)
-                            view.setdefault(key, {}).update({f"{name}: {m}": row for m, row in memo[rows].items()})
-                folds[fold]["raw"], folds[fold]["raw_bank"] = raw, raw_bank
+                    lower = lowers[recipe.layers]
+                    evaluate = partial(evaluate_fold, result, recipe, lower, texts_in, gold_in, methods=methods)
+                    score_into(served[which], result, name, evaluate)
+                now["raw"], now["raw_bank"] = raw, raw_bank
                 out["companies"][company] = {"intents": len(examples.labels), "examples": len(train), "folds": folds}
                 args.out.parent.mkdir(parents=True, exist_ok=True)
                 args.out.write_text(json.dumps(out, indent=1), encoding="utf-8")  # a bot at a time
@@ -294,6 +274,34 @@ def main(argv=None) -> dict:
         print(markdown(company, c["summary"]), flush=True)
         print(markdown(company + " (raw: every row, the bank as before)", c["summary_raw"]), flush=True)
     return out
+
+
+def banks_for(bank, keep: np.ndarray, same: set[str], vectors: np.ndarray, intents: list[str]):
+    """(the fold's bank rows ``keep`` without the groups that ask a company intent; {by_label: the bank rows that
+    reach training}, as ``train_company`` picks them: False = the similarity rules alone, True = the label rule too)."""
+    from bankbot.company.offtopic import negatives_for
+
+    filtered = keep[[bank.group_names[bank.groups[i]] not in same for i in keep]]
+    reach = {
+        by_label: rows[negatives_for(bank.subset(rows), vectors, intents, by_label=by_label)[0]]
+        for by_label, rows in ((False, keep), (True, filtered))
+    }
+    return filtered, reach
+
+
+def score_into(served: list[tuple[dict, dict]], result, name: str, evaluate) -> None:
+    """One trained bot's timings and rows into each (view, {key: off-topic rows}) it serves; ``evaluate(rows)``
+    once per distinct set of rows."""
+    memo: dict = {}
+    for view, pools in served:
+        if "cpu_seconds" in view:
+            view["train_seconds"][name] = result.timings["total_s"]
+            view["cpu_seconds"][name] = result.timings["cpu_s"]
+        for key, pool in pools.items():
+            rows = tuple((s, tuple(ts)) for s, ts in pool.items())
+            if rows not in memo:
+                memo[rows] = evaluate(pool)
+            view.setdefault(key, {}).update({f"{name}: {m}": row for m, row in memo[rows].items()})
 
 
 VIEWS = {"summary": None, "summary_raw": "raw", "summary_raw_bank": "raw_bank"}
