@@ -8,7 +8,8 @@ Companies, folds and sources as in ``oos_benchmark.py``: per company and held-ou
 ships is trained without that source in its built-in bank; every variant below is then scored on that same bot (same
 fine-tuned encoder, same held-out rows), so a difference is the gate's or the head's alone. Every threshold comes
 from the company's own held-out examples and the bank's unseen topics (never from the scored source); each variant
-picks its preset by itself (``oos.auto_preset``).
+picks its preset by itself (``oos.auto_preset``). Every off-topic row is scored, also those that ask one of the
+company's own questions: this is ``oos_benchmark.py``'s *raw* measurement (``summary_raw``), not its filtered one.
 
 - ``today``: the energy gate; the head's own declines (its out_of_scope class, the floor) count against the preset's
   budget of held-out examples; the logistic-regression head names the intent;

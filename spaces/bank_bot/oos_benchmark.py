@@ -22,7 +22,14 @@ method is scored on its fold's bot: the floor alone (the head's out_of_scope cla
 the out-of-scope scores of ``bankbot.models.oos`` gated with the threshold of each preset, plus the preset each bot
 picks by itself ("auto").
 The ``banking77`` bots also score the CLINC150 sources with their own rows in the bank: the old, optimistic check.
-Writes one JSON file (after every bot) and prints the tables; ``--merge`` joins runs of single companies.
+
+Same question, not off-topic (``bankbot/company/overlap.py``, label level): a labelled off-topic row whose intent
+asks one of the company's intents (Banking77 ``exchange_rate`` for a company with CLINC150's ``exchange_rate``) is
+not scored as "must decline", and the bank groups that ask a company intent leave its bank
+(``Recipe.same_question_by_label``: what ``specialize.py`` does for every company). The raw measurement is kept
+beside it from the same run: ``raw`` (bots trained on the bank as before, every row scored) and ``raw_bank`` (the
+same bots, the overlapping rows not scored), so the filter's share of any change shows. Where the filter leaves
+the same bank rows for training (the similarity rules had dropped them already), both share one bot.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ import os
 import random
 import time
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -40,6 +48,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import numpy as np
 from company_benchmark import sample_examples  # the same company as company_benchmark.py (this folder)
 
+from bankbot.company.overlap import same_question_labels, split_overlap
 from bankbot.company.recipe import Recipe
 from bankbot.models.data import DEFAULT_DATA, OUT_OF_SCOPE, read_banking77, read_domains
 
@@ -69,6 +78,16 @@ def build_company(clinc: dict, domains: dict[str, str], chosen: list[str], per_i
     sources["clinc_domains"] = [t for t, i in clinc["val"] if domains.get(i) in others]
     drops["clinc_domains"] = {f"clinc:{i}" for i, d in domains.items() if d in others}
     return train, in_scope, sources, drops, others
+
+
+def row_labels(clinc: dict, banking77: Path) -> dict[str, dict[str, set[str]]]:
+    """Per labelled source, text -> its labels (``source:intent``): CLINC150 ``val`` and Banking77 ``train``."""
+    out: dict[str, dict[str, set[str]]] = {"clinc_domains": {}, "banking77": {}}
+    for t, i in clinc["val"]:
+        out["clinc_domains"].setdefault(t, set()).add(f"clinc:{i}")
+    for t, i in read_banking77(banking77):
+        out["banking77"].setdefault(t, set()).add(f"banking77:{i}")
+    return out
 
 
 def read_kit(args, bank, banking77_rows: int = 600) -> tuple[dict, dict[str, str], list[str], list[str]]:
@@ -161,15 +180,17 @@ def main(argv=None) -> dict:
         runs = [json.loads(f.read_text(encoding="utf-8")) for f in args.merge]
         joined = runs[0] | {"companies": {c: v for r in runs for c, v in r["companies"].items()}}
         for c in joined["companies"].values():  # runs made before the auto rows existed get them here
-            add_auto_rows(c["folds"])
-            c["summary"] = summarize(c["folds"], {s: s for s in c["folds"]} | {"handwritten": "clinc_oos"})
-            c["training"] = training_times(c["folds"])
+            finish_company(c)
         args.out.write_text(json.dumps(joined, indent=1), encoding="utf-8")
         args.tables = args.out
     if args.tables:
         earlier = json.loads(args.tables.read_text(encoding="utf-8"))
         for company, c in earlier["companies"].items():
             print(markdown(company, c["summary"]))
+            if "summary_raw" in c:
+                print(f"rows not scored (they ask the company's own questions): {c['overlap']['rows_removed']}")
+                print(markdown(company + " (raw: every row, the bank as before)", c["summary_raw"]))
+                print(markdown(company + " (raw bank, overlapping rows not scored)", c["summary_raw_bank"]))
         return earlier
 
     import torch
@@ -185,6 +206,7 @@ def main(argv=None) -> dict:
     configure_cpu_threads()
     bank = load_builtin_bank()
     clinc, domains, b77, probes = read_kit(args, bank, args.banking77_rows)
+    labels = row_labels(clinc, args.banking77)
     encoder = frozen_encoder()
     out: dict = {"per_intent": args.per_intent, "companies": {}, "machine": "2 shared vCPUs, one thread per job"}
     layer_counts = {r.layers for r, _ in recipes(args.epochs, args.recipe).values()}
@@ -203,36 +225,101 @@ def main(argv=None) -> dict:
         lowers = {n: dict(zip(every, cache_lower_states(encoder, every, n), strict=True)) for n in layer_counts}
         print(f"{company}: lower layers of {len(every)} texts in {time.perf_counter() - t0:.0f} s", flush=True)
         examples = Examples([t for t, _ in train], [i for _, i in train])
+        kept, removed = split_overlap(sources, labels, examples.labels)
+        same = same_question_labels(examples.labels)
+        frozen_examples = encoder.encode(list(examples.texts))
         folds: dict = {}
-        for fold in sources:  # bots per held-out source, trained without it: one per recipe
+        for fold in sources:  # bots per held-out source, trained without it: one per recipe (and per bank)
             keep = np.flatnonzero([bank.group_names[g] not in drops[fold] for g in bank.groups])
-            off = {fold: sources[fold]} | ({"handwritten": probes} if fold == "clinc_oos" else {})
-            folds[fold] = {"bank_rows": int(len(keep)), "train_seconds": {}, "cpu_seconds": {}, "methods": {}}
+            filtered, reach = banks_for(bank, keep, same, frozen_examples, examples.intents)
+            same_bot = bool(np.array_equal(reach[False], reach[True]))
+            now = {"bank_rows": int(len(filtered)), "train_seconds": {}, "cpu_seconds": {}, "methods": {}}
+            now["bank_rows_reaching_training"] = {"raw": int(len(reach[False])), "filtered": int(len(reach[True]))}
+            now["same_bot"] = same_bot
+            raw = {"bank_rows": int(len(keep)), "train_seconds": {}, "cpu_seconds": {}, "methods": {}}
+            raw_bank = {"methods": {}}
+            folds[fold] = now
+            extra = {"handwritten": probes} if fold == "clinc_oos" else {}
+            pools_now, pools_raw = {"methods": {fold: kept[fold]} | extra}, {"methods": {fold: sources[fold]} | extra}
+            if fold == "banking77":  # the old check: the CLINC150 sources scored WITH their rows in the bank
+                pools_now["sources_seen_in_bank"] = {s: kept[s] for s in ("clinc_oos", "clinc_domains")}
+                pools_raw["sources_seen_in_bank"] = {s: sources[s] for s in ("clinc_oos", "clinc_domains")}
+            served = {"raw": [(raw, pools_raw), (raw_bank, {"methods": pools_now["methods"]})], "filtered": []}
+            served["raw" if same_bot else "filtered"].append((now, pools_now))
             for name, (recipe, methods) in recipes(args.epochs, args.recipe).items():
-                result = train_company(examples, bank.subset(keep), encoder, recipe)
-                lower = lowers[recipe.layers]
-                table = evaluate_fold(result, recipe, lower, texts_in, gold_in, off, methods)
-                folds[fold]["train_seconds"][name] = result.timings["total_s"]
-                folds[fold]["cpu_seconds"][name] = result.timings["cpu_s"]
-                folds[fold]["methods"] |= {f"{name}: {m}": row for m, row in table.items()}
-                if fold == "banking77":  # the old check: CLINC150 sources scored WITH their rows in the bank
-                    seen = {s: sources[s] for s in ("clinc_oos", "clinc_domains")}
-                    table = evaluate_fold(result, recipe, lower, texts_in, gold_in, seen, methods)
-                    folds[fold].setdefault("sources_seen_in_bank", {})
-                    folds[fold]["sources_seen_in_bank"] |= {f"{name}: {m}": row for m, row in table.items()}
-                print(f"{company} / {fold} / {name}: trained in {result.timings['total_s']} s", flush=True)
+                bots = [("raw", replace(recipe, same_question_by_label=False), bank.subset(keep))]
+                bots += [] if same_bot else [("filtered", recipe, bank.subset(filtered))]
+                for which, r, b in bots:
+                    result = train_company(examples, b, encoder, r)
+                    print(f"{company} / {fold} / {name} / {which} bank: trained in {result.timings['total_s']} s")
+                    lower = lowers[recipe.layers]
+                    evaluate = partial(evaluate_fold, result, recipe, lower, texts_in, gold_in, methods=methods)
+                    score_into(served[which], result, name, evaluate)
+                now["raw"], now["raw_bank"] = raw, raw_bank
                 out["companies"][company] = {"intents": len(examples.labels), "examples": len(train), "folds": folds}
                 args.out.parent.mkdir(parents=True, exist_ok=True)
                 args.out.write_text(json.dumps(out, indent=1), encoding="utf-8")  # a bot at a time
-        out["companies"][company] = {"intents": len(examples.labels), "examples": len(train), "folds": folds}
-        add_auto_rows(folds)
-        out["companies"][company]["summary"] = summarize(folds, {s: s for s in sources} | {"handwritten": "clinc_oos"})
-        out["companies"][company]["other_domains"] = others
-        out["companies"][company]["training"] = training_times(folds)
+        c = out["companies"][company] = {"intents": len(examples.labels), "examples": len(train), "folds": folds}
+        c["overlap"] = {
+            "rows_removed": {s: sum(v.values()) for s, v in removed.items()},
+            "rows_removed_by_label": removed,
+            "rows_scored": {s: len(v) for s, v in kept.items()},
+            "rows_scored_raw": {s: len(v) for s, v in sources.items()},
+            "bank_groups_asking_company_intents": sorted(same & set(bank.group_names)),
+        }
+        finish_company(c)
+        c["other_domains"] = others
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(out, indent=1), encoding="utf-8")
-        print(markdown(company, out["companies"][company]["summary"]), flush=True)
+        print(markdown(company, c["summary"]), flush=True)
+        print(markdown(company + " (raw: every row, the bank as before)", c["summary_raw"]), flush=True)
     return out
+
+
+def banks_for(bank, keep: np.ndarray, same: set[str], vectors: np.ndarray, intents: list[str]):
+    """(the fold's bank rows ``keep`` without the groups that ask a company intent; {by_label: the bank rows that
+    reach training}, as ``train_company`` picks them: False = the similarity rules alone, True = the label rule too)."""
+    from bankbot.company.offtopic import negatives_for
+
+    filtered = keep[[bank.group_names[bank.groups[i]] not in same for i in keep]]
+    reach = {
+        by_label: rows[negatives_for(bank.subset(rows), vectors, intents, by_label=by_label)[0]]
+        for by_label, rows in ((False, keep), (True, filtered))
+    }
+    return filtered, reach
+
+
+def score_into(served: list[tuple[dict, dict]], result, name: str, evaluate) -> None:
+    """One trained bot's timings and rows into each (view, {key: off-topic rows}) it serves; ``evaluate(rows)``
+    once per distinct set of rows."""
+    memo: dict = {}
+    for view, pools in served:
+        if "cpu_seconds" in view:
+            view["train_seconds"][name] = result.timings["total_s"]
+            view["cpu_seconds"][name] = result.timings["cpu_s"]
+        for key, pool in pools.items():
+            rows = tuple((s, tuple(ts)) for s, ts in pool.items())
+            if rows not in memo:
+                memo[rows] = evaluate(pool)
+            view.setdefault(key, {}).update({f"{name}: {m}": row for m, row in memo[rows].items()})
+
+
+VIEWS = {"summary": None, "summary_raw": "raw", "summary_raw_bank": "raw_bank"}
+
+
+def finish_company(c: dict) -> None:
+    """The auto rows, the summaries (filtered; raw; raw bots with the overlapping rows not scored) and the times."""
+    folds = c["folds"]
+    source_fold = {s: s for s in folds} | {"handwritten": "clinc_oos"}
+    for key, view in VIEWS.items():
+        if view and not all(view in f for f in folds.values()):
+            continue  # a run made before the overlap filter
+        these = {f: (v[view] if view else v) for f, v in folds.items()}
+        add_auto_rows(these)
+        c[key] = summarize(these, source_fold)
+    c["training"] = training_times(folds)
+    if all("raw" in f for f in folds.values()):
+        c["training_raw"] = training_times({f: v["raw"] for f, v in folds.items()})
 
 
 def add_auto_rows(folds: dict) -> None:

@@ -34,6 +34,30 @@ def test_the_leave_one_source_out_table_is_the_benchmarks_json():
     assert _rows_match_their_json("oos_benchmark.json", pattern) >= 4, "the README's leave-one-source-out table"
 
 
+SOURCE_NAMES = (("clinc_domains", "other domains"), ("banking77", "Banking77"))
+MEASUREMENTS = {"raw": "summary_raw", "raw bots, own questions not scored": "summary_raw_bank", "now": "summary"}
+
+
+def test_the_raw_and_filtered_rows_are_the_benchmarks_json():
+    """The raw measurement (every row scored, the bank as before), the same bots without the rows that ask the
+    company's own questions, and today's measurement: each README row quotes its summary in the same run's JSON."""
+    companies = json.loads((SPACE / "results" / "oos_benchmark.json").read_text())["companies"]
+    readme = (SPACE / "README.md").read_text()
+    kinds = "|".join(re.escape(k) for k in MEASUREMENTS)
+    rows = re.findall(rf"^\| ([a-z, ]+) \| ({kinds}) \| `([^`]+)`[^|]* \|((?: [^|]+ \|){{7}})", readme, re.M)
+    for company_cell, kind, method, cells in rows:
+        company = next(c for c in companies if c.startswith(company_cell.split(",")[0].strip()))
+        summary = companies[company][MEASUREMENTS[kind]][method]
+        quoted = [c.strip().strip("*") for c in cells.split("|")[:-1]]
+        assert quoted == [_pct(summary[k]) for k in COLUMNS], (company, kind, method)
+    assert {k for _, k, _, _ in rows} == set(MEASUREMENTS) and len(rows) >= 12
+    text = " ".join(readme.split())  # the README wraps its lines
+    for company, c in companies.items():  # the rows removed per source, as the README quotes them
+        o, short = c["overlap"], company.split("_")[0].split(",")[0]
+        removed = [f"{label} {o['rows_removed'][s]} of {o['rows_scored_raw'][s]}" for s, label in SOURCE_NAMES]
+        assert f"{short}: {', '.join(removed)}" in text, company
+
+
 def test_the_example_company_sentence_is_the_reports_json():
     ex = json.loads((SPACE / "results" / "example_company.json").read_text())
     readme = (SPACE / "README.md").read_text()

@@ -7,8 +7,12 @@ intent group each came from, built by ``build_offtopic.py`` from the data kit an
 (``model_spec.BANK_SPEC``).
 
 The bank must not fight the company: a travel company's "exchange rate" intent is not off-topic for it.
-``negatives_for`` drops every bank sentence close to one of the company's examples, and every whole group
-(a CLINC150 or Banking77 intent) whose centre is close to the centre of one of the company's intents.
+``negatives_for`` drops every bank sentence close to one of the company's examples, every whole group
+(a CLINC150 or Banking77 intent) whose centre is close to the centre of one of the company's intents, and (label
+level, ``company/overlap.py``) every group that asks one of the company's intents by name: a company with an
+``exchange_rate`` intent loses ``clinc:exchange_rate`` and ``banking77:exchange_rate`` whatever their vectors say.
+The similarity rules work for any company; the label rule only where the company's intent names are the
+sources' labels, which is all it can honestly claim.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from .overlap import same_question_labels
 
 ROW_SIMILARITY = 0.75  # a bank sentence this close (cosine) to a company example is not a negative
 GROUP_SIMILARITY = 0.65  # a bank intent whose centre is this close to a company intent's centre is dropped whole
@@ -72,11 +78,14 @@ def negatives_for(
     intents: list[str],
     row_similarity: float = ROW_SIMILARITY,
     group_similarity: float = GROUP_SIMILARITY,
+    by_label: bool = True,
 ) -> tuple[np.ndarray, list[str]]:
     """Rows of the bank that may serve as negatives for a company whose examples have these (frozen)
-    ``vectors`` and ``intents`` (out_of_scope rows excluded by the caller); and the bank groups dropped."""
+    ``vectors`` and ``intents`` (out_of_scope rows excluded by the caller); and the bank groups dropped.
+    ``by_label=False``: the similarity rules alone (as before the label rule; benchmarks' raw rows)."""
     keep = (bank.vectors @ vectors.T).max(axis=1) < row_similarity
     labels = sorted(set(intents))
+    same = same_question_labels(labels) if by_label else set()
     lab = np.array(intents)
     centres = _unit(np.stack([vectors[lab == c].mean(axis=0) for c in labels]))
     dropped = []
@@ -85,7 +94,7 @@ def negatives_for(
         if not rows.any():
             continue
         centre = _unit(bank.vectors[rows].mean(axis=0))
-        if float((centres @ centre).max()) > group_similarity:
+        if name in same or float((centres @ centre).max()) > group_similarity:
             keep &= ~rows
             dropped.append(name)
     return np.flatnonzero(keep), dropped

@@ -58,6 +58,9 @@ class Recipe:
     # After the check, fine-tune once more on every example (the checked encoder never saw its held-out fold);
     # the thresholds carry over through the unseen built-in topics (``carry_over``)
     final_finetune: bool = True
+    # bank groups that ask one of the company's intents by name leave its negatives (company/overlap.py); False
+    # only to measure the bank as it was (oos_benchmark.py's raw rows)
+    same_question_by_label: bool = True
     # SetFit-style: fine-tuning batches of same-intent pairs with a supervised contrastive loss of this weight
     # (0: the plain intent loss only), and this many augmented copies of each company example (fine-tuning only)
     contrastive: float = 0.0
@@ -192,7 +195,8 @@ def train_company(
     progress(0.02, "Reading your examples")
     t0 = time.perf_counter()
     frozen = frozen_encoder.encode(texts)
-    keep, dropped = negatives_for(bank, frozen[own], [i for i in intents if i != OUT_OF_SCOPE])
+    own_intents = [i for i in intents if i != OUT_OF_SCOPE]
+    keep, dropped = negatives_for(bank, frozen[own], own_intents, by_label=recipe.same_question_by_label)
     t0 = lap("encode_examples", t0)
 
     # held-out check: folds of the company's rows, and whole built-in topics that training never sees
