@@ -7,7 +7,9 @@ of every validation slice: the plain model input, its mirror image, the same sli
 weights (FixRes-style) and its mirror, and the contrast-equalised view the app already computes. Clean slices, and
 every second slice under the T2-like, FLAIR-like and web-style T2 screenshot looks.
 
-``report``: for each dump and each average of view logits, the app's own decision (``Predictor.decide`` with the
+``report``: for each dump (or several dumps joined with ``+``: an ensemble that averages the networks' logits; the
+named model folder, the first member's, gives the input checks and calibration rules) and each average of view
+logits, the app's own decision (``Predictor.decide`` with the
 folder's calibration; the temperature refitted on the clean validation slices for that average, as calibrate.py
 does; the input checks and the equalised view as the app computes them) -> one JSON with, per look: accuracy,
 ECE, no-tumour slices told "no tumour" (and how many the network itself calls a tumour), tumours named, tumours
@@ -16,6 +18,7 @@ told "no tumour", refused.
     python spaces/tumor_detect/notumor_trials.py dump --model spaces/tumor_detect/model --out /tmp/shipped.npz
     python spaces/tumor_detect/notumor_trials.py report --trial "shipped=/tmp/shipped.npz=spaces/tumor_detect/model" \
         --views plain,plain+mirror --out spaces/tumor_detect/notumor_trials.json
+    # an ensemble: --trial "shipped + control=/tmp/shipped.npz+/tmp/control.npz=spaces/tumor_detect/model"
 """
 
 import argparse
@@ -77,9 +80,9 @@ def dump(model: Path, data: Path, out: Path, every: int) -> None:
     np.savez_compressed(out, **res)
 
 
-def mean_logits(dumped: dict, look: str, views: list[str]) -> np.ndarray:
-    """The average of the named views' logits (the test-time average the app would run)."""
-    return np.mean([dumped[f"{look}/{v}/logits"] for v in views], 0)
+def mean_logits(dumps: list[dict], look: str, views: list[str]) -> np.ndarray:
+    """The average of the named views' logits over every dumped network (the test-time average the app would run)."""
+    return np.mean([d[f"{look}/{v}/logits"] for d in dumps for v in views], 0)
 
 
 def decisions(pred, probs: np.ndarray, ratio: np.ndarray, notumor: np.ndarray, views_nt: np.ndarray) -> list:
@@ -123,7 +126,10 @@ def report(trials: list[str], averages: list[str]) -> dict:
     out = {}
     for trial in trials:
         name, npz, model = trial.split("=")
-        d = dict(np.load(npz))
+        dumps = [dict(np.load(path)) for path in npz.split("+")]
+        d = dumps[0]  # the slices, labels and input-check features: the first member's (the model folder's)
+        if any(not np.array_equal(x[f"{look}/idx"], d[f"{look}/idx"]) for x in dumps[1:] for look in LOOKS):
+            raise SystemExit(f"{name}: the dumps are not of the same slices (dump them with the same --every)")
         pred = Predictor.from_folder(Path(model))
         labels = d["labels"]
         y = np.array([CLASSES.index(lab) for lab in labels])
@@ -131,15 +137,15 @@ def report(trials: list[str], averages: list[str]) -> dict:
         out[name] = {"model": model, "views": {}}
         for avg in averages:
             views = avg.split("+")
-            temperature = fit_temperature(mean_logits(d, "clean", views), y)
+            temperature = fit_temperature(mean_logits(dumps, "clean", views), y)
             row: dict = {"temperature": temperature}
             for look in LOOKS:
                 idx = d[f"{look}/idx"]
-                probs = torch.softmax(torch.from_numpy(mean_logits(d, look, views)) / temperature, -1).numpy()
+                probs = torch.softmax(torch.from_numpy(mean_logits(dumps, look, views)) / temperature, -1).numpy()
                 pooled = torch.from_numpy(d[f"{look}/plain/pooled"])
                 ratio = pred.input_check_ratio(pooled, torch.from_numpy(d[f"{look}/plain/low"])).numpy()
                 notumor = pred.notumor_ratio(pooled).numpy()
-                eq = torch.from_numpy(d[f"{look}/equalised/logits"]) / temperature
+                eq = torch.from_numpy(mean_logits(dumps, look, ["equalised"])) / temperature
                 views_nt = torch.softmax(eq, -1)[:, nt].numpy()
                 row[look] = score(labels[idx], probs, decisions(pred, probs, ratio, notumor, views_nt))
             out[name]["views"][avg] = row

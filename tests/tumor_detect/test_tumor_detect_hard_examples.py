@@ -71,6 +71,21 @@ def test_trial_decisions_refuse_before_the_rule(tiny_predictor):
     assert out[0] == ("ok", "notumor")
 
 
+def test_an_ensemble_averages_every_networks_view_logits():
+    mod = trials_module()
+    one = {
+        "clean/plain/logits": np.array([[1.0, 0.0], [0.0, 2.0]]),
+        "clean/mirror/logits": np.array([[3.0, 0.0], [0.0, 0.0]]),
+    }
+    two = {
+        "clean/plain/logits": np.array([[5.0, 0.0], [0.0, 4.0]]),
+        "clean/mirror/logits": np.array([[7.0, 0.0], [0.0, 2.0]]),
+    }
+    assert np.allclose(mod.mean_logits([one], "clean", ["plain"]), one["clean/plain/logits"])
+    assert np.allclose(mod.mean_logits([one, one], "clean", ["plain", "mirror"]), [[2.0, 0.0], [0.0, 1.0]])
+    assert np.allclose(mod.mean_logits([one, two], "clean", ["plain", "mirror"]), [[4.0, 0.0], [0.0, 2.0]])
+
+
 def test_readme_and_card_trial_tables_come_from_the_trials_json():
     """The README's and the card's no-tumour trial tables are what notumor_trials.py card writes from its JSON."""
     import json
