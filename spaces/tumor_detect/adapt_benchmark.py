@@ -342,6 +342,48 @@ def card_block(result: dict) -> str:
     return "\n".join(lines)
 
 
+def card_name(result: dict) -> str:
+    """The model card's block for a site: the look site's and the leave-one-source-out site's tables sit side by
+    side, so one benchmark run never overwrites the other's."""
+    return "adapt-loso" if result["site"] == "other_tumours" else "adapt"
+
+
+def write_card(out: Path, result: dict) -> None:
+    """Rewrite the site's block of MODEL_CARD.md, when the JSON is the Space's own (not a scratch run)."""
+    if out.resolve().parent == HERE:
+        from braintumor.card import update_block
+
+        update_block(HERE / "MODEL_CARD.md", card_name(result), card_block(result))
+
+
+def readme_rows(result: dict, site: str) -> list[str]:
+    """The README's learning-curve rows for one site (its JSON), as in the table that puts the sites side by side:
+    per slices-per-class count, the unadapted errors out of the held-out slices, recalibration only and adapted
+    (mean and range over draws), errors removed, tumours told "no tumour", ECE, kit accuracy after (forgetting),
+    non-MRI refused (the lowest over draws) and how many draws adapt.py's own check shipped."""
+    none = result["no_adaptation"]
+
+    def span(s: dict, f) -> str:
+        return f(s["min"]) if s["min"] == s["max"] else f"{f(s['min'])} to {f(s['max'])}"
+
+    def pct(x: float) -> str:
+        return f"{100 * x:.1f}%"
+
+    rows = []
+    for c in learning_curve(result):
+        runs = [r for r in result["runs"] if r["mode"] == result["curve_mode"] and r["per_class"] == c["per_class"]]
+        rows.append(
+            f"| {site} | {c['per_class']} | {c['draws']} | {c['errors_none']} of {none['site']['n']} | "
+            f"{c['errors_recalibration_only']['mean']:.1f} ({span(c['errors_recalibration_only'], str)}) | "
+            f"**{c['errors_adapted']['mean']:.1f}** ({span(c['errors_adapted'], str)}) | "
+            f"**{pct(c['removed']['mean'])}** ({span(c['removed'], pct)}) | {span(c['notumor_on_tumours'], pct)} | "
+            f"{span(c['ece'], lambda x: f'{x:.3f}')} | {pct(none['kit']['accuracy'])} -> "
+            f"{span(c['kit_accuracy'], pct)} | {pct(min(r['non_mri_refused'] for r in runs))} | "
+            f"{c['shipped']} of {c['draws']} |"
+        )
+    return rows
+
+
 def screen(site: Site, base: Predictor, recipes: list[dict], seeds: list[int], per_class: int, data: Path) -> dict:
     """Recipes compared quickly, for choosing (run it on the "val" look): per draw, one fit on every drawn slice
     (no out-of-fold report, no refitted checks), then on the held-out slices and the kit test groups: wrong classes
@@ -561,10 +603,7 @@ def main() -> None:
     if args.merge:
         merge(args.out, args.merge)
     if args.card_only or args.merge:
-        if args.out.resolve().parent == HERE:
-            from braintumor.card import update_block
-
-            update_block(HERE / "MODEL_CARD.md", "adapt", card_block(json.loads(args.out.read_text())))
+        write_card(args.out, json.loads(args.out.read_text()))
         return
     if args.site == "other_tumours" and args.fold_model is None:
         ap.error("--site other_tumours needs --fold-model (trained and calibrated with --hold-out other_tumours)")
@@ -573,10 +612,7 @@ def main() -> None:
         result = json.loads(args.out.read_text())
         result["cli_against"] = cli_against(args, result["base_model"])
         args.out.write_text(json.dumps(result, indent=1) + "\n")
-        if args.out.resolve().parent == HERE:
-            from braintumor.card import update_block
-
-            update_block(HERE / "MODEL_CARD.md", "adapt", card_block(result))
+        write_card(args.out, result)
         return
     if args.oracle_curve:
         site = Site(args.site, args.variant, load_split(args.split)["items"], args.data)
@@ -692,10 +728,7 @@ def main() -> None:
         print(json.dumps(result["cli_25_per_class"]))
     result["benchmark_minutes"] = round((time.time() - t_start) / 60, 1)
     args.out.write_text(json.dumps(result, indent=1) + "\n")
-    if args.out.resolve().parent == HERE:
-        from braintumor.card import update_block
-
-        update_block(HERE / "MODEL_CARD.md", "adapt", card_block(result))
+    write_card(args.out, result)
 
 
 if __name__ == "__main__":

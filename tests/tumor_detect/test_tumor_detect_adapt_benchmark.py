@@ -86,6 +86,25 @@ def test_learning_curve_and_card_from_split_runs(bench, tmp_path):
         bench.merge(tmp_path / "bad.json", [tmp_path / "a.json", tmp_path / "c.json"])
 
 
+def test_readme_rows_and_the_card_block_per_site(bench):
+    runs = [_run(25, 0, 20, 38), _run(25, 1, 10, 36), _run(10, 0, 36, 39, shipped=False)]
+    runs[1]["non_mri_refused"] = 0.99
+    result = _result(runs)
+    result["learning_curve"] = bench.learning_curve(result)
+    result["no_adaptation"]["site"]["n"] = 100
+    rows = bench.readme_rows(result, "made-up")
+    assert rows[0] == (
+        "| made-up | 10 | 1 | 40 of 100 | 39.0 (39) | **36.0** (36) | **10.0%** (10.0%) | 1.0% | 0.030 | "
+        "96.0% -> 95.0% | 100.0% | 0 of 1 |"
+    )
+    assert rows[1].startswith(
+        "| made-up | 25 | 2 | 40 of 100 | 37.0 (36 to 38) | **15.0** (10 to 20) | **62.5%** (50.0% to 75.0%)"
+    )
+    assert rows[1].endswith("| 99.0% | 2 of 2 |")
+    assert bench.card_name({**result, "site": "other_tumours"}) == "adapt-loso"
+    assert bench.card_name({**result, "site": "look:flair_like"}) == "adapt"
+
+
 def test_the_card_splits_the_errors_by_kind(bench):
     def kinds(refused, wrong, wrong_unsure, right_unsure, cleared, unsure):
         return {
