@@ -364,7 +364,8 @@ def readme_rows(result: dict, site: str) -> list[str]:
     none = result["no_adaptation"]
 
     def span(s: dict, f) -> str:
-        return f(s["min"]) if s["min"] == s["max"] else f"{f(s['min'])} to {f(s['max'])}"
+        low, high = f(s["min"]), f(s["max"])
+        return low if low == high else f"{low} to {high}"
 
     def pct(x: float) -> str:
         return f"{100 * x:.1f}%"
@@ -542,6 +543,19 @@ def screen_row(result: dict, trial: str, file: str) -> str:
     return f"| {trial} | {gave} | {against} | `{file}` |"
 
 
+def time_cli_draw(args, site: Site, base_dir: Path, overrides: dict) -> dict:
+    """adapt.py as a user runs it (time_cli) on the site's 25-per-class CLI draw, with --anchors and --recipe."""
+    with tempfile.TemporaryDirectory(prefix="adapt-bench-site-") as tmp:
+        idx = draw(site.pool, site.items, 25, np.random.default_rng(25_000))
+        slices = site.slices(idx)
+        extra = ["--anchors", str(args.anchors)] if args.anchors else []
+        extra += ["--recipe", json.dumps(overrides)] if overrides else []
+        folder = export(Path(tmp), slices.grays, slices.labels)
+        timed = time_cli(folder, base_dir, args.cli_threads, extra)
+    print(json.dumps(timed))
+    return timed
+
+
 def cli_against(args, base_dir: str) -> dict:
     """adapt.py of another checkout (``args.cli_against``: its root) first, then this one, on the benchmark's
     25-per-class CLI draw exported as PNG files, one thread each, same model."""
@@ -595,6 +609,8 @@ def main() -> None:
     ap.add_argument("--skip-cli", action="store_true", help="do not time adapt.py as a child process")
     ap.add_argument("--cli-against", type=Path, help="only time adapt.py (1 thread) here and in this checkout, "
                     "in turn, on the 25-per-class CLI draw; adds the result to --out")  # fmt: skip
+    ap.add_argument("--cli-only", action="store_true", help="only time adapt.py on the 25-per-class CLI draw "
+                    "(--cli-threads) and put it in --out's JSON")  # fmt: skip
     ap.add_argument("--merge", type=Path, nargs="+", help="join these outputs of split runs into --out")
     ap.add_argument("--card-only", action="store_true", help="only rewrite MODEL_CARD.md's section from --out")
     ap.add_argument("--screen", help="JSON list of recipes: quick comparison at --per-class's first size (screen())")
@@ -611,6 +627,13 @@ def main() -> None:
     if args.cli_against:
         result = json.loads(args.out.read_text())
         result["cli_against"] = cli_against(args, result["base_model"])
+        args.out.write_text(json.dumps(result, indent=1) + "\n")
+        write_card(args.out, result)
+        return
+    if args.cli_only:
+        result = json.loads(args.out.read_text())
+        site = Site(args.site, args.variant, load_split(args.split)["items"], args.data)
+        result["cli_25_per_class"] = time_cli_draw(args, site, Path(result["base_model"]), result["recipe"])
         args.out.write_text(json.dumps(result, indent=1) + "\n")
         write_card(args.out, result)
         return
@@ -718,14 +741,7 @@ def main() -> None:
         result["learning_curve"] = learning_curve(result)
         args.out.write_text(json.dumps(result, indent=1) + "\n")
     if not args.skip_cli:
-        with tempfile.TemporaryDirectory(prefix="adapt-bench-site-") as tmp:
-            idx = draw(site.pool, items, 25, np.random.default_rng(25_000))
-            slices = site.slices(idx)
-            extra = ["--anchors", str(args.anchors)] if args.anchors else []
-            extra += ["--recipe", json.dumps(overrides)] if overrides else []
-            folder = export(Path(tmp), slices.grays, slices.labels)
-            result["cli_25_per_class"] = time_cli(folder, base_dir, args.cli_threads, extra)
-        print(json.dumps(result["cli_25_per_class"]))
+        result["cli_25_per_class"] = time_cli_draw(args, site, base_dir, overrides)
     result["benchmark_minutes"] = round((time.time() - t_start) / 60, 1)
     args.out.write_text(json.dumps(result, indent=1) + "\n")
     write_card(args.out, result)

@@ -284,3 +284,68 @@ def test_the_readme_reads_the_curve_trial_from_its_json():
     numbers = curve_trial_numbers()
     for phrase in CURVE_READING:
         assert fill(phrase, numbers) in readme
+
+
+SITES = {"adapt_benchmark.json": "FLAIR-like look", "adapt_benchmark_other_tumours.json": "leave one source out"}
+
+
+def test_the_readme_puts_the_two_sites_side_by_side(bench):
+    """The README's "leave one source out" table is readme_rows() of both sites' JSON files."""
+    readme = (SPACE / "README.md").read_text()
+    for file, site in SITES.items():
+        for row in bench.readme_rows(json.loads((SPACE / file).read_text()), site):
+            assert row in readme
+
+
+def loso_reading() -> list[str]:
+    """The README's reading of the leave-one-source-out site, from the two JSON files."""
+    look, loso = (json.loads((SPACE / f).read_text()) for f in SITES)
+    none, lnone = loso["no_adaptation"]["site"], look["no_adaptation"]["site"]
+    kinds = none["errors_by_kind"]
+    runs = {(r["per_class"], r["seed"]): r for r in loso["runs"] if r["mode"] == "recipe"}
+
+    def errors(k: int) -> str:
+        return f"{runs[k, 0]['site']['errors']} and {runs[k, 1]['site']['errors']}"
+
+    def removed(r: dict) -> str:
+        return f"{100 * r['errors_removed']['value']:.1f}%"
+
+    def interval(r: dict) -> str:
+        return f"{r['errors_removed']['ci95'][0]:.0%} to {r['errors_removed']['ci95'][1]:.0%}"
+
+    curve = {c["per_class"]: c for c in loso["learning_curve"]}[25]
+    worse = sorted((r["site"]["errors"] for r in runs.values() if r["site"]["errors"] > none["errors"]), reverse=True)
+    shipped = [r["site"]["errors"] for r in sorted(runs.values(), key=lambda r: (r["per_class"], r["seed"]))
+               if r["shipped"]]  # fmt: skip
+    r25 = [runs[25, 0], runs[25, 1]]
+    best = min(runs.values(), key=lambda r: r["site"]["errors"])
+    assert not best["shipped"]  # the reading says the check refused it
+    rel = runs[25, 0]["released_adapted"]["kit_test"]["accuracy"]
+    return [
+        f"makes {lnone['errors']} errors on its {lnone['n']} slices ({lnone['errors'] / lnone['n']:.1%}), the fold "
+        f"model {none['errors']} on the {none['n']} held-out SARTAJ/Br35H slices ({none['errors'] / none['n']:.1%}; "
+        f"{kinds['wrong_class_answered']} a wrong class answered, {kinds['wrong_class_uncertain']} a wrong class "
+        f'"uncertain", {kinds["refused"]} refused; tumours told "no tumour" {none["notumor_on_tumours"]:.1%}, ECE '
+        f"{none['ece']:.3f})",
+        f'With {none["errors"]} errors one error is {100 / none["errors"]:.1f} points of "removed"',
+        f"at 25 per class the draws made {errors(25)} errors ({removed(r25[0])} and {removed(r25[1])} removed; paired "
+        f"bootstrap intervals {interval(r25[0])} and {interval(r25[1])}), at 50 per class {errors(50)}, at 10 per "
+        f"class {errors(10)}; recalibration alone left {none['errors']} in every draw",
+        f"refused every draw that got worse here ({', '.join(map(str, worse))} errors) and the best one "
+        f"({best['site']['errors']}), and shipped {len(shipped)} of "
+        f"{len(runs)} ({' and '.join(map(str, shipped))} errors)",
+        f'errors removed >= 50% missed ({100 * curve["removed"]["mean"]:.1f}% on average); tumours told "no tumour" '
+        f"{100 * curve['notumor_on_tumours']['min']:.1f}-{100 * curve['notumor_on_tumours']['max']:.1f}% (<= 3%), ECE "
+        f"{curve['ece']['min']:.3f}-{curve['ece']['max']:.3f} (<= 0.05), non-MRI refused "
+        f"{min(r['non_mri_refused'] for r in r25):.0%} (>= 99%)",
+        f"(the fold model on the figshare test slices {loso['no_adaptation']['kit']['accuracy']:.1%} -> "
+        f"{100 * curve['kit_accuracy']['min']:.1f}-{100 * curve['kit_accuracy']['max']:.1f}%; the released model "
+        f"adapted to the same 25-per-class draw, all {loso['released_model']['kit_test']['n']} kit test slices: "
+        f"{loso['released_model']['kit_test']['accuracy']:.2%} -> {rel:.2%})",
+    ]
+
+
+def test_the_readme_reads_the_leave_one_source_out_site_from_its_json():
+    readme = " ".join((SPACE / "README.md").read_text().split())
+    for phrase in loso_reading():
+        assert phrase in readme, phrase
