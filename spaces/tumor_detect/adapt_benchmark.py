@@ -258,6 +258,14 @@ def decomposition(result: dict) -> list[str]:
     ]
 
 
+def draws_per_size(result: dict) -> str:
+    """ "2 draw(s) per size", or per size when split runs drew some sizes more often ("2 at 10, 5 at 25")."""
+    counts = {c["per_class"]: c["draws"] for c in learning_curve(result)}
+    if len(set(counts.values())) <= 1:
+        return f"{result['draws']} draw(s) per size"
+    return "draws: " + ", ".join(f"{n} at {k} per class" for k, n in counts.items())
+
+
 def card_block(result: dict) -> str:
     """The model card's "Adapt to your scanner" section, from the benchmark's JSON."""
     base = result["no_adaptation"]
@@ -286,7 +294,7 @@ def card_block(result: dict) -> str:
     held = sum(result["site_held_out"].values())
     lines = [
         f"Site: {result['site_title']}. Adaptation slices drawn at random (one per near-duplicate group, "
-        f"{result['draws']} draw(s) per size); scored on the site's {held} held-out slices, which no draw shares a "
+        f"{draws_per_size(result)}); scored on the site's {held} held-out slices, which no draw shares a "
         f'group with. No adaptation on them: accuracy {_f(base["site"]["accuracy"])}, tumours told "no tumour" '
         f"{_f(base['site']['notumor_on_tumours'])}, ECE {_f(base['site']['ece'], False)}, {base['site']['errors']} "
         f"errors (wrong class or refused). Recipe: `{result['recipe_label']}`.",
