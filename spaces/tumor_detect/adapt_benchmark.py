@@ -258,6 +258,14 @@ def decomposition(result: dict) -> list[str]:
     ]
 
 
+def draws_per_size(result: dict) -> str:
+    """ "2 draw(s) per size", or per size when split runs drew some sizes more often ("2 at 10, 5 at 25")."""
+    counts = {c["per_class"]: c["draws"] for c in learning_curve(result)}
+    if len(set(counts.values())) <= 1:
+        return f"{result['draws']} draw(s) per size"
+    return "draws: " + ", ".join(f"{n} at {k} per class" for k, n in counts.items())
+
+
 def card_block(result: dict) -> str:
     """The model card's "Adapt to your scanner" section, from the benchmark's JSON."""
     base = result["no_adaptation"]
@@ -286,7 +294,7 @@ def card_block(result: dict) -> str:
     held = sum(result["site_held_out"].values())
     lines = [
         f"Site: {result['site_title']}. Adaptation slices drawn at random (one per near-duplicate group, "
-        f"{result['draws']} draw(s) per size); scored on the site's {held} held-out slices, which no draw shares a "
+        f"{draws_per_size(result)}); scored on the site's {held} held-out slices, which no draw shares a "
         f'group with. No adaptation on them: accuracy {_f(base["site"]["accuracy"])}, tumours told "no tumour" '
         f"{_f(base['site']['notumor_on_tumours'])}, ECE {_f(base['site']['ece'], False)}, {base['site']['errors']} "
         f"errors (wrong class or refused). Recipe: `{result['recipe_label']}`.",
@@ -340,6 +348,49 @@ def card_block(result: dict) -> str:
             "the CPU time is not).",
         ]
     return "\n".join(lines)
+
+
+def card_name(result: dict) -> str:
+    """The model card's block for a site: the look site's and the leave-one-source-out site's tables sit side by
+    side, so one benchmark run never overwrites the other's."""
+    return "adapt-loso" if result["site"] == "other_tumours" else "adapt"
+
+
+def write_card(out: Path, result: dict) -> None:
+    """Rewrite the site's block of MODEL_CARD.md, when the JSON is the Space's own (not a scratch run)."""
+    if out.resolve().parent == HERE:
+        from braintumor.card import update_block
+
+        update_block(HERE / "MODEL_CARD.md", card_name(result), card_block(result))
+
+
+def readme_rows(result: dict, site: str) -> list[str]:
+    """The README's learning-curve rows for one site (its JSON), as in the table that puts the sites side by side:
+    per slices-per-class count, the unadapted errors out of the held-out slices, recalibration only and adapted
+    (mean and range over draws), errors removed, tumours told "no tumour", ECE, kit accuracy after (forgetting),
+    non-MRI refused (the lowest over draws) and how many draws adapt.py's own check shipped."""
+    none = result["no_adaptation"]
+
+    def span(s: dict, f) -> str:
+        low, high = f(s["min"]), f(s["max"])
+        return low if low == high else f"{low} to {high}"
+
+    def pct(x: float) -> str:
+        return f"{100 * x:.1f}%"
+
+    rows = []
+    for c in learning_curve(result):
+        runs = [r for r in result["runs"] if r["mode"] == result["curve_mode"] and r["per_class"] == c["per_class"]]
+        rows.append(
+            f"| {site} | {c['per_class']} | {c['draws']} | {c['errors_none']} of {none['site']['n']} | "
+            f"{c['errors_recalibration_only']['mean']:.1f} ({span(c['errors_recalibration_only'], str)}) | "
+            f"**{c['errors_adapted']['mean']:.1f}** ({span(c['errors_adapted'], str)}) | "
+            f"**{pct(c['removed']['mean'])}** ({span(c['removed'], pct)}) | {span(c['notumor_on_tumours'], pct)} | "
+            f"{span(c['ece'], lambda x: f'{x:.3f}')} | {pct(none['kit']['accuracy'])} -> "
+            f"{span(c['kit_accuracy'], pct)} | {pct(min(r['non_mri_refused'] for r in runs))} | "
+            f"{c['shipped']} of {c['draws']} |"
+        )
+    return rows
 
 
 def screen(site: Site, base: Predictor, recipes: list[dict], seeds: list[int], per_class: int, data: Path) -> dict:
@@ -500,6 +551,19 @@ def screen_row(result: dict, trial: str, file: str) -> str:
     return f"| {trial} | {gave} | {against} | `{file}` |"
 
 
+def time_cli_draw(args, site: Site, base_dir: Path, overrides: dict) -> dict:
+    """adapt.py as a user runs it (time_cli) on the site's 25-per-class CLI draw, with --anchors and --recipe."""
+    with tempfile.TemporaryDirectory(prefix="adapt-bench-site-") as tmp:
+        idx = draw(site.pool, site.items, 25, np.random.default_rng(25_000))
+        slices = site.slices(idx)
+        extra = ["--anchors", str(args.anchors)] if args.anchors else []
+        extra += ["--recipe", json.dumps(overrides)] if overrides else []
+        folder = export(Path(tmp), slices.grays, slices.labels)
+        timed = time_cli(folder, base_dir, args.cli_threads, extra)
+    print(json.dumps(timed))
+    return timed
+
+
 def cli_against(args, base_dir: str) -> dict:
     """adapt.py of another checkout (``args.cli_against``: its root) first, then this one, on the benchmark's
     25-per-class CLI draw exported as PNG files, one thread each, same model."""
@@ -553,6 +617,8 @@ def main() -> None:
     ap.add_argument("--skip-cli", action="store_true", help="do not time adapt.py as a child process")
     ap.add_argument("--cli-against", type=Path, help="only time adapt.py (1 thread) here and in this checkout, "
                     "in turn, on the 25-per-class CLI draw; adds the result to --out")  # fmt: skip
+    ap.add_argument("--cli-only", action="store_true", help="only time adapt.py on the 25-per-class CLI draw "
+                    "(--cli-threads) and put it in --out's JSON")  # fmt: skip
     ap.add_argument("--merge", type=Path, nargs="+", help="join these outputs of split runs into --out")
     ap.add_argument("--card-only", action="store_true", help="only rewrite MODEL_CARD.md's section from --out")
     ap.add_argument("--screen", help="JSON list of recipes: quick comparison at --per-class's first size (screen())")
@@ -561,10 +627,7 @@ def main() -> None:
     if args.merge:
         merge(args.out, args.merge)
     if args.card_only or args.merge:
-        if args.out.resolve().parent == HERE:
-            from braintumor.card import update_block
-
-            update_block(HERE / "MODEL_CARD.md", "adapt", card_block(json.loads(args.out.read_text())))
+        write_card(args.out, json.loads(args.out.read_text()))
         return
     if args.site == "other_tumours" and args.fold_model is None:
         ap.error("--site other_tumours needs --fold-model (trained and calibrated with --hold-out other_tumours)")
@@ -573,10 +636,14 @@ def main() -> None:
         result = json.loads(args.out.read_text())
         result["cli_against"] = cli_against(args, result["base_model"])
         args.out.write_text(json.dumps(result, indent=1) + "\n")
-        if args.out.resolve().parent == HERE:
-            from braintumor.card import update_block
-
-            update_block(HERE / "MODEL_CARD.md", "adapt", card_block(result))
+        write_card(args.out, result)
+        return
+    if args.cli_only:
+        result = json.loads(args.out.read_text())
+        site = Site(args.site, args.variant, load_split(args.split)["items"], args.data)
+        result["cli_25_per_class"] = time_cli_draw(args, site, Path(result["base_model"]), result["recipe"])
+        args.out.write_text(json.dumps(result, indent=1) + "\n")
+        write_card(args.out, result)
         return
     if args.oracle_curve:
         site = Site(args.site, args.variant, load_split(args.split)["items"], args.data)
@@ -682,20 +749,10 @@ def main() -> None:
         result["learning_curve"] = learning_curve(result)
         args.out.write_text(json.dumps(result, indent=1) + "\n")
     if not args.skip_cli:
-        with tempfile.TemporaryDirectory(prefix="adapt-bench-site-") as tmp:
-            idx = draw(site.pool, items, 25, np.random.default_rng(25_000))
-            slices = site.slices(idx)
-            extra = ["--anchors", str(args.anchors)] if args.anchors else []
-            extra += ["--recipe", json.dumps(overrides)] if overrides else []
-            folder = export(Path(tmp), slices.grays, slices.labels)
-            result["cli_25_per_class"] = time_cli(folder, base_dir, args.cli_threads, extra)
-        print(json.dumps(result["cli_25_per_class"]))
+        result["cli_25_per_class"] = time_cli_draw(args, site, base_dir, overrides)
     result["benchmark_minutes"] = round((time.time() - t_start) / 60, 1)
     args.out.write_text(json.dumps(result, indent=1) + "\n")
-    if args.out.resolve().parent == HERE:
-        from braintumor.card import update_block
-
-        update_block(HERE / "MODEL_CARD.md", "adapt", card_block(result))
+    write_card(args.out, result)
 
 
 if __name__ == "__main__":

@@ -575,3 +575,24 @@ def test_the_early_block_trial_trains_the_early_blocks_and_l2sp_pulls_them_back(
     assert float(l2sp(weights(base), start)) == 0.0  # the released model itself is never touched
     with pytest.raises(ValueError, match="arrays"):
         finetune(base, [h], labels, Recipe(**common, early_lr=1.0), n)
+
+
+def test_peak_memory_is_adapts_own_not_its_parents():
+    """adapt.py started from a process holding much memory (the benchmark) reports its own peak: ru_maxrss would
+    carry the parent's (exec keeps that high-water mark)."""
+    import subprocess
+    import sys
+
+    held = np.ones(300 * 2**20 // 8)  # the parent holds 300 MB
+    code = (
+        "import importlib.util, resource, sys; "
+        f"spec = importlib.util.spec_from_file_location('adapt_cli', {str(SPACE / 'adapt.py')!r}); "
+        "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m); "
+        "print(m.peak_rss_mb(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    own, inherited = (float(x) for x in out.stdout.split())
+    assert 0 < own <= inherited + 1
+    if sys.platform == "linux":
+        assert own < 250 <= inherited, (own, inherited)
+    del held

@@ -86,6 +86,27 @@ def test_learning_curve_and_card_from_split_runs(bench, tmp_path):
         bench.merge(tmp_path / "bad.json", [tmp_path / "a.json", tmp_path / "c.json"])
 
 
+def test_readme_rows_and_the_card_block_per_site(bench):
+    runs = [_run(25, 0, 20, 38), _run(25, 1, 10, 36), _run(10, 0, 36, 39, shipped=False)]
+    runs[1]["non_mri_refused"] = 0.99
+    result = _result(runs)
+    result["learning_curve"] = bench.learning_curve(result)
+    result["no_adaptation"]["site"]["n"] = 100
+    rows = bench.readme_rows(result, "made-up")
+    assert rows[0] == (
+        "| made-up | 10 | 1 | 40 of 100 | 39.0 (39) | **36.0** (36) | **10.0%** (10.0%) | 1.0% | 0.030 | "
+        "96.0% -> 95.0% | 100.0% | 0 of 1 |"
+    )
+    assert rows[1].startswith(
+        "| made-up | 25 | 2 | 40 of 100 | 37.0 (36 to 38) | **15.0** (10 to 20) | **62.5%** (50.0% to 75.0%)"
+    )
+    assert rows[1].endswith("| 99.0% | 2 of 2 |")
+    assert bench.draws_per_size(result) == "draws: 1 at 10 per class, 2 at 25 per class"
+    assert bench.draws_per_size(_result(runs[:2])) == "2 draw(s) per size"
+    assert bench.card_name({**result, "site": "other_tumours"}) == "adapt-loso"
+    assert bench.card_name({**result, "site": "look:flair_like"}) == "adapt"
+
+
 def test_the_card_splits_the_errors_by_kind(bench):
     def kinds(refused, wrong, wrong_unsure, right_unsure, cleared, unsure):
         return {
@@ -265,3 +286,75 @@ def test_the_readme_reads_the_curve_trial_from_its_json():
     numbers = curve_trial_numbers()
     for phrase in CURVE_READING:
         assert fill(phrase, numbers) in readme
+
+
+SITES = {"adapt_benchmark.json": "FLAIR-like look", "adapt_benchmark_other_tumours.json": "leave one source out"}
+
+
+def test_the_readme_puts_the_two_sites_side_by_side(bench):
+    """The README's "leave one source out" table is readme_rows() of both sites' JSON files."""
+    readme = (SPACE / "README.md").read_text()
+    for file, site in SITES.items():
+        for row in bench.readme_rows(json.loads((SPACE / file).read_text()), site):
+            assert row in readme
+
+
+def loso_reading() -> list[str]:
+    """The README's reading of the leave-one-source-out site, from the two JSON files."""
+    look, loso = (json.loads((SPACE / f).read_text()) for f in SITES)
+    none, lnone = loso["no_adaptation"]["site"], look["no_adaptation"]["site"]
+    kinds = none["errors_by_kind"]
+    runs = {(r["per_class"], r["seed"]): r for r in loso["runs"] if r["mode"] == "recipe"}
+
+    def listed(values) -> str:
+        values = [str(v) for v in values]
+        return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " and " + values[-1]
+
+    def draws(k: int) -> list[dict]:
+        return [runs[key] for key in sorted(runs) if key[0] == k]
+
+    def errors(k: int) -> str:
+        return listed(r["site"]["errors"] for r in draws(k))
+
+    def removed(r: dict) -> str:
+        return f"{100 * r['errors_removed']['value']:.1f}%"
+
+    curve = {c["per_class"]: c for c in loso["learning_curve"]}[25]
+    worse = sorted((r["site"]["errors"] for r in runs.values() if r["site"]["errors"] > none["errors"]), reverse=True)
+    shipped = [r["site"]["errors"] for r in sorted(runs.values(), key=lambda r: (r["per_class"], r["seed"]))
+               if r["shipped"]]  # fmt: skip
+    r25 = draws(25)
+    best = min(runs.values(), key=lambda r: r["site"]["errors"])
+    assert not best["shipped"]  # the reading says the check refused it
+    rels = [r for r in r25 if "released_adapted" in r]
+    rel = listed(f"{r['released_adapted']['kit_test']['accuracy']:.2%}" for r in rels)
+    return [
+        f"makes {lnone['errors']} errors on its {lnone['n']} slices ({lnone['errors'] / lnone['n']:.1%}), the fold "
+        f"model {none['errors']} on the {none['n']} held-out SARTAJ/Br35H slices ({none['errors'] / none['n']:.1%}; "
+        f"{kinds['wrong_class_answered']} a wrong class answered, {kinds['wrong_class_uncertain']} a wrong class "
+        f'"uncertain", {kinds["refused"]} refused; tumours told "no tumour" {none["notumor_on_tumours"]:.1%}, ECE '
+        f"{none['ece']:.3f})",
+        f'With {none["errors"]} errors one error is {100 / none["errors"]:.1f} points of "removed"',
+        f"at 25 per class the {len(r25)} draws made {errors(25)} errors ({listed(removed(r) for r in r25)} removed; "
+        f"paired bootstrap intervals from {min(r['errors_removed']['ci95'][0] for r in r25):.0%} to "
+        f"{max(r['errors_removed']['ci95'][1] for r in r25):.0%}), at 50 per class {errors(50)}, at 10 per class "
+        f"{errors(10)}; recalibration alone left {none['errors']} in every draw",
+        f"refused every draw that got worse here ({', '.join(map(str, worse))} errors) and the best one "
+        f"({best['site']['errors']}), and shipped {len(shipped)} of "
+        f"{len(runs)} ({' and '.join(map(str, shipped))} errors)",
+        f'errors removed >= 50% missed ({100 * curve["removed"]["mean"]:.1f}% on average); tumours told "no tumour" '
+        f"{100 * curve['notumor_on_tumours']['min']:.1f}-{100 * curve['notumor_on_tumours']['max']:.1f}% (<= 3%), ECE "
+        f"{curve['ece']['min']:.3f}-{curve['ece']['max']:.3f} (<= 0.05), non-MRI refused "
+        f"{min(r['non_mri_refused'] for r in r25):.0%} (>= 99%)",
+        f"(the fold model on the figshare test slices {loso['no_adaptation']['kit']['accuracy']:.1%} -> "
+        f"{100 * curve['kit_accuracy']['min']:.1f}-{100 * curve['kit_accuracy']['max']:.1f}%; the released model "
+        f"adapted to the same 25-per-class draws {listed(r['seed'] for r in rels)}, all "
+        f"{loso['released_model']['kit_test']['n']} kit test slices: "
+        f"{loso['released_model']['kit_test']['accuracy']:.2%} -> {rel})",
+    ]
+
+
+def test_the_readme_reads_the_leave_one_source_out_site_from_its_json():
+    readme = " ".join((SPACE / "README.md").read_text().split())
+    for phrase in loso_reading():
+        assert phrase in readme, phrase
