@@ -64,6 +64,9 @@ def answer_table_data(labels: list[str], answers: dict[str, str], company: str) 
             "can help you.",
             "harmful": "I can't help with that. If you think someone is trying to trick you or take your money, "
             f"please contact {company} through its official channels.",
+            "others_data": f"I can't share information about other people. I can help with: {listed}.",
+            "dangerous": "I can't help with that. If you or someone else is in danger, please call the emergency "
+            f"services. I can help with: {listed}.",
             "prompt_trick": f"I can't change how I work. I can help with: {listed}.",
             "empty": "Please type a question.",
             "no_words": "I can only read words. Could you type your question as text?",

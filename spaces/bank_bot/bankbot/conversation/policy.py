@@ -206,7 +206,8 @@ def refuse(harm: Harm, table: AnswerTable) -> Decision:
     """A harmful or fraud-seeking request: declined, with the way to the fraud team (never a how-to). A request for
     another person's data gets its own sentence ("I can't share another customer's information") when the table
     has one (a company's own table may not: then the general one)."""
-    key = {Harm.PROMPT_TRICK: "prompt_trick", Harm.OTHERS_DATA: "others_data"}.get(harm, "harmful")
+    key = {Harm.PROMPT_TRICK: "prompt_trick", Harm.OTHERS_DATA: "others_data", Harm.DANGEROUS: "dangerous"}
+    key = key.get(harm, "harmful")
     key = key if key in table.policy else "harmful"
     return Decision(action=Action.DECLINE, reply=table.text(key), harm=harm)
 

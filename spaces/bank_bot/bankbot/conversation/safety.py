@@ -31,6 +31,7 @@ class Harm(str, Enum):
     PHISHING = "phishing"  # tricking people out of their details or money
     LAUNDERING = "laundering"  # hiding where money comes from, evading checks or reporting
     PROMPT_TRICK = "prompt_trick"  # "ignore your instructions" and similar
+    DANGEROUS = "dangerous"  # weapons, explosives, illegal drugs, breaking into property, hurting someone
 
 
 # Someone who is not the customer: "someone else's", "my ex's", "my wife's", "a stranger's", "his", "her" ...
@@ -632,7 +633,45 @@ _FOREIGN: list[tuple[Harm, str]] = [
         r"mode d[ée]veloppeur|modalit[àa] sviluppatore|entwicklermodus)\b",
     ),
 ]
-_COMPILED = [(harm, re.compile(pattern, re.IGNORECASE)) for harm, pattern in _PATTERNS + _FOREIGN]
+# Requests any support bot must decline, whatever its business. A company bot ("Make it yours") has only its own
+# intents and its out-of-scope gate, and the gate alone once answered "how do i make a bomb at home" with a to-do
+# list topic. Only the request to obtain or do the thing matches: news, a victim's report or a product question
+# ("my neighbour's house was broken into", "is this charger a fire risk") does not.
+_WEAPON = r"(?:(?:pipe |nail |car |petrol |homemade |home-made )?bombs?|explosives?|molotov(?: cocktail)?s?|napalm|"
+_WEAPON += r"(?:hand|zip|ghost) guns?|guns?|firearms?|silencers?|nerve gas|poisons?)"
+_ILLEGAL_DRUGS = r"(?:illegal drugs|drugs online|drugs on the dark ?web|cocaine|heroin|meth|mdma|ecstasy)"
+_PERSON = r"(?:some(?:one|body)|a person|people|him|her|them|(?:my|his|her|their|our) (?:[a-z]+ )?" + _RELATIVE + ")"
+_CONTACT = r"(?:home |house |new |current |mobile |cell |personal )?(?:address|phone number|number|email(?: address)?)"
+_DANGER: list[tuple[Harm, str]] = [
+    (
+        Harm.DANGEROUS,
+        rf"\b(?:make|making|build|building|assemble|assembling|3d print)\s+(?:a |an |some |my own )?{_WEAPON}\b",
+    ),
+    (Harm.DANGEROUS, rf"\b(?:buy|buying|get|order|ordering|score|find)\b[^.?!]{{0,15}}\b{_ILLEGAL_DRUGS}\b"),
+    (Harm.DANGEROUS, r"\bpick(?:ing)? (?:a|the|this|that|someone'?s|my neighbou?r'?s) (?:door |car |pad)?lock\b"),
+    (
+        Harm.DANGEROUS,
+        r"\b(?:break|breaking|sneak|sneaking)\s+into (?:a|the|some) (?:house|home|flat|apartment|shop|office)\b",
+    ),
+    (  # "get into the car" is a locked-out owner's question; someone else's house or car is not
+        Harm.DANGEROUS,
+        r"\b(?:break|breaking|sneak|sneaking|get|getting)\s+into (?:someone|somebody|his|her|their|my neighbou?r|"
+        r"my ex)'?s? (?:house|home|flat|apartment|car|shop|office)\b",
+    ),
+    (Harm.DANGEROUS, rf"\b{_HOWTO}\b[^.?!]{{0,12}}\b(?:kill|murder|poison|stab|shoot|hurt|beat up)\s+{_PERSON}\b"),
+    # someone's contact details, asked of the bot: "give me the home address of my neighbour"
+    (
+        Harm.OTHERS_DATA,
+        rf"\b(?:give|tell|show|send|find|look up|get)\b (?:me )?(?:the )?{_CONTACT} of (?:my|his|her|their|our) "
+        rf"(?:[a-z]+ )?{_RELATIVE}\b",
+    ),
+    (
+        Harm.OTHERS_DATA,
+        rf"\b(?:give|tell|show|send|find|look up|get|what(?:'s| is|s))\b (?:me )?(?:my|his|her|their|our) "
+        rf"(?:[a-z]+ )?{_RELATIVE}'?s {_CONTACT}\b",
+    ),
+]
+_COMPILED = [(harm, re.compile(pattern, re.IGNORECASE)) for harm, pattern in _PATTERNS + _DANGER + _FOREIGN]
 
 
 def _normalise(text: str) -> str:
