@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import signal
 import subprocess
 import threading
@@ -41,15 +42,30 @@ class ChildResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of one process in MB (0 when it is gone)."""
+def _status_mb(pid: int | str, key: str) -> float | None:
+    """A memory field of ``/proc/PID/status`` in MB (``VmRSS``: resident now, ``VmHWM``: the peak); None where it
+    cannot be read (the process is gone, or no /proc)."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(key + ":"):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
-    return 0.0
+    return None
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of one process in MB (0 when it is gone)."""
+    mb = _status_mb(pid, "VmRSS")
+    return 0.0 if mb is None else mb
+
+
+def peak_rss_mb() -> float:
+    """This process's own peak resident memory in MB, as a child job reports it. VmHWM: ``ru_maxrss`` also carries
+    the peak of the process that started this one (exec keeps that high-water mark), so a job started from a
+    benchmark holding 3 GB reported 3 GB of its own. Without /proc, ``ru_maxrss`` (kilobytes on Linux)."""
+    mb = _status_mb("self", "VmHWM")
+    return mb if mb is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run_child(

@@ -26,22 +26,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from shared.child_job import peak_rss_mb
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 NOT_SHIPPED = 3
-
-
-def peak_rss_mb() -> float:
-    """This process's own peak resident memory (MB). On Linux VmHWM: ru_maxrss also carries the peak of the process
-    that started this one (exec keeps that high-water mark), so adapt.py started from a benchmark holding 3 GB
-    reported 3 GB of its own."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main(argv: list[str] | None = None) -> int:

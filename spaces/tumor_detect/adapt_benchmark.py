@@ -403,12 +403,11 @@ def screen(site: Site, base: Predictor, recipes: list[dict], seeds: list[int], p
     slices then go through it; "kit_uncurved": the kit without it). The drawn slices themselves are scored too
     ("drawn": how well the fit learnt them). CPU seconds and the process's peak memory so far per fit. Returns the
     JSON written by --screen."""
-    import resource
-
     from braintumor.adaptation.curve import IntensityCurve
     from braintumor.adaptation.pipeline import Adapter
     from braintumor.adaptation.tuning import finetune, pooled_all, prefix, site_curve
     from braintumor.evaluation import expected_calibration_error
+    from shared.child_job import peak_rss_mb
 
     items, nb = site.items, base.gradcam_block + 1
     y = np.array([CLASSES.index(it["label"]) for it in items])
@@ -469,7 +468,7 @@ def screen(site: Site, base: Predictor, recipes: list[dict], seeds: list[int], p
             fit_s = time.process_time() - t0
             scored = both(model, start, early, curve)
             trial = {"seed": seed, "recipe": {**r, "from": start}, "fit_cpu_s": round(fit_s, 1),
-                     "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+                     "peak_rss_mb": round(peak_rss_mb()),
                      "held_wrong": scored["held"]["wrong"], "kit_wrong": scored["kit"]["wrong"], **scored}  # fmt: skip
             drawn = curve.apply_array(ad.arrays) if curve is not None else ad.arrays if early else None
             trial["drawn"] = judged(model, ad.h[0], ad.labels, start, drawn)  # the fit's own slices, as they are

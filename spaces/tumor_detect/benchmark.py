@@ -39,7 +39,7 @@ from shared.model_source import resolve
 HERE = Path(__file__).resolve().parent
 
 COLD_START = r"""
-import resource, sys, time
+import sys, time
 t0 = time.time()
 import importlib.util
 spec = importlib.util.spec_from_file_location("td_app", {app!r})
@@ -48,10 +48,8 @@ t1 = time.time()
 from braintumor.runtime import get_predictor
 get_predictor().predict_file({example!r}, heatmap=True)
 t2 = time.time()
-# VmHWM (peak RSS of this process image; ru_maxrss would carry over the parent's peak across exec)
-hwm = [ln for ln in open("/proc/self/status") if ln.startswith("VmHWM")]
-peak = int(hwm[0].split()[1]) / 1024 if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(t1 - t0, t2 - t0, peak)
+from shared.child_job import peak_rss_mb  # this process's own peak (ru_maxrss would carry the parent's across exec)
+print(t1 - t0, t2 - t0, peak_rss_mb())
 """
 
 
