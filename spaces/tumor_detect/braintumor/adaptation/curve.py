@@ -11,11 +11,11 @@ curve's second differences keeps it smooth; about 20 numbers cannot memorise a h
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+from .tuning import warm_cosine
 
 
 class IntensityCurve(torch.nn.Module):
@@ -85,10 +85,9 @@ def fit_curve(
     gen = torch.Generator().manual_seed(seed)
     y = torch.as_tensor(labels)
     weights = 1.0 / torch.bincount(y).float()[y]
-    warm = max(1, steps // 10)
     for step in range(steps):
         for g in opt.param_groups:
-            g["lr"] = lr * min(1.0, (step + 1) / warm) * 0.5 * (1 + math.cos(math.pi * step / steps))
+            g["lr"] = lr * warm_cosine(step, steps)
         idx = torch.multinomial(weights, batch, replacement=True, generator=gen)
         view = torch.randint(len(views), (batch,), generator=gen)
         x = torch.stack([views[int(v)][int(i)] for i, v in zip(idx, view, strict=True)]).float()

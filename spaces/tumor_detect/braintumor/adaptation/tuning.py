@@ -130,6 +130,11 @@ def pooled_all(model, h: torch.Tensor, n_blocks: int, batch: int = 128) -> torch
     return torch.cat([pooled(model, h[i : i + batch], n_blocks) for i in range(0, len(h), batch)])
 
 
+def warm_cosine(step: int, steps: int) -> float:
+    """The learning-rate factor of one optimiser step: a linear warm-up over the first tenth, then a cosine to 0."""
+    return min(1.0, (step + 1) / max(1, steps // 10)) * 0.5 * (1 + math.cos(math.pi * step / steps))
+
+
 def _trainable(model, recipe: Recipe, n_blocks: int) -> list[dict]:
     """Optimiser parameter groups: the late part at lr (weight decay), the early part at early_lr x lr (no weight
     decay: L2-SP, not L2 towards zero, holds what it knew)."""
@@ -207,9 +212,8 @@ def finetune(
     if recipe.train == "head":  # the backbone does not change: pool every view once
         cache = [pooled_all(model, v, n_blocks) for v in site]
         a_cache = pooled_all(model, anchors[0], n_blocks) if anchors is not None else None
-    warm = max(1, recipe.steps // 10)
     for step in range(recipe.steps):
-        lr = recipe.lr * min(1.0, (step + 1) / warm) * 0.5 * (1 + math.cos(math.pi * step / recipe.steps))
+        lr = recipe.lr * warm_cosine(step, recipe.steps)
         for g in opt.param_groups:
             g["lr"] = lr * g["scale"]
         idx = torch.multinomial(weights, n_site, replacement=True, generator=gen)
