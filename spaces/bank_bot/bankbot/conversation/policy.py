@@ -202,12 +202,15 @@ def ask_between(d: Decision, first: str, second: str, table: AnswerTable) -> Dec
     return Decision(Action.CLARIFY, d.intent, d.confidence, d.top3, reply, [first, second])
 
 
+# The policy sentence of each kind of refusal that has its own; every other kind gets "harmful".
+_REFUSAL_KEY = {Harm.PROMPT_TRICK: "prompt_trick", Harm.OTHERS_DATA: "others_data", Harm.DANGEROUS: "dangerous"}
+
+
 def refuse(harm: Harm, table: AnswerTable) -> Decision:
     """A harmful or fraud-seeking request: declined, with the way to the fraud team (never a how-to). A request for
-    another person's data gets its own sentence ("I can't share another customer's information") when the table
-    has one (a company's own table may not: then the general one)."""
-    key = {Harm.PROMPT_TRICK: "prompt_trick", Harm.OTHERS_DATA: "others_data", Harm.DANGEROUS: "dangerous"}
-    key = key.get(harm, "harmful")
+    another person's data, a prompt trick or a dangerous request (weapons, drugs, breaking in) gets its own sentence
+    when the table has one (an older company table may not: then the general one)."""
+    key = _REFUSAL_KEY.get(harm, "harmful")
     key = key if key in table.policy else "harmful"
     return Decision(action=Action.DECLINE, reply=table.text(key), harm=harm)
 

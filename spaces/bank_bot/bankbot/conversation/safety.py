@@ -667,7 +667,7 @@ _DANGER: list[tuple[Harm, str]] = [
     ),
     (
         Harm.OTHERS_DATA,
-        rf"\b(?:give|tell|show|send|find|look up|get|what(?:'s| is|s))\b (?:me )?(?:my|his|her|their|our) "
+        rf"\b(?:give|tell|show|send|find|look up|get|what(?:'?s| is))\b (?:me )?(?:my|his|her|their|our) "
         rf"(?:[a-z]+ )?{_RELATIVE}'?s {_CONTACT}\b",
     ),
 ]
