@@ -92,12 +92,6 @@ def fitted_cuts(similarity: np.ndarray, top: np.ndarray, fit_rows: np.ndarray, n
     return threshold_at(adjusted, GATE_SHARE), threshold_at(adjusted, GATE_LOW_SHARE), offsets
 
 
-def declined_rows(similarity, probs, oos_index, top, cut, low, offsets, confident) -> np.ndarray:
-    """The shipped rule (``oos.distance_declines``) with each row's cuts moved by its top intent's offset."""
-    shift = offsets[top]
-    return distance_declines(similarity, probs, oos_index, cut + shift, low + shift, confident)
-
-
 def validation(lever: Lever, ctx: dict, head, extra: np.ndarray, xva_plain: np.ndarray) -> tuple[dict, tuple]:
     """The lever on the validation rows (validation-run head); its cuts and offsets, for the shipped bot."""
     val, labels = ctx["val"], ctx["labels"]
@@ -109,7 +103,7 @@ def validation(lever: Lever, ctx: dict, head, extra: np.ndarray, xva_plain: np.n
     top = top_in_scope(probs, oos_index)
     inside = np.isin(np.array(val.sources), [Source.BANKING77, Source.CLINC_BANK])
     cut, low, offsets = fitted_cuts(similarity, top, inside, len(labels), lever.per_intent)
-    declined = declined_rows(similarity, probs, oos_index, top, cut, low, offsets, CONFIDENCE_FLOOR) & lever.gate
+    declined = distance_declines(similarity, probs, oos_index, cut, low, CONFIDENCE_FLOOR, offsets) & lever.gate
     v = score(val, gate(probs, declined, oos_index, top=1.0), labels, ctx["table"])
     n = v["n_banking77"] + v["n_banking"]
     v["false_declines_all_in_scope"] = round(
@@ -139,7 +133,7 @@ def leave_one_source_out(lever: Lever, ctx: dict, heads: dict, extra: np.ndarray
         for h in (0, 1):  # each half judged by the cuts of the other half's in-scope rows
             fit = inside & (half != h)
             cut, low, offsets = fitted_cuts(similarity, top, fit, len(labels), lever.per_intent)
-            rows = declined_rows(similarity, probs, oos_index, top, cut, low, offsets, floor)
+            rows = distance_declines(similarity, probs, oos_index, cut, low, floor, offsets)
             declined |= rows & (half == h) & lever.gate
         p = gate(probs, declined, oos_index, top=1.0)
         src = ctx["val_sources"]

@@ -161,11 +161,9 @@ class IntentModel:
             return probs
         oos_index = self.labels.index(OUT_OF_SCOPE)
         similarity = oos.nearest_similarity(vectors, self._in_scope, oos.GATE_K)
-        cut, low = self.min_similarity, self.low_similarity
-        if self.intent_offsets is not None:  # each message judged against its top intent's own cut
-            shift = self.intent_offsets[oos.top_in_scope(probs, oos_index)]
-            cut, low = cut + shift, (None if low is None else low + shift)
-        far = oos.distance_declines(similarity, probs, oos_index, cut, low, self.confident)
+        far = oos.distance_declines(
+            similarity, probs, oos_index, self.min_similarity, self.low_similarity, self.confident, self.intent_offsets
+        )
         return oos.gate(probs, far, oos_index, top=1.0)
 
 

@@ -204,13 +204,23 @@ def choose_threshold(in_scores: np.ndarray, max_false_decline: float, already_de
 
 
 def distance_declines(
-    similarity: np.ndarray, probs: np.ndarray, oos_index: int, cut, low, confident: float
+    similarity: np.ndarray,
+    probs: np.ndarray,
+    oos_index: int,
+    cut,
+    low,
+    confident: float,
+    offsets: np.ndarray | None = None,
 ) -> np.ndarray:
     """Northwind's distance gate: decline what sits below ``cut`` (``nearest_similarity``), unless it is still above
     ``low`` and the head gives one in-scope intent at least ``confident`` (its out_of_scope class excluded). ``low``
-    None: the plain cut (cuts: numbers, or one per row). A colloquial message phrased unlike any training row ("the
+    None: the plain cut (cuts: numbers, or one per row). ``offsets`` (``intent_offsets``, one per label): each row's
+    cuts moved by its top in-scope intent's offset. A colloquial message phrased unlike any training row ("the
     takeaway took the money off my card twice") sits just below the cut; an off-topic one there rarely has a
     confident in-scope intent."""
+    if offsets is not None:
+        shift = offsets[top_in_scope(probs, oos_index)]
+        cut, low = cut + shift, (None if low is None else low + shift)
     far = similarity < cut
     if low is None:
         return far
