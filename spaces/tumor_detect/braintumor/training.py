@@ -3,6 +3,7 @@ benchmark.py."""
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from pathlib import Path
 
@@ -15,6 +16,12 @@ from .imageio import load_gray
 from .lesion_marks import load_marks
 from .predictor import block_map
 from .preprocess import SIZE, to_model_array
+
+
+def warm_cosine(step: int, steps: int) -> float:
+    """The learning-rate factor of one optimiser step of a short fine-tune (adaptation, its intensity-curve trial):
+    a linear warm-up over the first tenth of the steps, then a cosine to 0."""
+    return min(1.0, (step + 1) / max(1, steps // 10)) * 0.5 * (1 + math.cos(math.pi * step / steps))
 
 
 def load_arrays(root: Path, items: list[dict], size: int = SIZE, crop: bool = False) -> tuple[np.ndarray, np.ndarray]:

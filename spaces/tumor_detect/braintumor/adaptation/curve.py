@@ -15,7 +15,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .tuning import warm_cosine
+from ..training import warm_cosine
 
 
 class IntensityCurve(torch.nn.Module):

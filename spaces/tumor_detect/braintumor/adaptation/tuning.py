@@ -37,7 +37,7 @@ import torch.nn.functional as F
 
 from ..augment import geometric
 from ..preprocess import normalise_intensity
-from ..training import prefix_features
+from ..training import prefix_features, warm_cosine
 
 TRAINABLE = ("none", "head", "blocks", "blocks+bn")
 
@@ -128,11 +128,6 @@ def reestimate_norms(model, site: list[torch.Tensor], n_blocks: int, batch: int 
 def pooled_all(model, h: torch.Tensor, n_blocks: int, batch: int = 128) -> torch.Tensor:
     model.eval()
     return torch.cat([pooled(model, h[i : i + batch], n_blocks) for i in range(0, len(h), batch)])
-
-
-def warm_cosine(step: int, steps: int) -> float:
-    """The learning-rate factor of one optimiser step: a linear warm-up over the first tenth, then a cosine to 0."""
-    return min(1.0, (step + 1) / max(1, steps // 10)) * 0.5 * (1 + math.cos(math.pi * step / steps))
 
 
 def _trainable(model, recipe: Recipe, n_blocks: int) -> list[dict]:
