@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
 import sys
 import tempfile
@@ -26,15 +25,10 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 
 def load_app(name: str):
-    """Import ``spaces/<name>/app.py`` under a unique module name (all three are app.py)."""
-    module_name = f"{name}_app"
-    if module_name in sys.modules:
-        return sys.modules[module_name]
-    spec = importlib.util.spec_from_file_location(module_name, SPACES / name / "app.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    spec.loader.exec_module(module)
-    return module
+    """Import ``spaces/<name>/app.py`` under a unique module name (all three are app.py), as the launcher does."""
+    from launcher import load_space_app
+
+    return load_space_app(name)
 
 
 def wait_for_http(url: str, timeout: float = 60.0) -> None:
