@@ -99,18 +99,25 @@ def read_kit(args, bank, banking77_rows: int = 600) -> tuple[dict, dict[str, str
     return clinc, read_domains(args.domains_json), b77, read_probes(getattr(args, "probes", PROBES))
 
 
-def evaluate_fold(result, recipe, lower, texts_in, gold_in, off: dict[str, list[str]], methods) -> dict:
+def evaluate_fold(
+    result, recipe, lower, texts_in, gold_in, off: dict[str, list[str]], methods, second_encoder=None
+) -> dict:
     """Each method x preset on this fold's bot: accuracy / false declines on the in-scope rows, decline rate
-    per off-topic source. ``methods``: (name, out-of-scope method, k) or (name, None, None) for the floor alone."""
-    from bankbot.company.recipe import decisions, fit_gate_on, proba
+    per off-topic source. ``methods``: (name, out-of-scope method, k) or (name, None, None) for the floor alone;
+    ``second_encoder``: the e5 of a ``recipe.e5`` bot."""
+    from bankbot.company.recipe import decisions, fit_gate_on, proba, with_second
     from bankbot.models import oos
     from bankbot.models.encoder import MiniLM
     from bankbot.models.finetune import embed_states
     from bankbot.models.model import frozen_encoder
 
     enc = MiniLM(frozen_encoder().folder, result.delta)
-    X_in = embed_states(enc, [lower[t] for t in texts_in], recipe.layers)
-    X_off = {s: embed_states(enc, [lower[t] for t in ts], recipe.layers) for s, ts in off.items()}
+
+    def embed(texts: list[str]) -> np.ndarray:
+        return with_second(recipe, embed_states(enc, [lower[t] for t in texts], recipe.layers), texts, second_encoder)
+
+    X_in = embed(texts_in)
+    X_off = {s: embed(ts) for s, ts in off.items()}
     labels, spaces = result.labels, result.spaces
     final = spaces["final"]
 
@@ -145,19 +152,42 @@ def evaluate_fold(result, recipe, lower, texts_in, gold_in, off: dict[str, list[
     return table
 
 
-def recipes(epochs: int | None, changes: dict | None = None) -> dict:
-    """The previous recipe (main before this recipe: ``PREVIOUS_RECIPE``) and the current one, with the methods each
-    is scored with."""
+def recipes(
+    epochs: int | None, changes: dict | None = None, variant: dict | None = None, previous: bool = True
+) -> dict:
+    """The previous recipe (main before this recipe: ``PREVIOUS_RECIPE``; unless not ``previous``) and the current
+    one, with the methods each is scored with; with ``variant``, a third: the current one with those fields changed,
+    scored with the same methods (a trial beside today's recipe in the same run)."""
     from bankbot.models import oos
 
     now = replace(Recipe(), **(changes or {}))
     now = now if epochs is None else replace(now, epochs=epochs)
     before = replace(PREVIOUS_RECIPE, epochs=epochs or PREVIOUS_RECIPE.epochs)
     methods = [(m, m, now.knn_k) for m in oos.METHODS] + [(f"knn (k={k})", "knn", k) for k in KNN_KS if k != now.knn_k]
-    return {
-        "previous recipe": (before, [(PREVIOUS, None, None), ("energy gate", "energy", before.knn_k)]),
-        "this recipe": (now, [("floor alone (no gate)", None, None), *methods]),
-    }
+    out = {"previous recipe": (before, [(PREVIOUS, None, None), ("energy gate", "energy", before.knn_k)])}
+    out = out if previous else {}
+    out["this recipe"] = (now, [("floor alone (no gate)", None, None), *methods])
+    if variant:
+        out[variant_name(variant)] = (replace(now, **variant), out["this recipe"][1])
+    return out
+
+
+def variant_name(variant: dict) -> str:
+    """'this recipe + e5' for {"e5": true}; other fields as name=value."""
+    return "this recipe + " + ", ".join(k if v is True else f"{k}={v}" for k, v in variant.items())
+
+
+class CachedEncoder:
+    """An encoder whose vectors are kept in an .npz (``train_multilingual.encode_cached``): the trial's frozen e5,
+    encoded once per sentence across every bot of a run and across runs."""
+
+    def __init__(self, encoder, cache: Path | None) -> None:
+        self.encoder, self.cache = encoder, cache
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        from train_multilingual import encode_cached
+
+        return encode_cached(self.encoder, list(texts), self.cache)
 
 
 def main(argv=None) -> dict:
@@ -172,6 +202,9 @@ def main(argv=None) -> dict:
     p.add_argument("--limit", type=int, help="at most this many rows per source and in scope (plumbing runs)")
     p.add_argument("--epochs", type=int, help="fine-tuning passes (default: the recipe's; fewer for a plumbing run)")
     p.add_argument("--recipe", type=json.loads, default={}, help='this recipe\'s fields changed, JSON: {"augment": 2}')
+    p.add_argument("--variant", type=json.loads, help='a third recipe in the same run, this one changed: {"e5": true}')
+    p.add_argument("--without-previous", action="store_true", help="skip the previous recipe's bots (trial runs)")
+    p.add_argument("--e5-cache", type=Path, help="an .npz of e5 vectors (reused, updated) for an e5 variant")
     p.add_argument("--out", type=Path, default=HERE / "results" / "oos_benchmark.json")
     p.add_argument("--tables", type=Path, help="only print the tables of an earlier run's JSON file")
     p.add_argument("--merge", type=Path, nargs="+", help="join runs of single companies (run side by side) into --out")
@@ -209,7 +242,13 @@ def main(argv=None) -> dict:
     labels = row_labels(clinc, args.banking77)
     encoder = frozen_encoder()
     out: dict = {"per_intent": args.per_intent, "companies": {}, "machine": "2 shared vCPUs, one thread per job"}
-    layer_counts = {r.layers for r, _ in recipes(args.epochs, args.recipe).values()}
+    plan = recipes(args.epochs, args.recipe, args.variant, previous=not args.without_previous)
+    layer_counts = {r.layers for r, _ in plan.values()}
+    second = None
+    if any(r.e5 for r, _ in plan.values()):
+        from bankbot.models.e5_encoder import load_e5
+
+        second = CachedEncoder(load_e5(), args.e5_cache)
     for company in args.companies.split(";"):
         chosen = company.split(",")
         train, in_scope, sources, drops, others = build_company(clinc, domains, chosen, args.per_intent)
@@ -246,14 +285,16 @@ def main(argv=None) -> dict:
                 pools_raw["sources_seen_in_bank"] = {s: sources[s] for s in ("clinc_oos", "clinc_domains")}
             served = {"raw": [(raw, pools_raw), (raw_bank, {"methods": pools_now["methods"]})], "filtered": []}
             served["raw" if same_bot else "filtered"].append((now, pools_now))
-            for name, (recipe, methods) in recipes(args.epochs, args.recipe).items():
+            for name, (recipe, methods) in plan.items():
                 bots = [("raw", replace(recipe, same_question_by_label=False), bank.subset(keep))]
                 bots += [] if same_bot else [("filtered", recipe, bank.subset(filtered))]
                 for which, r, b in bots:
-                    result = train_company(examples, b, encoder, r)
+                    result = train_company(examples, b, encoder, r, second_encoder=second)
                     print(f"{company} / {fold} / {name} / {which} bank: trained in {result.timings['total_s']} s")
                     lower = lowers[recipe.layers]
-                    evaluate = partial(evaluate_fold, result, recipe, lower, texts_in, gold_in, methods=methods)
+                    evaluate = partial(
+                        evaluate_fold, result, recipe, lower, texts_in, gold_in, methods=methods, second_encoder=second
+                    )
                     score_into(served[which], result, name, evaluate)
                 now["raw"], now["raw_bank"] = raw, raw_bank
                 out["companies"][company] = {"intents": len(examples.labels), "examples": len(train), "folds": folds}

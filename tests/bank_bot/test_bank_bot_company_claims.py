@@ -106,3 +106,46 @@ def test_the_gate_and_head_trial_rows_are_their_json():
     pattern = r"^\| ([a-z, ]+) \| trial: ([^|]+?) \|((?: [^|]+ \|){7})"
     variants = json.loads((SPACE / "results" / "company_gate_trials.json").read_text())["variants"]
     assert _rows_match_their_json("company_gate_trials.json", pattern) == 2 * len(variants)
+
+
+def test_the_e5_trial_rows_and_sentences_are_their_json():
+    """The e5 trial that did not ship: results/oos_benchmark_e5_trial.json -> its README table rows, and
+    results/company_e5_trial.json (company_e5_trial.py) -> the example company, latency and training sentences."""
+    pattern = r"^\| ([a-z, ]+) \| e5 trial, ((?:today|with e5): [^|]+?) \|((?: [^|]+ \|){7})"
+    n = _rows_match_their_json(
+        "oos_benchmark_e5_trial.json",
+        pattern,
+        lambda m: m.replace("with e5:", "this recipe + e5:").replace("today:", "this recipe:"),
+    )
+    assert n == 9, "the README's e5 trial table"
+    ex = json.loads((SPACE / "results" / "company_e5_trial.json").read_text())
+    today, e5, lat = ex["bots"]["today"], ex["bots"]["today + e5"], ex["latency"]
+    text = " ".join((SPACE / "README.md").read_text().split())
+    assert (
+        f"takes {lat['today + e5']['p50_ms']:.1f} ms per message against {lat['today']['p50_ms']:.1f} ms "
+        f"(p50, {lat['today + e5']['p50_ratio']:.2f}x)" in text
+    )
+    assert (
+        f"today {today['mistakes']} mistakes against the frozen baseline's {today['baseline_mistakes']} "
+        f"(accuracy {100 * today['held_out']['accuracy']:.1f}%), with e5 {e5['mistakes']} "
+        f"({100 * e5['held_out']['accuracy']:.1f}%)" in text
+    )
+    assert (
+        f"Training {today['timings']['cpu_s']:.1f} s of CPU for today, {e5['timings']['cpu_s']:.1f} s with e5 "
+        f"({e5['cpu_ratio_to_today']:.2f}x" in text
+    )
+    fresh = ex["fresh"]
+    assert fresh["today"] == fresh["today + e5"]
+    f = fresh["today"]
+    assert (
+        f"both bots answer {f['right']} of {f['in_scope']} right ({f['wrong']} wrong) and decline "
+        f"{f['off_topic_declined']} of {f['off_topic']} unrelated ones" in text
+    )
+    # what ships is unchanged: the trial stays off, and today's rows repeat the shipped benchmark's
+    from bankbot.company.recipe import Recipe
+
+    assert Recipe().e5 is False
+    shipped = json.loads((SPACE / "results" / "oos_benchmark.json").read_text())["companies"]
+    trial = json.loads((SPACE / "results" / "oos_benchmark_e5_trial.json").read_text())["companies"]
+    for company, c in trial.items():
+        assert c["summary"]["this recipe: energy / auto"] == shipped[company]["summary"]["this recipe: energy / auto"]

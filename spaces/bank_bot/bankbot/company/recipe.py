@@ -69,6 +69,9 @@ class Recipe:
     # "Make it yours": recipe trials, results/oos_benchmark_augment_trial.json): off
     augment: int = 0
     label_smoothing: float = 0.0  # of the fine-tuning loss (a trial: README "Make it yours")
+    # A trial, off: the head, the gate and the kNN memory see [fine-tuned MiniLM ; frozen multilingual-e5-small]
+    # (each L2-normalised) instead of the fine-tuned MiniLM vector alone (README "Make it yours": e5 trial)
+    e5: bool = False
 
 
 @dataclass
@@ -167,14 +170,28 @@ def confused_pairs(pred, gold, texts, top: int = 5) -> list[dict]:
     return out
 
 
+def with_second(recipe: Recipe, tuned: np.ndarray, texts: list[str], second_encoder=None) -> np.ndarray:
+    """The features a company bot's head sees: the fine-tuned MiniLM vectors, followed by the frozen e5 vectors of
+    the same texts when ``recipe.e5`` (``second_encoder``: anything with ``encode(texts)``; the shipped e5 if None)."""
+    if not recipe.e5:
+        return tuned
+    if second_encoder is None:
+        from ..models.e5_encoder import load_e5
+
+        second_encoder = load_e5()
+    return np.hstack([tuned, second_encoder.encode(list(texts))]).astype(np.float32)
+
+
 def train_company(
     examples: Examples,
     bank: OffTopicBank,
     frozen_encoder,
     recipe: Recipe = Recipe(),
     progress=lambda fraction, message: None,
+    second_encoder=None,
 ) -> Result:
-    """The whole recipe on one company's checked examples (see the module docstring)."""
+    """The whole recipe on one company's checked examples (see the module docstring); ``second_encoder``: the
+    frozen e5 of the ``recipe.e5`` trial (the shipped one if None)."""
     import torch
 
     from ..models.encoder import MiniLM
@@ -266,9 +283,15 @@ def train_company(
         )
         return delta
 
+    # the e5 trial's frozen half of every company and bank row, encoded once (an empty block without the trial)
+    second = with_second(recipe, np.zeros((n_base, 0), np.float32), all_texts[:n_base], second_encoder)
+    if recipe.e5:
+        t0 = lap("second_encoder", t0)
+
     def embed(delta: dict[str, np.ndarray]) -> np.ndarray:
         # the company's rows and the bank's (the augmented copies only ever train)
-        return embed_states(MiniLM(frozen_encoder.folder, delta), states[:n_base], recipe.layers)
+        tuned = embed_states(MiniLM(frozen_encoder.folder, delta), states[:n_base], recipe.layers)
+        return np.hstack([tuned, second]) if second.shape[1] else tuned
 
     def check_fold(f: int, share: tuple[float, float]) -> dict:
         """Fine-tune without fold ``f`` and score it (and the unseen topics) through the app's decision rule."""
