@@ -20,13 +20,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import time
 from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-import numpy as np
+from shared.timing import alternating_ms, p50_p95
 
 HERE = Path(__file__).resolve().parent
 RECIPES = {"today": {}, "today + e5": {"e5": True}}
@@ -72,17 +71,8 @@ def alternating_latency(bots: dict[str, Bot], texts: list[str], rounds: int) -> 
     """ms per message of each bot, one message at a time, the bots taking turns on each message."""
     for bot in bots.values():
         bot.decide(texts[:20])  # warm-up: caches, lazy loads
-    times: dict[str, list[float]] = {name: [] for name in bots}
-    for _ in range(rounds):
-        for t in texts:
-            for name, bot in bots.items():
-                t0 = time.perf_counter()
-                bot.decide([t])
-                times[name].append(1000 * (time.perf_counter() - t0))
-    out = {
-        n: {"p50_ms": round(float(np.median(v)), 2), "p95_ms": round(float(np.percentile(v, 95)), 2)}
-        for n, v in times.items()
-    }
+    ms = alternating_ms({name: (lambda t, bot=bot: bot.decide([t])) for name, bot in bots.items()}, texts, rounds)
+    out = {name: p50_p95(m) for name, m in ms.items()}
     first = next(iter(out.values()))
     for row in out.values():
         row["p50_ratio"] = round(row["p50_ms"] / first["p50_ms"], 2)

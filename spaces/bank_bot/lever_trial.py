@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,6 +56,7 @@ from bankbot.models.oos import (
     threshold_at,
     top_in_scope,
 )
+from shared.timing import alternating_ms, p50_p95
 
 TRIED = tuple(sorted(COLLOQUIAL_FILE.parent.glob("tried_*.csv")))
 PROBE_KEYS = ("answered_right", "answered_wrong", "asked_back_or_declined", "off_topic_and_harmful_declined")
@@ -176,15 +176,16 @@ def probes(english, lever, cuts, shipped_memory, extra_full, paths) -> dict:
 def latency(english, settings: dict, texts: list[str]) -> dict:
     """Per English message through ``respond``, the settings taking turns message by message: p50 / p95 ms."""
     model, table = get_model(), answer_table()
-    times = {name: [] for name in settings}
-    for text in texts:
-        for name, args in settings.items():
+
+    def under(args):
+        def call(text):
             configure(english, *args)
-            start = time.perf_counter()
             respond(text, [], model, table)
-            times[name].append(1000 * (time.perf_counter() - start))
-    return {n: {"p50_ms": round(float(np.median(t)), 2), "p95_ms": round(float(np.percentile(t, 95)), 2)}
-            for n, t in times.items()}  # fmt: skip
+
+        return call
+
+    ms = alternating_ms({name: under(args) for name, args in settings.items()}, texts)
+    return {name: p50_p95(m) for name, m in ms.items()}
 
 
 def markdown(out: dict) -> str:

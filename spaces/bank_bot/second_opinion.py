@@ -43,6 +43,7 @@ from bankbot.model_spec import E5_HEAD_FILE, MODEL_DIR
 from bankbot.models.data import COLLOQUIAL_FILE, Source, add_kit_arguments, build_splits, inventory, read_banking77
 from bankbot.models.headfit import encode_with_cache
 from bankbot.models.model import head_proba, load_head
+from shared.timing import alternating_ms, p50_p95
 
 WEIGHTS = (0.2, 0.3, 0.4, 0.5, 0.6)
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.01)  # 1.01: every message consults e5
@@ -88,18 +89,10 @@ def alternating_latency(bots: dict, texts: list[str], table) -> dict:
 
     from bankbot.conversation.bot import respond
 
-    times = {name: [] for name in bots}
+    calls = {name: (lambda text, bot=bot: respond(text, [], bot, table)) for name, bot in bots.items()}
     with threadpool_limits(limits=1, user_api="blas"):
-        for text in texts:
-            for name, bot in bots.items():
-                t0 = time.perf_counter()
-                respond(text, [], bot, table)
-                times[name].append((time.perf_counter() - t0) * 1000)
-    out = {}
-    for name, ms in times.items():
-        ms = sorted(ms)
-        out[name] = {"p50_ms": round(ms[len(ms) // 2], 1), "p95_ms": round(ms[round(0.95 * (len(ms) - 1))], 1)}
-    return out
+        ms = alternating_ms(calls, texts)
+    return {name: p50_p95(m, digits=1) for name, m in ms.items()}
 
 
 def accuracy_key(m: dict) -> float:

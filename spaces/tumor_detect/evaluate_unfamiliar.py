@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from shared.timing import alternating_ms
+
 HERE = Path(__file__).resolve().parent
 
 
@@ -61,12 +63,8 @@ def latency(predictors: dict, grays: list, n: int) -> dict:
         predictor.predict_array(picks[0], heatmap=True)  # warm-up: the frozen graph and the first calls
     out: dict[str, dict] = {name: {} for name in predictors}
     for heat in (False, True):
-        ms: dict[str, list[float]] = {name: [] for name in predictors}
-        for g in picks:
-            for name, predictor in predictors.items():
-                t0 = time.perf_counter()
-                predictor.predict_array(g, heatmap=heat)
-                ms[name].append((time.perf_counter() - t0) * 1e3)
+        calls = {name: (lambda g, p=p, h=heat: p.predict_array(g, heatmap=h)) for name, p in predictors.items()}
+        ms = alternating_ms(calls, picks)
         key = "with_heatmap" if heat else "without_heatmap"
         for name, m in ms.items():
             out[name][key] = {"p50": float(np.percentile(m, 50)), "p95": float(np.percentile(m, 95)), "n": len(m)}
