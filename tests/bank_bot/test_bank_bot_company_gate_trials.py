@@ -9,6 +9,7 @@ import types
 
 import numpy as np
 import pytest
+from bank_bot_helpers import unit64 as unit
 
 from bankbot.models import oos
 from harness import SPACES
@@ -24,11 +25,6 @@ def _script():
 
 
 trials = _script()
-
-
-def unit(v):
-    v = np.asarray(v, np.float64)
-    return v / np.linalg.norm(v, axis=-1, keepdims=True)
 
 
 @pytest.fixture

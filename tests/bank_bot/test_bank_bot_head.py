@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from bank_bot_helpers import unit
 
 from bankbot.models.model import Head, Memory, head_proba, load_head, save_head, softmax
-
-
-def unit(v: np.ndarray) -> np.ndarray:
-    return (v / np.linalg.norm(v, axis=-1, keepdims=True)).astype(np.float32)
 
 
 @pytest.fixture

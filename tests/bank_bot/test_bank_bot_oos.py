@@ -5,21 +5,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from bank_bot_helpers import unit, unit64
 
 from bankbot.models import oos
-
-
-def unit(v):
-    v = np.asarray(v, np.float64)
-    return v / np.linalg.norm(v, axis=-1, keepdims=True)
 
 
 @pytest.fixture
 def space():
     """Two intents around the first two axes, out_of_scope as the third label; memory = 5 examples each."""
     rng = np.random.default_rng(0)
-    a = unit(np.eye(8)[0] + 0.1 * rng.normal(size=(5, 8)))
-    b = unit(np.eye(8)[1] + 0.1 * rng.normal(size=(5, 8)))
+    a = unit64(np.eye(8)[0] + 0.1 * rng.normal(size=(5, 8)))
+    b = unit64(np.eye(8)[1] + 0.1 * rng.normal(size=(5, 8)))
     weight = np.stack([np.eye(8)[0] * 10, np.eye(8)[1] * 10, np.zeros(8)])
     bias = np.array([0.0, 0.0, 2.0])
     return oos.Space(weight, bias, 2, np.vstack([a, b]), np.array([0] * 5 + [1] * 5), k=3)
@@ -28,14 +24,14 @@ def space():
 def test_every_score_ranks_a_question_near_an_intent_above_one_far_from_all(space):
     oos.fit_mahalanobis(space)
     oos.fit_standardisation(space, space.memory)
-    near = unit(np.eye(8)[0] + 0.05 * np.eye(8)[2])[None]
-    far = unit(np.eye(8)[5] + np.eye(8)[6])[None]
+    near = unit64(np.eye(8)[0] + 0.05 * np.eye(8)[2])[None]
+    far = unit64(np.eye(8)[5] + np.eye(8)[6])[None]
     for method, score in oos.scores(space, np.vstack([near, far])).items():
         assert score[0] > score[1], method
 
 
 def test_knn_is_the_mean_similarity_of_the_k_nearest_examples(space):
-    x = unit(np.eye(8)[0])[None]
+    x = unit64(np.eye(8)[0])[None]
     sims = np.sort(space.memory @ x[0])[::-1]
     assert space.score("knn", x)[0] == pytest.approx(sims[:3].mean(), abs=1e-6)
     space.k = 1
@@ -43,7 +39,7 @@ def test_knn_is_the_mean_similarity_of_the_k_nearest_examples(space):
 
 
 def test_energy_and_max_logit_leave_the_out_of_scope_logit_out(space):
-    x = unit(np.eye(8)[0])[None]
+    x = unit64(np.eye(8)[0])[None]
     z = space.logits(x)[0]
     assert space.score("max_logit", x)[0] == pytest.approx(z[0])
     assert space.score("energy", x)[0] == pytest.approx(np.log(np.exp(z[0]) + np.exp(z[1])))
@@ -74,7 +70,7 @@ def test_the_presets_order_from_answering_more_to_declining_more():
 
 
 def test_the_gate_declines_far_questions_and_the_heads_own_out_of_scope_class(space):
-    X = np.vstack([unit(np.eye(8)[0])[None], unit(np.eye(8)[5])[None], unit(np.eye(8)[1])[None]])
+    X = np.vstack([unit64(np.eye(8)[0])[None], unit64(np.eye(8)[5])[None], unit64(np.eye(8)[1])[None]])
     threshold = 0.5  # kNN similarity: the first and third are ~1.0, the second ~0.0
     declined = oos.declines(space, X, "knn", threshold)
     assert declined.tolist() == [False, True, False]
@@ -140,7 +136,7 @@ def test_a_company_head_with_a_gate_declines_what_is_far_from_its_examples(space
     labels = ["a", "b", "out_of_scope"]
     info = {"oos": {"method": "knn", "k": 3, "preset": "balanced", "threshold": 0.5}}
     memory = Memory(space.memory, space.targets, k=3, weight=0.0)
-    X = np.vstack([unit(np.eye(8)[0])[None], unit(np.eye(8)[5] + 0.2 * np.eye(8)[0])[None]])
+    X = np.vstack([unit64(np.eye(8)[0])[None], unit64(np.eye(8)[5] + 0.2 * np.eye(8)[0])[None]])
     bias = np.zeros(3)  # the head's own out_of_scope class never wins here
     plain = head_proba(Head(space.weight, bias, labels, {}, memory), X)
     gated = head_proba(Head(space.weight, bias, labels, info, memory), X)
@@ -151,14 +147,9 @@ def test_a_company_head_with_a_gate_declines_what_is_far_from_its_examples(space
 # --- Northwind's distance gate (array-level scores) ---
 
 
-def unit32(x):
-    x = np.asarray(x, np.float32)
-    return x / np.linalg.norm(x, axis=-1, keepdims=True)
-
-
 def test_nearest_similarity_is_the_cosine_to_the_closest_rows():
-    bank = unit32([[1, 0, 0], [0, 1, 0], [0.8, 0.6, 0]])
-    q = unit32([[1, 0, 0], [0, 0, 1]])
+    bank = unit([[1, 0, 0], [0, 1, 0], [0.8, 0.6, 0]])
+    q = unit([[1, 0, 0], [0, 0, 1]])
     assert oos.nearest_similarity(q, bank, k=1) == pytest.approx([1.0, 0.0], abs=1e-6)
     assert oos.nearest_similarity(q, bank, k=2) == pytest.approx([0.9, 0.0], abs=1e-6)
     assert oos.nearest_similarity(q, bank, k=2, chunk=1) == pytest.approx(oos.nearest_similarity(q, bank, k=2))
@@ -207,10 +198,10 @@ def test_the_model_gate_declines_what_is_far_from_every_in_scope_sentence():
     from bankbot.models.model import Head, IntentModel, Memory
 
     labels = ["card_arrival", "change_pin", "out_of_scope"]
-    memory = Memory(unit32([[1, 0, 0], [0.9, 0.1, 0], [0, 1, 0], [0, 0, 1]]), np.array([0, 0, 1, 2]), k=2, weight=0.0)
+    memory = Memory(unit([[1, 0, 0], [0.9, 0.1, 0], [0, 1, 0], [0, 0, 1]]), np.array([0, 0, 1, 2]), k=2, weight=0.0)
     head = Head(np.eye(3, dtype=np.float32) * 5, np.zeros(3, np.float32), labels, {}, memory)
     model = IntentModel(encoder=None, head=head)
-    near, far = unit32([[1, 0.05, 0]]), unit32([[0.1, 0.1, 1]])  # far sits on the out_of_scope row only
+    near, far = unit([[1, 0.05, 0]]), unit([[0.1, 0.1, 1]])  # far sits on the out_of_scope row only
     before = model.proba_from_vectors(np.vstack([near, far]))
     model.use_gate(0.5)
     after = model.proba_from_vectors(np.vstack([near, far]))
@@ -236,10 +227,10 @@ def test_the_model_gate_passes_a_near_miss_the_head_is_sure_of():
     from bankbot.models.model import Head, IntentModel, Memory
 
     labels = ["card_arrival", "change_pin", "out_of_scope"]
-    memory = Memory(unit32([[1, 0, 0], [0, 0, 1]]), np.array([0, 2]), k=1, weight=0.0)  # one in-scope sentence
+    memory = Memory(unit([[1, 0, 0], [0, 0, 1]]), np.array([0, 2]), k=1, weight=0.0)  # one in-scope sentence
     head = Head(np.eye(3, dtype=np.float32) * 5, np.zeros(3, np.float32), labels, {}, memory)
     model = IntentModel(encoder=None, head=head)
-    near_miss = unit32([[1, 0.3, 0.2]])  # cosine ~0.94 to card_arrival's row, the head sure of card_arrival
+    near_miss = unit([[1, 0.3, 0.2]])  # cosine ~0.94 to card_arrival's row, the head sure of card_arrival
     model.use_gate(0.97)
     assert model.proba_from_vectors(near_miss)[0].tolist() == [0.0, 0.0, 1.0]
     model.use_gate(0.97, 0.9, 0.5)
@@ -266,11 +257,11 @@ def test_the_shipped_gate_has_its_lower_cut_below_the_cut_and_the_floor_as_confi
 
 def test_energy_plus_knn_is_the_mean_of_the_two_scores_on_one_scale(space):
     rng = np.random.default_rng(3)
-    unseen = unit(rng.normal(size=(50, 8)))  # topics the bot never trained on
+    unseen = unit64(rng.normal(size=(50, 8)))  # topics the bot never trained on
     oos.fit_standardisation(space, unseen)
     (mu_e, sd_e), (mu_k, sd_k) = space.standardisation["energy"], space.standardisation["knn"]
     assert mu_e == pytest.approx(space.score("energy", unseen).mean()) and sd_k > 0
-    X = np.vstack([unit(np.eye(8)[0])[None], unit(np.eye(8)[6])[None]])
+    X = np.vstack([unit64(np.eye(8)[0])[None], unit64(np.eye(8)[6])[None]])
     expected = ((space.score("energy", X) - mu_e) / sd_e + (space.score("knn", X) - mu_k) / sd_k) / 2
     assert space.score("energy+knn", X) == pytest.approx(expected)
     assert space.score("energy+knn", X)[0] > space.score("energy+knn", X)[1]
@@ -290,9 +281,9 @@ def test_carry_over_moves_each_threshold_to_the_same_share_of_unseen_topics(spac
     from bankbot.company.recipe import carry_over
 
     rng = np.random.default_rng(4)
-    unseen_check = unit(rng.normal(size=(200, 8)))
+    unseen_check = unit64(rng.normal(size=(200, 8)))
     final = oos.Space(space.weight * 1.5, space.bias, 2, space.memory, space.targets, k=3)  # a sharper head
-    unseen_final = unit(rng.normal(size=(200, 8)))
+    unseen_final = unit64(rng.normal(size=(200, 8)))
     s_check = space.score("energy", unseen_check)
     presets = {
         name: {"threshold": float(np.quantile(s_check, q)), "decline_rate": q, "false_decline_rate": 0.01}
@@ -340,10 +331,10 @@ def test_the_model_gate_judges_a_message_against_its_top_intents_own_cut():
     from bankbot.models.model import Head, IntentModel, Memory
 
     labels = ["card_arrival", "change_pin", "out_of_scope"]
-    memory = Memory(unit32([[1, 0, 0], [0, 1, 0], [0, 0, 1]]), np.array([0, 1, 2]), k=1, weight=0.0)
+    memory = Memory(unit([[1, 0, 0], [0, 1, 0], [0, 0, 1]]), np.array([0, 1, 2]), k=1, weight=0.0)
     head = Head(np.eye(3, dtype=np.float32) * 5, np.zeros(3, np.float32), labels, {}, memory)
     model = IntentModel(encoder=None, head=head)
-    x = unit32([[1, 0.6, 0], [0.6, 1, 0]])  # mean cosine 0.686 to the two in-scope rows, each its own top intent
+    x = unit([[1, 0.6, 0], [0.6, 1, 0]])  # mean cosine 0.686 to the two in-scope rows, each its own top intent
     model.use_gate(0.7)
     assert model.proba_from_vectors(x)[:, 2].tolist() == [1.0, 1.0]  # one cut: both declined
     model.intent_offsets = np.array([-0.1, 0.0, 0.0])  # card_arrival's questions sit further out

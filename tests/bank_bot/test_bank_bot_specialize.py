@@ -10,6 +10,7 @@ import sys
 
 import numpy as np
 import pytest
+from bank_bot_helpers import unit
 
 from bankbot import SPACE_DIR
 from bankbot.company.data import EXAMPLE_ANSWERS_CSV, EXAMPLE_CSV, read_examples
@@ -18,11 +19,6 @@ from bankbot.company.offtopic import OffTopicBank, load_builtin_bank, negatives_
 pytestmark = pytest.mark.slow
 
 QUICK = ["--layers", "1", "--epochs", "1", "--negatives", "300"]  # plumbing; quality is company_benchmark.py's job
-
-
-def unit(v):
-    v = np.asarray(v, np.float32)
-    return v / np.linalg.norm(v, axis=-1, keepdims=True)
 
 
 def test_negatives_close_to_the_company_are_dropped_row_by_row_and_by_group():
