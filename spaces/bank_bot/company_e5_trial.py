@@ -25,6 +25,7 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from shared.jsonfile import write_json
 from shared.timing import alternating_ms, p50_p95
 
 HERE = Path(__file__).resolve().parent
@@ -128,8 +129,7 @@ def main(argv=None) -> dict:
         row["cpu_ratio_to_today"] = round(row["timings"]["cpu_s"] / first, 2)
     out["fresh"] = {name: fresh_check(bot, fresh) for name, bot in bots.items()}
     out["latency"] = alternating_latency(bots, [t for t, _ in fresh], args.rounds)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+    write_json(args.out, out)
     print(json.dumps({k: out[k] for k in ("fresh", "latency")}, indent=1))
     return out
 

@@ -37,6 +37,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import numpy as np
 
 from bankbot.models.data import DEFAULT_DATA, OUT_OF_SCOPE
+from shared.jsonfile import write_json
 
 HERE = Path(__file__).resolve().parent
 COMPANIES = "travel,utility,home;kitchen_and_dining,auto_and_commute,work"
@@ -247,8 +248,7 @@ def main(argv=None) -> dict:
                 folds[fold]["variants"][name] = variant_rates(result, recipe, X_in, gold_in, X_off, variant)
             print(f"{company} / {fold}: {cpu} CPU s", folds[fold]["variants"]["today"], flush=True)
         out["companies"][company] = {"folds": folds, "summary": summarize(folds)}
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(out, indent=1), encoding="utf-8")
+        write_json(args.out, out)
         print(markdown(company, out["companies"][company]["summary"]), flush=True)
     return out
 

@@ -41,6 +41,7 @@ from bankbot.models.data import COLLOQUIAL_FILE, OUT_OF_SCOPE, Source, add_kit_a
 from bankbot.models.headfit import encode_with_cache
 from bankbot.models.model import get_model, head_proba, in_scope_memory, load_encoder, load_head
 from bankbot.models.oos import GATE_K, GATE_SHARE, distance_declines, gate, nearest_similarity, threshold_at
+from shared.jsonfile import write_json
 
 HERE = Path(__file__).resolve().parent
 TESTS = HERE.parents[1] / "tests" / "bank_bot"
@@ -152,9 +153,8 @@ def main(argv=None) -> dict:
     if args.noisy_memory:
         out["rules"][NOISY] = noisy_rule(args, train, val, xva, probs, head, inside, oos_index, labels, table)
         print(json.dumps({NOISY: out["rules"][NOISY]}), flush=True)
-    text = json.dumps(out, indent=1, ensure_ascii=False)
     if args.out:
-        args.out.write_text(text + "\n", encoding="utf-8")
+        write_json(args.out, out)
     return out
 
 

@@ -56,6 +56,7 @@ from bankbot.models.oos import (
     threshold_at,
     top_in_scope,
 )
+from shared.jsonfile import write_json
 from shared.timing import alternating_ms, p50_p95
 
 TRIED = tuple(sorted(COLLOQUIAL_FILE.parent.glob("tried_*.csv")))
@@ -258,9 +259,8 @@ def main(argv=None) -> dict:
         english.use_gate(*kept)
         english.intent_offsets, english.prepare, english._in_scope = None, None, shipped_memory
     print(markdown(out))
-    text = json.dumps(out, indent=1, ensure_ascii=False)
     if args.out:
-        args.out.write_text(text + "\n", encoding="utf-8")
+        write_json(args.out, out)
     return out
 
 

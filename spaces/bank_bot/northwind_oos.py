@@ -51,6 +51,7 @@ from bankbot.models.oos import (
     neg_energy,
     threshold_at,
 )
+from shared.jsonfile import write_json
 
 SEED = 0
 SOURCES = ("oos", "travel", "kitchen_and_dining", "work", "utility", "home", "auto_and_commute", "meta")
@@ -184,7 +185,7 @@ def main(argv=None) -> list[dict]:
         print(json.dumps(results[-1]), flush=True)
     print(markdown(results))
     if args.json:
-        args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
+        write_json(args.json, results)
     return results
 
 

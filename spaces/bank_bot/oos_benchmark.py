@@ -51,6 +51,7 @@ from company_benchmark import sample_examples  # the same company as company_ben
 from bankbot.company.overlap import same_question_labels, split_overlap
 from bankbot.company.recipe import Recipe
 from bankbot.models.data import DEFAULT_DATA, OUT_OF_SCOPE, read_banking77, read_domains
+from shared.jsonfile import write_json
 
 HERE = Path(__file__).resolve().parent
 SEED = 0
@@ -214,7 +215,7 @@ def main(argv=None) -> dict:
         joined = runs[0] | {"companies": {c: v for r in runs for c, v in r["companies"].items()}}
         for c in joined["companies"].values():  # runs made before the auto rows existed get them here
             finish_company(c)
-        args.out.write_text(json.dumps(joined, indent=1), encoding="utf-8")
+        write_json(args.out, joined)
         args.tables = args.out
     if args.tables:
         earlier = json.loads(args.tables.read_text(encoding="utf-8"))
@@ -298,8 +299,7 @@ def main(argv=None) -> dict:
                     score_into(served[which], result, name, evaluate)
                 now["raw"], now["raw_bank"] = raw, raw_bank
                 out["companies"][company] = {"intents": len(examples.labels), "examples": len(train), "folds": folds}
-                args.out.parent.mkdir(parents=True, exist_ok=True)
-                args.out.write_text(json.dumps(out, indent=1), encoding="utf-8")  # a bot at a time
+                write_json(args.out, out)  # a bot at a time
         c = out["companies"][company] = {"intents": len(examples.labels), "examples": len(train), "folds": folds}
         c["overlap"] = {
             "rows_removed": {s: sum(v.values()) for s, v in removed.items()},
@@ -310,8 +310,7 @@ def main(argv=None) -> dict:
         }
         finish_company(c)
         c["other_domains"] = others
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(out, indent=1), encoding="utf-8")
+        write_json(args.out, out)
         print(markdown(company, c["summary"]), flush=True)
         print(markdown(company + " (raw: every row, the bank as before)", c["summary_raw"]), flush=True)
     return out

@@ -17,6 +17,8 @@ import json
 import os
 from pathlib import Path
 
+from shared.jsonfile import write_json
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
@@ -112,11 +114,9 @@ def main(argv=None) -> dict:
     out |= score_probes(probes, model, table)
     if args.why:
         out["head_without_gate"] = held_evidence(probes, model, table)
-    text = json.dumps(out, indent=1, ensure_ascii=False)
-    print(text)
+    print(json.dumps(out, indent=1, ensure_ascii=False))
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n", encoding="utf-8")
+        write_json(args.out, out)
     return out
 
 

@@ -25,6 +25,7 @@ import numpy as np
 from oos_benchmark import PREVIOUS_RECIPE, build_company, evaluate_fold
 
 from bankbot.models.data import DEFAULT_DATA, read_domains
+from shared.jsonfile import write_json
 
 HERE = Path(__file__).resolve().parent
 GATES = (("energy", "energy", 3), ("energy+knn", "energy+knn", 3), ("knn", "knn", 3))
@@ -93,8 +94,7 @@ def main(argv=None) -> dict:
         cpu = round(time.process_time() - t0, 1)
         table = evaluate_fold(result, recipe, states_below(recipe.layers), texts_in, gold_in, off, GATES)
         out["variants"][name] = {"fields": fields, "cpu_s": cpu} | rows_of(table, args.fold)
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(out, indent=1), encoding="utf-8")
+        write_json(args.out, out)
         print(name, cpu, out["variants"][name]["energy/auto"], flush=True)
     return out
 

@@ -43,6 +43,7 @@ from bankbot.model_spec import E5_HEAD_FILE, MODEL_DIR
 from bankbot.models.data import COLLOQUIAL_FILE, Source, add_kit_arguments, build_splits, inventory, read_banking77
 from bankbot.models.headfit import encode_with_cache
 from bankbot.models.model import head_proba, load_head
+from shared.jsonfile import write_json
 from shared.timing import alternating_ms, p50_p95
 
 WEIGHTS = (0.2, 0.3, 0.4, 0.5, 0.6)
@@ -224,11 +225,9 @@ def main(argv=None) -> dict:
         "latency_alternating_1_thread": latency | {"n": args.latency_n},
         "cpu_seconds": round(time.process_time() - t_start),
     }
-    text = json.dumps(out, indent=1)
-    print(text)
+    print(json.dumps(out, indent=1))
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(text + "\n", encoding="utf-8")
+        write_json(args.json, out)
     return out
 
 

@@ -18,6 +18,8 @@ import sys
 import time
 from pathlib import Path
 
+from shared.jsonfile import write_json
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
@@ -101,8 +103,7 @@ def main(argv=None) -> int:
     }
     print(json.dumps(summary))
     if args.summary:
-        args.summary.parent.mkdir(parents=True, exist_ok=True)
-        args.summary.write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
+        write_json(args.summary, summary)
     return 0
 
 
