@@ -104,7 +104,40 @@ def test_readme_rows_and_the_card_block_per_site(bench):
     assert bench.draws_per_size(result) == "draws: 1 at 10 per class, 2 at 25 per class"
     assert bench.draws_per_size(_result(runs[:2])) == "2 draw(s) per size"
     assert bench.card_name({**result, "site": "other_tumours"}) == "adapt-loso"
+    assert bench.card_name({**result, "site": "figshare_tumours"}) == "adapt-loso-figshare"
     assert bench.card_name({**result, "site": "look:flair_like"}) == "adapt"
+
+
+def test_the_two_leave_one_source_out_sites_on_a_tiny_kit(bench, tmp_path):
+    """Each fold's site is its source's files (grayscale: figshare; 3-channel: SARTAJ/Br35H): tumours from the training
+    and validation groups and healthy validation slices to adapt with, the test groups held out, the other source's
+    test groups for forgetting. Figshare has almost no healthy slices, so its site adapts with the whole kit's."""
+    from PIL import Image
+
+    items = []
+    for mode in ("L", "RGB"):
+        for side in ("train", "val", "test"):
+            for label in ("glioma", "meningioma", "notumor", "pituitary"):
+                path = f"{mode}_{side}_{label}.png"
+                Image.new(mode, (16, 16), 90).save(tmp_path / path)
+                items.append({"path": path, "side": side, "label": label, "group": len(items)})
+
+    def names(idx: list[int]) -> set[str]:
+        return {items[i]["path"].removesuffix(".png") for i in idx}
+
+    tumours = ("glioma", "meningioma", "pituitary")
+    fig = bench.Site("figshare_tumours", "test", items, tmp_path)
+    healthy = {"L_val_notumor", "RGB_val_notumor"}
+    assert names(fig.pool) == {f"L_{s}_{c}" for s in ("train", "val") for c in tumours} | healthy
+    assert names(fig.held) == {f"L_test_{c}" for c in (*tumours, "notumor")}
+    assert names(fig.kit) == {f"RGB_test_{c}" for c in (*tumours, "notumor")}
+    assert fig.fold and fig.title == "figshare (grayscale files) under the fold model trained without figshare tumours"
+    other = bench.Site("other_tumours", "test", items, tmp_path)
+    assert names(other.pool) == {f"RGB_{s}_{c}" for s in ("train", "val") for c in tumours} | {"RGB_val_notumor"}
+    assert names(other.held) == {f"RGB_test_{c}" for c in (*tumours, "notumor")}
+    assert names(other.kit) == {f"L_test_{c}" for c in (*tumours, "notumor")}
+    assert other.title == "SARTAJ/Br35H (3-channel files) under the fold model trained without SARTAJ/Br35H tumours"
+    assert other.kit_title == "the kit's other test groups (grayscale figshare files)"
 
 
 def test_the_card_splits_the_errors_by_kind(bench):
