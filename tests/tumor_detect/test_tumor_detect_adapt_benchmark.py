@@ -321,11 +321,21 @@ def test_the_readme_reads_the_curve_trial_from_its_json():
         assert fill(phrase, numbers) in readme
 
 
-SITES = {"adapt_benchmark.json": "FLAIR-like look", "adapt_benchmark_other_tumours.json": "leave one source out"}
+LOOK, LOSO, FIGSHARE = (
+    "adapt_benchmark.json",
+    "adapt_benchmark_other_tumours.json",
+    "adapt_benchmark_figshare_tumours.json",
+)
+SITES = {LOOK: "FLAIR-like look", LOSO: "leave SARTAJ/Br35H out", FIGSHARE: "leave figshare out"}
+
+
+def listed(values) -> str:
+    values = [str(v) for v in values]
+    return ", ".join(values[:-1]) + " and " + values[-1] if len(values) > 1 else "".join(values)
 
 
 def test_the_readme_puts_the_two_sites_side_by_side(bench):
-    """The README's "leave one source out" table is readme_rows() of both sites' JSON files."""
+    """The README's side-by-side table is readme_rows() of the three sites' JSON files."""
     readme = (SPACE / "README.md").read_text()
     for file, site in SITES.items():
         for row in bench.readme_rows(json.loads((SPACE / file).read_text()), site):
@@ -334,14 +344,10 @@ def test_the_readme_puts_the_two_sites_side_by_side(bench):
 
 def loso_reading() -> list[str]:
     """The README's reading of the leave-one-source-out site, from the two JSON files."""
-    look, loso = (json.loads((SPACE / f).read_text()) for f in SITES)
+    look, loso = (json.loads((SPACE / f).read_text()) for f in (LOOK, LOSO))
     none, lnone = loso["no_adaptation"]["site"], look["no_adaptation"]["site"]
     kinds = none["errors_by_kind"]
     runs = {(r["per_class"], r["seed"]): r for r in loso["runs"] if r["mode"] == "recipe"}
-
-    def listed(values) -> str:
-        values = [str(v) for v in values]
-        return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " and " + values[-1]
 
     def draws(k: int) -> list[dict]:
         return [runs[key] for key in sorted(runs) if key[0] == k]
@@ -390,4 +396,66 @@ def loso_reading() -> list[str]:
 def test_the_readme_reads_the_leave_one_source_out_site_from_its_json():
     readme = " ".join((SPACE / "README.md").read_text().split())
     for phrase in loso_reading():
+        assert phrase in readme, phrase
+
+
+def figshare_reading() -> list[str]:
+    """The README's reading of the figshare fold (the fold model trained without the figshare tumours), from its
+    JSON: the unadapted errors, every draw per size, the targets at 25 per class, time and memory."""
+    fig = json.loads((SPACE / FIGSHARE).read_text())
+    none, kit = fig["no_adaptation"]["site"], fig["no_adaptation"]["kit"]
+    kinds = none["errors_by_kind"]
+    runs = sorted((r for r in fig["runs"] if r["mode"] == "recipe"), key=lambda r: (r["per_class"], r["seed"]))
+    curve = {c["per_class"]: c for c in fig["learning_curve"]}
+
+    def pct(x: float) -> str:
+        return f"{100 * x:.1f}%"
+
+    def at(k: int) -> list[dict]:
+        return [r for r in runs if r["per_class"] == k]
+
+    def size(k: int) -> str:
+        return (
+            f"at {k} per class the {len(at(k))} draws made {listed(r['site']['errors'] for r in at(k))} errors "
+            f"({listed(pct(r['errors_removed']['value']) for r in at(k))} removed, {pct(curve[k]['removed']['mean'])} "
+            "on average)"
+        )
+
+    c, r25, cli = curve[25], at(25), fig["cli_25_per_class"]
+    half = sum(r["errors_removed"]["value"] >= 0.5 for r in r25)
+    recal = sorted({r["recalibration_only_site"]["errors"] for r in runs})
+    shipped = [r for r in runs if r["shipped"]]
+    refused = [r for r in runs if not r["shipped"]]
+    rels = [r for r in r25 if "released_adapted" in r]
+    return [
+        f"the fold model makes {none['errors']} errors on the {none['n']} held-out grayscale slices "
+        f"({pct(none['errors'] / none['n'])}; {kinds['wrong_class_answered']} a wrong class answered, "
+        f'{kinds["wrong_class_uncertain"]} a wrong class "uncertain", {kinds["refused"]} refused; tumours told '
+        f'"no tumour" {pct(none["notumor_on_tumours"])}, ECE {none["ece"]:.3f})',
+        "; ".join(size(k) for k in sorted(curve)) + f"; recalibration alone left {listed(recal)} errors in every draw",
+        f"{half} of the {len(r25)} draws at 25 per class removed at least half of the errors (paired bootstrap "
+        f"intervals from {min(r['errors_removed']['ci95'][0] for r in r25):.0%} to "
+        f"{max(r['errors_removed']['ci95'][1] for r in r25):.0%})",
+        f'tumours told "no tumour" {pct(c["notumor_on_tumours"]["min"])}-{pct(c["notumor_on_tumours"]["max"])} '
+        f"(<= 3%), ECE {c['ece']['min']:.3f}-{c['ece']['max']:.3f} (<= 0.05), non-MRI refused "
+        f"{pct(min(r['non_mri_refused'] for r in r25))} (>= 99%)",
+        f"the fold model on the 3-channel test slices {pct(kit['accuracy'])} -> {pct(c['kit_accuracy']['min'])}-"
+        f"{pct(c['kit_accuracy']['max'])}, their healthy slices cleared {pct(kit['notumor_cleared'])} -> "
+        f"{pct(min(r['kit']['notumor_cleared'] for r in r25))}-{pct(max(r['kit']['notumor_cleared'] for r in r25))}; "
+        f"the released model adapted to the same draws {listed(r['seed'] for r in rels)}, all "
+        f"{fig['released_model']['kit_test']['n']} kit test slices: "
+        f"{fig['released_model']['kit_test']['accuracy']:.2%} -> "
+        f"{listed(format(r['released_adapted']['kit_test']['accuracy'], '.2%') for r in rels)}",
+        f"adapt.py on 100 slices, one thread: {cli['wall_s']} s wall, {cli['cpu_s']} s CPU, peak memory "
+        f"{cli['peak_rss_mb']} MB",
+        f"adapt.py's own out-of-fold check shipped {len(shipped)} of {len(runs)} draws and refused "
+        + (
+            listed(f"{r['per_class']}/class draw {r['seed']} ({r['site']['errors']} errors)" for r in refused) or "none"
+        ),
+    ]
+
+
+def test_the_readme_reads_the_figshare_fold_from_its_json():
+    readme = " ".join((SPACE / "README.md").read_text().split())
+    for phrase in figshare_reading():
         assert phrase in readme, phrase
