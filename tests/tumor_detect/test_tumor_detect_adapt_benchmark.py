@@ -428,6 +428,8 @@ def figshare_reading() -> list[str]:
     refused = [r for r in runs if not r["shipped"]]
     rels = [r for r in r25 if "released_adapted" in r]
     return [
+        f"25 slices per class removed {pct(c['removed']['mean'])} of the fold model's {none['errors']} errors on "
+        "average",
         f"the fold model makes {none['errors']} errors on the {none['n']} held-out grayscale slices "
         f"({pct(none['errors'] / none['n'])}; {kinds['wrong_class_answered']} a wrong class answered, "
         f'{kinds["wrong_class_uncertain"]} a wrong class "uncertain", {kinds["refused"]} refused; tumours told '
