@@ -14,6 +14,11 @@ Two kinds of site the model has not learned (``--site``):
   (no-tumour slices: validation groups only, the training ones were learned), held-out slices their test groups.
   Forgetting: the rest of the kit's test groups (the grayscale figshare files). The same 25-per-class draw also
   adapts the released model (``--released``), for forgetting on all 987 test slices.
+- ``figshare_tumours``: the other fold, the same way: the fold model trained without the figshare (grayscale)
+  tumours, which then learned tumours from SARTAJ/Br35H only; the site is the grayscale files. Figshare has almost
+  no healthy slices (2 in the validation groups), so the site's healthy adaptation slices are the kit's validation
+  no-tumour slices (nearly all 3-channel); its held-out slices (the grayscale test groups) are tumours but for 3.
+  Forgetting: the 3-channel test groups (SARTAJ/Br35H, healthy slices among them).
 Draws take at most one slice per near-duplicate group, and the split is by group, so nothing drawn has a near-copy
 among the held-out slices. Refusal: the generated non-MRI images (``evaluate.py --make-ood``). Time and peak memory:
 adapt.py itself, as a child process, on a 25-per-class draw. ``--per-class``/``--seeds`` runs can be split over
@@ -24,6 +29,9 @@ several processes and joined with ``--merge``.
     python spaces/tumor_detect/adapt_benchmark.py --site other_tumours \
         --fold-model /tmp/td_folds/contrast-other_tumours --anchors /tmp/td_folds/anchors-other_tumours \
         --ood /tmp/td_ood --out /tmp/adapt_fold.json
+    python spaces/tumor_detect/adapt_benchmark.py --site figshare_tumours \
+        --fold-model /tmp/td_folds/contrast-figshare_tumours --anchors /tmp/td_folds/anchors-figshare_tumours \
+        --ood /tmp/td_ood --out spaces/tumor_detect/adapt_benchmark_figshare_tumours.json
 """
 
 from __future__ import annotations
@@ -45,12 +53,22 @@ from braintumor.adaptation.metrics import summary
 from braintumor.adaptation.pipeline import adapt, decisions
 from braintumor.adaptation.site_slices import SiteSlices
 from braintumor.adaptation.tuning import Recipe
-from braintumor.data import DEFAULT_DATA, is_rgb_file, load_split
+from braintumor.data import DEFAULT_DATA, load_split
 from braintumor.imageio import load_gray
 from braintumor.model_spec import MODEL_DIR
 from braintumor.predictor import Predictor
+from braintumor.sources import FIGSHARE, HELD_OUT, OTHER, kit_sources
 
 HERE = Path(__file__).resolve().parent
+# leave-one-source-out sites (train.py --hold-out NAME): the source held out, the card's name for the rest of the
+# kit's test groups (forgetting), whether the healthy adaptation slices are the source's own (figshare has 2 healthy
+# validation slices: its site takes the whole kit's)
+LEFT_OUT = {
+    "other_tumours": (OTHER, "the kit's other test groups (grayscale figshare files)", True),
+    "figshare_tumours": (FIGSHARE, "the kit's other test groups (3-channel SARTAJ/Br35H files)", False),
+}
+# the model card's block per site
+CARD_BLOCKS = {"other_tumours": "adapt-loso", "figshare_tumours": "adapt-loso-figshare"}
 
 
 def load_items(data: Path, items: list[dict]) -> list[np.ndarray]:
@@ -144,19 +162,9 @@ class Site:
     def __init__(self, name: str, variant: str, items: list[dict], data: Path):
         self.name, self.variant, self.items, self.data = name, variant, items, data
         side = [it["side"] for it in items]
-        if name == "other_tumours":
-            rgb = [is_rgb_file(data / it["path"]) for it in items]
-            tumour = [it["label"] != "notumor" for it in items]
-            self.pool = [
-                i
-                for i in range(len(items))
-                if rgb[i] and (tumour[i] and side[i] != "test" or (not tumour[i] and side[i] == "val"))
-            ]
-            self.held = [i for i in range(len(items)) if rgb[i] and side[i] == "test"]
-            self.kit = [i for i in range(len(items)) if not rgb[i] and side[i] == "test"]
-            self.family = None
-            self.title = "SARTAJ/Br35H (3-channel files) under the fold model trained without SARTAJ/Br35H tumours"
-            self.kit_title = "the kit's other test groups (grayscale figshare files)"
+        self.fold = name in LEFT_OUT
+        if self.fold:
+            self._left_out_source(name)
         elif name.startswith("look:"):
             from braintumor.unfamiliar import FAMILIES
 
@@ -173,6 +181,28 @@ class Site:
             self.kit_title = "the kit's own test groups, as they are"
         else:
             raise SystemExit(f"unknown site {name!r}")
+
+    def _left_out_source(self, name: str) -> None:
+        """Leave one source out: the fold model never saw this source's tumours. Adaptation slices: its tumour
+        slices from the training and validation groups, and healthy slices from the validation groups only (the
+        training ones were learned), the source's own or, for a source without healthy slices of its own, the
+        whole kit's; held-out slices: the source's test groups; forgetting: the other source's test groups."""
+        items, side = self.items, [it["side"] for it in self.items]
+        source, kit_title, own_healthy = LEFT_OUT[name]
+        ours = [s == source for s in kit_sources(self.data, items)]
+        tumour = [it["label"] != "notumor" for it in items]
+        self.pool = [
+            i
+            for i in range(len(items))
+            if (tumour[i] and ours[i] and side[i] != "test")
+            or (not tumour[i] and side[i] == "val" and (ours[i] or not own_healthy))
+        ]
+        self.held = [i for i in range(len(items)) if ours[i] and side[i] == "test"]
+        self.kit = [i for i in range(len(items)) if not ours[i] and side[i] == "test"]
+        self.family = None
+        what = HELD_OUT[name][1].removeprefix("tumours from ")
+        self.title = f"{what} under the fold model trained without {what.split(' (')[0]} tumours"
+        self.kit_title = kit_title
 
     def grays(self, idx: list[int]) -> list[np.ndarray]:
         raw = load_items(self.data, [self.items[i] for i in idx])
@@ -353,7 +383,7 @@ def card_block(result: dict) -> str:
 def card_name(result: dict) -> str:
     """The model card's block for a site: the look site's and the leave-one-source-out site's tables sit side by
     side, so one benchmark run never overwrites the other's."""
-    return "adapt-loso" if result["site"] == "other_tumours" else "adapt"
+    return CARD_BLOCKS.get(result["site"], "adapt")
 
 
 def write_card(out: Path, result: dict) -> None:
@@ -600,9 +630,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--split", type=Path, default=HERE / "split.json")
-    ap.add_argument("--site", default="look:flair_like", help='"look:FAMILY" or "other_tumours" (see above)')
+    ap.add_argument("--site", default="look:flair_like", help=f'"look:FAMILY" or one of {", ".join(LEFT_OUT)} (above)')
     ap.add_argument("--variant", choices=("val", "test"), default="test", help="the look's parameters")
-    ap.add_argument("--fold-model", type=Path, help="--site other_tumours: trained and calibrated without them")
+    ap.add_argument("--fold-model", type=Path, help="a leave-one-source-out site: the model trained "
+                    "and calibrated without its tumours")  # fmt: skip
     ap.add_argument("--released", type=Path, default=MODEL_DIR, help="the released model")
     ap.add_argument("--anchors", type=Path, help="kit anchors for the fold model (make_anchors.py --hold-out ...)")
     ap.add_argument("--ood", type=Path, help="folder of non-MRI images (evaluate.py --make-ood)")
@@ -628,8 +659,8 @@ def main() -> None:
     if args.card_only or args.merge:
         write_card(args.out, json.loads(args.out.read_text()))
         return
-    if args.site == "other_tumours" and args.fold_model is None:
-        ap.error("--site other_tumours needs --fold-model (trained and calibrated with --hold-out other_tumours)")
+    if args.site in LEFT_OUT and args.fold_model is None:
+        ap.error(f"--site {args.site} needs --fold-model (trained and calibrated with --hold-out {args.site})")
     torch.set_num_threads(args.threads)
     if args.cli_against:
         result = json.loads(args.out.read_text())
@@ -661,7 +692,7 @@ def main() -> None:
     t_start = time.time()
     items = load_split(args.split)["items"]
     site = Site(args.site, args.variant, items, args.data)
-    base_dir = args.fold_model if args.site == "other_tumours" else args.released
+    base_dir = args.fold_model if site.fold else args.released
     base = Predictor.from_folder(base_dir)
     released = Predictor.from_folder(args.released)
     y = np.array([CLASSES.index(it["label"]) for it in items])
@@ -697,7 +728,7 @@ def main() -> None:
         "threads": args.threads,
         "runs": [],
     }
-    if args.site == "other_tumours":
+    if site.fold:
         kit_test = [i for i, it in enumerate(items) if it["side"] == "test"]
         kit_test_x = np.stack([released.model_array(g) for g in load_items(args.data, [items[i] for i in kit_test])])
         result["released_model"]["kit_test"] = brief(scores(released, kit_test_x, y[kit_test]))
@@ -736,7 +767,7 @@ def main() -> None:
                 "after": brief(out.report["after"]),
             },  # fmt: skip
         }
-        if args.site == "other_tumours" and mode == "recipe" and seed == args.seeds[0] and k == 25:
+        if site.fold and mode == "recipe" and seed == args.seeds[0] and k == 25:
             rel, _ = run(released, idx, Recipe(**{**recipe_overrides, "seed": seed}))
             rec["released_adapted"] = {
                 "kit_test": brief(scores(rel.predictor, kit_test_x, y[kit_test])),

@@ -104,7 +104,40 @@ def test_readme_rows_and_the_card_block_per_site(bench):
     assert bench.draws_per_size(result) == "draws: 1 at 10 per class, 2 at 25 per class"
     assert bench.draws_per_size(_result(runs[:2])) == "2 draw(s) per size"
     assert bench.card_name({**result, "site": "other_tumours"}) == "adapt-loso"
+    assert bench.card_name({**result, "site": "figshare_tumours"}) == "adapt-loso-figshare"
     assert bench.card_name({**result, "site": "look:flair_like"}) == "adapt"
+
+
+def test_the_two_leave_one_source_out_sites_on_a_tiny_kit(bench, tmp_path):
+    """Each fold's site is its source's files (grayscale: figshare; 3-channel: SARTAJ/Br35H): tumours from the training
+    and validation groups and healthy validation slices to adapt with, the test groups held out, the other source's
+    test groups for forgetting. Figshare has almost no healthy slices, so its site adapts with the whole kit's."""
+    from PIL import Image
+
+    items = []
+    for mode in ("L", "RGB"):
+        for side in ("train", "val", "test"):
+            for label in ("glioma", "meningioma", "notumor", "pituitary"):
+                path = f"{mode}_{side}_{label}.png"
+                Image.new(mode, (16, 16), 90).save(tmp_path / path)
+                items.append({"path": path, "side": side, "label": label, "group": len(items)})
+
+    def names(idx: list[int]) -> set[str]:
+        return {items[i]["path"].removesuffix(".png") for i in idx}
+
+    tumours = ("glioma", "meningioma", "pituitary")
+    fig = bench.Site("figshare_tumours", "test", items, tmp_path)
+    healthy = {"L_val_notumor", "RGB_val_notumor"}
+    assert names(fig.pool) == {f"L_{s}_{c}" for s in ("train", "val") for c in tumours} | healthy
+    assert names(fig.held) == {f"L_test_{c}" for c in (*tumours, "notumor")}
+    assert names(fig.kit) == {f"RGB_test_{c}" for c in (*tumours, "notumor")}
+    assert fig.fold and fig.title == "figshare (grayscale files) under the fold model trained without figshare tumours"
+    other = bench.Site("other_tumours", "test", items, tmp_path)
+    assert names(other.pool) == {f"RGB_{s}_{c}" for s in ("train", "val") for c in tumours} | {"RGB_val_notumor"}
+    assert names(other.held) == {f"RGB_test_{c}" for c in (*tumours, "notumor")}
+    assert names(other.kit) == {f"L_test_{c}" for c in (*tumours, "notumor")}
+    assert other.title == "SARTAJ/Br35H (3-channel files) under the fold model trained without SARTAJ/Br35H tumours"
+    assert other.kit_title == "the kit's other test groups (grayscale figshare files)"
 
 
 def test_the_card_splits_the_errors_by_kind(bench):
@@ -288,11 +321,21 @@ def test_the_readme_reads_the_curve_trial_from_its_json():
         assert fill(phrase, numbers) in readme
 
 
-SITES = {"adapt_benchmark.json": "FLAIR-like look", "adapt_benchmark_other_tumours.json": "leave one source out"}
+LOOK, LOSO, FIGSHARE = (
+    "adapt_benchmark.json",
+    "adapt_benchmark_other_tumours.json",
+    "adapt_benchmark_figshare_tumours.json",
+)
+SITES = {LOOK: "FLAIR-like look", LOSO: "leave SARTAJ/Br35H out", FIGSHARE: "leave figshare out"}
+
+
+def listed(values) -> str:
+    values = [str(v) for v in values]
+    return ", ".join(values[:-1]) + " and " + values[-1] if len(values) > 1 else "".join(values)
 
 
 def test_the_readme_puts_the_two_sites_side_by_side(bench):
-    """The README's "leave one source out" table is readme_rows() of both sites' JSON files."""
+    """The README's side-by-side table is readme_rows() of the three sites' JSON files."""
     readme = (SPACE / "README.md").read_text()
     for file, site in SITES.items():
         for row in bench.readme_rows(json.loads((SPACE / file).read_text()), site):
@@ -301,14 +344,10 @@ def test_the_readme_puts_the_two_sites_side_by_side(bench):
 
 def loso_reading() -> list[str]:
     """The README's reading of the leave-one-source-out site, from the two JSON files."""
-    look, loso = (json.loads((SPACE / f).read_text()) for f in SITES)
+    look, loso = (json.loads((SPACE / f).read_text()) for f in (LOOK, LOSO))
     none, lnone = loso["no_adaptation"]["site"], look["no_adaptation"]["site"]
     kinds = none["errors_by_kind"]
     runs = {(r["per_class"], r["seed"]): r for r in loso["runs"] if r["mode"] == "recipe"}
-
-    def listed(values) -> str:
-        values = [str(v) for v in values]
-        return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " and " + values[-1]
 
     def draws(k: int) -> list[dict]:
         return [runs[key] for key in sorted(runs) if key[0] == k]
@@ -357,4 +396,68 @@ def loso_reading() -> list[str]:
 def test_the_readme_reads_the_leave_one_source_out_site_from_its_json():
     readme = " ".join((SPACE / "README.md").read_text().split())
     for phrase in loso_reading():
+        assert phrase in readme, phrase
+
+
+def figshare_reading() -> list[str]:
+    """The README's reading of the figshare fold (the fold model trained without the figshare tumours), from its
+    JSON: the unadapted errors, every draw per size, the targets at 25 per class, time and memory."""
+    fig = json.loads((SPACE / FIGSHARE).read_text())
+    none, kit = fig["no_adaptation"]["site"], fig["no_adaptation"]["kit"]
+    kinds = none["errors_by_kind"]
+    runs = sorted((r for r in fig["runs"] if r["mode"] == "recipe"), key=lambda r: (r["per_class"], r["seed"]))
+    curve = {c["per_class"]: c for c in fig["learning_curve"]}
+
+    def pct(x: float) -> str:
+        return f"{100 * x:.1f}%"
+
+    def at(k: int) -> list[dict]:
+        return [r for r in runs if r["per_class"] == k]
+
+    def size(k: int) -> str:
+        return (
+            f"at {k} per class the {len(at(k))} draws made {listed(r['site']['errors'] for r in at(k))} errors "
+            f"({listed(pct(r['errors_removed']['value']) for r in at(k))} removed, {pct(curve[k]['removed']['mean'])} "
+            "on average)"
+        )
+
+    c, r25, cli = curve[25], at(25), fig["cli_25_per_class"]
+    half = sum(r["errors_removed"]["value"] >= 0.5 for r in r25)
+    recal = sorted({r["recalibration_only_site"]["errors"] for r in runs})
+    shipped = [r for r in runs if r["shipped"]]
+    refused = [r for r in runs if not r["shipped"]]
+    rels = [r for r in r25 if "released_adapted" in r]
+    return [
+        f"25 slices per class removed {pct(c['removed']['mean'])} of the fold model's {none['errors']} errors on "
+        "average",
+        f"the fold model makes {none['errors']} errors on the {none['n']} held-out grayscale slices "
+        f"({pct(none['errors'] / none['n'])}; {kinds['wrong_class_answered']} a wrong class answered, "
+        f'{kinds["wrong_class_uncertain"]} a wrong class "uncertain", {kinds["refused"]} refused; tumours told '
+        f'"no tumour" {pct(none["notumor_on_tumours"])}, ECE {none["ece"]:.3f})',
+        "; ".join(size(k) for k in sorted(curve)) + f"; recalibration alone left {listed(recal)} errors in every draw",
+        f"{half} of the {len(r25)} draws at 25 per class removed at least half of the errors (paired bootstrap "
+        f"intervals from {min(r['errors_removed']['ci95'][0] for r in r25):.0%} to "
+        f"{max(r['errors_removed']['ci95'][1] for r in r25):.0%})",
+        f'tumours told "no tumour" {pct(c["notumor_on_tumours"]["min"])}-{pct(c["notumor_on_tumours"]["max"])} '
+        f"(<= 3%), ECE {c['ece']['min']:.3f}-{c['ece']['max']:.3f} (<= 0.05), non-MRI refused "
+        f"{pct(min(r['non_mri_refused'] for r in r25))} (>= 99%)",
+        f"the fold model on the 3-channel test slices {pct(kit['accuracy'])} -> {pct(c['kit_accuracy']['min'])}-"
+        f"{pct(c['kit_accuracy']['max'])}, their healthy slices cleared {pct(kit['notumor_cleared'])} -> "
+        f"{pct(min(r['kit']['notumor_cleared'] for r in r25))}-{pct(max(r['kit']['notumor_cleared'] for r in r25))}; "
+        f"the released model adapted to the same draws {listed(r['seed'] for r in rels)}, all "
+        f"{fig['released_model']['kit_test']['n']} kit test slices: "
+        f"{fig['released_model']['kit_test']['accuracy']:.2%} -> "
+        f"{listed(format(r['released_adapted']['kit_test']['accuracy'], '.2%') for r in rels)}",
+        f"adapt.py on 100 slices, one thread: {cli['wall_s']} s wall, {cli['cpu_s']} s CPU, peak memory "
+        f"{cli['peak_rss_mb']} MB",
+        f"adapt.py's own out-of-fold check shipped {len(shipped)} of {len(runs)} draws and refused "
+        + (
+            listed(f"{r['per_class']}/class draw {r['seed']} ({r['site']['errors']} errors)" for r in refused) or "none"
+        ),
+    ]
+
+
+def test_the_readme_reads_the_figshare_fold_from_its_json():
+    readme = " ".join((SPACE / "README.md").read_text().split())
+    for phrase in figshare_reading():
         assert phrase in readme, phrase
