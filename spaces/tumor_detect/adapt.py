@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 from shared.child_job import peak_rss_mb
+from shared.jsonfile import write_json
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -115,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     if outcome.shipped:
         write_folder(args.out, Path(base_dir), outcome, card)
     else:
-        (args.out / "report.json").write_text(json.dumps(report, indent=1) + "\n")
+        write_json(args.out / "report.json", report)
         (args.out / "MODEL_CARD.md").write_text(card)
         print(f"error: not shipped: {'; '.join(outcome.reasons)}", file=sys.stderr)
     progress(1.0, "Done")

@@ -58,6 +58,7 @@ from braintumor.imageio import load_gray
 from braintumor.model_spec import MODEL_DIR
 from braintumor.predictor import Predictor
 from braintumor.sources import FIGSHARE, HELD_OUT, OTHER, kit_sources
+from shared.jsonfile import write_json
 
 HERE = Path(__file__).resolve().parent
 # leave-one-source-out sites (train.py --hold-out NAME): the source held out, the card's name for the rest of the
@@ -622,7 +623,7 @@ def merge(out: Path, parts: list[Path]) -> dict:
             result["cli_25_per_class"] = other["cli_25_per_class"]
     result["draws"] = max(1 + r["seed"] for r in result["runs"])
     result["learning_curve"] = learning_curve(result)
-    out.write_text(json.dumps(result, indent=1) + "\n")
+    write_json(out, result)
     return result
 
 
@@ -665,21 +666,21 @@ def main() -> None:
     if args.cli_against:
         result = json.loads(args.out.read_text())
         result["cli_against"] = cli_against(args, result["base_model"])
-        args.out.write_text(json.dumps(result, indent=1) + "\n")
+        write_json(args.out, result)
         write_card(args.out, result)
         return
     if args.cli_only:
         result = json.loads(args.out.read_text())
         site = Site(args.site, args.variant, load_split(args.split)["items"], args.data)
         result["cli_25_per_class"] = time_cli_draw(args, site, Path(result["base_model"]), result["recipe"])
-        args.out.write_text(json.dumps(result, indent=1) + "\n")
+        write_json(args.out, result)
         write_card(args.out, result)
         return
     if args.oracle_curve:
         site = Site(args.site, args.variant, load_split(args.split)["items"], args.data)
         result = {"site": args.site, "variant": args.variant, "released": str(args.released)}
         result |= oracle_curve(site, Predictor.from_folder(args.released), args.data)
-        args.out.write_text(json.dumps(result, indent=1) + "\n")
+        write_json(args.out, result)
         print(json.dumps(result["held_wrong"] | {"r2": result["r2_original_from_site_intensity"]}))
         return
     if args.screen:
@@ -687,7 +688,7 @@ def main() -> None:
         result = {"site": args.site, "variant": args.variant, "per_class": args.per_class[0], "seeds": args.seeds}
         result |= screen(site, Predictor.from_folder(args.released), json.loads(args.screen), args.seeds,
                          args.per_class[0], args.data)  # fmt: skip
-        args.out.write_text(json.dumps(result, indent=1) + "\n")
+        write_json(args.out, result)
         return
     t_start = time.time()
     items = load_split(args.split)["items"]
@@ -777,11 +778,11 @@ def main() -> None:
         print(json.dumps({k2: rec[k2] for k2 in ("per_class", "mode", "seed", "seconds", "errors_removed", "site")}))
         result["draws"] = len(args.seeds)
         result["learning_curve"] = learning_curve(result)
-        args.out.write_text(json.dumps(result, indent=1) + "\n")
+        write_json(args.out, result)
     if not args.skip_cli:
         result["cli_25_per_class"] = time_cli_draw(args, site, base_dir, overrides)
     result["benchmark_minutes"] = round((time.time() - t_start) / 60, 1)
-    args.out.write_text(json.dumps(result, indent=1) + "\n")
+    write_json(args.out, result)
     write_card(args.out, result)
 
 

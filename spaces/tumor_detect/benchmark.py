@@ -34,6 +34,7 @@ from braintumor.predictor import NOTUMOR, Predictor, Status
 from braintumor.preprocess import SIZE, to_model_array, to_pixel_values
 from braintumor.sources import HELD_OUT, held_out_mask, kit_sources
 from braintumor.training import fit_temperature, pooled_from_cache, view_cache
+from shared.jsonfile import write_json
 from shared.model_source import resolve
 
 HERE = Path(__file__).resolve().parent
@@ -142,7 +143,7 @@ def held_out_only(folds: Path, data: Path, items: list[dict]) -> None:
     from braintumor.card import update_block
 
     rows = held_out_sources(folds, data, items)
-    (HERE / "held_out_sources.json").write_text(json.dumps({"folds": str(folds), "rows": rows}, indent=1) + "\n")
+    write_json(HERE / "held_out_sources.json", {"folds": str(folds), "rows": rows})
     lines = held_out_lines(rows)
     print("\n".join(lines))
     update_block(HERE / "MODEL_CARD.md", "heldout", "Written by benchmark.py --held-out-only:\n\n" + "\n".join(lines))
@@ -382,7 +383,7 @@ def main() -> None:
         "confusion_matrix_test": cm.tolist(),
         "torch_threads": torch.get_num_threads(),
     }
-    (HERE / "benchmark_results.json").write_text(json.dumps(res, indent=1) + "\n")
+    write_json(HERE / "benchmark_results.json", res)
     o, b = res["ours"], res["baseline_frozen_logistic"]
     err_o, err_b = 1 - o["accuracy"], 1 - b["accuracy"]
     lines = [
