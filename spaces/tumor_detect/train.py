@@ -268,6 +268,8 @@ def main() -> None:
     model.load_state_dict(best[2])
     model = model.to(memory_format=torch.contiguous_format).eval().half()
     model.config.head_crop = crop  # the preprocessing this network expects travels in its config.json
+    if args.size != SIZE:  # so does another input size (the released config.json, at SIZE, has no such key)
+        model.config.input_size = args.size
     args.out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(args.out)
     info = {
