@@ -125,3 +125,17 @@ def test_a_network_trained_at_another_size_runs_at_it():
     assert Predictor(model, None, {"size": 160}).cal["size"] == 160
     with pytest.raises(ValueError, match="128 px"):
         Predictor(model, None, {"size": 128})
+
+
+def test_readme_sentence_on_the_160_px_trial_quotes_its_json_rows():
+    import json
+
+    space = harness.SPACES / "tumor_detect"
+    result = json.loads((space / "notumor_trials.json").read_text())
+    rows = [result[name]["views"]["plain"] for name in ("160 px: 3 more epochs", "160 px, seed 1")]
+    shipped = result["shipped"]["views"]["plain"]
+    cleared = " and ".join(f"{r['clean']['notumor_cleared']:.1%}" for r in rows)
+    missed = " and ".join(f"{r['web_t2']['tumour_told_no_tumour']:.1%}" for r in rows)
+    readme = " ".join((space / "README.md").read_text().split())  # line breaks as spaces
+    assert f"it clears {cleared} of the healthy validation slices, but tells {missed} of web-style T2" in readme
+    assert f"against today's {shipped['web_t2']['tumour_told_no_tumour']:.1%}, so it does not ship" in readme
