@@ -139,3 +139,21 @@ def test_readme_sentence_on_the_160_px_trial_quotes_its_json_rows():
     readme = " ".join((space / "README.md").read_text().split())  # line breaks as spaces
     assert f"it clears {cleared} of the healthy validation slices, but tells {missed} of web-style T2" in readme
     assert f"against today's {shipped['web_t2']['tumour_told_no_tumour']:.1%}, so it does not ship" in readme
+
+
+def test_readme_latency_of_the_160_px_trial_is_its_json():
+    import json
+
+    space = harness.SPACES / "tumor_detect"
+    run = json.loads((space / "latency_unfamiliar.json").read_text())[
+        "160 px trial (seed 0) vs this release, validation side"
+    ]
+    this, shipped = run["latency_ms"], run["latency_ms_against"]
+    plain, heat = this["without_heatmap"]["p50"], this["with_heatmap"]["p50"]
+    before, before_heat = shipped["without_heatmap"]["p50"], shipped["with_heatmap"]["p50"]
+    readme = " ".join((space / "README.md").read_text().split())
+    assert (
+        f"{plain / before:.2f}x per slice (p50 {plain:.1f} ms against {before:.1f} ms, {heat:.1f} ms against "
+        f"{before_heat:.1f} ms with the heatmap; one thread, the two models taking turns on "
+        f"{this['with_heatmap']['n']} validation slices"
+    ) in readme
