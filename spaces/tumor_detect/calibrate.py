@@ -121,7 +121,7 @@ def main() -> None:
     for stale in CALIBRATION_FILES:
         (args.model / stale).unlink(missing_ok=True)
     pred = Predictor.from_folder(args.model)
-    size = DEFAULT_CALIBRATION["size"]
+    size = int(pred.cal["size"])  # the network's input size (config.json's input_size when trained at another)
     items = load_split(args.split)["items"]
     y = np.array([CLASSES.index(it["label"]) for it in items])
     side = np.array([it["side"] for it in items])

@@ -19,6 +19,7 @@ told "no tumour", refused.
     python spaces/tumor_detect/notumor_trials.py report --trial "shipped=/tmp/shipped.npz=spaces/tumor_detect/model" \
         --views plain,plain+mirror --out spaces/tumor_detect/notumor_trials.json
     # an ensemble: --trial "shipped + control=/tmp/shipped.npz+/tmp/control.npz=spaces/tumor_detect/model"
+    # one more trial beside the stored ones (the shipped row must reproduce them): --merge notumor_trials.json
 """
 
 import argparse
@@ -153,6 +154,23 @@ def report(trials: list[str], averages: list[str]) -> dict:
     return out
 
 
+def merge(earlier: dict, new: dict) -> dict:
+    """An earlier report with a new one's trials added: a trial in both keeps the earlier view averages and its
+    "how", gains the new ones, and must reproduce every average both have (else SystemExit: not the same run)."""
+    out = {name: dict(trial) for name, trial in earlier.items()}
+    for name, trial in new.items():
+        before = out.get(name, {"views": {}})
+        for avg in set(before["views"]) & set(trial["views"]):
+            a, b = before["views"][avg], trial["views"][avg]
+            for look in LOOKS:
+                diff = {k: (a[look][k], b[look][k]) for k in a[look] if not np.isclose(a[look][k], b[look][k])}
+                if diff:
+                    raise SystemExit(f"{name}, {avg}, {look}: does not reproduce the earlier report: {diff}")
+        added = {avg: row for avg, row in trial["views"].items() if avg not in before["views"]}
+        out[name] = {**trial, **before, "views": {**before["views"], **added}}
+    return out
+
+
 VIEW_NAMES = {"plain": "one view (the app's)", "mirror": "mirror", "equalised": "equalised", "s144": "144 px"}
 
 
@@ -194,6 +212,7 @@ def main() -> None:
     r.add_argument("--views", default="plain", help="comma-separated view averages, e.g. plain,plain+mirror")
     r.add_argument("--out", type=Path, default=None)
     r.add_argument("--notes", type=Path, default=None, help="a JSON of {trial name: how it was made} to keep")
+    r.add_argument("--merge", type=Path, default=None, help="an earlier report: keep its trials, add these (merge())")
     c = sub.add_parser("card", help="write the tables from --out into MODEL_CARD.md and README.md")
     c.add_argument("--out", type=Path, default=HERE / "notumor_trials.json")
     args = ap.parse_args()
@@ -219,6 +238,8 @@ def main() -> None:
         for name, note in json.loads(args.notes.read_text()).items():
             if name in result:
                 result[name]["how"] = note
+    if args.merge:
+        result = merge(json.loads(args.merge.read_text()), result)
     if args.out:
         args.out.write_text(json.dumps(result, indent=1) + "\n")
 

@@ -65,6 +65,7 @@ from braintumor.training import (
     hardness,
     lesion_focus_loss,
     marked_training_slices,
+    marks_on_grid,
     source_balanced_weights,
     suffix_logits,
     upweight_hard,
@@ -181,6 +182,8 @@ def main() -> None:
     t_train = time.time()
     frozen = freeze_early(model, args.freeze_blocks)
     marked, marks = marked_training_slices(args.marks, items, tr) if lesion_weight else (torch.zeros(0), None)
+    if marks is not None:  # the marks' 8 x 8 grid over the input, on the LayerCAM block's grid (another at --size)
+        marks = marks_on_grid(marks, views[0].shape[-1])
     if lesion_weight and gradcam_block_index(model.config) != args.freeze_blocks - 1:
         raise SystemExit("the lesion-focus loss needs the cached prefix to end at the app's LayerCAM block")
     weights = source_balanced_weights(y[tr], np.array(sources)[tr]) if balanced else None
@@ -268,6 +271,8 @@ def main() -> None:
     model.load_state_dict(best[2])
     model = model.to(memory_format=torch.contiguous_format).eval().half()
     model.config.head_crop = crop  # the preprocessing this network expects travels in its config.json
+    if args.size != SIZE:  # so does another input size (the released config.json, at SIZE, has no such key)
+        model.config.input_size = args.size
     args.out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(args.out)
     info = {

@@ -97,3 +97,63 @@ def test_readme_and_card_trial_tables_come_from_the_trials_json():
     assert mod.table(result) in (space / "MODEL_CARD.md").read_text()
     shipped = result["shipped"]["views"]["plain"]["clean"]
     assert shipped["notumor_slices"] > 0 and 0 < shipped["notumor_cleared"] < 1
+
+
+def test_merge_keeps_earlier_trials_and_requires_the_shared_rows_to_reproduce():
+    mod = trials_module()
+    look = {"accuracy": 0.9, "notumor_cleared": 0.93, "slices": 10}
+    row = {"temperature": 1.2, **dict.fromkeys(mod.LOOKS, look)}
+    earlier = {"shipped": {"model": "m", "how": "today's", "views": {"plain": row, "plain+mirror": row}}}
+    new = {"shipped": {"model": "m", "views": {"plain": row}}, "160 px": {"model": "x", "views": {"plain": row}}}
+    out = mod.merge(earlier, new)
+    assert list(out) == ["shipped", "160 px"]
+    assert list(out["shipped"]["views"]) == ["plain", "plain+mirror"] and out["shipped"]["how"] == "today's"
+    other = {**row, "clean": {**look, "notumor_cleared": 0.95}}
+    with pytest.raises(SystemExit, match="does not reproduce"):
+        mod.merge(earlier, {"shipped": {"model": "m", "views": {"plain": other}}})
+
+
+def test_a_network_trained_at_another_size_runs_at_it():
+    """train.py --size writes input_size into config.json; the Predictor preprocesses at that size, and refuses a
+    calibration fitted at another one (a silent run at 128 px would measure nothing)."""
+    from braintumor.predictor import Predictor
+
+    model = tiny_model()
+    model.config.input_size = 160
+    pred = Predictor(model, None, {"temperature": 1.0})
+    assert pred.model_array(np.random.default_rng(0).random((200, 180))).shape == (160, 160)
+    assert Predictor(model, None, {"size": 160}).cal["size"] == 160
+    with pytest.raises(ValueError, match="128 px"):
+        Predictor(model, None, {"size": 128})
+
+
+def test_readme_sentence_on_the_160_px_trial_quotes_its_json_rows():
+    import json
+
+    space = harness.SPACES / "tumor_detect"
+    result = json.loads((space / "notumor_trials.json").read_text())
+    rows = [result[name]["views"]["plain"] for name in ("160 px: 3 more epochs", "160 px, seed 1")]
+    shipped = result["shipped"]["views"]["plain"]
+    cleared = " and ".join(f"{r['clean']['notumor_cleared']:.1%}" for r in rows)
+    missed = " and ".join(f"{r['web_t2']['tumour_told_no_tumour']:.1%}" for r in rows)
+    readme = " ".join((space / "README.md").read_text().split())  # line breaks as spaces
+    assert f"it clears {cleared} of the healthy validation slices, but tells {missed} of web-style T2" in readme
+    assert f"against today's {shipped['web_t2']['tumour_told_no_tumour']:.1%}, so it does not ship" in readme
+
+
+def test_readme_latency_of_the_160_px_trial_is_its_json():
+    import json
+
+    space = harness.SPACES / "tumor_detect"
+    run = json.loads((space / "latency_unfamiliar.json").read_text())[
+        "160 px trial (seed 0) vs this release, validation side"
+    ]
+    this, shipped = run["latency_ms"], run["latency_ms_against"]
+    plain, heat = this["without_heatmap"]["p50"], this["with_heatmap"]["p50"]
+    before, before_heat = shipped["without_heatmap"]["p50"], shipped["with_heatmap"]["p50"]
+    readme = " ".join((space / "README.md").read_text().split())
+    assert (
+        f"{plain / before:.2f}x per slice (p50 {plain:.1f} ms against {before:.1f} ms, {heat:.1f} ms against "
+        f"{before_heat:.1f} ms with the heatmap; one thread, the two models taking turns on "
+        f"{this['with_heatmap']['n']} validation slices"
+    ) in readme

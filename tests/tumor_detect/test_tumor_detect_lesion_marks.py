@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+import torch
 from tumor_detect_helpers import SPACE
 
 from braintumor import TUMOR_CLASSES
@@ -130,3 +131,17 @@ def test_training_takes_only_the_marks_of_the_slices_it_trains_on():
     keep = np.flatnonzero((side == "train") & np.array([it["label"] != "meningioma" for it in items]))
     index, _ = marked_training_slices(MARKS, items, keep)
     assert 0 < len(index) and all(items[i]["label"] != "meningioma" for i in index.tolist())
+
+
+def test_marks_move_to_another_grid_by_the_share_of_each_cell_they_cover():
+    """train.py --size 160: the LayerCAM block is 10 x 10, the marks an 8 x 8 grid over the same input."""
+    from braintumor.training import marks_on_grid
+
+    marks = torch.zeros(1, 8, 8)
+    marks[0, 2:4, 3:5] = 1  # rows 2-3, columns 3-4: a quarter to a half of the height, 3/8 to 5/8 of the width
+    assert marks_on_grid(marks, 8) is marks
+    out = marks_on_grid(marks, 10)[0]
+    assert out.shape == (10, 10) and out.mean() == pytest.approx(marks.mean())
+    assert torch.allclose(out[3:5, 4:6], torch.ones(2, 2))  # wholly inside
+    assert out[2, 4] == pytest.approx(0.5) and out[3, 3] == pytest.approx(0.25)  # partly
+    assert out[5:].sum() == 0 and out[:, :3].sum() == 0

@@ -247,6 +247,13 @@ class Predictor:
         self.notumor_check = notumor_check
         self.crop = bool(getattr(model.config, "head_crop", False))  # crop to the head first (config.json)
         self.cal = {**DEFAULT_CALIBRATION, **(calibration or {})}
+        # A network fine-tuned at another input size says so in its config.json (train.py --size); it must run at
+        # that size whatever the calibration file says (a silent run at 128 px would give other numbers).
+        trained_size = getattr(model.config, "input_size", None)
+        if trained_size is not None:
+            if int((calibration or {}).get("size", trained_size)) != int(trained_size):
+                raise ValueError(f"calibrated at {calibration['size']} px, the network runs at {trained_size} px")
+            self.cal["size"] = int(trained_size)
         labels = getattr(model.config, "id2label", None) or {}
         self.classes = [labels.get(i, labels.get(str(i), CLASSES[i])) for i in range(model.config.num_labels)]
         self.gradcam_block = gradcam_block_index(model.config)

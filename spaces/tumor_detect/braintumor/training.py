@@ -128,6 +128,17 @@ def marked_training_slices(path: Path, items: list[dict], train: np.ndarray) -> 
     return torch.tensor([i for i, _ in pairs]), torch.from_numpy(np.stack([m for _, m in pairs])).float()
 
 
+def marks_on_grid(marks: torch.Tensor, grid: int) -> torch.Tensor:
+    """(N, g, g) marked cells (lesion_marks.json: an 8 x 8 grid over the input) -> (N, grid, grid): the share of each
+    cell of another grid (the LayerCAM block's at another input size, e.g. 10 x 10 at 160 px) that the marks cover."""
+    g = marks.shape[-1]
+    if g == grid:
+        return marks
+    fine = math.lcm(g, grid)
+    up = marks.float().repeat_interleave(fine // g, -2).repeat_interleave(fine // g, -1)
+    return F.avg_pool2d(up[:, None], fine // grid)[:, 0]
+
+
 @torch.no_grad()
 def pooled_from_cache(model, feats: torch.Tensor, n_blocks: int, batch: int = 128) -> torch.Tensor:
     model.eval()
