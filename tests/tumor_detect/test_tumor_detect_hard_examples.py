@@ -139,6 +139,11 @@ def test_readme_sentence_on_the_160_px_trial_quotes_its_json_rows():
     readme = " ".join((space / "README.md").read_text().split())  # line breaks as spaces
     assert f"it clears {cleared} of the healthy validation slices, but tells {missed} of web-style T2" in readme
     assert f"against today's {shipped['web_t2']['tumour_told_no_tumour']:.1%}, so it does not ship" in readme
+    pair = result["shipped + 160 px (2 networks)"]["views"]["plain"]
+    assert (
+        f"clears {pair['clean']['notumor_cleared']:.1%} of the healthy validation slices and tells "
+        f"{pair['web_t2']['tumour_told_no_tumour']:.1%} of web-style T2 screenshot tumours"
+    ) in readme
 
 
 def test_readme_latency_of_the_160_px_trial_is_its_json():
