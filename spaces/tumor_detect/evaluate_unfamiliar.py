@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from shared.jsonfile import write_json
 from shared.timing import alternating_ms
 
 HERE = Path(__file__).resolve().parent
@@ -218,7 +219,7 @@ def main() -> None:
         if args.name:
             old = json.loads(args.out.read_text()) if args.out.is_file() else {}
             stored = {**old, args.name: result}
-        args.out.write_text(json.dumps(stored, indent=1) + "\n")
+        write_json(args.out, stored)
 
 
 if __name__ == "__main__":

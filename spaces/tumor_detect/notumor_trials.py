@@ -30,6 +30,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from shared.jsonfile import write_json
+
 HERE = Path(__file__).resolve().parent
 LOOKS = ("clean", "t2_like", "flair_like", "web_t2")
 FIXRES = 144
@@ -241,7 +243,7 @@ def main() -> None:
     if args.merge:
         result = merge(json.loads(args.merge.read_text()), result)
     if args.out:
-        args.out.write_text(json.dumps(result, indent=1) + "\n")
+        write_json(args.out, result)
 
 
 if __name__ == "__main__":
