@@ -77,6 +77,7 @@ def build_demo() -> gr.Blocks:
                         file_types=list(IMAGE_SUFFIXES),
                         file_count="single",
                         type="filepath",
+                        elem_id="td-upload",
                     )
                     show_heatmap = gr.Checkbox(value=True, label="Show where the model looked (LayerCAM)")
                     run = gr.Button("Analyse", variant="primary")

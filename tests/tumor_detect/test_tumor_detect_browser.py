@@ -20,7 +20,7 @@ def url():
 def test_upload_and_see_label_and_heatmap(page, url):
     page.goto(url)
     page.get_by_text("not a medical device").first.wait_for()
-    harness.upload(page, "input[type=file]", EXAMPLES / "meningioma_1.jpg", shown="meningioma_1.jpg")
+    harness.upload(page, "#td-upload input[type=file]", EXAMPLES / "meningioma_1.jpg", shown="meningioma_1.jpg")
     page.get_by_role("button", name="Analyse").click()
     page.locator("#td-heatmap img").first.wait_for(state="visible", timeout=60_000)
     verdict = page.locator("#td-verdict").inner_text()
@@ -32,7 +32,7 @@ def test_upload_and_see_label_and_heatmap(page, url):
 def test_refusal_is_shown(page, url):
     page.goto(url)
     page.get_by_text("not a medical device").first.wait_for()  # the app is drawn: its upload takes the file
-    harness.upload(page, "input[type=file]", EXAMPLES / "not_mri_document.png", shown="not_mri_document.png")
+    harness.upload(page, "#td-upload input[type=file]", EXAMPLES / "not_mri_document.png", shown="not_mri_document.png")
     page.get_by_role("button", name="Analyse").click()
     page.get_by_text("Not analysed").first.wait_for(timeout=60_000)
 
