@@ -73,12 +73,6 @@ def same_question_labels(company_intents: Iterable[str]) -> set[str]:
     return labels
 
 
-def overlaps(label: str | None, company_intents: Iterable[str]) -> bool:
-    """Whether a labelled off-topic row (its label ``source:intent``) asks one of the company's questions; an
-    unlabelled row (``None``) never does at label level."""
-    return label is not None and label in same_question_labels(company_intents)
-
-
 def split_overlap(
     sources: dict[str, list[str]], labels: dict[str, dict[str, set[str]]], intents: list[str]
 ) -> tuple[dict[str, list[str]], dict[str, dict[str, int]]]:
