@@ -12,7 +12,9 @@ out-of-fold report compares the released model, recalibration only and the adapt
 serve it with ``TUMOR_MODEL=DIR python spaces/tumor_detect/app.py`` or ``batch.py --model DIR``. If the adapted
 model is worse than the one it started from on your slices, only report.json and MODEL_CARD.md are written and
 the exit code is 3. Bad input: exit code 2 and a message. Progress goes to stderr as "[ 42%] ..."; the last
-line on stdout is one JSON object (shipped, reasons, timings, peak memory, the report's main numbers).
+line on stdout is one JSON object (shipped, reasons, timings, peak memory, the report's main numbers, and under
+"review" the names of your slices whose answer got worse out of fold, to check their labels; the names are never
+written into report.json or the model folder).
 """
 
 from __future__ import annotations
@@ -119,6 +121,9 @@ def main(argv: list[str] | None = None) -> int:
         write_json(args.out / "report.json", report)
         (args.out / "MODEL_CARD.md").write_text(card)
         print(f"error: not shipped: {'; '.join(outcome.reasons)}", file=sys.stderr)
+    if outcome.review:  # the visitor's own terminal; the app shows them in the visitor's session only
+        print(f"review: out of fold, {len(outcome.review)} slices got a worse answer (check their labels): "
+              + ", ".join(outcome.review), file=sys.stderr)  # fmt: skip
     progress(1.0, "Done")
     summary = {
         "shipped": outcome.shipped,
@@ -128,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
         "accuracy_before": report["before"]["accuracy"]["value"],
         "accuracy_after": report["after"]["accuracy"]["value"],
         "timings": report["timings"],
+        # the visitor's own file names, on this terminal (or to the app's session) only; never in report.json
+        "review": outcome.review,
     }
     print(json.dumps(summary))
     return 0 if outcome.shipped else NOT_SHIPPED

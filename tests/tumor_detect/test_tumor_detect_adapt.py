@@ -161,8 +161,9 @@ def test_batch_refuses_an_unpinned_model(tmp_path):
     assert out.returncode == 2 and "not an adapted model folder" in out.stderr
 
 
-def test_a_worse_model_is_not_shipped_and_the_report_says_why(adapted, site, tmp_path):
-    """Starting from the adapted model, a run with a learning rate that wrecks the network is refused."""
+def test_a_worse_model_is_not_shipped_and_the_report_says_why(adapted, site, tmp_path, capsys):
+    """Starting from the adapted model, a run with a learning rate that wrecks the network is refused; the slices
+    that got worse are named to the visitor (stderr, stdout summary) and never written into the folder."""
     out = tmp_path / "worse"
     code = adapt_cli("--slices", site, "--out", out, "--base", adapted, "--lr", "3", "--steps", "20", "--folds", "2")
     assert code == 3
@@ -170,6 +171,36 @@ def test_a_worse_model_is_not_shipped_and_the_report_says_why(adapted, site, tmp
     assert not report["shipped"] and report["not_shipped_because"]
     assert not (out / "model.safetensors").exists()
     assert "Not shipped" in (out / "MODEL_CARD.md").read_text()
+    captured = capsys.readouterr()
+    review = json.loads(captured.out.strip().splitlines()[-1])["review"]
+    names = {p.relative_to(site).as_posix() for p in Path(site).rglob("*") if p.is_file()}
+    assert review and set(review) <= names and len(review) == report["slices"]["worse_out_of_fold"]
+    assert f"review: out of fold, {len(review)} slices got a worse answer" in captured.err
+    written = "".join(p.read_text() for p in out.rglob("*") if p.is_file())
+    assert not any(Path(n).name in written for n in review)
+
+
+def test_got_worse_names_lost_answers_and_new_no_tumour_on_tumours():
+    from braintumor import CLASSES
+    from braintumor.adaptation.metrics import got_worse
+
+    g, n = CLASSES.index("glioma"), CLASSES.index("notumor")
+    labels = np.array([g, g, g, n, n, g])
+    before = (["ok", "ok", "uncertain", "ok", "ok", "refused"], np.array([g, g, n, n, g, g]))
+    after = (["ok", "ok", "ok", "ok", "refused", "ok"], np.array([g, n, n, g, n, g]))
+    # 1: right -> told "no tumour"; 2: a tumour "uncertain" (leaning no tumour) -> told "no tumour"; 3: right -> wrong
+    assert got_worse(labels, before, after).tolist() == [1, 2, 3]
+    assert got_worse(labels, before, before).tolist() == []
+
+
+def test_the_review_names_are_escaped_and_capped():
+    from braintumor.adaptation.service import REVIEW_SHOWN, review_lines
+
+    assert review_lines({"review": []}) == []
+    names = ["glioma/<b>x_1*.png"] + [f"n{i}.png" for i in range(REVIEW_SHOWN + 4)]
+    text = "".join(review_lines({"review": names}))
+    assert "&lt;b&gt;x\\_1\\*.png" in text and "<b>" not in text
+    assert f"{len(names)} of your slices" in text and "and 5 more" in text and f"n{REVIEW_SHOWN}.png" not in text
 
 
 def test_worse_than_names_each_reason():
@@ -326,6 +357,8 @@ def test_job_success_deletes_the_slices_and_keeps_only_the_model(service, tmp_pa
     upload = _site_zip(tmp_path)
     folder, report = service.adapt([upload])
     assert folder is not None and report["shipped"]
+    assert isinstance(report["review"], list)  # shown in the session only:
+    assert "review" not in json.loads((folder / "report.json").read_text())
     assert not upload.exists() and _leftover_slices(tmp_path) == []
     assert (folder / "model.safetensors").is_file()
     md = service.report_markdown(report)

@@ -72,6 +72,27 @@ def summary(labels: np.ndarray, status: list[str], pred: np.ndarray, probs: np.n
     }
 
 
+Answers = tuple[list[str], np.ndarray]  # (status, predicted class) per slice
+
+
+def got_worse(labels: np.ndarray, before: Answers, after: Answers) -> np.ndarray:
+    """Indices of the slices whose answer got worse, each ``(status, predicted class)``: right before and wrong after
+    (refused counts as wrong), or a tumour newly told "no tumour". For the visitor to review: a few such slices can
+    be mislabelled, or a kind of slice the adapted model handles worse."""
+    labels = np.asarray(labels)
+
+    def right_and_told_notumor(status: list[str], pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        pred = np.asarray(pred)
+        refused = np.array([s == "refused" for s in status], dtype=bool)
+        answered = np.array([s == "ok" for s in status], dtype=bool)
+        return (pred == labels) & ~refused, (pred == NOTUMOR) & answered
+
+    right_before, notumor_before = right_and_told_notumor(*before)
+    right_after, notumor_after = right_and_told_notumor(*after)
+    tumour = labels != NOTUMOR
+    return np.flatnonzero((right_before & ~right_after) | (tumour & notumor_after & ~notumor_before))
+
+
 def worse_than(after: dict, before: dict) -> list[str]:
     """Reasons why ``after`` is worse than ``before`` on the same slices (empty: not worse)."""
     reasons = []

@@ -40,6 +40,9 @@ class Outcome:
     predictor: Predictor | None = None  # the adapted model (also when not shipped, for inspection)
     recalibrated: Predictor | None = None  # "recalibration only": the released network, refitted checks
     timings: dict = field(default_factory=dict)
+    # names of the uploaded slices whose answer got worse out of fold (metrics.got_worse): for the visitor only,
+    # never written into the report or the model folder (a file name can carry personal data)
+    review: list[str] = field(default_factory=list)
 
 
 def decisions(pred: Predictor, arrays: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -195,9 +198,12 @@ def adapt(
             "No kit slices were replayed (none fit this model), so the adapted model may have forgotten the "
             "collections it was trained on."
         )
+    worse = metrics.got_worse(labels, before[:2], (after["status"], after["pred"]))
+    report["slices"]["worse_out_of_fold"] = int(len(worse))
     reasons = metrics.worse_than(report["after"], report["before"])
     report["shipped"] = not reasons
     report["not_shipped_because"] = reasons
     timings = {"features_s": round(t_features - t0, 1), "total_s": round(time.perf_counter() - t0, 1)}
     report["timings"] = timings
-    return Outcome(not reasons, reasons, report, final, recalibrated, timings)
+    review = [site.names[i] for i in worse]
+    return Outcome(not reasons, reasons, report, final, recalibrated, timings, review)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -91,6 +92,8 @@ def adapt(paths: list[Path], progress=lambda f, m: None) -> tuple[Path | None, d
         raise AdaptError(result.errors[0] if result.errors else "Adaptation failed unexpectedly. Please try again.")
     report = json.loads(report_path.read_text())
     report.setdefault("timings", {})["peak_rss_mb"] = round(result.peak_rss_mb)
+    # the visitor's own file names (adapt.py's stdout): shown in this session's report only, never written or logged
+    report["review"] = list((result.summary or {}).get("review", []))
     return (out if result.returncode == 0 else None), report
 
 
@@ -114,6 +117,24 @@ def session_predictor(model_dir: str):
     return _recent.get(model_dir, _load_verified)
 
 
+REVIEW_SHOWN = 20
+
+
+def review_lines(report: dict) -> list[str]:
+    """The uploaded slices whose answer got worse out of fold, by the visitor's own file names (escaped)."""
+    names = report.get("review") or []
+    if not names:
+        return []
+    shown = ", ".join(re.sub(r"([\\`*_\[\]])", r"\\\1", html.escape(n)) for n in names[:REVIEW_SHOWN])
+    more = f" and {len(names) - REVIEW_SHOWN} more" if len(names) > REVIEW_SHOWN else ""
+    return [
+        "",
+        f"**Worth a look**: out of fold, {len(names)} of your slices got a worse answer from the adapted model "
+        f'(right before and wrong after, or a tumour newly told "no tumour"): {shown}{more}. Check their labels; '
+        "a mislabelled slice can hold the adaptation back. Only you see these names; they are not kept.",
+    ]
+
+
 def report_markdown(report: dict) -> str:
     """The report the visitor reads (warnings are ours, but escaped anyway: they quote file names)."""
     s, t = report["slices"], report.get("timings", {})
@@ -131,7 +152,7 @@ def report_markdown(report: dict) -> str:
         title = "### Not shipped: the adapted model was not better on your slices"
         lead = "Reasons: " + "; ".join(html.escape(r) for r in report["not_shipped_because"]) + ". Keep using the " \
             "released model, or add more (and correctly labelled) slices and try again."  # fmt: skip
-    lines = [title, "", lead, "", report_table(report), "", gates_sentence(report)]
+    lines = [title, "", lead, "", report_table(report), "", gates_sentence(report)] + review_lines(report)
     if report.get("warnings"):
         lines += ["", "**Checks**:"] + [f"- {html.escape(w)}" for w in report["warnings"]]
     lines += [
