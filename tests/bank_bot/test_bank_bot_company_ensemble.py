@@ -5,6 +5,8 @@ random top-layer deltas, and a small slice of the built-in bank."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from bank_bot_helpers import unit
@@ -65,10 +67,10 @@ def test_the_served_ensemble_runs_the_lower_layers_once_and_equals_each_member_j
     assert isinstance(single, MiniLM) and np.allclose(single.encode(texts), alone[0], atol=1e-6)
 
 
-@pytest.mark.slow
-def test_an_ensemble_company_bot_trains_members_and_gates_in_the_joined_space():
-    """train_company with two members (plumbing: one layer, one pass, a small bank): two different deltas, member 0
-    the same as a one-member run's, a head and a kNN memory as wide as both members, the held-out check ran."""
+@pytest.fixture(scope="module")
+def bots():
+    """A one-member and a two-member company bot trained on the example company (plumbing: one layer, one pass, a
+    small bank)."""
     from bankbot.company.data import EXAMPLE_CSV, read_examples
     from bankbot.company.offtopic import load_builtin_bank
     from bankbot.company.recipe import train_company
@@ -79,10 +81,53 @@ def test_an_ensemble_company_bot_trains_members_and_gates_in_the_joined_space():
     bank = bank.subset(np.random.RandomState(0).permutation(len(bank))[:800])
     small = Recipe(layers=1, epochs=1, finetune_negatives=100, head_negatives=300, check_negatives=100)
     one = train_company(examples, bank, frozen_encoder(), small)
-    two = train_company(examples, bank, frozen_encoder(), Recipe(**{**small.__dict__, "members": 2}))
+    two = train_company(examples, bank, frozen_encoder(), replace(small, members=2))
+    return examples, one, two
+
+
+@pytest.mark.slow
+def test_an_ensemble_company_bot_trains_members_and_gates_in_the_joined_space(bots):
+    """Two different deltas, member 0 the same as a one-member run's, a head and a kNN memory as wide as both
+    members, the held-out check ran."""
+    examples, one, two = bots
     assert len(one.deltas) == 1 and len(two.deltas) == 2 and two.delta is two.deltas[0]
     assert all(np.array_equal(one.delta[n], two.deltas[0][n]) for n in one.delta)  # member 0 is today's run
     assert any(not np.array_equal(two.deltas[0][n], two.deltas[1][n]) for n in one.delta)
     assert one.weight.shape[1] == 384 and two.weight.shape == (len(examples.labels) + 1, 768)
     assert two.memory.shape[1] == 768 and np.allclose(np.linalg.norm(two.memory, axis=1), 1.0, atol=1e-5)
     assert two.metrics["n_in_scope"] == len(examples.texts) and two.recipe["members"] == 2
+
+
+@pytest.mark.slow
+def test_an_ensemble_bots_folder_pins_every_member_and_serves_what_was_trained(bots, tmp_path):
+    """write_folder stores one sha256-pinned delta per member; load_company embeds with every member (the served
+    vectors are the trained ones) and refuses a folder whose second member is altered or unlisted."""
+    import json
+    import shutil
+
+    from bankbot.company.card import company_card
+    from bankbot.company.folder import load_company, write_folder
+    from bankbot.conversation.bot import respond
+    from bankbot.conversation.policy import Action
+
+    examples, _, two = bots
+    digests = write_folder(tmp_path / "bot", two, {}, "Brightside", company_card("Brightside", two))
+    assert {"encoder_delta.safetensors", "encoder_delta_1.safetensors"} <= set(digests)
+    model, table = load_company(tmp_path / "bot")
+    assert isinstance(model.encoder, MemberEncoders) and model.info["members"] == 2
+    texts = list(examples.texts[:5])
+    assert np.allclose(model.encoder.encode(texts), two.memory[:5], atol=2e-3)
+    assert respond("what is the capital of australia", [], model, table).decision.action == Action.DECLINE
+
+    altered = tmp_path / "altered"
+    shutil.copytree(tmp_path / "bot", altered)
+    (altered / "encoder_delta_1.safetensors").write_bytes(b"x" + (altered / "encoder_delta_1.safetensors").read_bytes())
+    with pytest.raises(ValueError, match="sha256"):
+        load_company(altered)
+    unlisted = tmp_path / "unlisted"
+    shutil.copytree(tmp_path / "bot", unlisted)
+    manifest = json.loads((unlisted / "manifest.json").read_text())
+    del manifest["sha256"]["encoder_delta_1.safetensors"]
+    (unlisted / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ValueError, match="ensemble"):
+        load_company(unlisted)
