@@ -196,6 +196,9 @@ def test_the_ensemble_trial_rows_and_sentences_are_their_json():
     assert f"({gained[0]} unrelated questions)" in text and f"({gained[1]})" in text
     assert f"({cis[0]} and {cis[1]} for today)" in text
     _example_company_sentences("company_ensemble_trial.json", "3 members", "with 3 members")
+    slowest = max(t["cpu_s_max"] for t in members), max(t["cpu_s_max"] for t in today)
+    assert f"slowest three-member bot needed {slowest[0]:.1f} s of CPU (today's slowest {slowest[1]:.1f} s)" in text
+    assert f"its wall time reached {max(t['wall_s_max'] for t in members):.1f} s" in text
     assert Recipe().members == 1
     shipped = json.loads((SPACE / "results" / "oos_benchmark.json").read_text())["companies"]
     for company, c in trial.items():
