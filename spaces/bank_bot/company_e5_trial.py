@@ -36,11 +36,12 @@ class Bot:
     """A trained company bot's model step: the message's features, the head and the gate (the served decision)."""
 
     def __init__(self, result, recipe, second_encoder) -> None:
-        from bankbot.models.encoder import MiniLM
+        from bankbot.models.encoder import with_members
         from bankbot.models.model import frozen_encoder
 
         self.result, self.recipe, self.second = result, recipe, second_encoder
-        self.encoder = MiniLM(frozen_encoder().folder, result.delta)
+        # every member of an ensemble bot (``Recipe.members``), the lower layers once
+        self.encoder = with_members(frozen_encoder().folder, result.deltas or [result.delta], recipe.layers)
 
     def decide(self, texts: list[str]) -> list[str]:
         from bankbot.company.recipe import decisions, proba, with_second
@@ -81,38 +82,31 @@ def alternating_latency(bots: dict[str, Bot], texts: list[str], rounds: int) -> 
     return out
 
 
-def main(argv=None) -> dict:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--examples", type=Path, default=HERE / "examples" / "company_example.csv")
-    p.add_argument("--fresh", type=Path, default=HERE / "examples" / "company_example_fresh.csv")
-    p.add_argument("--rounds", type=int, default=4)
-    p.add_argument("--out", type=Path, default=HERE / "results" / "company_e5_trial.json")
-    args = p.parse_args(argv)
-
+def report_bots(recipes: dict, examples_csv: Path, fresh_csv: Path, rounds: int, second=None) -> dict:
+    """Each recipe (the first is today's) trained on the company's examples, one thread: its report's held-out numbers
+    and mistakes against the frozen baseline, training times; every final bot on the fresh questions; their latency,
+    alternating."""
     import csv
 
     import torch
 
     from bankbot.company.data import read_examples
     from bankbot.company.offtopic import load_builtin_bank
-    from bankbot.company.recipe import Recipe, train_company
-    from bankbot.models.e5_encoder import load_e5
+    from bankbot.company.recipe import train_company
     from bankbot.models.model import frozen_encoder
     from shared.device import configure_cpu_threads
 
     torch.set_num_threads(1)
     configure_cpu_threads()
-    examples = read_examples(args.examples.read_bytes())
-    with open(args.fresh, encoding="utf-8", newline="") as fh:
+    examples = read_examples(examples_csv.read_bytes())
+    with open(fresh_csv, encoding="utf-8", newline="") as fh:
         fresh = [(r["text"], r["intent"]) for r in csv.DictReader(fh)]
     bank, encoder = load_builtin_bank(), frozen_encoder()
-    e5 = load_e5()  # loaded before any timing: a served Space loads it once at start (for other languages already)
-    out: dict = {"examples": str(args.examples.relative_to(HERE)), "machine": "2 shared vCPUs, one thread", "bots": {}}
+    out: dict = {"examples": str(examples_csv.relative_to(HERE)), "bots": {}}
     bots = {}
-    for name, changes in RECIPES.items():
-        recipe = replace(Recipe(), **changes)
-        result = train_company(examples, bank, encoder, recipe, second_encoder=e5)
-        bots[name] = Bot(result, recipe, e5)
+    for name, recipe in recipes.items():
+        result = train_company(examples, bank, encoder, recipe, second_encoder=second)
+        bots[name] = Bot(result, recipe, second)
         m, b = result.metrics, result.baseline
         out["bots"][name] = {
             "held_out": m,
@@ -124,11 +118,28 @@ def main(argv=None) -> dict:
             "timings": result.timings,
         }
         print(name, json.dumps(out["bots"][name]["held_out"]), result.timings, flush=True)
-    first = out["bots"]["today"]["timings"]["cpu_s"]
+    first = next(iter(out["bots"].values()))["timings"]["cpu_s"]
     for row in out["bots"].values():
         row["cpu_ratio_to_today"] = round(row["timings"]["cpu_s"] / first, 2)
     out["fresh"] = {name: fresh_check(bot, fresh) for name, bot in bots.items()}
-    out["latency"] = alternating_latency(bots, [t for t, _ in fresh], args.rounds)
+    out["latency"] = alternating_latency(bots, [t for t, _ in fresh], rounds)
+    return out
+
+
+def main(argv=None) -> dict:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--examples", type=Path, default=HERE / "examples" / "company_example.csv")
+    p.add_argument("--fresh", type=Path, default=HERE / "examples" / "company_example_fresh.csv")
+    p.add_argument("--rounds", type=int, default=4)
+    p.add_argument("--out", type=Path, default=HERE / "results" / "company_e5_trial.json")
+    args = p.parse_args(argv)
+
+    from bankbot.company.recipe import Recipe
+    from bankbot.models.e5_encoder import load_e5
+
+    e5 = load_e5()  # loaded before any timing: a served Space loads it once at start (for other languages already)
+    recipes = {name: replace(Recipe(), **changes) for name, changes in RECIPES.items()}
+    out = report_bots(recipes, args.examples, args.fresh, args.rounds, e5) | {"machine": "2 shared vCPUs, one thread"}
     write_json(args.out, out)
     print(json.dumps({k: out[k] for k in ("fresh", "latency")}, indent=1))
     return out

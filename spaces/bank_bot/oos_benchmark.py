@@ -106,16 +106,18 @@ def evaluate_fold(
     """Each method x preset on this fold's bot: accuracy / false declines on the in-scope rows, decline rate
     per off-topic source. ``methods``: (name, out-of-scope method, k) or (name, None, None) for the floor alone;
     ``second_encoder``: the e5 of a ``recipe.e5`` bot."""
-    from bankbot.company.recipe import decisions, fit_gate_on, proba, with_second
+    from bankbot.company.recipe import decisions, fit_gate_on, join_members, proba, with_second
     from bankbot.models import oos
     from bankbot.models.encoder import MiniLM
     from bankbot.models.finetune import embed_states
     from bankbot.models.model import frozen_encoder
 
-    enc = MiniLM(frozen_encoder().folder, result.delta)
+    encoders = [MiniLM(frozen_encoder().folder, d) for d in result.deltas or [result.delta]]  # one per member
 
     def embed(texts: list[str]) -> np.ndarray:
-        return with_second(recipe, embed_states(enc, [lower[t] for t in texts], recipe.layers), texts, second_encoder)
+        states = [lower[t] for t in texts]
+        tuned = join_members([embed_states(enc, states, recipe.layers) for enc in encoders])
+        return with_second(recipe, tuned, texts, second_encoder)
 
     X_in = embed(texts_in)
     X_off = {s: embed(ts) for s, ts in off.items()}
@@ -174,7 +176,7 @@ def recipes(
 
 
 def variant_name(variant: dict) -> str:
-    """'this recipe + e5' for {"e5": true}; other fields as name=value."""
+    """'this recipe + e5' for {"e5": true}; other fields as name=value ('this recipe + members=3')."""
     return "this recipe + " + ", ".join(k if v is True else f"{k}={v}" for k, v in variant.items())
 
 

@@ -108,6 +108,33 @@ def test_the_gate_and_head_trial_rows_are_their_json():
     assert _rows_match_their_json("company_gate_trials.json", pattern) == 2 * len(variants)
 
 
+def _example_company_sentences(json_name: str, trial: str, words: str) -> None:
+    """A company trial's example-company sentences quote its JSON (``company_e5_trial.report_bots``): mistakes against
+    the frozen baseline, training CPU, latency, and the fresh questions (the same for both bots)."""
+    ex = json.loads((SPACE / "results" / json_name).read_text())
+    today, bot, lat = ex["bots"]["today"], ex["bots"][trial], ex["latency"]
+    text = " ".join((SPACE / "README.md").read_text().split())
+    assert (
+        f"takes {lat[trial]['p50_ms']:.1f} ms per message against {lat['today']['p50_ms']:.1f} ms "
+        f"(p50, {lat[trial]['p50_ratio']:.2f}x" in text
+    )
+    assert (
+        f"today {today['mistakes']} mistakes against the frozen baseline's {today['baseline_mistakes']} "
+        f"(accuracy {100 * today['held_out']['accuracy']:.1f}%), {words} {bot['mistakes']} "
+        f"({100 * bot['held_out']['accuracy']:.1f}%)" in text
+    )
+    assert (
+        f"Training {today['timings']['cpu_s']:.1f} s of CPU for today, {bot['timings']['cpu_s']:.1f} s {words} "
+        f"({bot['cpu_ratio_to_today']:.2f}x" in text
+    )
+    assert ex["fresh"]["today"] == ex["fresh"][trial]
+    f = ex["fresh"]["today"]
+    assert (
+        f"both bots answer {f['right']} of {f['in_scope']} right ({f['wrong']} wrong) and decline "
+        f"{f['off_topic_declined']} of {f['off_topic']} unrelated ones" in text
+    )
+
+
 def test_the_e5_trial_rows_and_sentences_are_their_json():
     """The e5 trial that did not ship: results/oos_benchmark_e5_trial.json -> its README table rows, and
     results/company_e5_trial.json (company_e5_trial.py) -> the example company, latency and training sentences."""
@@ -118,29 +145,7 @@ def test_the_e5_trial_rows_and_sentences_are_their_json():
         lambda m: m.replace("with e5:", "this recipe + e5:").replace("today:", "this recipe:"),
     )
     assert n == 9, "the README's e5 trial table"
-    ex = json.loads((SPACE / "results" / "company_e5_trial.json").read_text())
-    today, e5, lat = ex["bots"]["today"], ex["bots"]["today + e5"], ex["latency"]
-    text = " ".join((SPACE / "README.md").read_text().split())
-    assert (
-        f"takes {lat['today + e5']['p50_ms']:.1f} ms per message against {lat['today']['p50_ms']:.1f} ms "
-        f"(p50, {lat['today + e5']['p50_ratio']:.2f}x)" in text
-    )
-    assert (
-        f"today {today['mistakes']} mistakes against the frozen baseline's {today['baseline_mistakes']} "
-        f"(accuracy {100 * today['held_out']['accuracy']:.1f}%), with e5 {e5['mistakes']} "
-        f"({100 * e5['held_out']['accuracy']:.1f}%)" in text
-    )
-    assert (
-        f"Training {today['timings']['cpu_s']:.1f} s of CPU for today, {e5['timings']['cpu_s']:.1f} s with e5 "
-        f"({e5['cpu_ratio_to_today']:.2f}x" in text
-    )
-    fresh = ex["fresh"]
-    assert fresh["today"] == fresh["today + e5"]
-    f = fresh["today"]
-    assert (
-        f"both bots answer {f['right']} of {f['in_scope']} right ({f['wrong']} wrong) and decline "
-        f"{f['off_topic_declined']} of {f['off_topic']} unrelated ones" in text
-    )
+    _example_company_sentences("company_e5_trial.json", "today + e5", "with e5")
     # what ships is unchanged: the trial stays off, and today's rows repeat the shipped benchmark's
     from bankbot.company.recipe import Recipe
 
@@ -149,3 +154,53 @@ def test_the_e5_trial_rows_and_sentences_are_their_json():
     trial = json.loads((SPACE / "results" / "oos_benchmark_e5_trial.json").read_text())["companies"]
     for company, c in trial.items():
         assert c["summary"]["this recipe: energy / auto"] == shipped[company]["summary"]["this recipe: energy / auto"]
+
+
+def test_the_ensemble_trial_rows_and_sentences_are_their_json():
+    """The deep-ensemble trial that did not ship: results/oos_benchmark_ensemble_trial.json -> its README table rows
+    and training sentence, results/company_ensemble_trial.json (company_ensemble_trial.py) -> the example company,
+    latency and two-thread training sentences; the trial stays off and today's rows repeat the shipped benchmark's."""
+    from bankbot.company.recipe import Recipe
+
+    pattern = r"^\| ([a-z, ]+) \| ensemble trial, ((?:today|3 members): [^|]+?) \|((?: [^|]+ \|){7})"
+    n = _rows_match_their_json(
+        "oos_benchmark_ensemble_trial.json",
+        pattern,
+        lambda m: m.replace("3 members:", "this recipe + members=3:").replace("today:", "this recipe:"),
+    )
+    assert n == 8, "the README's ensemble trial table"
+    trial = json.loads((SPACE / "results" / "oos_benchmark_ensemble_trial.json").read_text())["companies"]
+    text = " ".join((SPACE / "README.md").read_text().split())
+    times = [c["training"] for c in trial.values()]
+    today, members = [t["this recipe"] for t in times], [t["this recipe + members=3"] for t in times]
+    assert (
+        f"training takes {members[0]['cpu_ratio_to_previous']:.2f}x / {members[1]['cpu_ratio_to_previous']:.2f}x "
+        f"today's CPU time in the benchmark ({members[0]['cpu_s_mean']:.1f} / {members[1]['cpu_s_mean']:.1f} s "
+        f"against {today[0]['cpu_s_mean']:.1f} / {today[1]['cpu_s_mean']:.1f} s per bot" in text
+    )
+
+    def declined(c: dict, m: str) -> tuple[int, int]:  # pooled over every scored off-topic source of every fold
+        cells = [x for f in c["folds"].values() for x in f["methods"][m].values() if isinstance(x, dict) and "n" in x]
+        return sum(x["declined"] for x in cells), sum(x["n"] for x in cells)
+
+    gained, cis = [], []
+    for c in trial.values():
+        (k0, n0), (k3, n3) = (
+            declined(c, "this recipe: energy / auto"),
+            declined(c, "this recipe + members=3: energy / auto"),
+        )
+        assert n0 == n3
+        gained.append(f"{k3 - k0} more of {n3:,}")
+        lo, hi = c["summary"]["this recipe: energy / auto"]["pooled_ci95"]
+        cis.append(f"{100 * lo:.2f}-{100 * hi:.2f}%")
+    assert f"({gained[0]} unrelated questions)" in text and f"({gained[1]})" in text
+    assert f"({cis[0]} and {cis[1]} for today)" in text
+    _example_company_sentences("company_ensemble_trial.json", "3 members", "with 3 members")
+    slowest = max(t["cpu_s_max"] for t in members), max(t["cpu_s_max"] for t in today)
+    assert f"slowest three-member bot needed {slowest[0]:.1f} s of CPU (today's slowest {slowest[1]:.1f} s)" in text
+    assert f"its wall time reached {max(t['wall_s_max'] for t in members):.1f} s" in text
+    assert Recipe().members == 1
+    shipped = json.loads((SPACE / "results" / "oos_benchmark.json").read_text())["companies"]
+    for company, c in trial.items():
+        todays = {m: row for m, row in c["summary"].items() if m.startswith("this recipe:")}
+        assert todays and all(shipped[company]["summary"][m] == row for m, row in todays.items())

@@ -2,8 +2,9 @@
 (``BANK_BOT_MODEL=DIR``, evaluate.py --model). Gradio-free and torch-free.
 
 DIR holds ``intent_head.safetensors`` (head, labels, decision thresholds), ``encoder_delta.safetensors``
-(fine-tuned top layers, float16, added to the pinned original MiniLM), ``labels.json``, ``answers.json``
-(the answer table in the stock bot's format), ``report.json`` (data summary and held-out metrics),
+(fine-tuned top layers, float16, added to the pinned original MiniLM; an ensemble bot of ``Recipe.members`` also
+``encoder_delta_1.safetensors``, ... one per further member, each pinned like the first), ``labels.json``,
+``answers.json`` (the answer table in the stock bot's format), ``report.json`` (data summary and held-out metrics),
 ``MODEL_CARD.md``, and ``manifest.json`` with the sha256 of every other file, checked at load. Those files hold
 aggregate numbers only. ``private_report.json`` (not in the manifest) keeps what quotes the trainer's own rows:
 the held-out examples the bot confused and the checks' findings; it is shown in the trainer's report and is
@@ -78,6 +79,11 @@ def answer_table_data(labels: list[str], answers: dict[str, str], company: str) 
     }
 
 
+def member_delta(member: int) -> str:
+    """The file of an ensemble member's encoder delta (member 0: the one delta of a single bot)."""
+    return DELTA if member == 0 else DELTA.replace(".safetensors", f"_{member}.safetensors")
+
+
 def write_folder(out: Path, result, answers: dict[str, str], company: str, card: str) -> dict[str, str]:
     """Write every file of a trained company bot into ``out``; returns {file: sha256} (also in manifest.json)."""
     from ..models.model import Head, Memory, save_delta, save_head
@@ -91,13 +97,17 @@ def write_folder(out: Path, result, answers: dict[str, str], company: str, card:
         "decline_below": result.recipe["decline_below"],
         "layers": result.recipe["layers"],
     }
+    deltas = result.deltas or [result.delta]
+    if len(deltas) > 1:
+        info["members"] = len(deltas)  # an ensemble: the encoder joins every member's vector
     memory = None
     if result.oos:  # the out-of-scope gate: its method, threshold and the company's own examples (kNN memory)
         keys = ("method", "k", "preset", "threshold", "standardisation")  # standardisation: energy+knn only
         info["oos"] = {k: result.oos[k] for k in keys if k in result.oos}
         memory = Memory(result.memory, result.memory_targets, k=result.oos["k"], weight=0.0)
     save_head(out / HEAD, Head(result.weight, result.bias, result.labels, info, memory))
-    save_delta(out / DELTA, result.delta)
+    for member, delta in enumerate(deltas):
+        save_delta(out / member_delta(member), delta)
     (out / LABELS).write_text(json.dumps(result.labels, indent=1), encoding="utf-8")
     table = answer_table_data(result.labels, answers, company)
     (out / ANSWERS).write_text(json.dumps(table, indent=1, ensure_ascii=False), encoding="utf-8")
@@ -170,7 +180,11 @@ def load_company(folder: Path):
     folder = Path(folder)
     manifest = verify_folder(folder)
     head = load_head(folder / HEAD)
-    encoder = load_encoder_with(folder / DELTA if DELTA in manifest["sha256"] else None)
+    deltas = [member_delta(m) for m in range(int(head.info.get("members", 1)))]
+    if len(deltas) > 1 and not set(deltas) <= set(manifest["sha256"]):
+        raise ValueError(f"{folder}: an ensemble bot needs {', '.join(deltas)} in {MANIFEST}")
+    present = [folder / d for d in deltas if d in manifest["sha256"]]
+    encoder = load_encoder_with(present, int(head.info.get("layers", 0)))
     model = IntentModel(encoder, head)
     model.thresholds = company_thresholds(head.info)
     model.english_only = True  # MiniLM path only: other languages get the polite "English only" reply

@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from ..models import oos
+from ..models.encoder import join_members
 from ..models.oos import DEFAULT_PRESET, PRESETS, Space
 from .augment import augmented_copies
 from .data import OUT_OF_SCOPE, Examples
@@ -72,6 +73,11 @@ class Recipe:
     # A trial, off: the head, the gate and the kNN memory see [fine-tuned MiniLM ; frozen multilingual-e5-small]
     # (each L2-normalised) instead of the fine-tuned MiniLM vector alone (README "Make it yours": e5 trial)
     e5: bool = False
+    # A trial, off: a deep ensemble of this many fine-tuned top-layer stacks over the same cached lower layers, member
+    # m with seed ``seed + m`` and its own draw of the built-in fine-tuning negatives (member 0 is today's run); the
+    # head, the gate and the kNN memory see the members' unit vectors side by side, scaled by 1/sqrt(members) (a unit
+    # vector whose cosine is the members' mean cosine). README "Make it yours": ensemble trial
+    members: int = 1
 
 
 @dataclass
@@ -79,7 +85,7 @@ class Result:
     labels: list[str]  # company intents + out_of_scope
     weight: np.ndarray
     bias: np.ndarray
-    delta: dict[str, np.ndarray]
+    delta: dict[str, np.ndarray]  # member 0's (the only one unless ``recipe.members`` > 1)
     metrics: dict
     baseline: dict
     data: dict
@@ -90,6 +96,7 @@ class Result:
     memory: np.ndarray | None = None  # the company's own examples in the fine-tuned space (the kNN gate)
     memory_targets: np.ndarray | None = None
     spaces: dict = field(default_factory=dict)  # "check" / "final": oos.Space (benchmarks; not written)
+    deltas: list[dict[str, np.ndarray]] = field(default_factory=list)  # every member's delta, member 0 first
 
 
 def stratified_folds(intents: list[str], k: int, seed: int) -> np.ndarray:
@@ -170,6 +177,16 @@ def confused_pairs(pred, gold, texts, top: int = 5) -> list[dict]:
     return out
 
 
+def member_negatives(head_neg: np.ndarray, recipe: Recipe, member: int) -> np.ndarray:
+    """The built-in negatives member ``member`` fine-tunes on: member 0 the first ``finetune_negatives`` of the head's
+    (today's), every other member its own draw of as many from the head's negatives (bagging where declines are
+    decided)."""
+    n = min(recipe.finetune_negatives, len(head_neg))
+    if member == 0:
+        return head_neg[:n]
+    return np.random.RandomState(recipe.seed + 1000 * member).permutation(head_neg)[:n]
+
+
 def with_second(recipe: Recipe, tuned: np.ndarray, texts: list[str], second_encoder=None) -> np.ndarray:
     """The features a company bot's head sees: the fine-tuned MiniLM vectors, followed by the frozen e5 vectors of
     the same texts when ``recipe.e5`` (``second_encoder``: anything with ``encode(texts)``; the shipped e5 if None)."""
@@ -222,7 +239,6 @@ def train_company(
     n_folds = 1 if (folds == 0).sum() >= recipe.min_check_examples else int(folds.max()) + 1
     check_neg, train_neg = unseen_groups_split(bank, keep, recipe, rng)
     head_neg = train_neg[: recipe.head_negatives]
-    ft_neg = head_neg[: recipe.finetune_negatives]
     final_neg = np.concatenate([head_neg, check_neg])
 
     all_texts = texts + [bank.texts[i] for i in final_neg]
@@ -245,9 +261,17 @@ def train_company(
         w = _weights(len(rows_own), len(X_neg), recipe.negative_share * math.sqrt(45 / (len(labels) - 1)))
         return fit_head(np.vstack([X_own, X_neg]), y, w, labels, recipe.C, recipe.seed)
 
-    def finetune(train_rows: list[int], step: str, share: tuple[float, float]) -> dict[str, np.ndarray]:
+    def finetune(train_rows: list[int], step: str, share: tuple[float, float]) -> list[dict[str, np.ndarray]]:
         """Fine-tune the top layers on these company rows (and their augmented copies) and the fine-tuning
-        negatives; the layers' delta."""
+        negatives; each member's delta."""
+        lo, hi = share
+        span = (hi - lo) / recipe.members
+        return [
+            finetune_member(train_rows, step, (lo + span * m, lo + span * (m + 1)), m) for m in range(recipe.members)
+        ]
+
+    def finetune_member(train_rows: list[int], step: str, share: tuple[float, float], member: int):
+        ft_neg = member_negatives(head_neg, recipe, member)
         own_rows, sources, own_w = with_copies(train_rows, copy_rows)
         ft_rows = own_rows + [pos[int(b)] for b in ft_neg]
         y_ft = np.array([labels.index(intents[i]) for i in sources] + [len(labels) - 1] * len(ft_neg))
@@ -273,7 +297,7 @@ def train_company(
             layers=recipe.layers,
             epochs=recipe.epochs,
             lr=recipe.lr,
-            seed=recipe.seed,
+            seed=recipe.seed + member,
             states=[states[i] for i in ft_rows],
             log=log,
             contrastive=recipe.contrastive,
@@ -288,17 +312,19 @@ def train_company(
     if recipe.e5:
         t0 = lap("second_encoder", t0)
 
-    def embed(delta: dict[str, np.ndarray]) -> np.ndarray:
+    def embed(deltas: list[dict[str, np.ndarray]]) -> np.ndarray:
         # the company's rows and the bank's (the augmented copies only ever train)
-        tuned = embed_states(MiniLM(frozen_encoder.folder, delta), states[:n_base], recipe.layers)
+        tuned = join_members(
+            [embed_states(MiniLM(frozen_encoder.folder, d), states[:n_base], recipe.layers) for d in deltas]
+        )
         return np.hstack([tuned, second]) if second.shape[1] else tuned
 
     def check_fold(f: int, share: tuple[float, float]) -> dict:
         """Fine-tune without fold ``f`` and score it (and the unseen topics) through the app's decision rule."""
         train_rows = [i for i in range(n_own) if folds[i] != f]
         check_rows = [i for i in range(n_own) if folds[i] == f]
-        delta = finetune(train_rows, f"Fine-tuning ({f + 1} of {n_folds})" if n_folds > 1 else "Fine-tuning", share)
-        vectors = embed(delta)
+        deltas = finetune(train_rows, f"Fine-tuning ({f + 1} of {n_folds})" if n_folds > 1 else "Fine-tuning", share)
+        vectors = embed(deltas)
         w, b = head_on(train_rows, vectors[train_rows], vectors[head_neg_rows])
         own_train = [i for i in train_rows if own[i]]
         X_in, X_out = vectors[check_rows], vectors[check_neg_rows]
@@ -313,7 +339,7 @@ def train_company(
         )
         base_pred = [str(p) for p in base.predict(np.vstack([frozen[check_rows], bank.vectors[check_neg]]))]
         return {
-            "delta": delta,
+            "deltas": deltas,
             "vectors": vectors,
             "space": space,
             "rows": check_rows,
@@ -353,10 +379,10 @@ def train_company(
     if recipe.final_finetune:
         # the shipped encoder learns from every example; the unseen topics stay out of it and of its head, so the
         # thresholds carry over from the checked space to this one through them (carry_over)
-        delta = finetune(list(range(n_own)), "Fine-tuning on every example", (0.15 + 0.7 * n_folds / runs, 0.85))
-        vectors, neg_rows = embed(delta), head_neg_rows
+        deltas = finetune(list(range(n_own)), "Fine-tuning on every example", (0.15 + 0.7 * n_folds / runs, 0.85))
+        vectors, neg_rows = embed(deltas), head_neg_rows
     else:  # fold 0's encoder is shipped, and the final head is fitted on every negative
-        delta, vectors, neg_rows = checks[0]["delta"], checks[0]["vectors"], head_neg_rows + check_neg_rows
+        deltas, vectors, neg_rows = checks[0]["deltas"], checks[0]["vectors"], head_neg_rows + check_neg_rows
     progress(0.9, "Fitting the final model on every example")
     w, b = head_on(list(range(n_own)), vectors[:n_own], vectors[neg_rows])
     own_intents = [i for i in intents if i != OUT_OF_SCOPE]
@@ -384,7 +410,8 @@ def train_company(
     timings["total_s"] = round(time.perf_counter() - t_start, 1)
     timings["cpu_s"] = round(time.process_time() - c_start, 1)
     progress(1.0, "Done")
-    result = Result(labels, w, b, delta, metrics, baseline, data, confusions, timings, asdict(recipe), gate)
+    result = Result(labels, w, b, deltas[0], metrics, baseline, data, confusions, timings, asdict(recipe), gate)
+    result.deltas = deltas
     result.memory, result.memory_targets = final_space.memory, final_space.targets
     first = checks[0]
     result.spaces = {

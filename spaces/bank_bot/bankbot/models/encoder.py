@@ -141,3 +141,46 @@ def pool(states: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Mean over real tokens, then L2 normalisation (the sentence-transformers recipe)."""
     summed = (states * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
     return (summed / np.maximum(np.linalg.norm(summed, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+
+
+def join_members(vectors: list[np.ndarray]) -> np.ndarray:
+    """An ensemble's vector of each row: its members' unit vectors side by side, scaled by 1/sqrt(members), so it is
+    a unit vector again and its cosine with another is the mean of the members' cosines (one member: unchanged)."""
+    if len(vectors) == 1:
+        return vectors[0]
+    return (np.hstack(vectors) / np.float32(math.sqrt(len(vectors)))).astype(np.float32)
+
+
+class MemberEncoders:
+    """A deep ensemble of fine-tuned top layers over one frozen stack: the lower layers run once per message, each
+    member's top ``layers`` on their states, and the members' vectors are joined (``join_members``). ``members``:
+    MiniLM encoders that differ only in their top ``layers`` (the pinned original plus each member's delta)."""
+
+    def __init__(self, members: list[MiniLM], layers: int) -> None:
+        self.members, self.layers = members, layers
+        self.folder, self.tokenizer = members[0].folder, members[0].tokenizer
+        self.hidden = members[0].hidden * len(members)
+
+    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        first = self.members[0]
+        upto = first.n_layers - self.layers
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), self.hidden), dtype=np.float32)
+        for start in range(0, len(texts), batch_size):
+            idx = order[start : start + batch_size]
+            ids, mask = first.tokenize([texts[i] for i in idx])
+            lower = first.hidden_states(ids, mask, upto=upto)
+            vectors = []
+            for member in self.members:
+                x = lower
+                for i in range(upto, member.n_layers):
+                    x = member.layer(i, x, mask)
+                vectors.append(pool(x, mask))
+            out[idx] = join_members(vectors)
+        return out
+
+
+def with_members(folder: Path, deltas: list[dict[str, np.ndarray]], layers: int) -> MiniLM | MemberEncoders:
+    """The encoder of a fine-tuned bot: the original plus its one delta, or the ensemble of one per delta."""
+    members = [MiniLM(folder, d) for d in deltas or [None]]
+    return members[0] if len(members) == 1 else MemberEncoders(members, layers)

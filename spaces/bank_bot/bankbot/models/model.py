@@ -24,7 +24,7 @@ from ..model_spec import (
 )
 from . import oos
 from .data import OUT_OF_SCOPE
-from .encoder import MiniLM, load_tensors
+from .encoder import MemberEncoders, MiniLM, load_tensors, with_members
 
 MODEL_KEY = "bank_bot.intent_model"
 ENCODER_KEY = "bank_bot.encoder"
@@ -205,9 +205,11 @@ def frozen_encoder() -> MiniLM:
     return models.get(FROZEN_KEY, lambda: MiniLM(resolve(ENCODER_SPEC)))
 
 
-def load_encoder_with(delta_path: Path | None) -> MiniLM:
-    """The pinned original encoder plus another training run's delta (unpinned; None = not fine-tuned)."""
-    return MiniLM(resolve(ENCODER_SPEC), load_tensors(delta_path) if delta_path else None)
+def load_encoder_with(delta_paths: Path | list[Path] | None, layers: int = 0) -> MiniLM | MemberEncoders:
+    """The pinned original encoder plus another training run's delta (unpinned; None or [] = not fine-tuned); several
+    deltas: an ensemble of members that differ in their top ``layers`` (``encoder.MemberEncoders``)."""
+    paths = [delta_paths] if isinstance(delta_paths, Path) else list(delta_paths or [])
+    return with_members(resolve(ENCODER_SPEC), [load_tensors(p) for p in paths], layers)
 
 
 def load_intent_model(head_dir: Path | None = None):
