@@ -183,3 +183,27 @@ def test_bank_bot_model_switches_the_served_bot(trained, monkeypatch):
     assert classify("I smell gas in my kitchen")["intent"] == "gas_leak"
     monkeypatch.delenv("BANK_BOT_MODEL")
     assert classify("I lost my card yesterday")["intent"] == "lost_or_stolen_card"
+
+
+def test_specialize_trains_on_the_threads_it_is_given(monkeypatch, tmp_path):
+    """``specialize.py --threads 2`` trains on two threads (an argument-less thread setup reset it to one)."""
+    import torch
+
+    from bankbot.company import folder, recipe
+
+    seen = {}
+
+    def fake_train(*args, **kwargs):
+        seen["threads"] = torch.get_num_threads()
+        raise RuntimeError("stop here")
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(recipe, "train_company", fake_train)
+    monkeypatch.setattr(folder, "write_folder", lambda *a, **k: {})
+    before = torch.get_num_threads()
+    try:
+        with pytest.raises(RuntimeError, match="stop here"):
+            recipe.specialize(read_examples(EXAMPLE_CSV.read_bytes()), {}, tmp_path, threads=2)
+    finally:
+        torch.set_num_threads(before)
+    assert seen["threads"] == 2

@@ -553,7 +553,7 @@ def specialize(
     """Train a company bot and write its folder; returns (Result, {file: sha256})."""
     from pathlib import Path
 
-    import torch
+    import torch  # noqa: F401  (loaded before configure_cpu_threads, so it sets torch's threads too)
 
     from shared.device import configure_cpu_threads
 
@@ -562,8 +562,7 @@ def specialize(
     from .folder import write_folder
     from .offtopic import load_builtin_bank
 
-    torch.set_num_threads(threads)
-    configure_cpu_threads()
+    configure_cpu_threads(threads)  # torch and numpy's BLAS (an argument-less call would reset to OMP_NUM_THREADS)
     progress = progress or (lambda fraction, message: None)
     result = train_company(examples, load_builtin_bank(), frozen_encoder(), recipe, progress)
     digests = write_folder(Path(out), result, answers, company, company_card(company, result))
