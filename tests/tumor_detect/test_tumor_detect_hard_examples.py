@@ -71,6 +71,24 @@ def test_trial_decisions_refuse_before_the_rule(tiny_predictor):
     assert out[0] == ("ok", "notumor")
 
 
+def test_trial_consults_the_equalised_view_only_when_the_calibration_does(tiny_predictor):
+    """As the app: a calibration without consistency views computes none, so none can hold "no tumour" back."""
+    mod = trials_module()
+    eq = np.array([[5.0, 0.0, 0.0, 0.0], [0.0, 0.0, 5.0, 0.0]])  # the equalised view: a tumour, then no tumour
+    assert tiny_predictor.cal["consistency_views"] == []
+    assert mod.views_notumor(tiny_predictor, eq, 1.0) == [None, None]
+    probs = np.array([[0.02, 0.02, 0.94, 0.02]] * 2)
+    assert mod.decisions(tiny_predictor, probs, np.zeros(2), np.zeros(2), [None, None]) == [("ok", "notumor")] * 2
+    tiny_predictor.cal.update(consistency_views=["equalised"], consistency_min_confidence=0.5)
+    views = mod.views_notumor(tiny_predictor, eq, 1.0)
+    assert views[0] < 0.1 < 0.9 < views[1]
+    out = mod.decisions(tiny_predictor, probs, np.zeros(2), np.zeros(2), views)
+    assert out == [("uncertain", "notumor"), ("ok", "notumor")]
+    tiny_predictor.cal["consistency_views"] = ["inverted"]
+    with pytest.raises(SystemExit, match="equalised view only"):
+        mod.views_notumor(tiny_predictor, eq, 1.0)
+
+
 def test_an_ensemble_averages_every_networks_view_logits():
     mod = trials_module()
     one = {
