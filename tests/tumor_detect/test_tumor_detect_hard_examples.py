@@ -71,6 +71,24 @@ def test_trial_decisions_refuse_before_the_rule(tiny_predictor):
     assert out[0] == ("ok", "notumor")
 
 
+def test_trial_consults_the_equalised_view_only_when_the_calibration_does(tiny_predictor):
+    """As the app: a calibration without consistency views computes none, so none can hold "no tumour" back."""
+    mod = trials_module()
+    eq = np.array([[5.0, 0.0, 0.0, 0.0], [0.0, 0.0, 5.0, 0.0]])  # the equalised view: a tumour, then no tumour
+    assert tiny_predictor.cal["consistency_views"] == []
+    assert mod.views_notumor(tiny_predictor, eq, 1.0) == [None, None]
+    probs = np.array([[0.02, 0.02, 0.94, 0.02]] * 2)
+    assert mod.decisions(tiny_predictor, probs, np.zeros(2), np.zeros(2), [None, None]) == [("ok", "notumor")] * 2
+    tiny_predictor.cal.update(consistency_views=["equalised"], consistency_min_confidence=0.5)
+    views = mod.views_notumor(tiny_predictor, eq, 1.0)
+    assert views[0] < 0.1 < 0.9 < views[1]
+    out = mod.decisions(tiny_predictor, probs, np.zeros(2), np.zeros(2), views)
+    assert out == [("uncertain", "notumor"), ("ok", "notumor")]
+    tiny_predictor.cal["consistency_views"] = ["inverted"]
+    with pytest.raises(SystemExit, match="equalised view only"):
+        mod.views_notumor(tiny_predictor, eq, 1.0)
+
+
 def test_an_ensemble_averages_every_networks_view_logits():
     mod = trials_module()
     one = {
@@ -162,3 +180,41 @@ def test_readme_latency_of_the_160_px_trial_is_its_json():
         f"{before_heat:.1f} ms with the heatmap; one thread, the two models taking turns on "
         f"{this['with_heatmap']['n']} validation slices"
     ) in readme
+
+
+def test_readme_sentence_on_the_lite2_trial_quotes_its_json_rows():
+    import json
+
+    space = harness.SPACES / "tumor_detect"
+    result = json.loads((space / "notumor_trials.json").read_text())
+    seeds = [result[name]["views"]["plain"] for name in ("Lite2 backbone", "Lite2 backbone, seed 1")]
+    today = result["shipped"]["views"]["plain"]
+
+    def both(look: str, key: str) -> str:
+        return " and ".join(f"{r[look][key]:.1%}" for r in seeds)
+
+    readme = " ".join((space / "README.md").read_text().split())
+    assert (
+        f"it clears {both('clean', 'notumor_cleared')} of the healthy validation slices (today "
+        f"{today['clean']['notumor_cleared']:.1%}) and tells {both('web_t2', 'tumour_told_no_tumour')} of web-style T2 "
+        f'screenshot tumours "no tumour" (today {today["web_t2"]["tumour_told_no_tumour"]:.1%}); it names '
+        f"{both('web_t2', 'tumour_named')} of them (today {today['web_t2']['tumour_named']:.1%}) but "
+        f"{both('t2_like', 'tumour_named')} of the T2-like tumours (today {today['t2_like']['tumour_named']:.1%})"
+    ) in readme
+    hints = [result[name]["views"]["plain"]["clean"]["notumor_cleared"] for name in (
+        "Lite2, no equalised view (chosen after seeing it)", "Lite2 seed 1, no equalised view")]  # fmt: skip
+    assert f"seed 0 would clear {hints[0]:.1%} and seed 1 {hints[1]:.1%}" in readme
+    latency = json.loads((space / "latency_unfamiliar.json").read_text())
+    runs = [latency[f"Lite2 backbone trial vs this release, validation side{tag}"] for tag in ("", ", repeat")]
+
+    def p50(key: str, heat: str) -> str:
+        return " and ".join(f"{run[key][heat]['p50']:.1f}" for run in runs)
+
+    ratios = [
+        r["latency_ms"][h]["p50"] / r["latency_ms_against"][h]["p50"]
+        for r in runs
+        for h in ("without_heatmap", "with_heatmap")
+    ]
+    assert f"It would cost {min(ratios):.2f}-{max(ratios):.2f}x per slice" in readme
+    for heat in ("without_heatmap", "with_heatmap"):
+        assert f"{p50('latency_ms', heat)} ms against {p50('latency_ms_against', heat)} ms" in readme

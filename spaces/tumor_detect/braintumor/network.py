@@ -20,17 +20,15 @@ from types import SimpleNamespace
 import torch
 from torch import nn
 
-from .lite0 import SE_GATE_BIAS  # sigmoid(30) == 1.0 in float32: the gate of lite0.py's identity squeeze-excite
+# SE_GATE_BIAS: sigmoid(30) == 1.0 in float32, the gate of lite0.py's identity squeeze-excite
+from .lite0 import SE_GATE_BIAS, scaled_channels, variant_of
 
 ACTIVATIONS = {"relu6": nn.ReLU6, "swish": nn.SiLU, "silu": nn.SiLU}
 
 
 def round_filters(config: SimpleNamespace, channels: int) -> int:
     """Channels scaled by the width coefficient, rounded to the divisor (as transformers and the original)."""
-    divisor = config.depth_divisor
-    scaled = channels * config.width_coefficient
-    new = max(divisor, int(scaled + divisor / 2) // divisor * divisor)
-    return int(new + divisor if new < 0.9 * scaled else new)
+    return scaled_channels(channels, config.width_coefficient, config.depth_divisor)
 
 
 def same_padding(kernel: int, adjust: bool) -> tuple[int, int, int, int]:
@@ -148,6 +146,7 @@ class LiteNet(nn.Module):
         super().__init__()
         if config.hidden_act not in ACTIVATIONS or config.pooling_type != "mean":
             raise ValueError(f"unsupported network: activation {config.hidden_act!r}, pooling {config.pooling_type!r}")
+        variant_of(config)  # an unknown backbone, or a stage table that is not its own, is refused before building
         self.config = config
         self.efficientnet = Backbone(config, ACTIVATIONS[config.hidden_act])
         self.dropout = nn.Dropout(config.dropout_rate)

