@@ -218,3 +218,23 @@ def test_readme_sentence_on_the_lite2_trial_quotes_its_json_rows():
     assert f"It would cost {min(ratios):.2f}-{max(ratios):.2f}x per slice" in readme
     for heat in ("without_heatmap", "with_heatmap"):
         assert f"{p50('latency_ms', heat)} ms against {p50('latency_ms_against', heat)} ms" in readme
+
+
+def test_readme_sentence_on_the_lite2_pairs_quotes_their_json_rows():
+    import json
+
+    space = harness.SPACES / "tumor_detect"
+    result = json.loads((space / "notumor_trials.json").read_text())
+    seeds, mixed = (
+        result[name]["views"]["plain"]
+        for name in ("Lite2 seeds 0 + 1 (2 networks)", "shipped + Lite2 seed 0 (2 networks)")
+    )
+    readme = " ".join((space / "README.md").read_text().split())
+    assert (
+        f"the two Lite2 seeds together clear {seeds['clean']['notumor_cleared']:.1%} and tell "
+        f"{seeds['web_t2']['tumour_told_no_tumour']:.1%} of web-style T2 screenshot tumours"
+    ) in readme
+    assert (
+        f"today's network with Lite2 seed 0 clears {mixed['clean']['notumor_cleared']:.1%} and tells "
+        f"{mixed['web_t2']['tumour_told_no_tumour']:.1%}"
+    ) in readme
