@@ -63,3 +63,18 @@ def test_tumour_claims_match_the_evaluation_json():
     assert headline["Accuracy"] == f"{100 * ev['accuracy']:.1f}%"
     assert headline["Calibration error (ECE)"] == f"{ev['ece']:.3f}"
     assert headline["Real MRI refused"] == f"{100 * ev['rejected_rate']:.1f}%"
+
+
+def test_held_out_source_sentence_quotes_the_fold_json():
+    """The card's reading of this release's held-out-source folds is held_out_sources.json (benchmark.py
+    --held-out-only), the table in the card's heldout block."""
+    rows = json.loads((SPACES / "tumor_detect" / "held_out_sources.json").read_text())["rows"]
+    fold = {r["fold"]: r for r in rows if r["recipe"] == "contrast"}
+    other, figshare = fold["other_tumours"], fold["figshare_tumours"]
+    card = " ".join((SPACES / "tumor_detect" / "MODEL_CARD.md").read_text().split())
+    assert (
+        f"SARTAJ/Br35H {other['tumor_sensitivity']:.3f}, ECE {other['ece']:.3f}; figshare "
+        f"{figshare['tumor_sensitivity']:.3f}, ECE {figshare['ece']:.3f}, just inside, with accuracy "
+        f"{figshare['accuracy']:.3f}"
+    ) in card
+    assert figshare["tumor_sensitivity"] >= 0.95 and figshare["ece"] <= 0.06  # "just inside" the targets
