@@ -238,3 +238,16 @@ def test_readme_sentence_on_the_lite2_pairs_quotes_their_json_rows():
         f"today's network with Lite2 seed 0 clears {mixed['clean']['notumor_cleared']:.1%} and tells "
         f"{mixed['web_t2']['tumour_told_no_tumour']:.1%}"
     ) in readme
+
+
+def test_readme_sentence_on_the_third_lite2_seed_quotes_its_json_row():
+    import json
+
+    space = harness.SPACES / "tumor_detect"
+    row = json.loads((space / "notumor_trials.json").read_text())["Lite2 backbone, seed 2"]["views"]["plain"]
+    readme = " ".join((space / "README.md").read_text().split())
+    assert (
+        f"A third seed, run after the first two were read, clears {row['clean']['notumor_cleared']:.1%} of the healthy "
+        f"validation slices, names {row['web_t2']['tumour_named']:.1%} of the web-style T2 screenshot tumours and "
+        f"tells {row['web_t2']['tumour_told_no_tumour']:.1%} of them"
+    ) in readme
