@@ -14,6 +14,21 @@ import harness
 from braintumor import CLASSES
 from braintumor.training import hardness, prefix_features, upweight_hard
 
+SPACE = harness.SPACES / "tumor_detect"
+
+
+def _trials() -> dict:
+    """notumor_trials.json, the validation-side trial rows."""
+    import json
+
+    return json.loads((SPACE / "notumor_trials.json").read_text())
+
+
+def _readme() -> str:
+    """The Space README with line breaks as spaces (sentences wrap)."""
+    return " ".join((SPACE / "README.md").read_text().split())
+
+
 NT = CLASSES.index("notumor")
 
 
@@ -106,13 +121,10 @@ def test_an_ensemble_averages_every_networks_view_logits():
 
 def test_readme_and_card_trial_tables_come_from_the_trials_json():
     """The README's and the card's no-tumour trial tables are what notumor_trials.py card writes from its JSON."""
-    import json
-
     mod = trials_module()
-    space = harness.SPACES / "tumor_detect"
-    result = json.loads((space / "notumor_trials.json").read_text())
-    assert mod.table(result, all_views=False) in (space / "README.md").read_text()
-    assert mod.table(result) in (space / "MODEL_CARD.md").read_text()
+    result = _trials()
+    assert mod.table(result, all_views=False) in (SPACE / "README.md").read_text()
+    assert mod.table(result) in (SPACE / "MODEL_CARD.md").read_text()
     shipped = result["shipped"]["views"]["plain"]["clean"]
     assert shipped["notumor_slices"] > 0 and 0 < shipped["notumor_cleared"] < 1
 
@@ -146,15 +158,12 @@ def test_a_network_trained_at_another_size_runs_at_it():
 
 
 def test_readme_sentence_on_the_160_px_trial_quotes_its_json_rows():
-    import json
-
-    space = harness.SPACES / "tumor_detect"
-    result = json.loads((space / "notumor_trials.json").read_text())
+    result = _trials()
     rows = [result[name]["views"]["plain"] for name in ("160 px: 3 more epochs", "160 px, seed 1")]
     shipped = result["shipped"]["views"]["plain"]
     cleared = " and ".join(f"{r['clean']['notumor_cleared']:.1%}" for r in rows)
     missed = " and ".join(f"{r['web_t2']['tumour_told_no_tumour']:.1%}" for r in rows)
-    readme = " ".join((space / "README.md").read_text().split())  # line breaks as spaces
+    readme = _readme()
     assert f"it clears {cleared} of the healthy validation slices, but tells {missed} of web-style T2" in readme
     assert f"against today's {shipped['web_t2']['tumour_told_no_tumour']:.1%}, so it does not ship" in readme
     pair = result["shipped + 160 px (2 networks)"]["views"]["plain"]
@@ -167,14 +176,13 @@ def test_readme_sentence_on_the_160_px_trial_quotes_its_json_rows():
 def test_readme_latency_of_the_160_px_trial_is_its_json():
     import json
 
-    space = harness.SPACES / "tumor_detect"
-    run = json.loads((space / "latency_unfamiliar.json").read_text())[
+    run = json.loads((SPACE / "latency_unfamiliar.json").read_text())[
         "160 px trial (seed 0) vs this release, validation side"
     ]
     this, shipped = run["latency_ms"], run["latency_ms_against"]
     plain, heat = this["without_heatmap"]["p50"], this["with_heatmap"]["p50"]
     before, before_heat = shipped["without_heatmap"]["p50"], shipped["with_heatmap"]["p50"]
-    readme = " ".join((space / "README.md").read_text().split())
+    readme = _readme()
     assert (
         f"{plain / before:.2f}x per slice (p50 {plain:.1f} ms against {before:.1f} ms, {heat:.1f} ms against "
         f"{before_heat:.1f} ms with the heatmap; one thread, the two models taking turns on "
@@ -185,15 +193,14 @@ def test_readme_latency_of_the_160_px_trial_is_its_json():
 def test_readme_sentence_on_the_lite2_trial_quotes_its_json_rows():
     import json
 
-    space = harness.SPACES / "tumor_detect"
-    result = json.loads((space / "notumor_trials.json").read_text())
+    result = _trials()
     seeds = [result[name]["views"]["plain"] for name in ("Lite2 backbone", "Lite2 backbone, seed 1")]
     today = result["shipped"]["views"]["plain"]
 
     def both(look: str, key: str) -> str:
         return " and ".join(f"{r[look][key]:.1%}" for r in seeds)
 
-    readme = " ".join((space / "README.md").read_text().split())
+    readme = _readme()
     assert (
         f"it clears {both('clean', 'notumor_cleared')} of the healthy validation slices (today "
         f"{today['clean']['notumor_cleared']:.1%}) and tells {both('web_t2', 'tumour_told_no_tumour')} of web-style T2 "
@@ -204,7 +211,7 @@ def test_readme_sentence_on_the_lite2_trial_quotes_its_json_rows():
     hints = [result[name]["views"]["plain"]["clean"]["notumor_cleared"] for name in (
         "Lite2, no equalised view (chosen after seeing it)", "Lite2 seed 1, no equalised view")]  # fmt: skip
     assert f"seed 0 would clear {hints[0]:.1%} and seed 1 {hints[1]:.1%}" in readme
-    latency = json.loads((space / "latency_unfamiliar.json").read_text())
+    latency = json.loads((SPACE / "latency_unfamiliar.json").read_text())
     runs = [latency[f"Lite2 backbone trial vs this release, validation side{tag}"] for tag in ("", ", repeat")]
 
     def p50(key: str, heat: str) -> str:
@@ -221,15 +228,12 @@ def test_readme_sentence_on_the_lite2_trial_quotes_its_json_rows():
 
 
 def test_readme_sentence_on_the_lite2_pairs_quotes_their_json_rows():
-    import json
-
-    space = harness.SPACES / "tumor_detect"
-    result = json.loads((space / "notumor_trials.json").read_text())
+    result = _trials()
     seeds, mixed = (
         result[name]["views"]["plain"]
         for name in ("Lite2 seeds 0 + 1 (2 networks)", "shipped + Lite2 seed 0 (2 networks)")
     )
-    readme = " ".join((space / "README.md").read_text().split())
+    readme = _readme()
     assert (
         f"the two Lite2 seeds together clear {seeds['clean']['notumor_cleared']:.1%} and tell "
         f"{seeds['web_t2']['tumour_told_no_tumour']:.1%} of web-style T2 screenshot tumours"
@@ -241,11 +245,8 @@ def test_readme_sentence_on_the_lite2_pairs_quotes_their_json_rows():
 
 
 def test_readme_sentence_on_the_third_lite2_seed_quotes_its_json_row():
-    import json
-
-    space = harness.SPACES / "tumor_detect"
-    row = json.loads((space / "notumor_trials.json").read_text())["Lite2 backbone, seed 2"]["views"]["plain"]
-    readme = " ".join((space / "README.md").read_text().split())
+    row = _trials()["Lite2 backbone, seed 2"]["views"]["plain"]
+    readme = _readme()
     assert (
         f"A third seed, run after the first two were read, clears {row['clean']['notumor_cleared']:.1%} of the healthy "
         f"validation slices, names {row['web_t2']['tumour_named']:.1%} of the web-style T2 screenshot tumours and "
