@@ -156,6 +156,12 @@ def test_the_e5_trial_rows_and_sentences_are_their_json():
         assert c["summary"]["this recipe: energy / auto"] == shipped[company]["summary"]["this recipe: energy / auto"]
 
 
+def _declined(c: dict, m: str) -> tuple[int, int]:
+    """(declined, scored) of method ``m``, pooled over every scored off-topic source of every fold of company ``c``."""
+    cells = [x for f in c["folds"].values() for x in f["methods"][m].values() if isinstance(x, dict) and "n" in x]
+    return sum(x["declined"] for x in cells), sum(x["n"] for x in cells)
+
+
 def test_the_ensemble_trial_rows_and_sentences_are_their_json():
     """The deep-ensemble trial that did not ship: results/oos_benchmark_ensemble_trial.json -> its README table rows
     and training sentence, results/company_ensemble_trial.json (company_ensemble_trial.py) -> the example company,
@@ -179,15 +185,11 @@ def test_the_ensemble_trial_rows_and_sentences_are_their_json():
         f"against {today[0]['cpu_s_mean']:.1f} / {today[1]['cpu_s_mean']:.1f} s per bot" in text
     )
 
-    def declined(c: dict, m: str) -> tuple[int, int]:  # pooled over every scored off-topic source of every fold
-        cells = [x for f in c["folds"].values() for x in f["methods"][m].values() if isinstance(x, dict) and "n" in x]
-        return sum(x["declined"] for x in cells), sum(x["n"] for x in cells)
-
     gained, cis = [], []
     for c in trial.values():
         (k0, n0), (k3, n3) = (
-            declined(c, "this recipe: energy / auto"),
-            declined(c, "this recipe + members=3: energy / auto"),
+            _declined(c, "this recipe: energy / auto"),
+            _declined(c, "this recipe + members=3: energy / auto"),
         )
         assert n0 == n3
         gained.append(f"{k3 - k0} more of {n3:,}")
@@ -204,3 +206,37 @@ def test_the_ensemble_trial_rows_and_sentences_are_their_json():
     for company, c in trial.items():
         todays = {m: row for m, row in c["summary"].items() if m.startswith("this recipe:")}
         assert todays and all(shipped[company]["summary"][m] == row for m, row in todays.items())
+
+
+def test_the_near_miss_trial_rows_and_sentences_are_their_json():
+    """The synthetic near-miss trial that did not ship: results/oos_benchmark_nearmiss_trial.json -> its README table
+    rows, pooled counts and training sentence; the trial stays off and today's rows repeat the shipped benchmark's."""
+    from bankbot.company.recipe import Recipe
+
+    variant = "this recipe + near_misses=2, near_miss_share=0.3"
+    pattern = r"^\| ([a-z, ]+) \| near-miss trial, ((?:today|2 near-misses): [^|]+?) \|((?: [^|]+ \|){7})"
+    n = _rows_match_their_json(
+        "oos_benchmark_nearmiss_trial.json",
+        pattern,
+        lambda m: m.replace("2 near-misses:", f"{variant}:").replace("today:", "this recipe:"),
+    )
+    assert n == 8, "the README's near-miss trial table"
+    assert Recipe().near_misses == 0
+    shipped = json.loads((SPACE / "results" / "oos_benchmark.json").read_text())["companies"]
+    trial = json.loads((SPACE / "results" / "oos_benchmark_nearmiss_trial.json").read_text())["companies"]
+    for company, c in trial.items():
+        assert c["summary"]["this recipe: energy / auto"] == shipped[company]["summary"]["this recipe: energy / auto"]
+    text = " ".join((SPACE / "README.md").read_text().split())
+    times = [c["training"] for c in trial.values()]
+    today, near = [t["this recipe"] for t in times], [t[variant] for t in times]
+    assert (
+        f"training takes {near[0]['cpu_ratio_to_previous']:.2f}x / {near[1]['cpu_ratio_to_previous']:.2f}x "
+        f"today's CPU time in the benchmark ({near[0]['cpu_s_mean']:.1f} / {near[1]['cpu_s_mean']:.1f} s "
+        f"against {today[0]['cpu_s_mean']:.1f} / {today[1]['cpu_s_mean']:.1f} s per bot" in text
+    )
+    fewer = []
+    for c in trial.values():
+        (k0, n0), (k2, n2) = _declined(c, "this recipe: energy / auto"), _declined(c, f"{variant}: energy / auto")
+        assert n0 == n2 and k2 < k0  # it lost: the README says so
+        fewer.append(f"{k0 - k2} fewer of {n2:,}")
+    assert f"({fewer[0]} unrelated questions)" in text and f"({fewer[1]})" in text

@@ -26,6 +26,7 @@ from ..models.encoder import join_members
 from ..models.oos import DEFAULT_PRESET, PRESETS, Space
 from .augment import augmented_copies
 from .data import OUT_OF_SCOPE, Examples
+from .nearmiss import near_misses
 from .offtopic import OffTopicBank, negatives_for
 
 
@@ -78,6 +79,12 @@ class Recipe:
     # head, the gate and the kNN memory see the members' unit vectors side by side, scaled by 1/sqrt(members) (a unit
     # vector whose cosine is the members' mean cosine). README "Make it yours": ensemble trial
     members: int = 1
+    # A trial, off: this many synthetic near-misses of each training example (its intent's most distinctive words
+    # swapped for words of built-in off-topic sentences: company/nearmiss.py), labelled out_of_scope in fine-tuning
+    # and in the head, where together they weigh ``near_miss_share`` of the negatives' total weight (the built-in
+    # negatives the rest). README "Make it yours": near-miss trial
+    near_misses: int = 0
+    near_miss_share: float = 0.3
 
 
 @dataclass
@@ -242,7 +249,16 @@ def train_company(
     final_neg = np.concatenate([head_neg, check_neg])
 
     all_texts = texts + [bank.texts[i] for i in final_neg]
-    n_own, n_base = len(texts), len(all_texts)
+    n_own = len(texts)
+    # near-misses of the company's intent rows, from words of the training negatives only (the unseen check topics
+    # stay unseen): after the bank rows, embedded like them
+    near_rows: dict[int, list[int]] = {}  # source row -> its near-misses' indices in all_texts
+    own_labels = [intents[i] if own[i] else "" for i in range(n_own)]
+    fillers = [bank.texts[i] for i in head_neg]
+    for source, variant in near_misses(texts, own_labels, fillers, recipe.near_misses, recipe.seed):
+        near_rows.setdefault(source, []).append(len(all_texts))
+        all_texts.append(variant)
+    n_base = len(all_texts)
     # augmented copies of the company's intent rows (not its own out_of_scope rows): after the bank rows
     copies = augmented_copies([texts[i] if own[i] else "" for i in range(n_own)], recipe.augment, recipe.seed)
     copy_rows = {}  # source row -> its copies' indices in all_texts
@@ -256,10 +272,16 @@ def train_company(
     head_neg_rows = [pos[int(i)] for i in head_neg]
     check_neg_rows = [pos[int(i)] for i in check_neg]
 
-    def head_on(rows_own, X_own, X_neg):
-        y = [intents[i] for i in rows_own] + [OUT_OF_SCOPE] * len(X_neg)
-        w = _weights(len(rows_own), len(X_neg), recipe.negative_share * math.sqrt(45 / (len(labels) - 1)))
-        return fit_head(np.vstack([X_own, X_neg]), y, w, labels, recipe.C, recipe.seed)
+    def head_on(rows_own, X_own, X_neg, X_near=None):
+        n_near = 0 if X_near is None else len(X_near)
+        y = [intents[i] for i in rows_own] + [OUT_OF_SCOPE] * (len(X_neg) + n_near)
+        share = recipe.negative_share * math.sqrt(45 / (len(labels) - 1))
+        w = _weights(len(rows_own), len(X_neg), share, n_near, recipe.near_miss_share)
+        X = np.vstack([X_own, X_neg] + ([X_near] if n_near else []))
+        return fit_head(X, y, w, labels, recipe.C, recipe.seed)
+
+    def near_of(rows: list[int]) -> list[int]:  # the near-misses of these rows only (a held-out row's never train)
+        return [r for i in rows for r in near_rows.get(i, [])]
 
     def finetune(train_rows: list[int], step: str, share: tuple[float, float]) -> list[dict[str, np.ndarray]]:
         """Fine-tune the top layers on these company rows (and their augmented copies) and the fine-tuning
@@ -273,11 +295,14 @@ def train_company(
     def finetune_member(train_rows: list[int], step: str, share: tuple[float, float], member: int):
         ft_neg = member_negatives(head_neg, recipe, member)
         own_rows, sources, own_w = with_copies(train_rows, copy_rows)
-        ft_rows = own_rows + [pos[int(b)] for b in ft_neg]
-        y_ft = np.array([labels.index(intents[i]) for i in sources] + [len(labels) - 1] * len(ft_neg))
+        near = near_of(train_rows)
+        ft_rows = own_rows + [pos[int(b)] for b in ft_neg] + near
+        y_ft = np.array([labels.index(intents[i]) for i in sources] + [len(labels) - 1] * (len(ft_neg) + len(near)))
         # negatives weigh what they did without copies: the company's rows count once however many copies they have
+        ft_share = recipe.finetune_negative_share
+        w_neg = _weights(len(train_rows), len(ft_neg), ft_share, len(near), recipe.near_miss_share)
+        w_ft = np.r_[own_w, w_neg[len(train_rows) :]]
         w_plain = _weights(len(train_rows), len(ft_neg), recipe.finetune_negative_share)
-        w_ft = np.r_[own_w, w_plain[len(train_rows) :]]
         y_plain = [intents[i] for i in train_rows] + [OUT_OF_SCOPE] * len(ft_neg)
         w0, b0 = fit_head(np.vstack([frozen[train_rows], bank.vectors[ft_neg]]), y_plain, w_plain, labels, recipe.C, 0)
 
@@ -325,7 +350,7 @@ def train_company(
         check_rows = [i for i in range(n_own) if folds[i] == f]
         deltas = finetune(train_rows, f"Fine-tuning ({f + 1} of {n_folds})" if n_folds > 1 else "Fine-tuning", share)
         vectors = embed(deltas)
-        w, b = head_on(train_rows, vectors[train_rows], vectors[head_neg_rows])
+        w, b = head_on(train_rows, vectors[train_rows], vectors[head_neg_rows], vectors[near_of(train_rows)])
         own_train = [i for i in train_rows if own[i]]
         X_in, X_out = vectors[check_rows], vectors[check_neg_rows]
         space = make_space(w, b, labels, vectors[own_train], [intents[i] for i in own_train], recipe, X_out)
@@ -384,7 +409,7 @@ def train_company(
     else:  # fold 0's encoder is shipped, and the final head is fitted on every negative
         deltas, vectors, neg_rows = checks[0]["deltas"], checks[0]["vectors"], head_neg_rows + check_neg_rows
     progress(0.9, "Fitting the final model on every example")
-    w, b = head_on(list(range(n_own)), vectors[:n_own], vectors[neg_rows])
+    w, b = head_on(list(range(n_own)), vectors[:n_own], vectors[neg_rows], vectors[near_of(list(range(n_own)))])
     own_intents = [i for i in intents if i != OUT_OF_SCOPE]
     final_out = vectors[check_neg_rows]
     final_space = make_space(w, b, labels, vectors[:n_own][own], own_intents, recipe, final_out)
@@ -535,10 +560,15 @@ def _floor_declines(space: Space, X: np.ndarray, floor: float) -> np.ndarray:
     return oos.head_declines(space, X) | (space.score("msp", X) < floor)
 
 
-def _weights(n_own: int, n_neg: int, share: float) -> np.ndarray:
-    """Company rows weigh 1; the built-in negatives share ``share`` x the company's total weight."""
-    neg = share * n_own / max(1, n_neg)
-    return np.r_[np.ones(n_own), np.full(n_neg, neg)]
+def _weights(n_own: int, n_neg: int, share: float, n_near: int = 0, near_share: float = 0.0) -> np.ndarray:
+    """Company rows weigh 1; the negatives share ``share`` x the company's total weight: the built-in ones all of it,
+    or ``1 - near_share`` of it when there are ``n_near`` near-misses (which weigh the rest, after them)."""
+    if not n_near:
+        neg = share * n_own / max(1, n_neg)
+        return np.r_[np.ones(n_own), np.full(n_neg, neg)]
+    total = share * n_own
+    bank = (1 - near_share) * total / max(1, n_neg)
+    return np.r_[np.ones(n_own), np.full(n_neg, bank), np.full(n_near, near_share * total / n_near)]
 
 
 def specialize(
