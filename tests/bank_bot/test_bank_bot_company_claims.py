@@ -135,6 +135,30 @@ def _example_company_sentences(json_name: str, trial: str, words: str) -> None:
     )
 
 
+def _trial_companies(json_name: str) -> dict:
+    return json.loads((SPACE / "results" / json_name).read_text())["companies"]
+
+
+def _todays_rows_are_shipped(trial: dict) -> None:
+    """A trial that did not ship ran today's recipe beside it: every "this recipe:" row of each company is the shipped
+    benchmark's row, to the digit."""
+    shipped = _trial_companies("oos_benchmark.json")
+    for company, c in trial.items():
+        todays = {m: row for m, row in c["summary"].items() if m.startswith("this recipe:")}
+        assert todays and all(shipped[company]["summary"][m] == row for m, row in todays.items()), company
+
+
+def _training_sentence(trial: dict, variant: str, text: str) -> None:
+    """The README's training-time sentence of a trial: its CPU ratio and seconds per bot against today's."""
+    times = [c["training"] for c in trial.values()]
+    today, other = [t["this recipe"] for t in times], [t[variant] for t in times]
+    assert (
+        f"training takes {other[0]['cpu_ratio_to_previous']:.2f}x / {other[1]['cpu_ratio_to_previous']:.2f}x "
+        f"today's CPU time in the benchmark ({other[0]['cpu_s_mean']:.1f} / {other[1]['cpu_s_mean']:.1f} s "
+        f"against {today[0]['cpu_s_mean']:.1f} / {today[1]['cpu_s_mean']:.1f} s per bot" in text
+    )
+
+
 def test_the_e5_trial_rows_and_sentences_are_their_json():
     """The e5 trial that did not ship: results/oos_benchmark_e5_trial.json -> its README table rows, and
     results/company_e5_trial.json (company_e5_trial.py) -> the example company, latency and training sentences."""
@@ -150,10 +174,7 @@ def test_the_e5_trial_rows_and_sentences_are_their_json():
     from bankbot.company.recipe import Recipe
 
     assert Recipe().e5 is False
-    shipped = json.loads((SPACE / "results" / "oos_benchmark.json").read_text())["companies"]
-    trial = json.loads((SPACE / "results" / "oos_benchmark_e5_trial.json").read_text())["companies"]
-    for company, c in trial.items():
-        assert c["summary"]["this recipe: energy / auto"] == shipped[company]["summary"]["this recipe: energy / auto"]
+    _todays_rows_are_shipped(_trial_companies("oos_benchmark_e5_trial.json"))
 
 
 def _declined(c: dict, m: str) -> tuple[int, int]:
@@ -175,15 +196,11 @@ def test_the_ensemble_trial_rows_and_sentences_are_their_json():
         lambda m: m.replace("3 members:", "this recipe + members=3:").replace("today:", "this recipe:"),
     )
     assert n == 8, "the README's ensemble trial table"
-    trial = json.loads((SPACE / "results" / "oos_benchmark_ensemble_trial.json").read_text())["companies"]
+    trial = _trial_companies("oos_benchmark_ensemble_trial.json")
     text = " ".join((SPACE / "README.md").read_text().split())
+    _training_sentence(trial, "this recipe + members=3", text)
     times = [c["training"] for c in trial.values()]
     today, members = [t["this recipe"] for t in times], [t["this recipe + members=3"] for t in times]
-    assert (
-        f"training takes {members[0]['cpu_ratio_to_previous']:.2f}x / {members[1]['cpu_ratio_to_previous']:.2f}x "
-        f"today's CPU time in the benchmark ({members[0]['cpu_s_mean']:.1f} / {members[1]['cpu_s_mean']:.1f} s "
-        f"against {today[0]['cpu_s_mean']:.1f} / {today[1]['cpu_s_mean']:.1f} s per bot" in text
-    )
 
     gained, cis = [], []
     for c in trial.values():
@@ -202,10 +219,7 @@ def test_the_ensemble_trial_rows_and_sentences_are_their_json():
     assert f"slowest three-member bot needed {slowest[0]:.1f} s of CPU (today's slowest {slowest[1]:.1f} s)" in text
     assert f"its wall time reached {max(t['wall_s_max'] for t in members):.1f} s" in text
     assert Recipe().members == 1
-    shipped = json.loads((SPACE / "results" / "oos_benchmark.json").read_text())["companies"]
-    for company, c in trial.items():
-        todays = {m: row for m, row in c["summary"].items() if m.startswith("this recipe:")}
-        assert todays and all(shipped[company]["summary"][m] == row for m, row in todays.items())
+    _todays_rows_are_shipped(trial)
 
 
 def test_the_near_miss_trial_rows_and_sentences_are_their_json():
@@ -222,18 +236,10 @@ def test_the_near_miss_trial_rows_and_sentences_are_their_json():
     )
     assert n == 8, "the README's near-miss trial table"
     assert Recipe().near_misses == 0
-    shipped = json.loads((SPACE / "results" / "oos_benchmark.json").read_text())["companies"]
-    trial = json.loads((SPACE / "results" / "oos_benchmark_nearmiss_trial.json").read_text())["companies"]
-    for company, c in trial.items():
-        assert c["summary"]["this recipe: energy / auto"] == shipped[company]["summary"]["this recipe: energy / auto"]
+    trial = _trial_companies("oos_benchmark_nearmiss_trial.json")
+    _todays_rows_are_shipped(trial)
     text = " ".join((SPACE / "README.md").read_text().split())
-    times = [c["training"] for c in trial.values()]
-    today, near = [t["this recipe"] for t in times], [t[variant] for t in times]
-    assert (
-        f"training takes {near[0]['cpu_ratio_to_previous']:.2f}x / {near[1]['cpu_ratio_to_previous']:.2f}x "
-        f"today's CPU time in the benchmark ({near[0]['cpu_s_mean']:.1f} / {near[1]['cpu_s_mean']:.1f} s "
-        f"against {today[0]['cpu_s_mean']:.1f} / {today[1]['cpu_s_mean']:.1f} s per bot" in text
-    )
+    _training_sentence(trial, variant, text)
     fewer = []
     for c in trial.values():
         (k0, n0), (k2, n2) = _declined(c, "this recipe: energy / auto"), _declined(c, f"{variant}: energy / auto")
