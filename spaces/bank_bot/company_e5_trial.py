@@ -41,7 +41,7 @@ class Bot:
 
         self.result, self.recipe, self.second = result, recipe, second_encoder
         # every member of an ensemble bot (``Recipe.members``), the lower layers once
-        self.encoder = with_members(frozen_encoder().folder, result.deltas or [result.delta], recipe.layers)
+        self.encoder = with_members(frozen_encoder().folder, result.deltas, recipe.layers)
 
     def decide(self, texts: list[str]) -> list[str]:
         from bankbot.company.recipe import decisions, proba, with_second

@@ -106,13 +106,13 @@ def evaluate_fold(
     """Each method x preset on this fold's bot: accuracy / false declines on the in-scope rows, decline rate
     per off-topic source. ``methods``: (name, out-of-scope method, k) or (name, None, None) for the floor alone;
     ``second_encoder``: the e5 of a ``recipe.e5`` bot."""
-    from bankbot.company.recipe import decisions, fit_gate_on, join_members, proba, with_second
+    from bankbot.company.recipe import decisions, fit_gate_on, proba, with_second
     from bankbot.models import oos
-    from bankbot.models.encoder import MiniLM
+    from bankbot.models.encoder import MiniLM, join_members
     from bankbot.models.finetune import embed_states
     from bankbot.models.model import frozen_encoder
 
-    encoders = [MiniLM(frozen_encoder().folder, d) for d in result.deltas or [result.delta]]  # one per member
+    encoders = [MiniLM(frozen_encoder().folder, d) for d in result.deltas]  # one per member
 
     def embed(texts: list[str]) -> np.ndarray:
         states = [lower[t] for t in texts]

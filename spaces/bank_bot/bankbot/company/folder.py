@@ -97,7 +97,7 @@ def write_folder(out: Path, result, answers: dict[str, str], company: str, card:
         "decline_below": result.recipe["decline_below"],
         "layers": result.recipe["layers"],
     }
-    deltas = result.deltas or [result.delta]
+    deltas = result.deltas
     if len(deltas) > 1:
         info["members"] = len(deltas)  # an ensemble: the encoder joins every member's vector
     memory = None

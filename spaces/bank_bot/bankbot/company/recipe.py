@@ -92,7 +92,7 @@ class Result:
     labels: list[str]  # company intents + out_of_scope
     weight: np.ndarray
     bias: np.ndarray
-    delta: dict[str, np.ndarray]  # member 0's (the only one unless ``recipe.members`` > 1)
+    deltas: list[dict[str, np.ndarray]]  # each member's encoder delta, member 0 first (one unless recipe.members > 1)
     metrics: dict
     baseline: dict
     data: dict
@@ -103,7 +103,11 @@ class Result:
     memory: np.ndarray | None = None  # the company's own examples in the fine-tuned space (the kNN gate)
     memory_targets: np.ndarray | None = None
     spaces: dict = field(default_factory=dict)  # "check" / "final": oos.Space (benchmarks; not written)
-    deltas: list[dict[str, np.ndarray]] = field(default_factory=list)  # every member's delta, member 0 first
+
+    @property
+    def delta(self) -> dict[str, np.ndarray]:
+        """Member 0's delta: a single bot's only one."""
+        return self.deltas[0]
 
 
 def stratified_folds(intents: list[str], k: int, seed: int) -> np.ndarray:
@@ -435,8 +439,7 @@ def train_company(
     timings["total_s"] = round(time.perf_counter() - t_start, 1)
     timings["cpu_s"] = round(time.process_time() - c_start, 1)
     progress(1.0, "Done")
-    result = Result(labels, w, b, deltas[0], metrics, baseline, data, confusions, timings, asdict(recipe), gate)
-    result.deltas = deltas
+    result = Result(labels, w, b, deltas, metrics, baseline, data, confusions, timings, asdict(recipe), gate)
     result.memory, result.memory_targets = final_space.memory, final_space.targets
     first = checks[0]
     result.spaces = {
