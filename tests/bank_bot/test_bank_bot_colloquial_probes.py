@@ -30,6 +30,7 @@ P = _load("colloquial_probes")
 P2 = _load("colloquial_probes_2")
 P3 = _load("colloquial_probes_3")
 P4 = _load("colloquial_probes_4")
+P5 = _load("colloquial_probes_5")
 OLD = _load("bank_probes")
 
 
@@ -84,6 +85,22 @@ def test_no_training_row_or_earlier_probe_repeats_a_fourth_set_probe():
     assert repeated_messages(rows, fresh) == []
     assert repeated_messages([Example(t, "") for t in earlier], fresh) == []
     assert len(P4.COLLOQUIAL) >= 60 and len(P4.OFF_TOPIC_AND_HARMFUL) >= 20 and len(P4.OTHERS_DATA) >= 5
+
+
+def test_no_training_row_or_earlier_probe_repeats_a_fifth_set_probe():
+    """The fifth set (written 2026-12-07 in the seventh session before round 5's training rows, scored once at the
+    end over the shipped head and the candidate) is fresh against every training row, every row tried and not
+    shipped, and every earlier probe."""
+    fresh = [Example(t, "") for t in [*P5.COLLOQUIAL, *P5.OFF_TOPIC_AND_HARMFUL]]
+    earlier = [*P.COLLOQUIAL, *P.OFF_TOPIC_AND_HARMFUL, *P.CLOSE_FREEZE_CANCEL, *P.OTHERS_DATA_FOREIGN]
+    earlier += [*P2.COLLOQUIAL, *P2.OFF_TOPIC_AND_HARMFUL, *P3.COLLOQUIAL, *P3.OFF_TOPIC_AND_HARMFUL]
+    earlier += [*P4.COLLOQUIAL, *P4.OFF_TOPIC_AND_HARMFUL, *OLD.IN_SCOPE, *OLD.OFF_TOPIC, *OLD.HARMFUL]
+    rows = read_examples(COLLOQUIAL_FILE)
+    for path in sorted(COLLOQUIAL_FILE.parent.glob("tried_*.csv")):
+        rows += read_examples(path)
+    assert repeated_messages(rows, fresh) == []
+    assert repeated_messages([Example(t, "") for t in earlier], fresh) == []
+    assert len(P5.COLLOQUIAL) >= 45 and len(P5.OFF_TOPIC_AND_HARMFUL) >= 20 and len(P5.OTHERS_DATA) >= 5
 
 
 def test_the_probe_set_is_as_large_as_the_issue_asks():
