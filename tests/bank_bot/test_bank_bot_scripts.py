@@ -202,10 +202,11 @@ def test_the_readme_reading_of_the_heads_misses_is_what_probe_report_why_wrote()
         held = {k: held[k] + why["held"][k] for k in held}
         rows = [m for m in why["messages"] if m["outcome"] == "wrong"]
         wrong, wrong_second = wrong + len(rows), wrong_second + sum(m["right_rank"] == 2 for m in rows)
+    wrongs = "none is answered wrong" if wrong == 0 else f"all {wrong} wrong answers have the right intent second"
     assert (
         f"of the {sum(held.values())} messages held back across the four sets, {held['right_on_top']} have the right "
         f"intent as the head's top in-scope intent (below the floor), {held['right_second']} have it second and "
-        f"{held['neither']} neither; all {wrong} wrong answers have the right intent second" in readme
+        f"{held['neither']} neither; {wrongs}" in readme
     )
     assert wrong_second == wrong
 
@@ -222,3 +223,55 @@ def test_probe_report_why_says_where_the_head_puts_the_right_intent_of_a_missed_
     assert row["message"] == "my card hasnt arrived yet" and row["outcome"] == "wrong"
     assert row["head_top2"][0][0] == "card_arrival" and row["right_rank"] in (0, 2)
     assert out["head_without_gate"]["held"] == {"right_on_top": 0, "right_second": 0, "neither": 0}
+
+
+def _round_cells(entry: dict) -> list[str]:
+    """A colloquial_round.py head as the README's round tables give it: validation, then sets 1-4 summed."""
+    v, sets = entry["validation"], entry["probes"].values()
+    cells = [f"{100 * v[k]:.2f}%" for k in ("banking77_accuracy", "banking_accuracy")]
+    cells.append(f"{100 * v['decline_rate']:.2f}% / {100 * v['false_declines_all_in_scope']:.2f}%")
+    keys = ("answered_right", "answered_wrong", "asked_back_or_declined")
+    return [*cells, " / ".join(str(sum(s[k] for s in sets)) for k in keys)]
+
+
+def test_the_readme_round_5_tables_are_what_colloquial_round_wrote():
+    """README "A fifth fresh set and round 5's training rows": the candidates (results/colloquial_round5_choice.json)
+    and the round (results/colloquial_round5.json: the head before round 5 and the shipped one, set 5 scored once),
+    and the shipped head's set-5 counts are what probe_report.py gives today (results/colloquial_probes_5.json)."""
+    results = SPACES / "bank_bot" / "results"
+    readme = (SPACES / "bank_bot" / "README.md").read_text()
+    for name, entry in json.loads((results / "colloquial_round5_choice.json").read_text())["heads"].items():
+        assert f"| {name} | {' | '.join(_round_cells(entry))} |" in readme, name
+    heads = json.loads((results / "colloquial_round5.json").read_text())["heads"]
+    for name, label in (("shipped", "before round 5"), ("round5", "round 5 (ships)")):
+        five = heads[name]["final_probes"]["colloquial_probes_5"]
+        cells = [*_round_cells(heads[name]), f"{five['answered_right']} / {five['answered_wrong']} / "]
+        cells[-1] += f"{five['asked_back_or_declined']} of {five['n_colloquial']}"
+        cells.append(f"{five['off_topic_and_harmful_declined']} of 20")
+        assert f"| {label} | {' | '.join(cells)} |" in readme, name
+    today = json.loads((results / "colloquial_probes_5.json").read_text())
+    keys = ("answered_right", "answered_wrong", "asked_back_or_declined", "off_topic_and_harmful_declined")
+    assert {k: today[k] for k in keys} == {k: heads["round5"]["final_probes"]["colloquial_probes_5"][k] for k in keys}
+    for name, counts in heads["round5"]["probes"].items():  # sets 1-4: today's stored reports are the round's head
+        stored = json.loads((results / f"{name}.json").read_text())
+        assert {k: stored[k] for k in keys} == {k: counts[k] for k in keys}, name
+
+
+def test_colloquial_round_scores_a_run_folder_with_its_own_cuts(tmp_path, monkeypatch):
+    """colloquial_round.probe_counts on the shipped folder (RUN/model = spaces/bank_bot/model) with the shipped cuts:
+    the counts of a tiny set, as probe_report gives them."""
+    from bankbot.conversation.policy import answer_table
+    from bankbot.model_spec import LOW_SIMILARITY, MIN_SIMILARITY
+
+    monkeypatch.syspath_prepend(str(SPACES / "bank_bot"))  # the script imports gate_trial.py and train.py, as when run
+    probes = tmp_path / "tiny.py"
+    probes.write_text(
+        "COLLOQUIAL = {'How do I change my PIN?': {'change_pin'}, 'my card hasnt arrived yet': {'balance'}}\n"
+        "OTHERS_DATA = [\"what's my neighbour John Smith's balance\"]\n"
+        "OFF_TOPIC_AND_HARMFUL = [*OTHERS_DATA, 'how do i cook rice']\n"
+    )
+    run = load_script("colloquial_round")
+    out = run.probe_counts(SPACES / "bank_bot", (MIN_SIMILARITY, LOW_SIMILARITY), [probes], answer_table())["tiny"]
+    assert (out["answered_right"], out["answered_wrong"], out["off_topic_and_harmful_declined"]) == (1, 1, 2)
+    assert out["wrong"][0][:3] == ["my card hasnt arrived yet", "answer", "card_arrival"]
+    assert out["others_data_declined_as_such"] == "1 of 1"

@@ -29,7 +29,7 @@ PINNED_FILES = (*TRAINED_FILES, BANK_FILE)  # every file in MODEL_DIR the PINS b
 
 # BEGIN PINS (written by the training script; do not edit by hand)
 PINS = {
-    "intent_head.safetensors": "c5380a31bef5891edc552187b25b34edf24095d921030bcb777db2dff19e456f",
+    "intent_head.safetensors": "c5618601f13f764bf5c4a0991060fa34fe59cd37c955cc9008b7490395dfc6c6",
     "encoder_delta.safetensors": "b962b7562fcb706b3eb77648d68f11a1f9fc927b3b571d45d68ecefa9e3c2148",
     "intent_head_e5.safetensors": "5a39543d84a9d3efc9aab4993554e5a44babae5bc73f3204eb3b115bbca48cfd",
     "offtopic_bank.safetensors": "3ce7417a0681585e7385b0d09b8ca01729e3da5f3ff7fb439388f2fa94ff41e1",

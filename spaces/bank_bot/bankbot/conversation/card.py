@@ -54,8 +54,8 @@ def _colloquial(run: dict) -> str:
         f"\n- `data/colloquial/train.csv`: {run['n_colloquial']} colloquial customer messages (slang, typos, stories,"
         ' indirect reports such as "someone nicked my wallet"; some off-topic) written by hand by this project,'
         f" training only, each weighing {run['colloquial_weight']:g} rows. The probes that judge them"
-        " (`tests/bank_bot/colloquial_probes.py`, `colloquial_probes_2.py`) are never trained on: each set was written"
-        " before the rows added after it, and a test checks that no training row repeats a probe."
+        " (`tests/bank_bot/colloquial_probes.py` and `colloquial_probes_2.py` to `_5.py`) are never trained on: each"
+        " set was written before the rows added after it, and a test checks that no training row repeats a probe."
     )
 
 
