@@ -8,8 +8,11 @@ account or card, stealing, skimming, phishing others, laundering, evading checks
 report ("my card was stolen", "I got a phishing email", "someone got into my account") matches none of them
 and goes to the model as before. A request for another person's data ("what's my neighbour John Smith's balance",
 "what did my husband spend on his card") is refused as ``Harm.OTHERS_DATA``: the model would read it as the
-customer's own balance question and answer it. False positives on the kit's banking questions are measured by
-``fit_floor.py`` (see MODEL_CARD.md).
+customer's own balance question and answer it; the owner is written as people type it ("my bosses", "the hubbys",
+"me mam's", "the guy next door's"). A false claim is a refund or chargeback for what the customer had ("chargeback stuff
+i actually received", "say it never arrived when it did"); a victim's "a payment i didn't make" or "it never arrived"
+is not one. False positives on the kit's banking questions are measured by ``fit_floor.py`` (see MODEL_CARD.md), old
+against new cues by ``harm_report.py`` (README, "Harmful requests: probe set 6").
 
 French, Italian, Spanish and German requests have short cue lists of their own (``_FOREIGN``). They mostly key on
 the infinitive of the harmful verb ("pirater", "rubare", "clonar", "hacken"): a request asks *how to* do it, while a
