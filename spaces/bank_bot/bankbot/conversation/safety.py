@@ -85,6 +85,12 @@ _DATA = (
     r"(?:last |latest |recent |current |bank |account |card |monthly |last few |few )*(?:balance|transactions|"
     r"statements?|spending|purchases|(?:card )?payments|outgoings|overdraft)"
 )
+# What follows a relative's payments or balance in a report about them, not a request to read them: "my sons card
+# payments are declined", "my flatmates payments to me havent arrived", "my daughters spending limit"
+_NOT_A_STATUS = (
+    r"(?! limit| to (?:me|my)\b| into my\b| for me\b| (?:keep|keeps|are|is|were|was|have|has|had|got|get|won'?t|"
+    r"wont|don'?t|dont|aren'?t|arent|isn'?t|isnt|failing|failed|declined|bounced|not|went|go|going)\b)"
+)
 # The numbers and codes of an account or card
 _CODES = r"(?:bank |card )?(?:account number|card number|sort code|pin|passcode|password|login)"
 # A possessor that is not a person ("today's balance", "the card's PIN", "this month's statement").
@@ -100,7 +106,8 @@ _NOT_A_PERSON = (
 _HAD_IT = (
     r"(?:i (?:actually|really|already|did)|(?:even though|though|although|when) i(?: actually| did| already)?) "
     r"(?:received|receive|got|get|went|go|used|use|make|made|buy|bought|have|had|wore|ate)\b"
-    r"(?! (?:the wrong|a wrong|wrong|damaged|broken|a damaged|a broken|faulty|a faulty)\b)"
+    r"(?![^.?!,]{0,25}\b(?:wrong|damaged|broken|broke|faulty|stopped working|not working|didn'?t work|doesn'?t work|"
+    r"late|charged|billed|twice)\b)"
 )
 
 _PATTERNS: list[tuple[Harm, str]] = [
@@ -183,7 +190,7 @@ _PATTERNS: list[tuple[Harm, str]] = [
     # someone else's data (after the account patterns: spying on it "without him finding out" is the graver
     # harm), written without the apostrophe, or asked as a question about them: "whats my girlfriends balance", "show me
     # what my brother has spent", "how much money my neighbour Dave has got", "look up my mum's account number"
-    (Harm.OTHERS_DATA, rf"\b{_OWNER} {_RELATIVE}{_POSS} {_DATA}\b(?! limit| to (?:me|my)\b| into my\b| for me\b)"),
+    (Harm.OTHERS_DATA, rf"\b{_OWNER} {_RELATIVE}{_POSS} {_DATA}\b{_NOT_A_STATUS}"),
     (
         Harm.OTHERS_DATA,
         rf"\bwhat {_OWNER} {_RELATIVE}(?: [a-z]+)? (?:has|had|is|was)(?: been)? (?:spend|spent|"
@@ -278,7 +285,7 @@ _PATTERNS: list[tuple[Harm, str]] = [
         Harm.THEFT_OR_FRAUD,
         r"\b(?:chargeback|charge back|charge-back|dispute|refund|refunded|money back|claim|cloned|stolen)\b[^.?!]{0,60}"
         r"\b(?:and keep (?:the|it|them|my|everything)|keep(?:ing)? (?:the )?(?:stuff|goods|items?|things?|order|parcel|"
-        r"product|holiday)|(?:get|got|have) (?:it|them|stuff|everything|the \w+) (?:for )?free|for free|"
+        r"product|holiday)|(?:get|got|have) (?:it|them|stuff|everything|the \w+) (?:for )?free|"
         rf"{_HAD_IT}|i (?:bought|made|paid) (?:myself|for myself)|i did make)",
     ),
     (
