@@ -45,9 +45,8 @@ _RELATIVE = (
     r"child|grandma|grandmother|gran|granny|nan|nana|nanna|grandpa|grandad|granddad|grandfather|grandparents?)|"
     r"(?:mother|father|brother|sister|son|daughter)-in-law|in-laws?|nephew|niece|uncle|aunt|auntie|aunty|cousin|"
     r"neighbou?r|next[- ]door neighbou?r|(?:guy|bloke|man|lady|woman|fella|lad|girl|couple|family) (?:next door|"
-    r"upstairs|downstairs|across the (?:road|street|hall))|boss|manager|employer|employee|friend|mate|best mate|"
-    r"bestie|pal|roommate|flatmate|housemate|lodger|colleague|coworker|co-worker|landlord|landlady|tenant|"
-    r"carer|client)"
+    r"upstairs|downstairs|across the (?:road|street|hall))|boss|manager|employer|friend|mate|best mate|bestie|pal|"
+    r"roommate|flatmate|housemate|lodger|colleague|coworker|co-worker|landlord|landlady|tenant|carer)"
 )
 # Whose: "my", "the" ("the missus", "the guy next door"), and the dialect "me" ("me mam's")
 _OWNER = r"(?:my|his|her|their|our|the|me)"
@@ -97,7 +96,8 @@ _CODES = r"(?:bank |card )?(?:account number|card number|sort code|pin|passcode|
 _NOT_A_PERSON = (
     r"(?<!\btoday)(?<!\byesterday)(?<!\bmonth)(?<!\bweek)(?<!\byear)(?<!\baccount)(?<!\bcard)(?<!\bbank)"
     r"(?<!\bnorthwind)(?<!\bapp)(?<!\bcompany)(?<!\bbusiness)(?<!\bbusinesses)(?<!\bshop)(?<!\bmerchant)"
-    r"(?<!\bseller)(?<!\bstore)(?<!\bpayee)(?<!\brecipient)(?<!\bbeneficiary)(?<!\bsender)(?<!\bi)(?<!\bit)(?<!\bthat)(?<!\bwhat)(?<!\bthere)(?<!\bhere)(?<!\bwho)"
+    r"(?<!\bseller)(?<!\bstore)(?<!\bpayee)(?<!\brecipient)(?<!\bbeneficiary)(?<!\bsender)"
+    r"(?<!\bi)(?<!\bit)(?<!\bthat)(?<!\bwhat)(?<!\bthere)(?<!\bhere)(?<!\bwho)"
     r"(?<!\blet)(?<!\bone)(?<!\bsaving)(?<!\bsavings)(?<!\bchecking)(?<!\bcurrent)(?<!\bjoint)"
 )
 
