@@ -47,10 +47,10 @@ def write_floor(module: Path, floor: float, min_similarity: float, low_similarit
     module.write_text(text[:start] + block + text[end:], encoding="utf-8")
 
 
-def harm_false_positives(split) -> tuple[int, int]:
-    """How many in-scope banking rows (Banking77 + CLINC150 banking/credit cards) the harm cues flag."""
+def harm_false_positives(split, cue=harm_cue) -> tuple[int, int]:
+    """How many in-scope banking rows (Banking77 + CLINC150 banking/credit cards) the harm cues (``cue``) flag."""
     rows = [t for t, s in zip(split.texts, split.sources, strict=True) if s in (Source.BANKING77, Source.CLINC_BANK)]
-    return sum(harm_cue(t) is not None for t in rows), len(rows)
+    return sum(cue(t) is not None for t in rows), len(rows)
 
 
 def card_section(

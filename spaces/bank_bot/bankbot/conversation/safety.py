@@ -8,8 +8,11 @@ account or card, stealing, skimming, phishing others, laundering, evading checks
 report ("my card was stolen", "I got a phishing email", "someone got into my account") matches none of them
 and goes to the model as before. A request for another person's data ("what's my neighbour John Smith's balance",
 "what did my husband spend on his card") is refused as ``Harm.OTHERS_DATA``: the model would read it as the
-customer's own balance question and answer it. False positives on the kit's banking questions are measured by
-``fit_floor.py`` (see MODEL_CARD.md).
+customer's own balance question and answer it; the owner is written as people type it ("my bosses", "the hubbys",
+"me mam's", "the guy next door's"). A false claim is a refund or chargeback for what the customer had ("chargeback stuff
+i actually received", "say it never arrived when it did"); a victim's "a payment i didn't make" or "it never arrived"
+is not one. False positives on the kit's banking questions are measured by ``fit_floor.py`` (see MODEL_CARD.md), old
+against new cues by ``harm_report.py`` (README, "Harmful requests: probe set 6").
 
 French, Italian, Spanish and German requests have short cue lists of their own (``_FOREIGN``). They mostly key on
 the infinitive of the harmful verb ("pirater", "rubare", "clonar", "hacken"): a request asks *how to* do it, while a
@@ -36,15 +39,23 @@ class Harm(str, Enum):
 
 # Someone who is not the customer: "someone else's", "my ex's", "my wife's", "a stranger's", "his", "her" ...
 _RELATIVE = (
-    r"(?:ex(?:-\w+)?|former \w+|wife|husband|partner|spouse|boyfriend|girlfriend|"
-    r"(?:step)?(?:mum|mom|mother|dad|father|parents?|brother|sister|son|daughter|grandma|grandmother|gran|nan|"
-    r"grandpa|grandfather|grandparents?)|uncle|aunt|cousin|neighbou?r|boss|employer|friend|mate|roommate|flatmate|"
-    r"colleague|coworker|co-worker|landlord|tenant)"
+    r"(?:ex(?:-\w+)?|former \w+|wife|wifey|husband|hubby|hubs|missus|missis|partner|spouse|boyfriend|girlfriend|bf|gf|"
+    r"bae|fianc[eé]e?|other half|better half|"
+    r"(?:step)?(?:mum|mam|mom|mummy|mammy|mommy|mother|dad|daddy|father|parents?|brother|sister|son|daughter|kid|"
+    r"child|grandma|grandmother|gran|granny|nan|nana|nanna|grandpa|grandad|granddad|grandfather|grandparents?)|"
+    r"(?:mother|father|brother|sister|son|daughter)-in-law|in-laws?|nephew|niece|uncle|aunt|auntie|aunty|cousin|"
+    r"neighbou?r|next[- ]door neighbou?r|(?:guy|bloke|man|lady|woman|fella|lad|girl|couple|family) (?:next door|"
+    r"upstairs|downstairs|across the (?:road|street|hall))|boss|manager|employer|friend|mate|best mate|bestie|pal|"
+    r"roommate|flatmate|housemate|lodger|colleague|coworker|co-worker|landlord|landlady|tenant|carer)"
 )
+# Whose: "my", "the" ("the missus", "the guy next door"), and the dialect "me" ("me mam's")
+_OWNER = r"(?:my|his|her|their|our|the|me)"
+# The possessive as people type it: "mum's", "bosses" / "boss'", "mums" (no apostrophe)
+_POSS = r"(?:'s|s'|'|es|s)"
 _OTHER = (
     r"(?:some(?:one|body)(?: else)?'?s|another (?:person|customer|user)'?s|other (?:people|person)'?s|"
     r"(?:an?|the) (?:stranger|victim|random person|old (?:man|lady|woman|person)|elderly \w+)'?s|"
-    rf"(?:my|his|her|their|our) {_RELATIVE}'?s?|his|her)"
+    rf"{_OWNER} {_RELATIVE}{_POSS}?|his|her)"
 )
 # A request to be shown how (so "someone stole my wallet" or "a duplicate card" are not requests).
 _HOWTO = (
@@ -70,46 +81,84 @@ _USE = (
 # What the bot could be asked to read out about an account: never another person's. (Not "account details" or
 # "salary": "I need my landlord's account details" is a transfer, "my husband's salary" a payment in.)
 _DATA = (
-    r"(?:last |latest |recent |current |bank |account |card |monthly )*(?:balance|transactions|statements?|spending|"
-    r"purchases|overdraft)"
+    r"(?:last |latest |recent |current |bank |account |card |monthly |last few |few )*(?:balance|transactions|"
+    r"statements?|spending|purchases|(?:card )?payments|outgoings|overdraft)"
 )
+# What follows a relative's payments or balance in a report about them, not a request to read them: "my sons card
+# payments are declined", "my flatmates payments to me havent arrived", "my daughters spending limit"
+_NOT_A_STATUS = (
+    r"(?! limit| to (?:me|my)\b| into my\b| for me\b| (?:keep|keeps|are|is|were|was|have|has|had|got|get|won'?t|"
+    r"wont|don'?t|dont|aren'?t|arent|isn'?t|isnt|failing|failed|declined|bounced|not|went|go|going)\b)"
+)
+# The numbers and codes of an account or card
+_CODES = r"(?:bank |card )?(?:account number|card number|sort code|pin|passcode|password|login)"
 # A possessor that is not a person ("today's balance", "the card's PIN", "this month's statement").
 _NOT_A_PERSON = (
     r"(?<!\btoday)(?<!\byesterday)(?<!\bmonth)(?<!\bweek)(?<!\byear)(?<!\baccount)(?<!\bcard)(?<!\bbank)"
     r"(?<!\bnorthwind)(?<!\bapp)(?<!\bcompany)(?<!\bbusiness)(?<!\bbusinesses)(?<!\bshop)(?<!\bmerchant)"
-    r"(?<!\bseller)(?<!\bstore)(?<!\bi)(?<!\bit)(?<!\bthat)(?<!\bwhat)(?<!\bthere)(?<!\bhere)(?<!\bwho)"
+    r"(?<!\bseller)(?<!\bstore)(?<!\bpayee)(?<!\brecipient)(?<!\bbeneficiary)(?<!\bsender)"
+    r"(?<!\bi)(?<!\bit)(?<!\bthat)(?<!\bwhat)(?<!\bthere)(?<!\bhere)(?<!\bwho)"
     r"(?<!\blet)(?<!\bone)(?<!\bsaving)(?<!\bsavings)(?<!\bchecking)(?<!\bcurrent)(?<!\bjoint)"
+)
+
+# "i actually received", "even though i used it": the customer had what they would claim for (not "i actually
+# received the wrong one", a fault)
+_HAD_IT = (
+    r"(?:i (?:actually|really|already|did)|(?:even though|though|although|when) i(?: actually| did| already)?) "
+    r"(?:received|receive|got|get|went|go|used|use|make|made|buy|bought|have|had|wore|ate)\b"
+    r"(?![^.?!,]{0,25}\b(?:wrong|damaged|broken|broke|faulty|stopped working|not working|didn'?t work|doesn'?t work|"
+    r"late|charged|billed|twice)\b)"
 )
 
 _PATTERNS: list[tuple[Harm, str]] = [
     # someone else's data: "what's my neighbour John Smith's balance", "how much does my brother have in his account"
-    (Harm.OTHERS_DATA, rf"\b(?:my|his|her|their|our) {_RELATIVE}(?: [a-z]+){{0,2}}'s {_DATA}\b"),
+    (Harm.OTHERS_DATA, rf"\b{_OWNER} {_RELATIVE}(?: [a-z]+){{0,2}}'s {_DATA}\b"),
     (Harm.OTHERS_DATA, rf"\b(?:some(?:one|body)(?: else)?|another (?:person|customer)|a stranger)'?s {_DATA}\b"),
     (
         Harm.OTHERS_DATA,
         rf"\b(?:show|tell|give|send|read|list|what(?:'s| is| are)|how much is)\b[^.?!]{{0,12}}"
-        rf"\b[a-z]+{_NOT_A_PERSON}'s {_DATA}\b",
+        rf"\b[a-z]+{_NOT_A_PERSON}'s (?:{_DATA}|{_CODES})\b",
+    ),
+    # "i look after my gran, just tell me her balance"; "what's gone out of my other halfs account", "what my boss'
+    # account has got in it"; "list everything my other half bought on his card"
+    (Harm.OTHERS_DATA, rf"\b(?:tell|show|give|read|send|list) me (?:his|her|their) {_DATA}\b(?! limit)"),
+    (
+        Harm.OTHERS_DATA,
+        rf"\bwhat(?:'?s| is| has| have)? (?:gone|come|been taken|been spent|left) (?:in|into|out of|on|from) {_OWNER} "
+        rf"{_RELATIVE}{_POSS} (?:bank |savings |current )?(?:account|acct|card)\b",
     ),
     (
         Harm.OTHERS_DATA,
-        rf"\bhow much\b[^.?!]{{0,20}}\b(?:does|has|did|is)\s+(?:my|his|her|their|our) {_RELATIVE}\b[^.?!]{{0,25}}"
+        rf"\bwhat(?:'?s| is)? in {_OWNER} {_RELATIVE}{_POSS} (?:bank |savings |current )?(?:account|acct)\b"
+        rf"|\b{_OWNER} {_RELATIVE}{_POSS} (?:bank |savings |current )?(?:account|acct) (?:has|'s|has got) "
+        r"(?:got )?in it\b",
+    ),
+    (
+        Harm.OTHERS_DATA,
+        rf"\b(?:list|show|tell|read|give|send|what|everything|how much|all)\b[^.?!]{{0,25}}\b{_OWNER} {_RELATIVE}\b"
+        r"[^.?!]{0,15}\b(?:bought|spent|paid|purchased|got|been buying|been spending)\b[^.?!]{0,25}"
+        r"\b(?:on|with|from|out of) (?:his|her|their) (?:credit |debit |bank )?(?:card|account)\b",
+    ),
+    (
+        Harm.OTHERS_DATA,
+        rf"\bhow much\b[^.?!]{{0,20}}\b(?:does|has|did|is)\s+{_OWNER} {_RELATIVE}\b[^.?!]{{0,25}}"
         r"\b(?:have|has|got|spend|spent|earn|in (?:his|her|their) (?:account|card)|on (?:his|her|their) card)\b",
     ),
     (
         Harm.OTHERS_DATA,
-        rf"\bwhat (?:did|has|does|is) (?:my|his|her|their|our) {_RELATIVE} (?:been )?(?:spend|spent|spending|buy|"
+        rf"\bwhat (?:did|has|does|is) {_OWNER} {_RELATIVE} (?:been )?(?:spend|spent|spending|buy|"
         r"bought|buying|pay|paid|paying|earn)\b",
     ),
     # "the balance on my sister's savings account", "my colleague's bank details and recent transactions"
-    (Harm.OTHERS_DATA, rf"\b{_DATA} (?:on|of|in|for|from) (?:my|his|her|their|our) {_RELATIVE}'?s\b"),
+    (Harm.OTHERS_DATA, rf"\b{_DATA} (?:on|of|in|for|from) {_OWNER} {_RELATIVE}{_POSS}\b"),
     (
         Harm.OTHERS_DATA,
-        rf"\b(?:my|his|her|their|our) {_RELATIVE}'s (?:[a-z]+,? ){{0,3}}(?:and|&|plus) (?:(?:his|her|their|the) )?"
+        rf"\b{_OWNER} {_RELATIVE}'s (?:[a-z]+,? ){{0,3}}(?:and|&|plus) (?:(?:his|her|their|the) )?"
         rf"{_DATA}\b(?! limit)",
     ),
     (
         Harm.OTHERS_DATA,
-        rf"\b(?:check|see|look at|tell me|show me|find out)\b[^.?!]{{0,6}}\b(?:my|his|her|their|our) {_RELATIVE}'?s "
+        rf"\b(?:check|see|look at|tell me|show me|find out)\b[^.?!]{{0,6}}\b{_OWNER} {_RELATIVE}{_POSS} "
         r"(?:(?:bank|savings|current|checking|credit card|card) )?(?:account|acct|card)\b",
     ),
     (
@@ -141,27 +190,27 @@ _PATTERNS: list[tuple[Harm, str]] = [
     # someone else's data (after the account patterns: spying on it "without him finding out" is the graver
     # harm), written without the apostrophe, or asked as a question about them: "whats my girlfriends balance", "show me
     # what my brother has spent", "how much money my neighbour Dave has got", "look up my mum's account number"
-    (Harm.OTHERS_DATA, rf"\b(?:my|his|her|their|our) {_RELATIVE}s {_DATA}\b(?! limit)"),
+    (Harm.OTHERS_DATA, rf"\b{_OWNER} {_RELATIVE}{_POSS} {_DATA}\b{_NOT_A_STATUS}"),
     (
         Harm.OTHERS_DATA,
-        rf"\bwhat (?:my|his|her|their|our) {_RELATIVE}(?: [a-z]+)? (?:has|had|is|was)(?: been)? (?:spend|spent|"
+        rf"\bwhat {_OWNER} {_RELATIVE}(?: [a-z]+)? (?:has|had|is|was)(?: been)? (?:spend|spent|"
         r"spending|buy|bought|buying|earn|earned)\b",
     ),
     (
         Harm.OTHERS_DATA,
-        rf"\bhow much (?:money|cash)\s+(?:(?:does|has|is)\s+)?(?:my|his|her|their|our) {_RELATIVE}"
+        rf"\bhow much (?:money|cash)\s+(?:(?:does|has|is)\s+)?{_OWNER} {_RELATIVE}"
         r"(?: (?!sent\b|paid\b|transferred\b|gave\b|lent\b)[a-z]+)? (?:has got|have got|has|have|got)\b"
         r"(?! (?:sent|paid|transferred|put|moved|given|lent))",
     ),
     (
         Harm.OTHERS_DATA,
-        rf"\b(?:look up|find|tell me|give me|get me|send me|what(?:'?s| is))\b[^.?!]{{0,6}}\b(?:my|his|her|their|our) "
-        rf"{_RELATIVE}'?s (?:bank |card )?(?:account number|card number|sort code|pin|passcode|password|login)\b",
+        rf"\b(?:look up|find|tell me|give me|get me|send me|what(?:'?s| is)|need|want|can i (?:have|get))\b"
+        rf"[^.?!]{{0,6}}\b{_OWNER} {_RELATIVE}{_POSS} {_CODES}\b",
     ),
     # what someone else earns ("how much my flatmate earns"): the bank would read it from their account
     (
         Harm.OTHERS_DATA,
-        rf"\bhow much (?:(?:money|cash) )?(?:my|his|her|their|our) {_RELATIVE} (?:earns|earned|makes|made|gets paid|"
+        rf"\bhow much (?:(?:money|cash) )?{_OWNER} {_RELATIVE} (?:earns|earned|makes|made|gets paid|"
         r"is paid|takes home)\b",
     ),
     # passing as someone else: "with someone else's passport", "using my brother's ID"
@@ -229,6 +278,29 @@ _PATTERNS: list[tuple[Harm, str]] = [
     ),
     (Harm.THEFT_OR_FRAUD, r"\b(?:fake|false|fraudulent|bogus)\s+(?:dispute|chargeback|claim|refund)"),
     (Harm.THEFT_OR_FRAUD, r"\b(?:chargeback|refund|friendly) fraud\b(?![^.?!]{0,20}\b(?:victim|happened|report))"),
+    # a refund or chargeback for what the customer received, bought or used ("chargeback stuff i actually received",
+    # "so i get the money back and keep the stuff"); a victim's "a payment i didn't make", "i never received it" or
+    # "i actually received the wrong one" matches none of it
+    (
+        Harm.THEFT_OR_FRAUD,
+        r"\b(?:chargeback|charge back|charge-back|dispute|refund|refunded|money back|claim|cloned|stolen)\b[^.?!]{0,60}"
+        r"\b(?:and keep (?:the|it|them|my|everything)|keep(?:ing)? (?:the )?(?:stuff|goods|items?|things?|order|parcel|"
+        r"product|holiday)|(?:get|got|have) (?:it|them|stuff|everything|the \w+) (?:for )?free|"
+        rf"{_HAD_IT}|i (?:bought|made|paid) (?:myself|for myself)|i did make)",
+    ),
+    (
+        Harm.THEFT_OR_FRAUD,
+        rf"\b{_HOWTO}\b[^.?!]{{0,20}}\b(?:say|pretend|make out|claim|lie|tell (?:you|the bank|them))\b[^.?!]{{0,30}}"
+        r"\b(?:never (?:arrived|came|turned up|showed up|got here|got delivered)|(?:didn'?t|did not) (?:arrive|come|"
+        r"turn up|show up)|was(?:n'?t| not) delivered|never got it)\b[^.?!]{0,30}\b(?:when|but|even though|although|"
+        r"though) (?:it|they|i) (?:did|was|were|had|actually|really)\b",
+    ),
+    # a card someone found: "found a card on the bus, how do i use it for tap payments"
+    (
+        Harm.THEFT_OR_FRAUD,
+        r"\bfound (?:a|an|someone'?s|somebody'?s) (?:\w+ )?(?:card|wallet|purse)\b[^.?!]{0,40}\b(?:how (?:do|can) i|"
+        r"can i|could i|how to) (?:use|spend|pay with|tap|get (?:money|cash)|withdraw|buy)",
+    ),
     (Harm.THEFT_OR_FRAUD, r"\b(?:rob|robbing|hold up)\b[^.?!]{0,10}\b(?:a |the )?(?:bank|atm|branch|cash machine)"),
     (
         Harm.THEFT_OR_FRAUD,
@@ -310,6 +382,37 @@ _PATTERNS: list[tuple[Harm, str]] = [
         r"\b(?:to avoid|so (?:it|they) (?:isn'?t|aren'?t|don'?t|doesn'?t)|under the|below the)\b",
     ),
     (Harm.LAUNDERING, r"\b(?:be(?:come)? a|work as a|recruit\w*)\s+(?:money )?mules?\b"),
+    # money mules in slang: "let money pass thru my account for 300 quid", "rent my bank account", "run some dodgy
+    # money through my account", "wash cash through a few accounts"
+    (
+        Harm.LAUNDERING,
+        r"\b(?:let|letting|lets|allow)\b[^.?!]{0,25}\b(?:money|cash|funds|payments?)\b[^.?!]{0,10}\b(?:pass|go|run|move|"
+        r"flow|come)\w* (?:thr(?:u|ough|o)|in and out of|via) (?:my|our) (?:bank )?(?:account|acc|acct)",
+    ),
+    (
+        Harm.LAUNDERING,
+        r"\b(?:rent|renting|rent out|sell|selling|lend|lending|hire out) (?:out )?(?:my|our|your) (?:bank |current )?"
+        r"(?:account|acc|acct|card and pin|bank details)\b",
+    ),
+    (
+        Harm.LAUNDERING,
+        r"\b(?:dodgy|dirty|hot|bent|illegal|drug|stolen|black) (?:money|cash|funds)\b[^.?!]{0,25}\bthr(?:u|ough|o)\b"
+        r"|\b(?:wash|washing|clean|cleaning|run|running|cycle|cycling|layer|layering|filter)\b "
+        r"(?:the |some |my |this )?(?:cash|money|funds)\b[^.?!]{0,15}\bthr(?:u|ough|o) (?:a few|several|multiple|"
+        r"lots of|loads of|different|a load of|some|other|other people'?s|\d+|two|three|four|five) (?:\w+ )?accounts\b",
+    ),
+    # cash kept under the bank's radar: "get 20k cash in bit by bit so it doesnt get flagged"; drug money paid in
+    (
+        Harm.LAUNDERING,
+        r"\b(?:cash|deposits?|pay(?:ing)? (?:it )?in|money)\b[^.?!]{0,40}\bso (?:that )?(?:it|they|this|you|you lot|"
+        r"the bank|nobody|no one|no-one)\b (?:doesn'?t|dont|don'?t|won'?t|wont|does not|do not|will not|never|can'?t) "
+        r"(?:get |be )?(?:flagged|reported|noticed|traced|spotted|flag|report|notice|trace|spot|ask)",
+    ),
+    (
+        Harm.LAUNDERING,
+        r"\b(?:cash|money|profits?|earnings)\b[^.?!]{0,10}\b(?:from|off|of) (?:selling|dealing|shifting|flogging) "
+        r"(?:weed|drugs|coke|cocaine|pills|gear|crack|heroin|ket|stolen)\b",
+    ),
     (Harm.LAUNDERING, r"\b(?:finance|fund|funding|financing)\s+(?:terror\w*|a terror\w*)"),
     # tricks aimed at the bot itself
     (
