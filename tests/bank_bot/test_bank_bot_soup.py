@@ -95,3 +95,35 @@ def test_finetune_seed_reaches_only_the_fine_tuning(tmp_path, monkeypatch, flags
     with pytest.raises(_Stop):
         train.main([*kit, "--layers", "1", "--knn-weight", "0.2", "--no-card", "--out", str(tmp_path), *flags])
     assert seen == {"split_seed": 0, "finetune_seed": seed}
+
+
+def test_the_readme_soup_table_is_what_soup_trial_wrote():
+    """README "A model soup": each run's validation numbers (one soup_trial.py run) and, for the shipped delta and the
+    soup, the four probe sets' right / wrong, as results/northwind_soup_trial.json holds them; the decision too."""
+    import json
+
+    from harness import SPACES
+
+    readme = (SPACES / "bank_bot" / "README.md").read_text(encoding="utf-8")
+    trial = json.loads((SPACES / "bank_bot" / "results" / "northwind_soup_trial.json").read_text(encoding="utf-8"))
+    keys = ("banking77_accuracy", "banking_accuracy", "decline_rate", "false_decline_rate", "clarify_rate_banking77")
+    for name, v in trial["validation"].items():
+        cells = [f"{100 * v[k]:.2f}%" for k in keys]
+        probes = trial["probes"].get(name, {})
+        cells.append(", ".join(f"{p['answered_right']} / {p['answered_wrong']}" for p in probes.values()))
+        assert f"| {name} | {' | '.join(cells)} |" in readme, name
+    assert trial["soup_wins"] is False and "**the soup\ndoes not ship**" in readme
+    right = [round(v["banking77_accuracy"] * v["n_banking77"]) for v in trial["validation"].values()]
+    assert right == [1402, 1398, 1400, 1399]  # the counts the README's reading gives
+    assert "answers 8 probes wrongly against 7" in readme
+    assert list(trial["probe_wrong_total"].values()) == [7, 8]
+    soup, p2 = trial["validation"]["soup"], trial["probes"]["soup"]["colloquial_probes_2"]
+    shipped, shipped_p2 = (
+        trial["validation"]["shipped (seed 0)"],
+        trial["probes"]["shipped (seed 0)"]["colloquial_probes_2"],
+    )
+    row = f"(the shipped layers' refit in the same run: {100 * shipped['banking77_accuracy']:.2f}%, "
+    row += f"{shipped_p2['answered_right']} / {shipped_p2['answered_wrong']}) | {100 * soup['banking77_accuracy']:.2f}%"
+    assert row in readme and f"| {p2['answered_right']} / {p2['answered_wrong']} |" in readme
+    minutes = [f"{run['run_cpu_minutes']:.1f}" for run in trial["finetunes"]]
+    assert f"{' and '.join(minutes)} CPU minutes" in readme
