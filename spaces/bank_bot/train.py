@@ -189,6 +189,12 @@ def main(argv=None) -> None:
     p.add_argument("--epochs", type=int, default=EPOCHS)
     p.add_argument("--lr", type=float, default=LR, help="learning rate of the fine-tuned layers")
     p.add_argument("--label-smoothing", type=float, default=LABEL_SMOOTHING, help="of the fine-tuning loss")
+    p.add_argument(
+        "--finetune-seed",
+        type=int,
+        default=SEED,
+        help="seeds only the fine-tuning (batch order, dropout); the split and the heads keep seed 0",
+    )
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--C", type=float, default=C)
     p.add_argument("--oos-weight", type=float, default=OOS_WEIGHT)
@@ -273,7 +279,7 @@ def main(argv=None) -> None:
             layers=args.layers,
             epochs=args.epochs,
             lr=args.lr,
-            seed=SEED,
+            seed=args.finetune_seed,
             label_smoothing=args.label_smoothing,
             base=load_tensors(args.init_delta) if args.init_delta else None,
             states=[states[i] for i in idx],
