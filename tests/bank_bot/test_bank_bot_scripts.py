@@ -353,3 +353,18 @@ def test_the_readme_harm_table_is_what_harm_report_wrote():
     # the rule fixed before the run: kit validation refusals up by at most 1, no benign probe newly refused
     assert new["false_refusals"]["kit_validation"][0] <= old["false_refusals"]["kit_validation"][0] + 1
     assert new["probe_set"]["benign_refused"] <= old["probe_set"]["benign_refused"] == 0
+
+
+def test_the_readme_leave_one_source_out_row_is_today_heads_run():
+    """README's headline table: the never-learnt-sources decline rate of today's head is
+    results/northwind_oos_round5.json (northwind_oos.py after round 5's rows), pooled as the script's own table."""
+    readme = (SPACES / "bank_bot" / "README.md").read_text()
+    loso = json.loads((SPACES / "bank_bot" / "results" / "northwind_oos_round5.json").read_text())
+    method = "floor + kNN-10 + confident head"  # the shipped rule
+    n = [r["n_off_topic"] for r in loso]
+    pooled = sum(r[method]["off_topic_declined"] * k for r, k in zip(loso, n, strict=True)) / sum(n)
+    false = sum(r[method]["false_declines"] for r in loso) / len(loso)
+    assert len(loso) == 8 and pooled >= 0.99 and false <= 0.01
+    cell = f"| **{100 * pooled:.2f}%** at {100 * false:.2f}% false declines (`results/northwind_oos_round5.json`"
+    assert cell in readme
+    assert f"{100 * pooled:.2f}% declined at\n  {100 * false:.2f}% false declines for the shipped rule" in readme
