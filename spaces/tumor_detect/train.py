@@ -33,6 +33,13 @@ The stem and the first --freeze-blocks blocks (stride <= 16: 11 for Lite0, 15 fo
 weights; their outputs are computed once per image and view and cached; the remaining blocks (stride 32), the head
 convolution and the classifier are fine-tuned on that cache (a choice forced by the shared 2-core CPU).
 
+--paste-share S (issue 18's lesion copy-paste trial, off by default): S of the training no-tumour slices (one fixed draw
+per --seed) get a twin with the lesion of a hand-marked training tumour slice of the other collection pasted in, in the
+slice's own contrast, inside the head (braintumor/paste.py); the twins are one more source of the lesion's class in the
+balanced sampling, with every cached view kind; their loss is the tumour-vs-no-tumour part only (-log P(any tumour)):
+the place is random, so the type may be wrong for it (a pituitary adenoma in the cortex). The untouched slices keep
+teaching "no tumour". Their prefix features are cached under their own names ("paste_..."), never the kit's files.
+
 --hold-out FOLD trains without one source's tumour slices (all sides of the split), for the held-out-source
 evaluation in benchmark.py; write such models outside the Space (e.g. /tmp/td_folds/lesion-other_tumours).
 
@@ -66,14 +73,17 @@ from braintumor.predictor import gradcam_block_index
 from braintumor.preprocess import SIZE
 from braintumor.sources import HELD_OUT, held_out_mask, kit_sources
 from braintumor.training import (
+    PasteDraw,
     build_model,
     freeze_early,
     hardness,
     lesion_focus_loss,
     marked_training_slices,
     marks_on_grid,
+    pasted_views,
     source_balanced_weights,
     suffix_logits,
+    tumour_part_loss,
     upweight_hard,
     view_cache,
     view_kinds,
@@ -154,6 +164,12 @@ def main() -> None:
         "(lowest probability of their true class over the cached views) drawn FACTOR times as often (each class "
         "keeps its weight)",
     )
+    ap.add_argument(
+        "--paste-share",
+        type=float,
+        default=0.0,
+        help="share of the training no-tumour slices that get a pasted-lesion twin (issue 18's trial; 0 = off)",
+    )
     ap.add_argument("--hard-classes", default=",".join(CLASSES), help="comma-separated classes for --hard")
     ap.add_argument("--card-only", action="store_true", help="only rewrite MODEL_CARD.md from train_log.json")
     args = ap.parse_args()
@@ -198,6 +214,15 @@ def main() -> None:
     # The frozen stem + first blocks keep their ImageNet weights, so their outputs are computed once per
     # image and view and cached on disk (shared with calibrate.py); the remaining blocks train on them.
     views = view_cache(model, args.data, items, args.freeze_blocks, args.size, crop, n_views, args.cache_dir)
+    n_items, pasted = len(items), 0
+    if args.paste_share:  # the twins go after the kit's items: index n_items + k, their own source
+        draw = PasteDraw(args.data, items, tr, sources, args.marks, args.paste_share, args.seed, args.size, crop)
+        extra, paste_labels = pasted_views(model, draw, args.freeze_blocks, n_views, args.cache_dir)
+        views = [torch.cat([v, e]) for v, e in zip(views, extra, strict=True)]
+        pasted = len(paste_labels)
+        tr = np.concatenate([tr, n_items + np.arange(pasted)])
+        y = np.concatenate([y, paste_labels])
+        sources = [*sources, *["pasted"] * pasted]
     print(f"prefix features for {n_views} view(s) ready after {time.time() - t0:.0f}s", flush=True)
     t_train = time.time()
     frozen = freeze_early(model, args.freeze_blocks)
@@ -217,7 +242,8 @@ def main() -> None:
     decay = [p for p in params if p.ndim > 1]
     no_decay = [p for p in params if p.ndim <= 1]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 1e-4}, {"params": no_decay, "weight_decay": 0.0}])
-    steps_per_epoch = math.ceil(len(tr) / args.batch)
+    draws = len(tr) - pasted  # an epoch is as long as without pasted twins: the same training budget
+    steps_per_epoch = math.ceil(draws / args.batch)
     total = steps_per_epoch * epochs
     warm = max(1, steps_per_epoch // 4)
 
@@ -246,9 +272,9 @@ def main() -> None:
     for epoch in range(epochs):
         train_mode()
         if balanced:
-            order = tr_t[torch.multinomial(weights, len(tr), replacement=True, generator=gen)]
+            order = tr_t[torch.multinomial(weights, draws, replacement=True, generator=gen)]
         else:
-            order = tr_t[torch.randperm(len(tr), generator=gen)]
+            order = tr_t[torch.randperm(len(tr), generator=gen)][:draws]
         which = torch.randint(len(views), (len(order),), generator=gen)  # one cached view per draw
         te, run_loss, run_n = time.time(), 0.0, 0
         for i in range(0, len(order), args.batch):
@@ -258,7 +284,11 @@ def main() -> None:
             fb = torch.stack([views[int(v)][int(j)] for j, v in zip(idx, vs, strict=True)]).float()
             flip = torch.rand(len(idx), generator=gen) < 0.5
             fb[flip] = fb[flip].flip(-1)
-            loss = F.cross_entropy(suffix_logits(model, fb, args.freeze_blocks), yall[idx], label_smoothing=0.05)
+            logits = suffix_logits(model, fb, args.freeze_blocks)
+            if pasted:
+                loss = tumour_part_loss(logits, yall[idx], idx >= n_items, label_smoothing=0.05)
+            else:
+                loss = F.cross_entropy(logits, yall[idx], label_smoothing=0.05)
             if len(marked) and step % MARKED_EVERY == 0:  # clean view only: the augmented one moves the lesion
                 pick = torch.randperm(len(marked), generator=gen)[:MARKED_BATCH]
                 hm, mm = views[0][marked[pick]].float(), marks[pick]
@@ -310,11 +340,12 @@ def main() -> None:
         "freeze_blocks": args.freeze_blocks,
         "size": args.size,
         "threads": args.threads,
-        "train_images": len(tr),
+        "train_images": draws,
         "views": view_kinds(n_views),
         "lesion_weight": lesion_weight,
         "hard": {"share": hard_share, "factor": hard_factor, "classes": args.hard_classes} if args.hard else None,
         "marked_slices": len(marked),
+        **({"paste": {"share": args.paste_share, "slices": pasted, "loss": "tumour vs no-tumour"}} if pasted else {}),
         "val_images": len(va),
         "train_minutes": round((time.time() - t_train) / 60, 1),
         "history": history,
