@@ -252,3 +252,24 @@ def test_readme_sentence_on_the_third_lite2_seed_quotes_its_json_row():
         f"validation slices, names {row['web_t2']['tumour_named']:.1%} of the web-style T2 screenshot tumours and "
         f"tells {row['web_t2']['tumour_told_no_tumour']:.1%} of them"
     ) in readme
+
+
+def test_readme_sentence_on_the_copy_paste_trial_quotes_its_json_rows():
+    result = _trials()
+    seeds = [result[name]["views"]["plain"] for name in ("lesion copy-paste 30%", "lesion copy-paste 30%, seed 1")]
+    today = result["shipped"]["views"]["plain"]
+
+    def both(look: str, key: str, fmt: str = ".1%") -> str:
+        return " and ".join(f"{r[look][key]:{fmt}}" for r in seeds)
+
+    readme = " ".join(_readme().split())
+    assert (
+        f"it names {both('web_t2', 'tumour_named')} of the web-style T2 screenshot tumours (today "
+        f"{today['web_t2']['tumour_named']:.1%}) and tells {both('web_t2', 'tumour_told_no_tumour')} of them "
+        f'"no tumour" (today {today["web_t2"]["tumour_told_no_tumour"]:.1%}), but clears only '
+        f"{both('clean', 'notumor_cleared')} of the healthy validation slices (today "
+        f"{today['clean']['notumor_cleared']:.1%}; the network itself calls "
+        f"{both('clean', 'notumor_called_tumour', 'd')} of {today['clean']['notumor_slices']} a tumour, today "
+        f"{today['clean']['notumor_called_tumour']}) at "
+        f"{both('clean', 'accuracy')} accuracy (today {today['clean']['accuracy']:.1%}), so it does not ship"
+    ) in readme
