@@ -39,6 +39,9 @@ slice's own contrast, inside the head (braintumor/paste.py); the twins are one m
 balanced sampling, with every cached view kind; their loss is the tumour-vs-no-tumour part only (-log P(any tumour)):
 the place is random, so the type may be wrong for it (a pituitary adenoma in the cortex). The untouched slices keep
 teaching "no tumour". Their prefix features are cached under their own names ("paste_..."), never the kit's files.
+Its round-2 options (off by default): --paste-weight W weighs a pasted slice's loss W against a kit slice's;
+--paste-min-contrast M keeps only pastes whose lesion stands out from the tissue around it by M standard deviations of
+the target head's intensities (paste.visible_paste: up to 10 draws, else the pair is dropped).
 
 --hold-out FOLD trains without one source's tumour slices (all sides of the split), for the held-out-source
 evaluation in benchmark.py; write such models outside the Space (e.g. /tmp/td_folds/lesion-other_tumours).
@@ -128,6 +131,17 @@ def write_card(info: dict) -> None:
     )
 
 
+def paste_log(args: argparse.Namespace, pasted: int) -> dict:
+    """The copy-paste trial's settings for train_log.json (the round-2 options only when set)."""
+    return {
+        "share": args.paste_share,
+        "slices": pasted,
+        "loss": "tumour vs no-tumour",
+        **({"weight": args.paste_weight} if args.paste_weight != 1.0 else {}),
+        **({"min_contrast": args.paste_min_contrast} if args.paste_min_contrast else {}),
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -171,6 +185,19 @@ def main() -> None:
         type=float,
         default=0.0,
         help="share of the training no-tumour slices that get a pasted-lesion twin (issue 18's trial; 0 = off)",
+    )
+    ap.add_argument(
+        "--paste-weight",
+        type=float,
+        default=1.0,
+        help="weight of a pasted slice's loss against a kit slice's (issue 18's trial, with --paste-share)",
+    )
+    ap.add_argument(
+        "--paste-min-contrast",
+        type=float,
+        default=0.0,
+        help="visible pastes only: the lesion must differ from the tissue around it by this many standard deviations "
+        "of the target head's intensities (up to 10 draws, else the pair is dropped; 0 = off)",
     )
     ap.add_argument("--hard-classes", default=",".join(CLASSES), help="comma-separated classes for --hard")
     ap.add_argument("--card-only", action="store_true", help="only rewrite MODEL_CARD.md from train_log.json")
@@ -218,7 +245,18 @@ def main() -> None:
     views = view_cache(model, args.data, items, args.freeze_blocks, args.size, crop, n_views, args.cache_dir)
     n_items, pasted = len(items), 0
     if args.paste_share:  # the twins go after the kit's items: index n_items + k, their own source
-        draw = PasteDraw(args.data, items, tr, sources, args.marks, args.paste_share, args.seed, args.size, crop)
+        draw = PasteDraw(
+            args.data,
+            items,
+            tr,
+            sources,
+            args.marks,
+            args.paste_share,
+            args.seed,
+            args.size,
+            crop,
+            args.paste_min_contrast,
+        )
         extra, paste_labels = pasted_views(model, draw, args.freeze_blocks, n_views, args.cache_dir)
         views = [torch.cat([v, e]) for v, e in zip(views, extra, strict=True)]
         pasted = len(paste_labels)
@@ -288,7 +326,7 @@ def main() -> None:
             fb[flip] = fb[flip].flip(-1)
             logits = suffix_logits(model, fb, args.freeze_blocks)
             if pasted:
-                loss = tumour_part_loss(logits, yall[idx], idx >= n_items, label_smoothing=0.05)
+                loss = tumour_part_loss(logits, yall[idx], idx >= n_items, 0.05, args.paste_weight)
             else:
                 loss = F.cross_entropy(logits, yall[idx], label_smoothing=0.05)
             if len(marked) and step % MARKED_EVERY == 0:  # clean view only: the augmented one moves the lesion
@@ -347,7 +385,7 @@ def main() -> None:
         "lesion_weight": lesion_weight,
         "hard": {"share": hard_share, "factor": hard_factor, "classes": args.hard_classes} if args.hard else None,
         "marked_slices": len(marked),
-        **({"paste": {"share": args.paste_share, "slices": pasted, "loss": "tumour vs no-tumour"}} if pasted else {}),
+        **({"paste": paste_log(args, pasted)} if pasted else {}),
         "val_images": len(va),
         "train_minutes": round((time.time() - t_train) / 60, 1),
         "history": history,

@@ -9,8 +9,8 @@ import torch
 import torch.nn.functional as F
 
 from braintumor import CLASSES
-from braintumor.paste import lesion_mask, pairs, paste_lesion
-from braintumor.training import tumour_part_loss
+from braintumor.paste import lesion_mask, pairs, paste_lesion, visibility, visible_paste
+from braintumor.training import PasteDraw, tumour_part_loss
 
 SIZE = 32
 
@@ -78,3 +78,46 @@ def test_pasted_slices_learn_only_tumour_or_not():
     wrong_type = torch.full((1, len(CLASSES)), -8.0)
     wrong_type[0, next(i for i in range(len(CLASSES)) if i not in (nt, other))] = 8.0
     assert tumour_part_loss(wrong_type, labels[:1], torch.tensor([True])).item() < 1e-3
+
+
+def test_pasted_slices_loss_weight_scales_only_the_pasted_part():
+    logits = torch.tensor([[0.3, -1.0, 2.0, 0.5], [4.0, 4.0, -8.0, 4.0]])[:, : len(CLASSES)]
+    labels = torch.tensor([0, 0])
+    pasted = torch.tensor([False, True])
+    full = tumour_part_loss(logits, labels, pasted, 0.05)
+    assert tumour_part_loss(logits, labels, pasted, 0.05, 1.0).item() == full.item()  # the default, unchanged
+    kit = tumour_part_loss(logits[:1], labels[:1], pasted[:1], 0.05).item()
+    paste = tumour_part_loss(logits[1:], labels[1:], pasted[1:]).item()
+    assert tumour_part_loss(logits, labels, pasted, 0.05, 0.3).item() == pytest.approx((kit + 0.3 * paste) / 2)
+
+
+def test_visibility_tells_a_plain_lesion_from_one_like_its_surroundings():
+    target = head(0.3)
+    m = np.zeros_like(target)
+    m[12:18, 12:18] = 1.0
+    bright = np.where(m > 0, 0.95, target).astype(np.float32)
+    like = target.copy()  # the lesion is the tissue itself
+    assert visibility(target, bright, m) > 2.0
+    assert visibility(target, like, m) < 0.2
+    assert visibility(target, bright, np.zeros_like(m)) == 0.0  # nothing pasted
+
+
+def test_visible_paste_keeps_only_lesions_that_stand_out():
+    target = head(0.2)
+    source = head(0.5, centre=(14, 14))
+    source[8:16, 16:24] = 1.0
+    cells = np.zeros((4, 4), dtype=bool)
+    cells[1, 2] = True
+    got = visible_paste(target, source, cells, np.random.default_rng(0), margin=0.3)
+    assert got is not None and visibility(target, *got) >= 0.3
+    assert visible_paste(target, source, cells, np.random.default_rng(0), margin=50.0) is None  # none can: dropped
+
+
+def test_visible_only_draws_get_their_own_cache_key_and_the_default_key_is_unchanged(tmp_path):
+    marks = tmp_path / "marks.json"
+    marks.write_text("{}")
+    items = [{"path": "a.png", "label": "notumor"}]
+    args = (tmp_path, items, np.array([0]), ["other"], marks, 0.3, 0, SIZE, True)
+    default = PasteDraw(*args).key()
+    assert "min_contrast" not in default  # the round-1 draws keep their cached features
+    assert PasteDraw(*args, min_contrast=0.5).key() == {**default, "min_contrast": 0.5}

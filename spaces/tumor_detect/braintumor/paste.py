@@ -91,6 +91,34 @@ def paste_lesion(
     return np.clip(out, 0.0, 1.0).astype(np.float32), m.astype(np.float32)
 
 
+def visibility(target: np.ndarray, out: np.ndarray, m: np.ndarray, ring: int = 4) -> float:
+    """How plainly a pasted lesion stands out: |its mean intensity (weighted by the placed soft mask ``m``) - the mean
+    of the target's tissue in a ring of ``ring`` pixels around it (inside the head)| in standard deviations of the
+    target head's intensities (the pasted intensities are quantile-mapped onto that head, so its spread is the unit)."""
+    head = filled_head_mask(target) > 0.5
+    core = m > 0.05
+    grown = F.max_pool2d(torch.from_numpy(core.astype(np.float32))[None, None], 2 * ring + 1, 1, ring)[0, 0].numpy()
+    around = (grown > 0.5) & ~core & head
+    spread = float(target[head].std()) if head.sum() > 1 else 0.0
+    if m.sum() < 1e-6 or not around.any() or spread < 1e-6:
+        return 0.0
+    lesion = float((m * out).sum() / m.sum())
+    return abs(lesion - float(target[around].mean())) / spread
+
+
+def visible_paste(
+    target: np.ndarray, source: np.ndarray, cells: np.ndarray, rng: np.random.Generator, margin: float, tries: int = 10
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """``paste_lesion`` redrawn (mirroring, contrast kind, place) until the lesion stands out from its surroundings by
+    at least ``margin`` (``visibility``); None when none of ``tries`` draws does (the pair is dropped: a lesion that
+    looks like the tissue around it would teach "tumour" on healthy-looking tissue)."""
+    for _ in range(tries):
+        out, m = paste_lesion(target, source, cells, rng)
+        if visibility(target, out, m) >= margin:
+            return out, m
+    return None
+
+
 def pairs(
     notumor: np.ndarray,
     notumor_sources: list[str],

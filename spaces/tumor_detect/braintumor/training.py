@@ -126,15 +126,19 @@ def lesion_focus_loss(model, h: torch.Tensor, labels: torch.Tensor, marks: torch
 
 
 def tumour_part_loss(
-    logits: torch.Tensor, labels: torch.Tensor, pasted: torch.Tensor, label_smoothing: float = 0.0
+    logits: torch.Tensor,
+    labels: torch.Tensor,
+    pasted: torch.Tensor,
+    label_smoothing: float = 0.0,
+    paste_weight: float = 1.0,
 ) -> torch.Tensor:
     """The batch's loss when it may hold pasted-lesion slices: cross-entropy on the kit's slices; on a pasted one
     (``pasted`` True) only "is it a tumour": -log of the tumour classes' summed probability (its type is the source's,
-    which the place it was pasted may contradict)."""
+    which the place it was pasted may contradict), times ``paste_weight`` (the batch mean still counts every slice)."""
     ce = F.cross_entropy(logits, labels, label_smoothing=label_smoothing, reduction="none")
     logp = F.log_softmax(logits, -1)
     tumour = torch.logsumexp(logp[:, [i for i, c in enumerate(CLASSES) if c != "notumor"]], -1)
-    return torch.where(pasted, -tumour, ce).mean()
+    return torch.where(pasted, -paste_weight * tumour, ce).mean()
 
 
 def marked_training_slices(path: Path, items: list[dict], train: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
@@ -282,6 +286,7 @@ class PasteDraw:
     seed: int
     size: int
     crop: bool
+    min_contrast: float = 0.0  # > 0: visible pastes only (paste.visible_paste); a pair with none is dropped
 
     def pairs(self) -> tuple[list[tuple[int, int]], dict[int, np.ndarray], np.random.Generator]:
         """The (target, source) item pairs (``paste.pairs``), each marked source's cells, and the generator that goes
@@ -302,25 +307,34 @@ class PasteDraw:
         return np.array([CLASSES.index(self.items[s]["label"]) for _, s in drawn])
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]]]:
-        """The pasted slices as 8-bit (N, size, size) model inputs, their source classes and (target, source) pairs.
-        Training slices on both sides only; the untouched no-tumour slices keep training as they are."""
-        from .paste import paste_lesion
+        """The pasted slices as 8-bit (N, size, size) model inputs, their source classes and (target, source) pairs
+        (with ``min_contrast``, the pairs kept). Training slices on both sides only; the untouched no-tumour slices
+        keep training as they are."""
+        from .paste import paste_lesion, visible_paste
 
         drawn, cells, rng = self.pairs()
         need = sorted({i for pair in drawn for i in pair})
         loaded = quantised_arrays(Path(self.data_root), [self.items[i] for i in need], self.size, self.crop)
         clean = dict(zip(need, loaded, strict=True))
-        out = np.empty((len(drawn), self.size, self.size), dtype=np.uint8)
-        for k, (t, s) in enumerate(drawn):
-            x, _ = paste_lesion(clean[t] / np.float32(255), clean[s] / np.float32(255), cells[s], rng)
-            out[k] = np.round(x * 255)
-        return out, self.classes(drawn), drawn
+        out, kept = [], []
+        for t, s in drawn:
+            target, source = clean[t] / np.float32(255), clean[s] / np.float32(255)
+            if self.min_contrast:
+                got = visible_paste(target, source, cells[s], rng, self.min_contrast)
+            else:
+                got = paste_lesion(target, source, cells[s], rng)
+            if got is not None:
+                out.append(np.round(got[0] * 255).astype(np.uint8))
+                kept.append((t, s))
+        xs = np.stack(out) if out else np.empty((0, self.size, self.size), dtype=np.uint8)
+        return xs, self.classes(kept), kept
 
     def key(self) -> dict:
         """The draw as a cache key: a change of paste.py's drawing, the marks, the training slices or the seed
         makes a new one."""
         return {
             "version": PASTE_VERSION,
+            **({"min_contrast": self.min_contrast} if self.min_contrast else {}),
             "share": self.share,
             "seed": self.seed,
             "marks": hashlib.sha256(Path(self.marks).read_bytes()).hexdigest(),
@@ -352,8 +366,8 @@ def pasted_views(
         if xs is None:
             xs, labels, _ = draw.arrays()
         out.append(saved_prefix(model, view_arrays(xs, labels, v, kind=kind), n_blocks, f, meta, f"pasted view {v}"))
-    if labels is None:  # every view cached: the sources' classes only (no image work)
-        labels = draw.classes(draw.pairs()[0])
+    if labels is None:  # every view cached: the sources' classes only (no image work unless some pairs were dropped)
+        labels = draw.arrays()[1] if draw.min_contrast else draw.classes(draw.pairs()[0])
     return out, labels
 
 
