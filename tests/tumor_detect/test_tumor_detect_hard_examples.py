@@ -252,3 +252,57 @@ def test_readme_sentence_on_the_third_lite2_seed_quotes_its_json_row():
         f"validation slices, names {row['web_t2']['tumour_named']:.1%} of the web-style T2 screenshot tumours and "
         f"tells {row['web_t2']['tumour_told_no_tumour']:.1%} of them"
     ) in readme
+
+
+def test_readme_sentence_on_the_copy_paste_trial_quotes_its_json_rows():
+    result = _trials()
+    seeds = [result[name]["views"]["plain"] for name in ("lesion copy-paste 30%", "lesion copy-paste 30%, seed 1")]
+    today = result["shipped"]["views"]["plain"]
+
+    def both(look: str, key: str, fmt: str = ".1%") -> str:
+        return " and ".join(f"{r[look][key]:{fmt}}" for r in seeds)
+
+    readme = " ".join(_readme().split())
+    assert (
+        f"it names {both('web_t2', 'tumour_named')} of the web-style T2 screenshot tumours (today "
+        f"{today['web_t2']['tumour_named']:.1%}) and tells {both('web_t2', 'tumour_told_no_tumour')} of them "
+        f'"no tumour" (today {today["web_t2"]["tumour_told_no_tumour"]:.1%}), but clears only '
+        f"{both('clean', 'notumor_cleared')} of the healthy validation slices (today "
+        f"{today['clean']['notumor_cleared']:.1%}; the network itself calls "
+        f"{both('clean', 'notumor_called_tumour', 'd')} of {today['clean']['notumor_slices']} a tumour, today "
+        f"{today['clean']['notumor_called_tumour']}) at "
+        f"{both('clean', 'accuracy')} accuracy (today {today['clean']['accuracy']:.1%}), so it does not ship"
+    ) in readme
+
+
+def test_readme_sentence_on_the_second_copy_paste_round_quotes_its_json_rows():
+    result = _trials()
+    today = result["shipped"]["views"]["plain"]
+
+    def both(names: list[str], look: str, key: str) -> str:
+        return " and ".join(f"{result[n]['views']['plain'][look][key]:.1%}" for n in names)
+
+    def seeds(name: str) -> list[str]:
+        return [name, f"{name}, seed 1"]
+
+    variants = [
+        seeds("copy-paste 10%"),
+        seeds("copy-paste 30%, loss weight 0.3"),
+        seeds("copy-paste 30%, visible only"),
+    ]
+    weighted = variants[1]
+    averaged = [f"shipped + {n} (2 networks)" for n in weighted]
+    readme = " ".join(_readme().split())
+    assert (
+        "still clears fewer healthy validation slices than today: "
+        + ", ".join(both(v, "clean", "notumor_cleared") for v in variants)
+        + f" (today {today['clean']['notumor_cleared']:.1%}); the closest, the loss-weighted one, names "
+        f"{both(weighted, 'web_t2', 'tumour_named')} of the web-style T2 screenshot tumours (today "
+        f"{today['web_t2']['tumour_named']:.1%}) and tells {both(weighted, 'web_t2', 'tumour_told_no_tumour')} of them "
+        f'"no tumour" (today {today["web_t2"]["tumour_told_no_tumour"]:.1%}), and averaged with today\'s network it '
+        f"clears {both(averaged, 'clean', 'notumor_cleared')}, so none ships"
+    ) in readme
+    for names in [*variants, averaged]:  # the sentence's "fewer" holds for every row
+        assert all(
+            result[n]["views"]["plain"]["clean"]["notumor_cleared"] < today["clean"]["notumor_cleared"] for n in names
+        )

@@ -3,8 +3,11 @@ benchmark.py."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +20,8 @@ from .lesion_marks import load_marks
 from .lite0 import DEFAULT_VARIANT
 from .predictor import block_map
 from .preprocess import SIZE, to_model_array
+
+PASTE_VERSION = 1  # in the pasted slices' cache key: raise it when paste.py draws differently
 
 
 def warm_cosine(step: int, steps: int) -> float:
@@ -118,6 +123,22 @@ def lesion_focus_loss(model, h: torch.Tensor, labels: torch.Tensor, marks: torch
     cam = block_map(grad, h)[:, 0]
     share = (cam * marks).flatten(1).sum(1) / (cam.flatten(1).sum(1) + 1e-6)
     return -torch.log(share + 1e-4).mean()
+
+
+def tumour_part_loss(
+    logits: torch.Tensor,
+    labels: torch.Tensor,
+    pasted: torch.Tensor,
+    label_smoothing: float = 0.0,
+    paste_weight: float = 1.0,
+) -> torch.Tensor:
+    """The batch's loss when it may hold pasted-lesion slices: cross-entropy on the kit's slices; on a pasted one
+    (``pasted`` True) only "is it a tumour": -log of the tumour classes' summed probability (its type is the source's,
+    which the place it was pasted may contradict), times ``paste_weight`` (the batch mean still counts every slice)."""
+    ce = F.cross_entropy(logits, labels, label_smoothing=label_smoothing, reduction="none")
+    logp = F.log_softmax(logits, -1)
+    tumour = torch.logsumexp(logp[:, [i for i, c in enumerate(CLASSES) if c != "notumor"]], -1)
+    return torch.where(pasted, -paste_weight * tumour, ce).mean()
 
 
 def marked_training_slices(path: Path, items: list[dict], train: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
@@ -232,8 +253,6 @@ def view_cache(
     """Frozen-prefix features (float16) of every item for each view (``view_kinds``), aligned with items; each
     view is cached in cache_dir (keyed by the backbone when it is not Lite0, the preprocessing, the view's number
     and kind) and reused."""
-    import time
-
     labels = np.array([CLASSES.index(it["label"]) for it in items])
     backbone = getattr(model.config, "backbone", DEFAULT_VARIANT)
     cache_dir = Path(cache_dir)
@@ -243,24 +262,137 @@ def view_cache(
     for v, kind in enumerate(view_kinds(views)):
         name, meta = prefix_cache_key(backbone, n_blocks, size, crop, [it["path"] for it in items], v, kind)
         f = cache_dir / name
-        if f.is_file():
-            saved = torch.load(f, map_location="cpu", weights_only=True)
-            if saved.get("meta") == meta:
-                out.append(saved["feats"])
-                continue
+        if (feats := cached(f, meta)) is not None:
+            out.append(feats)
+            continue
         if clean is None:
             clean = quantised_arrays(Path(data_root), items, size, crop)
-        t0 = time.time()
-        xs = view_arrays(clean, labels, v, kind=kind)
-        model.eval()
-        feats = []
-        for i in range(0, len(xs), 256):
-            feats.append(prefix_features(model, torch.from_numpy(xs[i : i + 256]), n_blocks, batch=32))
-            print(f"view {v}: prefix features {min(i + 256, len(xs))}/{len(xs)} ({time.time() - t0:.0f}s)", flush=True)
-        feats = torch.cat(feats)
-        torch.save({"meta": meta, "feats": feats}, f)
-        out.append(feats)
+        out.append(saved_prefix(model, view_arrays(clean, labels, v, kind=kind), n_blocks, f, meta, f"view {v}"))
     return out
+
+
+@dataclass(frozen=True)
+class PasteDraw:
+    """What fixes one run's pasted slices (issue 18's lesion copy-paste trial, ``paste.py``): ``share`` of the training
+    no-tumour slices (``train``: indices into ``items``), each with the lesion of a hand-marked training tumour slice
+    (``marks``) of the other collection (``sources``), drawn with ``seed``, at the model input's ``size`` and crop."""
+
+    data_root: Path
+    items: list[dict]
+    train: np.ndarray
+    sources: list[str]
+    marks: Path
+    share: float
+    seed: int
+    size: int
+    crop: bool
+    min_contrast: float = 0.0  # > 0: visible pastes only (paste.visible_paste); a pair with none is dropped
+
+    def pairs(self) -> tuple[list[tuple[int, int]], dict[int, np.ndarray], np.random.Generator]:
+        """The (target, source) item pairs (``paste.pairs``), each marked source's cells, and the generator that goes
+        on to draw the pastes themselves."""
+        from .paste import pairs
+
+        rng = np.random.default_rng(9000 + self.seed)
+        labels = np.array([CLASSES.index(it["label"]) for it in self.items])
+        notumor = self.train[labels[self.train] == CLASSES.index("notumor")]
+        marked, masks = marked_training_slices(self.marks, self.items, self.train)
+        marked = marked.numpy()
+        cells = {int(i): m.numpy() > 0.5 for i, m in zip(marked, masks, strict=True)}
+        src = self.sources
+        return pairs(notumor, [src[i] for i in notumor], marked, [src[i] for i in marked], self.share, rng), cells, rng
+
+    def classes(self, drawn: list[tuple[int, int]]) -> np.ndarray:
+        """The source's class of every pasted slice."""
+        return np.array([CLASSES.index(self.items[s]["label"]) for _, s in drawn])
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]]]:
+        """The pasted slices as 8-bit (N, size, size) model inputs, their source classes and (target, source) pairs
+        (with ``min_contrast``, the pairs kept). Training slices on both sides only; the untouched no-tumour slices
+        keep training as they are."""
+        from .paste import paste_lesion, visible_paste
+
+        drawn, cells, rng = self.pairs()
+        need = sorted({i for pair in drawn for i in pair})
+        loaded = quantised_arrays(Path(self.data_root), [self.items[i] for i in need], self.size, self.crop)
+        clean = dict(zip(need, loaded, strict=True))
+        out, kept = [], []
+        for t, s in drawn:
+            target, source = clean[t] / np.float32(255), clean[s] / np.float32(255)
+            if self.min_contrast:
+                got = visible_paste(target, source, cells[s], rng, self.min_contrast)
+            else:
+                got = paste_lesion(target, source, cells[s], rng)
+            if got is not None:
+                out.append(np.round(got[0] * 255).astype(np.uint8))
+                kept.append((t, s))
+        xs = np.stack(out) if out else np.empty((0, self.size, self.size), dtype=np.uint8)
+        return xs, self.classes(kept), kept
+
+    def key(self) -> dict:
+        """The draw as a cache key: a change of paste.py's drawing, the marks, the training slices or the seed
+        makes a new one."""
+        return {
+            "version": PASTE_VERSION,
+            **({"min_contrast": self.min_contrast} if self.min_contrast else {}),
+            "share": self.share,
+            "seed": self.seed,
+            "marks": hashlib.sha256(Path(self.marks).read_bytes()).hexdigest(),
+            "train": [self.items[i]["path"] for i in self.train],
+        }
+
+
+def pasted_views(
+    model, draw: PasteDraw, n_blocks: int, views: int | list[str], cache_dir: Path
+) -> tuple[list[torch.Tensor], np.ndarray]:
+    """Frozen-prefix features of the pasted slices (``PasteDraw.arrays``) for each view kind (the pasted slice, then
+    the same augmentations every kit slice gets), and their source classes. Cached under their own names
+    ("paste_...", a digest of the draw in the name, the draw itself in the key): the kit's prefix files are never
+    touched."""
+    backbone = getattr(model.config, "backbone", DEFAULT_VARIANT)
+    key = draw.key()
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]
+    net = "" if backbone == DEFAULT_VARIANT else f"_{backbone}"
+    tag = f"paste_{'crop' if draw.crop else 'plain'}_{draw.size}{net}_b{n_blocks}_{digest}"
+    xs, labels = None, None
+    out = []
+    for v, kind in enumerate(view_kinds(views)):
+        meta = {"backbone": backbone, "n_blocks": n_blocks, "size": draw.size, "crop": draw.crop, "paste": key}
+        meta.update({"view": v, "kind": kind})
+        f = Path(cache_dir) / f"{tag}_view{v}_{kind}.pt"
+        if (feats := cached(f, meta)) is not None:
+            out.append(feats)
+            continue
+        if xs is None:
+            xs, labels, _ = draw.arrays()
+        out.append(saved_prefix(model, view_arrays(xs, labels, v, kind=kind), n_blocks, f, meta, f"pasted view {v}"))
+    if labels is None:  # every view cached: the sources' classes only (no image work unless some pairs were dropped)
+        labels = draw.arrays()[1] if draw.min_contrast else draw.classes(draw.pairs()[0])
+    return out, labels
+
+
+def saved_prefix(model, xs: np.ndarray, n_blocks: int, f: Path, meta: dict, what: str) -> torch.Tensor:
+    """Frozen-prefix features of (N, H, W) inputs, saved to ``f`` with ``meta`` (the key a later run checks)."""
+    import time
+
+    t0 = time.time()
+    model.eval()
+    feats = []
+    for i in range(0, len(xs), 256):
+        feats.append(prefix_features(model, torch.from_numpy(xs[i : i + 256]), n_blocks, batch=32))
+        print(f"{what}: prefix features {min(i + 256, len(xs))}/{len(xs)} ({time.time() - t0:.0f}s)", flush=True)
+    feats = torch.cat(feats)
+    torch.save({"meta": meta, "feats": feats}, f)
+    return feats
+
+
+def cached(f: Path, meta: dict) -> torch.Tensor | None:
+    """The features a prefix cache file holds, when its stored key is ``meta`` (else None: compute them anew)."""
+    if f.is_file():
+        saved = torch.load(f, map_location="cpu", weights_only=True)
+        if saved.get("meta") == meta:
+            return saved["feats"]
+    return None
 
 
 def source_balanced_weights(labels: np.ndarray, sources: np.ndarray, power: float = 0.5) -> torch.Tensor:
