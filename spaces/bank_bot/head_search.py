@@ -73,18 +73,12 @@ def pick(rows: list[dict]) -> dict:
 
 def wins(today: dict, winner: dict) -> dict:
     """DECISION on the two validation entries (colloquial_round.py's) and their probe sets 1-5."""
-    t, w = today["validation"], winner["validation"]
+    from soup_trial import soup_wins  # the same rule as the soup trial's, edges included
 
     def wrong(e: dict) -> int:
         return sum(p["answered_wrong"] for p in e["probes"].values())
 
-    checks = {
-        "banking77_at_least_94": w["banking77_accuracy"] >= 0.94,
-        "banking_within_0.5pt": w["banking_accuracy"] >= t["banking_accuracy"] - 0.005,
-        "declined_within_0.2pt": w["decline_rate"] >= t["decline_rate"] - 0.002,
-        "false_declines_within_0.2pt": w["false_decline_rate"] <= t["false_decline_rate"] + 0.002,
-        "probe_wrong_not_more": wrong(winner) <= wrong(today),
-    }
+    checks = soup_wins(today["validation"], winner["validation"], wrong(today), wrong(winner))
     return {
         "checks": checks,
         "probe_wrong": {"today": wrong(today), "winner": wrong(winner)},
