@@ -12,15 +12,10 @@ from harness import SPACES
 RESULTS = SPACES / "bank_bot" / "results" / "head_search.json"
 
 
-@pytest.fixture(scope="module")
-def head_search():
-    import sys
-
-    sys.path.insert(0, str(SPACES / "bank_bot"))  # as `python spaces/bank_bot/head_search.py` sees its siblings
-    try:
-        yield load_script("head_search")
-    finally:
-        sys.path.remove(str(SPACES / "bank_bot"))
+@pytest.fixture
+def head_search(monkeypatch):
+    monkeypatch.syspath_prepend(str(SPACES / "bank_bot"))  # head_search imports its sibling scripts
+    return load_script("head_search")
 
 
 def _row(settings: dict, b77: float, bank: float, declined: float = 0.99, false: float = 0.01) -> dict:
@@ -83,3 +78,49 @@ def test_train_py_neighbour_flags_reach_the_memory(head_search):
     del args.knn_k, args.knn_temperature  # other scripts' argument sets: today's constants
     head = train.make_head(vectors, split, ["x", "y", "z"], args, 0.2, "test")
     assert (head.memory.k, head.memory.temperature) == (train.KNN_K, train.KNN_TEMPERATURE)
+
+
+def test_the_readme_rows_are_what_head_search_wrote(head_search):
+    """README "A search of the head's settings": the inner choice, the validation table and the decision, as
+    results/head_search.json holds them; the JSON's grid and rules are the script's."""
+    readme = (SPACES / "bank_bot" / "README.md").read_text(encoding="utf-8")
+    found = json.loads(RESULTS.read_text(encoding="utf-8"))
+    assert found["grid"] == {k: list(v) for k, v in head_search.GRID.items()} and found["today"] == head_search.TODAY
+    assert (found["selection"], found["decision"]) == (head_search.SELECTION, head_search.DECISION)
+    assert head_search.pick(found["inner_grid"]) == found["inner_winner"]
+    assert len(found["inner_grid"]) == 240 and "240 settings" in readme
+    assert found["inner_winner"]["settings"] == head_search.TODAY | {"C": 30.0, "knn_weight": 0.0}
+    pct = [
+        f"{100 * found[r]['inner'][k]:.2f}%"
+        for r in ("inner_winner", "inner_today")
+        for k in ("banking77_accuracy", "banking_accuracy")
+    ]
+    assert f"{pct[0]} + {pct[1]} on the {found['inner_split']['n_scored']:,} inner rows" in readme
+    assert f"against {pct[2]} + {pct[3]} for today's\nsettings" in readme
+    assert f"took {found['inner_split']['cpu_s']:.0f} CPU s" in readme
+    heads = found["validation"]["heads"]
+    today, winner = heads["today"]["validation"], heads["winner"]["validation"]
+
+    def cells(key: str) -> str:
+        return f"{100 * today[key]:.2f}%", f"{100 * winner[key]:.2f}%"
+
+    n = [round(v["banking77_accuracy"] * v["n_banking77"]) for v in (today, winner)]
+    assert (
+        f"| Banking77 | **{cells('banking77_accuracy')[0]}** ({n[0]:,}) | {cells('banking77_accuracy')[1]} ({n[1]:,}) |"
+        in readme
+    )
+    assert "| banking + cards | {} | {} |".format(*cells("banking_accuracy")) in readme
+    d, f = cells("decline_rate"), cells("false_decline_rate")
+    assert f"| off-topic declined / false declines | {d[0]} / {f[0]} | {d[1]} / {f[1]} |" in readme
+    wrong = found["decision_result"]["probe_wrong"]
+    assert f"| probe sets 1-5 wrong answers | **{wrong['today']}** | {wrong['winner']} |" in readme
+    assert (
+        f"loses {n[0] - n[1]} Banking77 questions and answers {wrong['winner'] - wrong['today']} more probes" in readme
+    )
+    assert found["decision_result"]["ships"] is False and "**it does not ship**" in readme
+    p2 = {name: heads[name]["probes"]["colloquial_probes_2"] for name in heads}
+    b77 = cells("banking77_accuracy")
+    row = f"same run: {b77[0]}, {p2['today']['answered_right']} / {p2['today']['answered_wrong']}) "
+    row += f"| {b77[1]} | {cells('banking_accuracy')[1]} | {d[1]} | {f[1]} "
+    row += f"| {p2['winner']['answered_right']} / {p2['winner']['answered_wrong']} |"
+    assert row in readme
