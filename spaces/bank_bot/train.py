@@ -83,7 +83,8 @@ def make_head(vectors: np.ndarray, split: Split, labels: list[str], args, knn_we
     w, b = fit_head(vectors, split.labels, labels, args.C, args.oos_weight, SEED, row_weights=weights)
     targets = np.array([labels.index(lab) for lab in split.labels])
     # the memory is stored in float16: vote with the rounded vectors the app will load
-    memory = Memory(vectors.astype(np.float16).astype(np.float32), targets, KNN_K, KNN_TEMPERATURE, knn_weight)
+    k, temperature = getattr(args, "knn_k", KNN_K), getattr(args, "knn_temperature", KNN_TEMPERATURE)  # other callers
+    memory = Memory(vectors.astype(np.float16).astype(np.float32), targets, k, temperature, knn_weight)
     info = {"name": name, "C": args.C, "oos_weight": args.oos_weight, "seed": SEED}
     info |= {"colloquial_rows": int(sum(s == Source.COLLOQUIAL for s in split.sources))}
     info |= {"colloquial_weight": args.colloquial_weight}
@@ -216,6 +217,8 @@ def main(argv=None) -> None:
     )
     p.add_argument("--knn-weight", type=float, help="the neighbour vote's weight (default: chosen on an inner split)")
     p.add_argument("--cache", type=Path, help="an .npz of --reuse-delta's sentence vectors (reused, updated)")
+    p.add_argument("--knn-k", type=int, default=KNN_K, help="neighbours in the vote")
+    p.add_argument("--knn-temperature", type=float, default=KNN_TEMPERATURE, help="of the neighbour vote's softmax")
     args = p.parse_args(argv)
     if args.no_colloquial:
         args.colloquial = None
@@ -352,8 +355,8 @@ def main(argv=None) -> None:
             "lr": args.lr,
             "label_smoothing": args.label_smoothing,
             "init_delta": bool(args.init_delta),
-            "knn_k": KNN_K,
-            "knn_temperature": KNN_TEMPERATURE,
+            "knn_k": args.knn_k,
+            "knn_temperature": args.knn_temperature,
             "knn_weight": knn_weight,
             "knn_table": knn_table,
             "head_digest": digest,
