@@ -28,7 +28,7 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np
-from gate_trial import PROBE_KEYS
+from gate_trial import PROBE_KEYS, false_declines_all_in_scope
 from probe_report import load_probes, score_probes
 from train import score
 
@@ -63,10 +63,7 @@ def validation(run: Path, val, xva: np.ndarray, table) -> dict:
     cut, low = threshold_at(similarity[inside], GATE_SHARE), threshold_at(similarity[inside], GATE_LOW_SHARE)
     declined = distance_declines(similarity, probs, oos_index, cut, low, CONFIDENCE_FLOOR)
     v = score(val, gate(probs, declined, oos_index, top=1.0), labels, table)
-    n = v["n_banking77"] + v["n_banking"]
-    v["false_declines_all_in_scope"] = round(
-        (v["false_decline_rate_banking77"] * v["n_banking77"] + v["false_decline_rate"] * v["n_banking"]) / n, 4
-    )
+    v["false_declines_all_in_scope"] = false_declines_all_in_scope(v)
     return {"floor_fit": floor, "cut": round(cut, 4), "low": round(low, 4), "validation": v}
 
 

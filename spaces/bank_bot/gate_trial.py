@@ -90,6 +90,13 @@ def noisy_memory(encoder, texts: list[str], cache: Path | None) -> np.ndarray:
     return encode_with_cache(encoder, variants, cache).astype(np.float16).astype(np.float32)
 
 
+def false_declines_all_in_scope(v: dict) -> float:
+    """False declines over both in-scope sources (Banking77 and CLINC150 banking), the denominator of
+    northwind_oos.py, from ``train.score``'s per-source rates."""
+    b77, bank = v["n_banking77"], v["n_banking"]
+    return round((v["false_decline_rate_banking77"] * b77 + v["false_decline_rate"] * bank) / (b77 + bank), 4)
+
+
 def cuts(similarity: np.ndarray, low_share: float | None) -> tuple[float, float | None]:
     """The shipped cut and the rule's lower one, both from these in-scope validation similarities."""
     low = None if low_share is None else threshold_at(similarity, low_share)
@@ -141,10 +148,7 @@ def main(argv=None) -> dict:
         entry["validation"] = score(val, gate(probs, declined, oos_index, top=1.0), labels, table)
         v = entry["validation"]
         v["gated"] = int(declined.sum())
-        n = v["n_banking77"] + v["n_banking"]  # both in-scope sources: the denominator of northwind_oos.py
-        v["false_declines_all_in_scope"] = round(
-            (v["false_decline_rate_banking77"] * v["n_banking77"] + v["false_decline_rate"] * v["n_banking"]) / n, 4
-        )
+        v["false_declines_all_in_scope"] = false_declines_all_in_scope(v)
         entry["probes"] = {path.stem: probe_counts(path, rule_cuts, confident) for path in CHOICE_PROBES}
         if args.final_probes:
             entry["final_probes"] = {args.final_probes.stem: probe_counts(args.final_probes, rule_cuts, confident)}
@@ -171,10 +175,7 @@ def noisy_rule(args, train, val, xva, probs, head, inside, oos_index, labels, ta
     entry = {"cut": rule_cuts[0], "low": None, "low_share": None, "confident": 1.0, "memory_rows": len(memory)}
     entry["validation"] = score(val, gate(probs, declined, oos_index, top=1.0), labels, table)
     v = entry["validation"]
-    n = v["n_banking77"] + v["n_banking"]
-    v["false_declines_all_in_scope"] = round(
-        (v["false_decline_rate_banking77"] * v["n_banking77"] + v["false_decline_rate"] * v["n_banking"]) / n, 4
-    )
+    v["false_declines_all_in_scope"] = false_declines_all_in_scope(v)
     shipped = get_model().english
     full = np.vstack([in_scope_memory(shipped.head), noisy_memory(encoder, train_in + val_in, args.cache)])
     entry["probes"] = {path.stem: probe_counts(path, rule_cuts, 1.0, full) for path in CHOICE_PROBES}

@@ -32,7 +32,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np
 from fit_floor import validation_run_head
-from gate_trial import CHOICE_PROBES, TESTS
+from gate_trial import CHOICE_PROBES, TESTS, false_declines_all_in_scope
 from northwind_oos import SOURCES, context, held_out_floor, held_out_head
 from probe_report import load_probes, score_probes
 from train import score
@@ -106,10 +106,7 @@ def validation(lever: Lever, ctx: dict, head, extra: np.ndarray, xva_plain: np.n
     cut, low, offsets = fitted_cuts(similarity, top, inside, len(labels), lever.per_intent)
     declined = distance_declines(similarity, probs, oos_index, cut, low, CONFIDENCE_FLOOR, offsets) & lever.gate
     v = score(val, gate(probs, declined, oos_index, top=1.0), labels, ctx["table"])
-    n = v["n_banking77"] + v["n_banking"]
-    v["false_declines_all_in_scope"] = round(
-        (v["false_decline_rate_banking77"] * v["n_banking77"] + v["false_decline_rate"] * v["n_banking"]) / n, 4
-    )
+    v["false_declines_all_in_scope"] = false_declines_all_in_scope(v)
     v["gated"] = int(declined.sum())
     return v, (cut, low, offsets)
 
