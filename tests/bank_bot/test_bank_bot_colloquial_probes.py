@@ -32,6 +32,7 @@ P3 = _load("colloquial_probes_3")
 P4 = _load("colloquial_probes_4")
 P5 = _load("colloquial_probes_5")
 P6 = _load("harm_probes_6")
+P7 = _load("colloquial_probes_7")
 OLD = _load("bank_probes")
 
 
@@ -116,6 +117,18 @@ def test_no_training_row_or_earlier_probe_repeats_a_sixth_set_probe():
     probe of sets 1-5, not even with small edits, and is as large as its docstring says."""
     _assert_fresh([*P6.OFF_TOPIC_AND_HARMFUL, *P6.BENIGN], (P2, P3, P4, P5))
     assert len(P6.OFF_TOPIC_AND_HARMFUL) >= 30 and len(P6.OTHERS_DATA) >= 15 and len(P6.BENIGN) >= 15
+
+
+def test_no_training_row_or_earlier_probe_repeats_a_seventh_set_probe():
+    """The seventh set (written 2026-12-07 in the round-6 session before round 6's training rows, scored once at the
+    end over the shipped head and the candidate) is fresh against every training row, every row tried and not
+    shipped, and every earlier probe (harm set 6 included), and covers 50+ intents."""
+    fresh = [*P7.COLLOQUIAL, *P7.OFF_TOPIC_AND_HARMFUL]
+    _assert_fresh(fresh, (P2, P3, P4, P5))
+    set_6 = [Example(t, "") for t in [*P6.OFF_TOPIC_AND_HARMFUL, *P6.BENIGN]]
+    assert repeated_messages(set_6, [Example(t, "") for t in fresh]) == []
+    assert len(P7.COLLOQUIAL) >= 60 and len(P7.OFF_TOPIC_AND_HARMFUL) >= 20 and len(P7.OTHERS_DATA) >= 5
+    assert len(set().union(*P7.COLLOQUIAL.values())) >= 50
 
 
 def test_the_probe_set_is_as_large_as_the_issue_asks():
