@@ -16,6 +16,7 @@ from ..model_spec import (
     DELTA_FILE,
     E5_HEAD_FILE,
     ENCODER_SPEC,
+    HANDOFF_BYPASS,
     HEAD_FILE,
     HEAD_SPEC,
     LOW_SIMILARITY,
@@ -246,6 +247,7 @@ def load_intent_model(head_dir: Path | None = None):
     # Northwind's distance gate (fit_floor.py; a company's bot has none): a head as sure as the floor passes above the
     # lower cut
     english.use_gate(MIN_SIMILARITY, LOW_SIMILARITY, CONFIDENCE_FLOOR)
+    english.handoff = HANDOFF_BYPASS  # ... and a request for staff the head is sure of passes at any distance
     model = MultilingualModel(english, IntentModel(load_e5(), load_head(e5_head)))
     model.warm_up()
     return model
