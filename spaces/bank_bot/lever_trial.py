@@ -59,7 +59,8 @@ from bankbot.models.oos import (
 from shared.jsonfile import write_json
 from shared.timing import alternating_ms, p50_p95
 
-TRIED = tuple(sorted(COLLOQUIAL_FILE.parent.glob("tried_*.csv")))
+# the two files of rows tried before this trial ran (later tried_*.csv files, e.g. round 6's, were not in its memory)
+TRIED = tuple(COLLOQUIAL_FILE.with_name(n) for n in ("tried_2026-12-07.csv", "tried_2026-12-07_full_finetune.csv"))
 PROBE_KEYS = ("answered_right", "answered_wrong", "asked_back_or_declined", "off_topic_and_harmful_declined")
 
 

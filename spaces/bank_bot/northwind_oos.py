@@ -29,9 +29,10 @@ from train import COLLOQUIAL_WEIGHT, subsplit
 
 from bankbot.conversation.floor import fit_floor
 from bankbot.conversation.policy import Action, Thresholds, answer_table, decide
-from bankbot.model_spec import HEAD_FILE, MODEL_DIR
+from bankbot.model_spec import HANDOFF_BYPASS, HEAD_FILE, MODEL_DIR
 from bankbot.models.data import (
     COLLOQUIAL_FILE,
+    HUMAN,
     OUT_OF_SCOPE,
     Source,
     Split,
@@ -57,8 +58,10 @@ SEED = 0
 SOURCES = ("oos", "travel", "kitchen_and_dining", "work", "utility", "home", "auto_and_commute", "meta")
 GATE_SHARE = 0.005  # the share of in-scope questions a distance gate may decline (the false-decline budget)
 METHODS = ("floor (shipped)", "floor + kNN-1", "floor + kNN-10", "floor + Mahalanobis", "floor + max-logit",
-           "floor + energy", "floor + kNN-10 + confident head")  # fmt: skip
+           "floor + energy", "floor + kNN-10 + confident head",
+           "floor + kNN-10 + confident head + staff bypass")  # fmt: skip
 CONFIDENT_HEAD = "floor + kNN-10 + confident head"  # kNN-10, but a confident head passes above a lower cut
+STAFF_BYPASS = "floor + kNN-10 + confident head + staff bypass"  # ... and talk_to_human >= HANDOFF_BYPASS passes
 
 
 def row_sources(split: Split, domains: dict[str, str]) -> np.ndarray:
@@ -133,10 +136,11 @@ def one_source(held: str, ctx: dict, share: float) -> dict:
         p = probs
         if method in scores:
             p = gate(probs, scores[method] < cross_fitted_cut(scores[method], inside, half, share), oos, top=1.0)
-        if method == CONFIDENT_HEAD:  # kNN-10's cut, a lower one at GATE_LOW_SHARE, the head as sure as the floor
+        if method in (CONFIDENT_HEAD, STAFF_BYPASS):  # kNN-10's cut, a lower one, the head as sure as the floor
             sim = scores["floor + kNN-10"]
             cut, low = (cross_fitted_cut(sim, inside, half, s) for s in (share, GATE_LOW_SHARE))
-            p = gate(probs, distance_declines(sim, probs, oos, cut, low, floor), oos, top=1.0)
+            handoff = (labels.index(HUMAN), HANDOFF_BYPASS) if method == STAFF_BYPASS else None
+            p = gate(probs, distance_declines(sim, probs, oos, cut, low, floor, handoff=handoff), oos, top=1.0)
         decisions = {i: decide(p[i], labels, table, th=Thresholds(floor=floor)) for i in scored}
         off = [decisions[i] for i in scored if va_src[i] == held]
         ins = [(decisions[i], gold[i]) for i in scored if inside[i]]

@@ -340,3 +340,26 @@ def test_the_model_gate_judges_a_message_against_its_top_intents_own_cut():
     model.intent_offsets = np.array([-0.1, 0.0, 0.0])  # card_arrival's questions sit further out
     out = model.proba_from_vectors(x)
     assert out[0].argmax() == 0 and out[1].tolist() == [0.0, 0.0, 1.0]
+
+
+def test_the_distance_gate_lets_a_sure_request_for_staff_through_at_any_distance():
+    # columns: talk_to_human, another in-scope intent, out_of_scope; every row is below both cuts
+    probs = np.array([[0.7, 0.2, 0.1], [0.5, 0.2, 0.3], [0.2, 0.7, 0.1], [0.3, 0.1, 0.6]])
+    similarity = np.full(4, 0.30)
+    assert oos.distance_declines(similarity, probs, 2, 0.47, 0.43, 0.5).all()
+    bypass = oos.distance_declines(similarity, probs, 2, 0.47, 0.43, 0.5, handoff=(0, 0.6))
+    assert bypass.tolist() == [False, True, True, True]  # only a hand-over the head is at least 0.6 sure of
+
+
+def test_the_model_gate_applies_its_handoff_bypass_only_when_set():
+    from bankbot.models.model import Head, IntentModel, Memory
+
+    labels = ["talk_to_human", "change_pin", "out_of_scope"]
+    memory = Memory(unit([[0, 1, 0], [0, 0, 1]]), np.array([1, 2]), k=1, weight=0.0)  # far from talk_to_human
+    head = Head(np.eye(3, dtype=np.float32) * 5, np.zeros(3, np.float32), labels, {}, memory)
+    model = IntentModel(encoder=None, head=head)
+    staff = unit([[1, 0.1, 0.1]])
+    model.use_gate(0.9, 0.8, 0.5)
+    assert model.proba_from_vectors(staff)[0].tolist() == [0.0, 0.0, 1.0]
+    model.handoff = 0.6
+    assert model.proba_from_vectors(staff)[0].argmax() == 0

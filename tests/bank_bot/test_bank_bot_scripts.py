@@ -237,7 +237,8 @@ def _round_cells(entry: dict) -> list[str]:
 def test_the_readme_round_5_tables_are_what_colloquial_round_wrote():
     """README "A fifth fresh set and round 5's training rows": the candidates (results/colloquial_round5_choice.json)
     and the round (results/colloquial_round5.json: the head before round 5 and the shipped one, set 5 scored once),
-    and the shipped head's set-5 counts are what probe_report.py gives today (results/colloquial_probes_5.json)."""
+    and the shipped bot's set-5 counts are what probe_report.py gives today (results/colloquial_probes_5.json): the
+    round's head plus round 6's staff bypass, one more right answer (the round-6 test ties it to its run)."""
     results = SPACES / "bank_bot" / "results"
     readme = (SPACES / "bank_bot" / "README.md").read_text()
     for name, entry in json.loads((results / "colloquial_round5_choice.json").read_text())["heads"].items():
@@ -251,7 +252,9 @@ def test_the_readme_round_5_tables_are_what_colloquial_round_wrote():
         assert f"| {label} | {' | '.join(cells)} |" in readme, name
     today = json.loads((results / "colloquial_probes_5.json").read_text())
     keys = ("answered_right", "answered_wrong", "asked_back_or_declined")
-    assert {k: today[k] for k in keys} == {k: heads["round5"]["final_probes"]["colloquial_probes_5"][k] for k in keys}
+    round5 = heads["round5"]["final_probes"]["colloquial_probes_5"]
+    assert today["answered_right"] == round5["answered_right"] + 1
+    assert today["answered_wrong"] == round5["answered_wrong"]
     # the harm cues were generalised after the round (README "Harmful requests: probe set 6"): the round's cues
     # declined 17 of set 5's 20 off-topic and harmful requests, today's decline 20, as harm_report.py measured both
     harm = json.loads((results / "harm_probes_6.json").read_text())["rules"]
@@ -260,6 +263,53 @@ def test_the_readme_round_5_tables_are_what_colloquial_round_wrote():
     assert new == today["off_topic_and_harmful_declined"]
     keys += ("off_topic_and_harmful_declined",)
     for name, counts in heads["round5"]["probes"].items():  # sets 1-4: today's stored reports are the round's head
+        stored = json.loads((results / f"{name}.json").read_text())
+        assert {k: stored[k] for k in keys} == {k: counts[k] for k in keys}, name
+
+
+def test_the_readme_round_6_tables_are_what_colloquial_round_wrote():
+    """README "A seventh fresh set, round 6's rows ...": the candidates (results/colloquial_round6_choice.json) and
+    the round (results/colloquial_round6.json, set 7 scored once) as the README's rows; the rule fixed before the run
+    is in both files; no rows candidate passes its off-topic bar; today's stored probe reports are the shipped bot's
+    (today's head with the staff bypass) in that run."""
+    results = SPACES / "bank_bot" / "results"
+    readme = (SPACES / "bank_bot" / "README.md").read_text()
+    choice = json.loads((results / "colloquial_round6_choice.json").read_text())
+    final = json.loads((results / "colloquial_round6.json").read_text())
+    assert choice["note"] == final["note"] and "fixed before any number" in choice["note"]
+    for name, entry in choice["heads"].items():
+        assert f"| {name} | {' | '.join(_round_cells(entry))} |" in readme, name
+    today = choice["heads"]["today"]["validation"]
+    for name in ("r6w3", "r6w2", "r6w4"):  # the rule's off-topic bar (>= 99.3%) fails for every rows candidate
+        assert choice["heads"][name]["validation"]["decline_rate"] < 0.993 <= today["decline_rate"], name
+    bypass = choice["heads"]["today+handoff"]
+    assert bypass["validation"] == today and bypass["handoff"] == 0.6
+    for name, entry in final["heads"].items():
+        seven = entry["final_probes"]["colloquial_probes_7"]
+        cells = [*_round_cells(entry), f"{seven['answered_right']} / {seven['answered_wrong']} / "]
+        cells[-1] += f"{seven['asked_back_or_declined']} of {seven['n_colloquial']}"
+        cells += [f"{seven['off_topic_and_harmful_declined']} of 20", seven["others_data_declined_as_such"]]
+        assert f"| {name} | {' | '.join(cells)} |" in readme, name
+    # leave one source out: the rerun repeats round 5's file and the bypass changes no source's numbers
+    loso5 = json.loads((results / "northwind_oos_round5.json").read_text())
+    loso6 = json.loads((results / "northwind_oos_round6.json").read_text())
+    rule = "floor + kNN-10 + confident head"
+    for old, new in zip(loso5, loso6, strict=True):
+        assert new[f"{rule} + staff bypass"] == new[rule] and old == {k: v for k, v in new.items() if k in old}
+    assert "the bypass declines the same 99.17% at the same 0.66% false declines" in readme.replace("\n  ", " ")
+    # set 7's held messages with the gate off (probe_report.py --why): right intent on top, and of those below the floor
+    why = json.loads((results / "colloquial_probes_7.json").read_text())["head_without_gate"]
+    top = [m for m in why["messages"] if m["outcome"] == "held" and m["right_rank"] == 1]
+    below = sum(m["head_top2"][0][1] < 0.5 for m in top)
+    assert f"right intent on top for {len(top)} of" in readme
+    assert f"({below} of those {len(top)} below the floor" in readme
+    seven = json.loads((results / "colloquial_probes_7.json").read_text())
+    cell = f"freshest colloquial probes (set 7) {seven['answered_right']}/{seven['n_colloquial']} right, "
+    assert cell + f"{seven['answered_wrong']} wrong;" in (SPACES.parent / "README.md").read_text()  # the collection row
+    keys = ("answered_right", "answered_wrong", "asked_back_or_declined", "off_topic_and_harmful_declined")
+    shipped = final["heads"]["today+handoff"]
+    reports = {**shipped["probes"], **shipped["final_probes"]}
+    for name, counts in reports.items():
         stored = json.loads((results / f"{name}.json").read_text())
         assert {k: stored[k] for k in keys} == {k: counts[k] for k in keys}, name
 

@@ -41,6 +41,9 @@ CONFIDENCE_FLOOR = 0.5
 MIN_SIMILARITY = 0.4740
 LOW_SIMILARITY = 0.4382
 # END FLOOR
+# The distance gate lets a request for staff through when the head gives talk_to_human at least this: a hand-over is
+# always a safe answer (round 6, colloquial_round.py --handoff, pre-registered at 0.6; validation declines unchanged)
+HANDOFF_BYPASS = 0.6
 
 ENCODER_HUB_ID = "sentence-transformers/all-MiniLM-L6-v2"
 ENCODER_REVISION = "1110a243fdf4706b3f48f1d95db1a4f5529b4d41"

@@ -16,6 +16,7 @@ from ..model_spec import (
     DELTA_FILE,
     E5_HEAD_FILE,
     ENCODER_SPEC,
+    HANDOFF_BYPASS,
     HEAD_FILE,
     HEAD_SPEC,
     LOW_SIMILARITY,
@@ -23,7 +24,7 @@ from ..model_spec import (
     PINS,
 )
 from . import oos
-from .data import OUT_OF_SCOPE
+from .data import HUMAN, OUT_OF_SCOPE
 from .encoder import MemberEncoders, MiniLM, load_tensors, with_members
 
 MODEL_KEY = "bank_bot.intent_model"
@@ -138,6 +139,8 @@ class IntentModel:
         self.low_similarity: float | None = None  # ... and its lower cut, above which a confident head passes
         self.confident = 1.0
         self.intent_offsets: np.ndarray | None = None  # per-intent cut offsets (oos.intent_offsets); None: one cut
+        # the distance gate lets a request for staff through when the head gives talk_to_human at least this (None: off)
+        self.handoff: float | None = None
         self._in_scope: np.ndarray | None = None
         # what the encoder reads of a message (Northwind's English path: the colloquial normaliser; None: as typed)
         self.prepare: Callable[[str], str] | None = None
@@ -161,8 +164,16 @@ class IntentModel:
             return probs
         oos_index = self.labels.index(OUT_OF_SCOPE)
         similarity = oos.nearest_similarity(vectors, self._in_scope, oos.GATE_K)
+        handoff = None if self.handoff is None else (self.labels.index(HUMAN), self.handoff)
         far = oos.distance_declines(
-            similarity, probs, oos_index, self.min_similarity, self.low_similarity, self.confident, self.intent_offsets
+            similarity,
+            probs,
+            oos_index,
+            self.min_similarity,
+            self.low_similarity,
+            self.confident,
+            self.intent_offsets,
+            handoff,
         )
         return oos.gate(probs, far, oos_index, top=1.0)
 
@@ -236,6 +247,7 @@ def load_intent_model(head_dir: Path | None = None):
     # Northwind's distance gate (fit_floor.py; a company's bot has none): a head as sure as the floor passes above the
     # lower cut
     english.use_gate(MIN_SIMILARITY, LOW_SIMILARITY, CONFIDENCE_FLOOR)
+    english.handoff = HANDOFF_BYPASS  # ... and a request for staff the head is sure of passes at any distance
     model = MultilingualModel(english, IntentModel(load_e5(), load_head(e5_head)))
     model.warm_up()
     return model

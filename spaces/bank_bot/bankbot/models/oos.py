@@ -211,21 +211,26 @@ def distance_declines(
     low,
     confident: float,
     offsets: np.ndarray | None = None,
+    handoff: tuple[int, float] | None = None,
 ) -> np.ndarray:
     """Northwind's distance gate: decline what sits below ``cut`` (``nearest_similarity``), unless it is still above
     ``low`` and the head gives one in-scope intent at least ``confident`` (its out_of_scope class excluded). ``low``
     None: the plain cut (cuts: numbers, or one per row). ``offsets`` (``intent_offsets``, one per label): each row's
     cuts moved by its top in-scope intent's offset. A colloquial message phrased unlike any training row ("the
     takeaway took the money off my card twice") sits just below the cut; an off-topic one there rarely has a
-    confident in-scope intent."""
+    confident in-scope intent. ``handoff`` (label index, probability): a row whose top in-scope intent is that label
+    with at least that probability is never declined by distance (a hand-over to staff is a safe answer)."""
     if offsets is not None:
         shift = offsets[top_in_scope(probs, oos_index)]
         cut, low = cut + shift, (None if low is None else low + shift)
     far = similarity < cut
-    if low is None:
-        return far
-    in_scope = np.delete(probs, oos_index, axis=1).max(axis=1)
-    return far & ((similarity < low) | (in_scope < confident))
+    if low is not None:
+        in_scope = np.delete(probs, oos_index, axis=1).max(axis=1)
+        far &= (similarity < low) | (in_scope < confident)
+    if handoff is not None:
+        index, least = handoff
+        far &= ~((top_in_scope(probs, oos_index) == index) & (probs[:, index] >= least))
+    return far
 
 
 def top_in_scope(probs: np.ndarray, oos_index: int) -> np.ndarray:
