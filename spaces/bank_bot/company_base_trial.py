@@ -100,6 +100,30 @@ def apply_rule(benchmark: dict, example: dict) -> dict:
     return {"rule": RULE, "checks": checks, "ships": all(checks.values())}
 
 
+ROWS = {"today": "this recipe", "base": "this recipe + base"}
+SHOWN = ("floor alone (no gate)", "energy / auto")
+CELLS = ("accuracy", "false_decline_rate", "clinc_oos", "clinc_domains", "banking77", "handwritten", "pooled")
+
+
+def markdown(benchmark: dict) -> str:
+    """The README's table: per company, today's and the candidate's floor-alone and energy / auto rows, the pooled
+    declines over the sources the base never saw last."""
+    lines = [
+        "| company | bot: gate / preset | accuracy | false declines | CLINC oos | other domains | Banking77 (seen by "
+        "the base) | hand-written | pooled | pooled, unseen by the base |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for company, c in benchmark["companies"].items():
+        name = ", ".join(d.split("_")[0] for d in company.split(","))  # "kitchen, auto, work"
+        for short, recipe in ROWS.items():
+            for gate in SHOWN:
+                m = f"{recipe}: {gate}"
+                row, unseen = c["summary"][m], pooled_unseen(c, m)
+                cells = " | ".join(f"{100 * row[k]:.2f}%" for k in CELLS)
+                lines.append(f"| {name} | base trial, {short}: {gate} | {cells} | {100 * unseen['rate']:.2f}% |")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> dict:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--examples", type=Path, default=HERE / "examples" / "company_example.csv")
@@ -126,6 +150,7 @@ def main(argv=None) -> dict:
         out["verdict"] = apply_rule(benchmark, out)
         write_json(args.out, out)
         print(json.dumps(out["verdict"], indent=1))
+        print(markdown(benchmark))
     return out
 
 
