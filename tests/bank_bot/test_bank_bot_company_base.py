@@ -94,3 +94,67 @@ def test_a_based_bot_keeps_the_base_below_and_serves_what_it_trained(based, base
     assert np.allclose(model.encoder.encode(texts), result.memory[:5], atol=2e-3)
     with zipfile.ZipFile(zip_folder(tmp_path / "bot")) as z:  # the download: the same files, the delta included
         assert {"encoder_delta.safetensors", "manifest.json"} <= set(z.namelist())
+
+
+def test_the_base_trial_rows_and_sentences_are_their_json():
+    """The base trial that did not ship: results/oos_benchmark_base_trial.json -> its README table (the seven usual
+    cells and the pooled declines over the sources the base never saw), results/company_base_trial.json -> the rule's
+    verdict, the training and example-company sentences; the trial stays off and today's rows repeat the shipped
+    benchmark's to the digit."""
+    import json
+    import re
+
+    from test_bank_bot_scripts import load_script
+
+    from harness import SPACES
+
+    script = load_script("company_base_trial")
+    apply_rule, pooled_unseen = script.apply_rule, script.pooled_unseen
+
+    space = SPACES / "bank_bot"
+    bench = json.loads((space / "results" / "oos_benchmark_base_trial.json").read_text())["companies"]
+    trial = json.loads((space / "results" / "company_base_trial.json").read_text())
+    shipped = json.loads((space / "results" / "oos_benchmark.json").read_text())["companies"]
+    readme = (space / "README.md").read_text()
+    columns = ("accuracy", "false_decline_rate", "clinc_oos", "clinc_domains", "banking77", "handwritten", "pooled")
+    rows = re.findall(r"^\| ([a-z, ]+) \| base trial, (today|base): ([^|]+?) \|((?: [^|]+ \|){8})", readme, re.M)
+    assert len(rows) == 8
+    for company_cell, who, gate, cells in rows:
+        company = next(c for c in bench if c.startswith(company_cell.split(",")[0]))
+        method = f"{'this recipe' if who == 'today' else 'this recipe + base'}: {gate}"
+        row = bench[company]["summary"][method]
+        expected = [f"{100 * row[k]:.2f}%" for k in columns] + [
+            f"{100 * pooled_unseen(bench[company], method)['rate']:.2f}%"
+        ]
+        assert [c.strip() for c in cells.split("|")[:-1]] == expected, (company, method)
+    for company, c in bench.items():  # today's bots are the shipped ones
+        todays = {m: r for m, r in c["summary"].items() if m.startswith("this recipe:")}
+        assert todays and all(shipped[company]["summary"][m] == r for m, r in todays.items()), company
+
+    verdict = apply_rule({"companies": bench}, trial)
+    assert verdict == trial["verdict"] and verdict["ships"] is False and Recipe().base is False
+    text = " ".join(readme.split())
+    assert "**It does not ship: it moves along the same curve again" in text
+    b = trial["benchmark"]
+    (t1, k1), (t2, k2) = [(b[c]["today"], b[c]["candidate"]) for c in bench]
+    assert (
+        f"training takes {k1['cpu_ratio']:.2f}x / {k2['cpu_ratio']:.2f}x today's CPU time in the benchmark "
+        f"({k1['cpu_s_mean']:.1f} / {k2['cpu_s_mean']:.1f} s against {t1['cpu_s_mean']:.1f} / {t2['cpu_s_mean']:.1f} s "
+        f"per bot; slowest {max(k1['cpu_s_max'], k2['cpu_s_max']):.1f} s)"
+        in text.replace("Training takes", "training takes")
+    )
+    u1, v1, u2, v2 = (x["pooled_unseen_by_base"] for x in (k1, t1, k2, t2))
+    assert f"({u1['declined']:,} against {v1['declined']:,} of {u1['n']:,}:" in text
+    assert f"({u2['declined']:,} against {v2['declined']:,} of {u2['n']:,})" in text
+    today, based = trial["bots"]["today"], trial["bots"]["today + base"]
+    assert (
+        f"today {today['mistakes']} mistakes against the frozen baseline's {today['baseline_mistakes']} "
+        f"(accuracy {100 * today['held_out']['accuracy']:.1f}%), from the base {based['mistakes']} "
+        f"({100 * based['held_out']['accuracy']:.1f}%;" in text
+    )
+    assert (
+        f"Training {today['timings']['cpu_s']:.1f} s of CPU for today, {based['timings']['cpu_s']:.1f} s from the "
+        f"base ({based['cpu_ratio_to_today']:.2f}x)" in text
+    )
+    base_info = json.loads((space / "results" / "company_base.json").read_text())
+    assert f"{base_info['cpu_s']:.1f} s of CPU, {base_info['wall_s']:.0f} s of wall time" in text
