@@ -233,7 +233,7 @@ def main(argv=None) -> dict:
 
     from bankbot.company.data import Examples
     from bankbot.company.offtopic import load_builtin_bank
-    from bankbot.company.recipe import train_company
+    from bankbot.company.recipe import start_encoder, train_company
     from bankbot.models.finetune import cache_lower_states
     from bankbot.models.model import frozen_encoder
     from shared.device import configure_cpu_threads
@@ -246,7 +246,11 @@ def main(argv=None) -> dict:
     encoder = frozen_encoder()
     out: dict = {"per_intent": args.per_intent, "companies": {}, "machine": "2 shared vCPUs, one thread per job"}
     plan = recipes(args.epochs, args.recipe, args.variant, previous=not args.without_previous)
-    layer_counts = {r.layers for r, _ in plan.values()}
+    # the frozen layers' states per (fine-tuned layers, base): a bot built on the base runs its lower layers through it
+    layer_counts = {(r.layers, r.base) for r, _ in plan.values()}
+    starts = {False: encoder} | (
+        {True: start_encoder(encoder, replace(Recipe(), base=True))[0]} if any(b for _, b in layer_counts) else {}
+    )
     second = None
     if any(r.e5 for r, _ in plan.values()):
         from bankbot.models.e5_encoder import load_e5
@@ -264,7 +268,9 @@ def main(argv=None) -> dict:
         every = sorted(set(texts_in) | {t for ts in sources.values() for t in ts} | set(probes))
         t0 = time.perf_counter()
         # the frozen layers' states of every scored text, once per number of fine-tuned layers the recipes use
-        lowers = {n: dict(zip(every, cache_lower_states(encoder, every, n), strict=True)) for n in layer_counts}
+        lowers = {
+            (n, b): dict(zip(every, cache_lower_states(starts[b], every, n), strict=True)) for n, b in layer_counts
+        }
         print(f"{company}: lower layers of {len(every)} texts in {time.perf_counter() - t0:.0f} s", flush=True)
         examples = Examples([t for t, _ in train], [i for _, i in train])
         kept, removed = split_overlap(sources, labels, examples.labels)
@@ -294,7 +300,7 @@ def main(argv=None) -> dict:
                 for which, r, b in bots:
                     result = train_company(examples, b, encoder, r, second_encoder=second)
                     print(f"{company} / {fold} / {name} / {which} bank: trained in {result.timings['total_s']} s")
-                    lower = lowers[recipe.layers]
+                    lower = lowers[(recipe.layers, recipe.base)]
                     evaluate = partial(
                         evaluate_fold, result, recipe, lower, texts_in, gold_in, methods=methods, second_encoder=second
                     )

@@ -25,7 +25,9 @@ DELTA_FILE = "encoder_delta.safetensors"
 E5_HEAD_FILE = "intent_head_e5.safetensors"
 TRAINED_FILES = (HEAD_FILE, DELTA_FILE, E5_HEAD_FILE)
 BANK_FILE = "offtopic_bank.safetensors"
-PINNED_FILES = (*TRAINED_FILES, BANK_FILE)  # every file in MODEL_DIR the PINS block covers
+# the intent-pretrained base company bots may start from (``Recipe.base``), trained by ``train_company_base.py``
+COMPANY_BASE_FILE = "company_base_delta.safetensors"
+PINNED_FILES = (*TRAINED_FILES, BANK_FILE, COMPANY_BASE_FILE)  # every file in MODEL_DIR the PINS block covers
 
 # BEGIN PINS (written by the training script; do not edit by hand)
 PINS = {
@@ -82,6 +84,15 @@ BANK_SPEC = ModelSpec(
     local_candidates=(MODEL_DIR,),
     pinned={BANK_FILE: PINS[BANK_FILE]},
     required_files=(BANK_FILE,),
+)
+
+# Unpinned (not trained yet) means not shipped: loading it then fails (model.company_base_delta)
+COMPANY_BASE_SPEC = ModelSpec(
+    name="bank_bot company base (intent-pretrained encoder layers)",
+    env_var="BANK_BOT_COMPANY_BASE",
+    local_candidates=(MODEL_DIR,),
+    pinned={n: PINS[n] for n in (COMPANY_BASE_FILE,) if n in PINS},
+    required_files=(COMPANY_BASE_FILE,),
 )
 
 E5_FILE = "e5-small-q4.bin"

@@ -85,6 +85,11 @@ class Recipe:
     # negatives the rest). README "Make it yours": near-miss trial
     near_misses: int = 0
     near_miss_share: float = 0.3
+    # A trial, off: start from the intent-pretrained base (train_company_base.py: all 6 layers fine-tuned on Banking77's
+    # intents; IntentBERT / CPFT) instead of the pinned MiniLM: the lower layers run through the base, the company
+    # fine-tunes the base's top ``layers``, and the company's delta holds all 6 (serving needs no change). The overlap
+    # filters and the frozen baseline keep the pinned MiniLM's vectors. README "Make it yours": base trial
+    base: bool = False
 
 
 @dataclass
@@ -217,9 +222,11 @@ def train_company(
     recipe: Recipe = Recipe(),
     progress=lambda fraction, message: None,
     second_encoder=None,
+    base_delta: dict[str, np.ndarray] | None = None,
 ) -> Result:
     """The whole recipe on one company's checked examples (see the module docstring); ``second_encoder``: the
-    frozen e5 of the ``recipe.e5`` trial (the shipped one if None)."""
+    frozen e5 of the ``recipe.e5`` trial (the shipped one if None); ``base_delta``: the base of ``recipe.base`` (the
+    shipped, pinned one if None)."""
     import torch
 
     from ..models.encoder import MiniLM
@@ -227,6 +234,7 @@ def train_company(
 
     torch.manual_seed(recipe.seed)
     t_start, c_start = time.perf_counter(), time.process_time()
+    start, base_delta = start_encoder(frozen_encoder, recipe, base_delta)  # timed: a company bot pays for it
     rng = np.random.RandomState(recipe.seed)
     timings: dict[str, float] = {}
 
@@ -270,7 +278,12 @@ def train_company(
         copy_rows.setdefault(source, []).append(len(all_texts))
         all_texts.append(variant)
     progress(0.08, f"Preparing {len(all_texts):,} sentences")
-    states = cache_lower_states(frozen_encoder, all_texts, recipe.layers)
+    states = cache_lower_states(start, all_texts, recipe.layers)
+    # the vectors the fine-tuning's starting head is fitted on: the encoder it starts from (the frozen ones stored with
+    # the bank without a base, as before; with one, every company and bank row through the base)
+    start_vectors = (
+        embed_states(start, states[: len(texts) + len(final_neg)], recipe.layers) if base_delta is not None else None
+    )
     t0 = lap("lower_layers", t0)
     pos = {int(b): n_own + k for k, b in enumerate(final_neg)}  # bank row -> index in all_texts
     head_neg_rows = [pos[int(i)] for i in head_neg]
@@ -308,7 +321,11 @@ def train_company(
         w_ft = np.r_[own_w, w_neg[len(train_rows) :]]
         w_plain = _weights(len(train_rows), len(ft_neg), recipe.finetune_negative_share)
         y_plain = [intents[i] for i in train_rows] + [OUT_OF_SCOPE] * len(ft_neg)
-        w0, b0 = fit_head(np.vstack([frozen[train_rows], bank.vectors[ft_neg]]), y_plain, w_plain, labels, recipe.C, 0)
+        if start_vectors is None:
+            X0 = np.vstack([frozen[train_rows], bank.vectors[ft_neg]])
+        else:
+            X0 = start_vectors[train_rows + [pos[int(b)] for b in ft_neg]]
+        w0, b0 = fit_head(X0, y_plain, w_plain, labels, recipe.C, 0)
 
         def log(msg: str) -> None:  # finetune_top_layers reports "epoch N done in S s"
             if msg.startswith("epoch") and "done" in msg:
@@ -317,7 +334,7 @@ def train_company(
                 progress(lo + (hi - lo) * done / recipe.epochs, f"{step}: pass {done} of {recipe.epochs}")
 
         delta, _ = finetune_top_layers(
-            frozen_encoder,
+            start,
             [all_texts[i] for i in ft_rows],
             y_ft,
             w_ft.astype(np.float32),
@@ -333,6 +350,7 @@ def train_company(
             temperature=recipe.temperature,
             negative_target=len(labels) - 1,
             label_smoothing=recipe.label_smoothing,
+            base=base_delta,  # the delta stays relative to the pinned original and keeps the base's lower layers
         )
         return delta
 
@@ -456,6 +474,20 @@ def train_company(
         "check_predictions": {"pred": pred, "gold": gold, "texts": check_texts, "baseline": base_pred},
     }
     return result
+
+
+def start_encoder(frozen_encoder, recipe: Recipe, base_delta: dict[str, np.ndarray] | None = None):
+    """(the encoder a company's fine-tuning starts from, the base delta or None): the pinned MiniLM, or with
+    ``recipe.base`` the MiniLM plus the base (``base_delta``, else the shipped pinned one)."""
+    if not recipe.base:
+        return frozen_encoder, None
+    from ..models.encoder import MiniLM
+
+    if base_delta is None:
+        from ..models.model import company_base_delta
+
+        base_delta = company_base_delta()
+    return MiniLM(frozen_encoder.folder, base_delta), base_delta
 
 
 def with_copies(train_rows: list[int], copy_rows: dict[int, list[int]]) -> tuple[list[int], list[int], np.ndarray]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,8 @@ import numpy as np
 from shared.model_source import models, resolve
 
 from ..model_spec import (
+    COMPANY_BASE_FILE,
+    COMPANY_BASE_SPEC,
     CONFIDENCE_FLOOR,
     DELTA_FILE,
     E5_HEAD_FILE,
@@ -203,6 +206,14 @@ def shipped_delta() -> dict[str, np.ndarray] | None:
     if DELTA_FILE not in PINS:
         return None
     return load_tensors(resolve(HEAD_SPEC) / DELTA_FILE)
+
+
+def company_base_delta() -> dict[str, np.ndarray]:
+    """The intent-pretrained base company bots may start from (``Recipe.base``; train_company_base.py: all 6 layers
+    fine-tuned on Banking77's intents), sha256-pinned; ``$BANK_BOT_COMPANY_BASE`` may name another folder."""
+    if not COMPANY_BASE_SPEC.pinned and not os.environ.get(COMPANY_BASE_SPEC.env_var):
+        raise FileNotFoundError(f"{COMPANY_BASE_FILE} is not pinned: run train_company_base.py")
+    return load_tensors(resolve(COMPANY_BASE_SPEC) / COMPANY_BASE_FILE)
 
 
 def load_encoder() -> MiniLM:
