@@ -111,7 +111,8 @@ def mirrored_views(
     model, draw: MirrorDraw, n_blocks: int, views: int | list[str], cache_dir: Path
 ) -> tuple[list[torch.Tensor], np.ndarray, dict]:
     """Frozen-prefix features of the mirrored slices for each view kind (the slice, then the same augmentations
-    every kit slice gets, "lut" included), the source items and the draw's counts. Cached under their own names
+    every kit slice gets, "lut" included; the "strong" view's histogram partner is another twin), the source items and
+    the draw's counts. Cached under their own names
     ("mirror_...", a digest of the draw in the name, the draw in the key): the kit's prefix files are never touched."""
     backbone = getattr(model.config, "backbone", DEFAULT_VARIANT)
     key = draw.key()
@@ -125,7 +126,9 @@ def mirrored_views(
     else:
         xs, kept, stats = draw.arrays()
         meta_file.write_text(json.dumps({"kept": kept.tolist(), "stats": stats, "key": key}))
-    labels = np.full(len(kept), CLASSES.index("notumor"))
+    # The "strong" view matches each slice's histogram to another slice of the same set with another label: every twin
+    # is "no tumour", so their source tumours' classes pick the partner (a glioma's twin to a meningioma's twin).
+    labels = np.array([CLASSES.index(draw.items[i]["label"]) for i in kept])
     out = []
     for v, kind in enumerate(view_kinds(views)):
         meta = {"backbone": backbone, "n_blocks": n_blocks, "size": draw.size, "crop": draw.crop, "mirror": key}
