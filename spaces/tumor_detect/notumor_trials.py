@@ -27,6 +27,10 @@ shipped network's map at >= 0.9 for the true class) in the released contrast sta
 lesion-stage model of d707655), seeds 0 and 1, then calibrate.py with its defaults. Compared with today's shipped
 folder dumped and scored again in the same report (--merge checks its rows reproduce the stored ones). It ships only
 if both seeds pass ``MIRROR_RULE`` on the app's one view ("plain"); one seed passing is not enough (``mirror_rule``).
+A second variant, added while the first's seeds trained (after train.py had printed their per-epoch validation
+accuracy, before any number of this report for them): --mirror-share 0.5, the rest the same, seeds 0 and 1, the same
+rule for each variant on its own; should both variants pass, the one clearing more healthy validation slices (mean of
+its two seeds) ships.
 """
 
 import argparse
