@@ -338,3 +338,14 @@ def test_the_mirrored_hemisphere_trial_fails_its_pre_registered_rule_on_every_se
     for share in ("30%", "50%"):
         for name in (f"mirrored hemisphere {share}", f"mirrored hemisphere {share}, seed 1"):
             assert not all(mod.mirror_rule(result[name]["views"]["plain"], today).values()), name
+
+
+def test_readme_sentence_on_the_same_run_control_of_the_mirror_trial_quotes_its_json_row():
+    row = _trials()["control: released recipe again"]["views"]["plain"]
+    readme = " ".join(_readme().split())
+    assert (
+        f"clears {row['clean']['notumor_cleared']:.1%} of the healthy validation slices, names "
+        f"{row['web_t2']['tumour_named']:.1%} of the web-style T2 screenshot tumours and tells "
+        f'{row["web_t2"]["tumour_told_no_tumour"]:.1%} of them "no tumour" at {row["clean"]["accuracy"]:.1%} accuracy: '
+        "the losses above come with the twins"
+    ) in readme
