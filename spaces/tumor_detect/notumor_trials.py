@@ -20,6 +20,17 @@ told "no tumour", refused.
         --views plain,plain+mirror --out spaces/tumor_detect/notumor_trials.json
     # an ensemble: --trial "shipped + control=/tmp/shipped.npz+/tmp/control.npz=spaces/tumor_detect/model"
     # one more trial beside the stored ones (the shipped row must reproduce them): --merge notumor_trials.json
+
+Mirrored-hemisphere trial (issue 18, fourth round), fixed before any of its numbers: one candidate, train.py
+--mirror-share 0.3 --mirror-weight 1.0 (braintumor/mirror.py's default Rule, lesions from the hand marks or the
+shipped network's map at >= 0.9 for the true class) in the released contrast stage (--recipe contrast --init the
+lesion-stage model of d707655), seeds 0 and 1, then calibrate.py with its defaults. Compared with today's shipped
+folder dumped and scored again in the same report (--merge checks its rows reproduce the stored ones). It ships only
+if both seeds pass ``MIRROR_RULE`` on the app's one view ("plain"); one seed passing is not enough (``mirror_rule``).
+A second variant, added while the first's seeds trained (after train.py had printed their per-epoch validation
+accuracy, before any number of this report for them): --mirror-share 0.5, the rest the same, seeds 0 and 1, the same
+rule for each variant on its own; should both variants pass, the one clearing more healthy validation slices (mean of
+its two seeds) ships.
 """
 
 import argparse
@@ -180,6 +191,29 @@ def merge(earlier: dict, new: dict) -> dict:
                     raise SystemExit(f"{name}, {avg}, {look}: does not reproduce the earlier report: {diff}")
         added = {avg: row for avg, row in trial["views"].items() if avg not in before["views"]}
         out[name] = {**trial, **before, "views": {**before["views"], **added}}
+    return out
+
+
+# Each: (look, key, "min" or "max", absolute limit or None, limit relative to today's shipped row or None).
+MIRROR_RULE = (
+    ("clean", "notumor_cleared", "min", None, +0.015),  # healthy slices cleared >= today's + 1.5 points
+    ("web_t2", "tumour_told_no_tumour", "max", 0.010, None),  # web-style T2 tumours told "no tumour" <= 1.0%
+    ("web_t2", "tumour_named", "min", None, -0.03),  # ... and named >= today's - 3 points
+    ("t2_like", "tumour_told_no_tumour", "max", None, +0.005),  # T2-like told "no tumour" <= today's + 0.5 points
+    ("flair_like", "tumour_told_no_tumour", "max", None, +0.005),  # FLAIR-like likewise
+    ("clean", "accuracy", "min", 0.940, None),
+    ("clean", "ece", "max", 0.03, None),
+)
+
+
+def mirror_rule(row: dict, today: dict) -> dict[str, bool]:
+    """Per condition of ``MIRROR_RULE``: does one seed's "plain" row pass against today's shipped "plain" row? (The
+    trial ships only when every condition holds for both seeds.) A float tolerance of 1e-9 at the edges."""
+    out = {}
+    for look, key, sense, absolute, relative in MIRROR_RULE:
+        limit = absolute if absolute is not None else today[look][key] + relative
+        value = row[look][key]
+        out[f"{look}/{key}"] = value >= limit - 1e-9 if sense == "min" else value <= limit + 1e-9
     return out
 
 

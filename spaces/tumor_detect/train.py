@@ -43,6 +43,15 @@ Its round-2 options (off by default): --paste-weight W weighs a pasted slice's l
 --paste-min-contrast M keeps only pastes whose lesion stands out from the tissue around it by M standard deviations of
 the target head's intensities (paste.visible_paste: up to 10 draws, else the pair is dropped).
 
+--mirror-share S (issue 18's mirrored-hemisphere trial, off by default): training glioma and meningioma slices whose
+lesion lies wholly in one hemisphere (hand-marked cells, else the released network's LayerCAM map of the true class,
+used only when that network gives the true class >= 0.9) get a healthy twin: the healthy hemisphere reflected across the
+searched midline (braintumor/mirror.py; heads not symmetric about any small tilt/offset and lesions near the midline are
+rejected). The twins are "no tumour" slices (healthy T1 contrast slices, which the kit's no-tumour class barely has),
+hold share S of that class's sampling weight (the kit's no-tumour slices the rest; classes stay balanced), go through
+every cached view kind, and their cross-entropy counts --mirror-weight W of a kit slice's. Their prefix features are
+cached under their own names ("mirror_..."); the map's network is --mirror-cam (default: the shipped model folder).
+
 --hold-out FOLD trains without one source's tumour slices (all sides of the split), for the held-out-source
 evaluation in benchmark.py; write such models outside the Space (e.g. /tmp/td_folds/lesion-other_tumours).
 
@@ -54,6 +63,9 @@ Usage (each step 20-30 minutes on 2 busy CPU cores; the prefix passes are cached
     nice python spaces/tumor_detect/train.py --recipe v1 --backbone lite2 --out /tmp/lite2-v1   # then as above
     # issue 18's lesion copy-paste trial: the contrast stage with pasted-lesion twins (then calibrate.py --model ...)
     nice python spaces/tumor_detect/train.py --recipe contrast --init /tmp/td_lesion --paste-share 0.3 --out /tmp/paste
+    # issue 18's mirrored-hemisphere trial: healthy twins of one-sided tumour slices (then calibrate.py --model ...)
+    nice python spaces/tumor_detect/train.py --recipe contrast --init /tmp/td_lesion --mirror-share 0.3 \
+        --out /tmp/mirror
     # held-out-source folds for benchmark.py (then calibrate.py --hold-out ... --model <the same folder>):
     nice python spaces/tumor_detect/train.py --recipe v1 --hold-out other_tumours --out /tmp/td_folds/v1-other_tumours
     nice python spaces/tumor_detect/train.py --hold-out other_tumours --init /tmp/td_folds/v1-other_tumours \
@@ -199,6 +211,17 @@ def main() -> None:
         help="visible pastes only: the lesion must differ from the tissue around it by this many standard deviations "
         "of the target head's intensities (up to 10 draws, else the pair is dropped; 0 = off)",
     )
+    ap.add_argument(
+        "--mirror-share",
+        type=float,
+        default=0.0,
+        help="share of the no-tumour class's sampling weight held by mirrored healthy twins of one-sided training "
+        "tumour slices (issue 18's trial; 0 = off)",
+    )
+    ap.add_argument(
+        "--mirror-weight", type=float, default=1.0, help="a mirrored slice's loss weight (with --mirror-share)"
+    )
+    ap.add_argument("--mirror-cam", type=Path, default=MODEL_DIR, help="the network whose map locates unmarked lesions")
     ap.add_argument("--hard-classes", default=",".join(CLASSES), help="comma-separated classes for --hard")
     ap.add_argument("--card-only", action="store_true", help="only rewrite MODEL_CARD.md from train_log.json")
     args = ap.parse_args()
@@ -263,6 +286,21 @@ def main() -> None:
         tr = np.concatenate([tr, n_items + np.arange(pasted)])
         y = np.concatenate([y, paste_labels])
         sources = [*sources, *["pasted"] * pasted]
+    mirrored, mirror_stats = 0, None
+    if args.mirror_share and pasted:
+        raise SystemExit("--mirror-share and --paste-share are separate trials: one at a time")
+    if args.mirror_share:  # the healthy twins go after the kit's (and pasted) items, their own source
+        from braintumor.mirror_draw import MirrorDraw, mirrored_views
+
+        n_before = len(y)
+        draw = MirrorDraw(args.data, items, tr, args.marks, args.mirror_cam, args.size, crop)
+        extra, from_items, mirror_stats = mirrored_views(model, draw, args.freeze_blocks, n_views, args.cache_dir)
+        views = [torch.cat([v, e]) for v, e in zip(views, extra, strict=True)]
+        mirrored = len(from_items)
+        tr = np.concatenate([tr, n_before + np.arange(mirrored)])
+        y = np.concatenate([y, np.full(mirrored, CLASSES.index("notumor"))])
+        sources = [*sources, *["mirrored"] * mirrored]
+        print(f"mirrored healthy twins: {json.dumps(mirror_stats)}", flush=True)
     print(f"prefix features for {n_views} view(s) ready after {time.time() - t0:.0f}s", flush=True)
     t_train = time.time()
     frozen = freeze_early(model, args.freeze_blocks)
@@ -272,6 +310,12 @@ def main() -> None:
     if lesion_weight and gradcam_block_index(model.config) != args.freeze_blocks - 1:
         raise SystemExit("the lesion-focus loss needs the cached prefix to end at the app's LayerCAM block")
     weights = source_balanced_weights(y[tr], np.array(sources)[tr]) if balanced else None
+    if mirrored:
+        from braintumor.mirror_draw import with_share
+
+        if weights is None:
+            raise SystemExit("--mirror-share needs a recipe with source-balanced sampling")
+        weights = with_share(weights, y[tr], np.array(sources)[tr] == "mirrored", args.mirror_share)
     hard_share, hard_factor = (float(v) for v in args.hard.split(",")) if args.hard else (0.0, 1.0)
     hard_classes = [CLASSES.index(c) for c in args.hard_classes.split(",")]
     if weights is not None and hard_factor != 1.0:
@@ -282,7 +326,7 @@ def main() -> None:
     decay = [p for p in params if p.ndim > 1]
     no_decay = [p for p in params if p.ndim <= 1]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 1e-4}, {"params": no_decay, "weight_decay": 0.0}])
-    draws = len(tr) - pasted  # an epoch is as long as without pasted twins: the same training budget
+    draws = len(tr) - pasted - mirrored  # an epoch is as long as without pasted twins: the same training budget
     steps_per_epoch = math.ceil(draws / args.batch)
     total = steps_per_epoch * epochs
     warm = max(1, steps_per_epoch // 4)
@@ -327,6 +371,9 @@ def main() -> None:
             logits = suffix_logits(model, fb, args.freeze_blocks)
             if pasted:
                 loss = tumour_part_loss(logits, yall[idx], idx >= n_items, 0.05, args.paste_weight)
+            elif mirrored and args.mirror_weight != 1.0:  # the twins' cross-entropy weighed W, the batch mean as before
+                ce = F.cross_entropy(logits, yall[idx], label_smoothing=0.05, reduction="none")
+                loss = torch.where(idx >= n_items, args.mirror_weight * ce, ce).mean()
             else:
                 loss = F.cross_entropy(logits, yall[idx], label_smoothing=0.05)
             if len(marked) and step % MARKED_EVERY == 0:  # clean view only: the augmented one moves the lesion
@@ -386,6 +433,7 @@ def main() -> None:
         "hard": {"share": hard_share, "factor": hard_factor, "classes": args.hard_classes} if args.hard else None,
         "marked_slices": len(marked),
         **({"paste": paste_log(args, pasted)} if pasted else {}),
+        **({"mirror": {"share": args.mirror_share, "weight": args.mirror_weight, **mirror_stats}} if mirrored else {}),
         "val_images": len(va),
         "train_minutes": round((time.time() - t_train) / 60, 1),
         "history": history,

@@ -306,3 +306,46 @@ def test_readme_sentence_on_the_second_copy_paste_round_quotes_its_json_rows():
         assert all(
             result[n]["views"]["plain"]["clean"]["notumor_cleared"] < today["clean"]["notumor_cleared"] for n in names
         )
+
+
+def test_readme_sentence_on_the_mirrored_hemisphere_trial_quotes_its_json_rows():
+    result = _trials()
+    today = result["shipped"]["views"]["plain"]
+    variants = [[name, f"{name}, seed 1"] for name in ("mirrored hemisphere 30%", "mirrored hemisphere 50%")]
+
+    def rows(look: str, key: str, fmt: str = ".1%") -> list[str]:
+        return [" and ".join(f"{result[n]['views']['plain'][look][key]:{fmt}}" for n in v) for v in variants]
+
+    called = ", ".join(f"{result[n]['views']['plain']['clean']['notumor_called_tumour']}" for v in variants for n in v)
+    cleared = rows("clean", "notumor_cleared")
+    readme = " ".join(_readme().split())
+    assert (
+        f"They clear {cleared[0]} (30%), {cleared[1]} (50%) of the healthy validation slices (today "
+        f"{today['clean']['notumor_cleared']:.1%}; the network itself still calls {called.rsplit(', ', 1)[0]} and "
+        f"{called.rsplit(', ', 1)[1]} of {today['clean']['notumor_slices']} a tumour, today "
+        f'{today["clean"]["notumor_called_tumour"]}), and they teach "no tumour" on tumours of other looks: web-style '
+        f'T2 screenshot tumours told "no tumour" {", ".join(rows("web_t2", "tumour_told_no_tumour"))} (today '
+        f"{today['web_t2']['tumour_told_no_tumour']:.1%}), named {', '.join(rows('web_t2', 'tumour_named'))} (today "
+        f"{today['web_t2']['tumour_named']:.1%}), at {', '.join(rows('clean', 'accuracy'))} accuracy (today "
+        f"{today['clean']['accuracy']:.1%}), so neither ships"
+    ) in readme
+
+
+def test_the_mirrored_hemisphere_trial_fails_its_pre_registered_rule_on_every_seed():
+    mod = trials_module()
+    result = _trials()
+    today = result["shipped"]["views"]["plain"]
+    for share in ("30%", "50%"):
+        for name in (f"mirrored hemisphere {share}", f"mirrored hemisphere {share}, seed 1"):
+            assert not all(mod.mirror_rule(result[name]["views"]["plain"], today).values()), name
+
+
+def test_readme_sentence_on_the_same_run_control_of_the_mirror_trial_quotes_its_json_row():
+    row = _trials()["control: released recipe again"]["views"]["plain"]
+    readme = " ".join(_readme().split())
+    assert (
+        f"clears {row['clean']['notumor_cleared']:.1%} of the healthy validation slices, names "
+        f"{row['web_t2']['tumour_named']:.1%} of the web-style T2 screenshot tumours and tells "
+        f'{row["web_t2"]["tumour_told_no_tumour"]:.1%} of them "no tumour" at {row["clean"]["accuracy"]:.1%} accuracy: '
+        "the losses above come with the twins"
+    ) in readme
