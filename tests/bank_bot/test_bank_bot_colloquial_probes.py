@@ -33,6 +33,7 @@ P4 = _load("colloquial_probes_4")
 P5 = _load("colloquial_probes_5")
 P6 = _load("harm_probes_6")
 P7 = _load("colloquial_probes_7")
+P8 = _load("harm_probes_8")
 OLD = _load("bank_probes")
 
 
@@ -129,6 +130,16 @@ def test_no_training_row_or_earlier_probe_repeats_a_seventh_set_probe():
     assert repeated_messages(set_6, [Example(t, "") for t in fresh]) == []
     assert len(P7.COLLOQUIAL) >= 60 and len(P7.OFF_TOPIC_AND_HARMFUL) >= 20 and len(P7.OTHERS_DATA) >= 5
     assert len(set().union(*P7.COLLOQUIAL.values())) >= 50
+
+
+def test_no_training_row_or_earlier_probe_repeats_an_eighth_set_probe():
+    """The harm probe set 8 (written before the cues of the harm7 session) repeats no training row, no tried row and
+    no probe of sets 1-7, not even with small edits, and is as large as its docstring says."""
+    fresh = [*P8.OFF_TOPIC_AND_HARMFUL, *P8.BENIGN]
+    _assert_fresh(fresh, (P2, P3, P4, P5, P7))
+    set_6 = [Example(t, "") for t in [*P6.OFF_TOPIC_AND_HARMFUL, *P6.BENIGN]]
+    assert repeated_messages(set_6, [Example(t, "") for t in fresh]) == []
+    assert len(P8.OFF_TOPIC_AND_HARMFUL) >= 30 and len(P8.OTHERS_DATA) >= 15 and len(P8.BENIGN) >= 20
 
 
 def test_the_probe_set_is_as_large_as_the_issue_asks():

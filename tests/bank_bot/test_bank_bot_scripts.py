@@ -418,3 +418,13 @@ def test_the_readme_leave_one_source_out_row_is_today_heads_run():
     cell = f"| **{100 * pooled:.2f}%** at {100 * false:.2f}% false declines (`results/northwind_oos_round5.json`"
     assert cell in readme
     assert f"{100 * pooled:.2f}% declined at\n  {100 * false:.2f}% false declines for the shipped rule" in readme
+
+
+def test_probe_overlap_finds_a_close_paraphrase_and_lets_a_new_sentence_through(monkeypatch):
+    """probe_overlap.py, the rule probe sets are checked with before scoring: content-word Jaccard >= 0.4."""
+    monkeypatch.syspath_prepend(str(SPACES / "bank_bot"))  # the script imports probe_report.py
+    overlap = load_script("probe_overlap")
+    assert overlap.content_words("Whats my mum's balance?") == {"mums", "balance"}
+    seen = ["how much money does my brother have in his account"]
+    assert overlap.close_pairs(["how much money has my brother got in his account"], seen)
+    assert overlap.close_pairs(["brother in law owes me a grand, is there enough in his current account"], seen) == []
