@@ -124,6 +124,12 @@ _HAD_IT = (
     r"late|charged|billed|twice)\b)"
 )
 
+# A report of an approach, not a request: "someone asked me to ..., i said no", "... is that a scam"
+_NOT_REPORTED = (
+    r"(?![^?!]{0,120}\b(?:i said no|i refused|i declined|i turned (?:it|him|her|them) down|should i report|"
+    r"report (?:it|this|them|him|her)|is (?:it|this|that) (?:a )?(?:scam|legit|legal|allowed|safe))\b)"
+)
+
 _PATTERNS: list[tuple[Harm, str]] = [
     # someone else's data: "what's my neighbour John Smith's balance", "how much does my brother have in his account"
     (Harm.OTHERS_DATA, rf"\b{_OWNER} {_RELATIVE}(?: [a-z]+){{0,2}}'s {_DATA}\b"),
@@ -244,7 +250,7 @@ _PATTERNS: list[tuple[Harm, str]] = [
         Harm.OTHERS_DATA,
         r"\b(?:what(?:'?s| is| has| does| did)?|wots?|wats?|how much(?: money| cash)?(?: has| have| is| does| did)?|"
         r"is there(?: enough| any| much)?(?: money| cash)?)\s+(?:(?:money|cash|left|remaining|sitting|still) )*"
-        r"(?:(?:he|she|they)(?:'s| has| have| had| does| do)?(?: got)?\b[^.?!]{0,25}"
+        r"(?:(?:he|she|they)(?:'s| has| have| had| does| do| did)?(?: (?:got|have|has|had))?\s+"
         r"|[a-z]+ [a-z]+ (?:have|has|got)\s+)?"
         r"(?:(?:left|remaining|sitting|stashed|saved|saved up|still|there) )*(?:in|on) (?:his|her|their) "
         r"(?:bank |savings |current |credit |debit |prepaid )?(?:account|acc|acct|card|isa|savings|pot)\b",
@@ -263,9 +269,8 @@ _PATTERNS: list[tuple[Harm, str]] = [
     ),
     (
         Harm.OTHERS_DATA,
-        r"\b(?:did|has|have|is|was)\b[^.?!]{0,30}\b(?:leave|left|gone out of|come out of|go out of|come off|"
-        r"gone off)\s+"
-        r"(?:his|her|their) (?:bank |current )?(?:account|acc|acct|card)\b",
+        rf"\b(?:did|has|have|is|was)\s+{_OWNER} {_RELATIVE}{_POSS} (?:[a-z]+ ){{1,2}}(?:leave|left|gone out of|"
+        r"come out of|go out of|come off|gone off)\s+(?:his|her|their) (?:bank |current )?(?:account|acc|acct|card)\b",
     ),
     # a relative's codes, not followed by how they went: "my fathers debit pin please" (not "my mums pin isnt
     # working"); "what did my husband take out at the cashpoint"
@@ -494,17 +499,21 @@ _PATTERNS: list[tuple[Harm, str]] = [
     # else's money moved through the customer's account; cash split so nobody asks; dirty money made to look clean
     (
         Harm.LAUNDERING,
-        r"\b(?:pays?|paying|paid|offer(?:s|ed|ing)?|give|gives|giving)\b[^.?!]{0,30}\b(?:if i|to|for)\b[^.?!]{0,15}"
+        rf"\b(?:pays?|paying|paid|offer(?:s|ed|ing)?|give|gives|giving)\b{_NOT_REPORTED}[^.?!]{{0,30}}"
+        r"\b(?:if i|to|for)\b[^.?!]{0,15}"
         r"\b(?:take|taking|receive|receiving|accept|accepting|let|letting)\b[^.?!]{0,50}\b(?:send|sending|pass|passing|"
         r"forward|forwarding|move|moving|transfer|transferring)(?: them| it| the money| the cash)? "
-        r"(?:on|onwards?|out)\b"
-        r"|\b(?:take|receive|accept)\b[^.?!]{0,25}\b(?:transfers?|payments?|money|cash|funds)\b[^.?!]{0,40}"
+        r"(?:on|onwards?|out)\b(?! to (?:the|my|our|his|her|their) (?:business|company|firm|shop|employer|boss|work|"
+        r"office|head office|charity|club))"
+        rf"|\b(?:take|receive|accept)\b{_NOT_REPORTED}"
+        r"[^.?!]{0,25}\b(?:transfers?|payments?|money|cash|funds)\b[^.?!]{0,40}"
         r"\b(?:send|pass|forward|move|transfer)\w* (?:them |it )?(?:on|onwards?)\b[^.?!]{0,40}\b(?:for (?:a cut|a fee|"
         r"cash|money|£?\d+)|keep (?:a|some|£?\d+)|commission|a cut)\b",
     ),
     (
         Harm.LAUNDERING,
-        r"\b(?:let|letting|allow|allowing)\b[^.?!]{0,30}\buse (?:my|our) (?:bank )?(?:account|acc|acct|card|details)\b"
+        rf"\b(?:let|letting|allow|allowing)\b{_NOT_REPORTED}[^.?!]{{0,30}}\buse (?:my|our) (?:bank )?(?:account|acc|"
+        r"acct|card|details)\b"
         r"[^.?!]{0,20}\b(?:to|for)\b[^.?!]{0,10}\b(?:move|moving|run|running|wash|washing|filter|cycle|push|pass|put "
         r"through)\b[^.?!]{0,10}\b(?:cash|money|funds)\b",
     ),
