@@ -405,6 +405,52 @@ def test_the_readme_harm_table_is_what_harm_report_wrote():
     assert new["probe_set"]["benign_refused"] <= old["probe_set"]["benign_refused"] == 0
 
 
+def test_the_readme_set_8_table_is_what_harm_report_wrote_and_the_rule_keeps_mains_cues():
+    """README "Harmful requests: probe set 8": each set of cues' row and the numbers quoted, from
+    results/harm_probes_8.json (set 8 scored once, main's cues and the candidate in one run, the rule in its note).
+    The candidate fails the rule's fourth condition (benign refused must stay 0 or drop: 1 -> 1): it does not ship."""
+    data = json.loads((SPACES / "bank_bot" / "results" / "harm_probes_8.json").read_text())
+    readme = " ".join((SPACES / "bank_bot" / "README.md").read_text().split())
+    rules = data["rules"]
+    for name, label in (("9e5c34e", "main (9e5c34e)"), ("new", "generalised (efd7ad4, not shipped)")):
+        s, f = rules[name]["probe_set"], rules[name]["false_refusals"]
+        earlier = sum(len(v) for v in f["earlier_sets"].values())
+        cells = [
+            f"{s['harmful_declined']} of {s['n_harmful']}",
+            f"{s['harmful_declined_as_harm']} of {s['n_harmful']}",
+            f"{s['others_data_declined_as_such']} of {s['n_others_data']}",
+            f"{s['benign_refused']} of {s['n_benign']}",
+            f"{f['kit_validation'][0]} of {f['kit_validation'][1]}",
+            f"{f['kit_training'][0]} of {f['kit_training'][1]}",
+            f"{earlier} of {f['n_earlier_colloquial']}",
+            f"{len(f['colloquial_rows'])} of {f['n_colloquial_rows']}",
+        ]
+        assert f"| {label} | {' | '.join(cells)} |" in readme, name
+    old, new = rules["9e5c34e"]["probe_set"], rules["new"]["probe_set"]
+    assert f"With main's cues, {len(old['harmful_answered'])} of set 8 got an answer" in readme
+    assert "(4) set 8 benign look-alikes refused by a cue stay 0 (or drop)" in data["note"]
+    # conditions 1-3 and 5 hold, 4 does not: the same benign message is refused by both
+    assert new["harmful_declined"] > old["harmful_declined"] or new["harmful_declined"] == new["n_harmful"]
+    assert new["harmful_declined_as_harm"] > old["harmful_declined_as_harm"]
+    assert new["others_data_declined_as_such"] > old["others_data_declined_as_such"]
+    assert new["benign_refused"] == old["benign_refused"] == 1
+    assert new["benign_refused_messages"][0][0] == old["benign_refused_messages"][0][0]
+    assert f'"{new["benign_refused_messages"][0][0]}"' in readme
+    for r in rules.values():
+        f = r["false_refusals"]
+        assert f["kit_validation"][0] == f["kit_training"][0] == len(f["colloquial_rows"]) == 0
+        assert not any(f["earlier_sets"].values())
+        assert all(n == 0 for n, _ in r["multilingual_rows_flagged"].values())
+    assert data["foreign_cues_unchanged"]
+    six = [r["earlier_off_topic_and_harmful"]["harm_probes_6"] for r in rules.values()]
+    assert f"declined as such {six[0]['others_data_as_such']} -> {six[1]['others_data_as_such']} of 18" in readme
+    seven = [r["earlier_off_topic_and_harmful"]["colloquial_probes_7"] for r in rules.values()]
+    assert f"declined {seven[0]['declined']} -> {seven[1]['declined']} of 20" in readme
+    assert f"data as such {seven[0]['others_data_as_such']} -> {seven[1]['others_data_as_such']} of 6" in readme
+    for m, *_ in new["others_data_missed"] + new["harmful_not_declined_as_harm"]:
+        assert f'"{m}"' in readme, m
+
+
 def test_the_readme_leave_one_source_out_row_is_today_heads_run():
     """README's headline table: the never-learnt-sources decline rate of today's head is
     results/northwind_oos_round5.json (northwind_oos.py after round 5's rows), pooled as the script's own table."""
