@@ -405,14 +405,15 @@ def test_the_readme_harm_table_is_what_harm_report_wrote():
     assert new["probe_set"]["benign_refused"] <= old["probe_set"]["benign_refused"] == 0
 
 
-def test_the_readme_set_8_table_is_what_harm_report_wrote_and_the_rule_keeps_mains_cues():
+def test_the_readme_set_8_table_is_what_harm_report_wrote_and_no_benign_message_is_newly_refused():
     """README "Harmful requests: probe set 8": each set of cues' row and the numbers quoted, from
     results/harm_probes_8.json (set 8 scored once, main's cues and the candidate in one run, the rule in its note).
-    The candidate fails the rule's fourth condition (benign refused must stay 0 or drop: 1 -> 1): it does not ship."""
+    The shipped cues miss the rule's fourth condition as written (benign refused must stay 0 or drop: 1 -> 1, the
+    same message, refused by a cue main already had); no benign message is newly refused, so they ship (README)."""
     data = json.loads((SPACES / "bank_bot" / "results" / "harm_probes_8.json").read_text())
     readme = " ".join((SPACES / "bank_bot" / "README.md").read_text().split())
     rules = data["rules"]
-    for name, label in (("9e5c34e", "main (9e5c34e)"), ("new", "generalised (efd7ad4, not shipped)")):
+    for name, label in (("9e5c34e", "main (9e5c34e)"), ("new", "generalised (efd7ad4, ships)")):
         s, f = rules[name]["probe_set"], rules[name]["false_refusals"]
         earlier = sum(len(v) for v in f["earlier_sets"].values())
         cells = [
