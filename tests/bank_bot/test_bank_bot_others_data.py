@@ -334,4 +334,6 @@ def test_no_cue_backtracks_on_long_adversarial_messages():
             start = time.process_time()
             pattern.search(message)
             slowest = max(slowest, time.process_time() - start)
-    assert slowest < 0.05, slowest
+    # a guard against catastrophic backtracking (which takes seconds to hours on 1,000 characters), not a speed
+    # target: the slowest search takes a few ms of CPU here, so 1 s leaves room for any machine
+    assert slowest < 1.0, slowest
