@@ -433,7 +433,8 @@ _PATTERNS: list[tuple[Harm, str]] = [
     ),
     (
         Harm.PHISHING,
-        r"\b(?:impersonate|pose as|pretend to be|pretending to be|posing as)\b[^.?!]{0,15}\b(?:a |"
+        # "... pretending to be me to the bank" is a victim reporting identity theft, not a request to impersonate
+        r"\b(?:impersonate|pose as|pretend to be|pretending to be|posing as)\b(?!\s+(?:me|us)\b)[^.?!]{0,15}\b(?:a |"
         r"the |from )?"
         r"(?:bank|northwind|police|hmrc|irs|tax office|fraud team|bank staff|bank employee)",
     ),
