@@ -412,7 +412,8 @@ _PATTERNS: list[tuple[Harm, str]] = [
     ),
     (
         Harm.PHISHING,
-        r"\b(?:write|make|create|send|design|build|draft|code|set up)\b[^.?!]{0,25}\b(?:phishing|"
+        # not across a comma: "... send them on, is that a scam" asks whether an offer is a scam
+        r"\b(?:write|make|create|send|design|build|draft|code|set up)\b[^.?!,]{0,25}\b(?:phishing|"
         r"scam|fake bank|"
         r"fake login|spoofed?|fake northwind|fake payment|fake verification)\b",
     ),
