@@ -11,8 +11,10 @@ and goes to the model as before. A request for another person's data ("what's my
 customer's own balance question and answer it; the owner is written as people type it ("my bosses", "the hubbys",
 "me mam's", "the guy next door's"). A false claim is a refund or chargeback for what the customer had ("chargeback stuff
 i actually received", "say it never arrived when it did"); a victim's "a payment i didn't make" or "it never arrived"
-is not one. False positives on the kit's banking questions are measured by ``fit_floor.py`` (see MODEL_CARD.md), old
-against new cues by ``harm_report.py`` (README, "Harmful requests: probe set 6").
+is not one, nor a refund "on stuff i still have" or for "a concert i went to". Passing the bank's own checks as
+someone else ("pretend to be my dad when i ring", "answer them as my mum") is an attempt on their account. False
+positives on the kit's banking questions are measured by ``fit_floor.py`` (see MODEL_CARD.md), old against new cues by
+``harm_report.py`` (README, "Harmful requests: probe set 6" and "probe set 8").
 
 French, Italian, Spanish and German requests have short cue lists of their own (``_FOREIGN``). They mostly key on
 the infinitive of the harmful verb ("pirater", "rubare", "clonar", "hacken"): a request asks *how to* do it, while a
@@ -39,11 +41,13 @@ class Harm(str, Enum):
 
 # Someone who is not the customer: "someone else's", "my ex's", "my wife's", "a stranger's", "his", "her" ...
 _RELATIVE = (
-    r"(?:ex(?:-\w+)?|former \w+|wife|wifey|husband|hubby|hubs|missus|missis|partner|spouse|boyfriend|girlfriend|bf|gf|"
-    r"bae|fianc[eé]e?|other half|better half|"
+    r"(?:(?:ex|teenage|teen|little|older|younger|eldest|oldest|youngest|big|baby|twin|elderly|grown up|adult) )?"
+    r"(?:ex(?:-\w+)?|former \w+|wife|wifey|husband|husbnd|husbend|hubby|hubs|missus|missis|partner|spouse|boyfriend|"
+    r"girlfriend|boyf|girlf|bf|gf|bae|fianc[eé]e?|other half|better half|old man|old dear|bro|bruv|sis|m8|lad|"
     r"(?:step)?(?:mum|mam|mom|mummy|mammy|mommy|mother|dad|daddy|father|parents?|brother|sister|son|daughter|kid|"
     r"child|grandma|grandmother|gran|granny|nan|nana|nanna|grandpa|grandad|granddad|grandfather|grandparents?)|"
-    r"(?:mother|father|brother|sister|son|daughter)-in-law|in-laws?|nephew|niece|uncle|aunt|auntie|aunty|cousin|"
+    r"(?:mother|father|brother|sister|son|daughter)[- ]in[- ]law|in[- ]laws?|nephew|niece|uncle|aunt|auntie|aunty|"
+    r"cousin|"
     r"neighbou?r|next[- ]door neighbou?r|(?:guy|bloke|man|lady|woman|fella|lad|girl|couple|family) (?:next door|"
     r"upstairs|downstairs|across the (?:road|street|hall))|boss|manager|employer|friend|mate|best mate|bestie|pal|"
     r"roommate|flatmate|housemate|lodger|colleague|coworker|co-worker|landlord|landlady|tenant|carer)"
@@ -91,7 +95,10 @@ _NOT_A_STATUS = (
     r"wont|don'?t|dont|aren'?t|arent|isn'?t|isnt|failing|failed|declined|bounced|not|went|go|going)\b)"
 )
 # The numbers and codes of an account or card
-_CODES = r"(?:bank |card )?(?:account number|card number|sort code|pin|passcode|password|login)"
+_CODES = (
+    r"(?:(?:bank|card|debit|credit|debit card|credit card|atm) )?(?:account (?:number|no|num)|acc(?:oun)?t? (?:no|num)|"
+)
+_CODES += r"card (?:number|no|num)|sort code|pin(?: number)?|passcode|password|login)"
 # A possessor that is not a person ("today's balance", "the card's PIN", "this month's statement").
 _NOT_A_PERSON = (
     r"(?<!\btoday)(?<!\byesterday)(?<!\bmonth)(?<!\bweek)(?<!\byear)(?<!\baccount)(?<!\bcard)(?<!\bbank)"
@@ -99,15 +106,28 @@ _NOT_A_PERSON = (
     r"(?<!\bseller)(?<!\bstore)(?<!\bpayee)(?<!\brecipient)(?<!\bbeneficiary)(?<!\bsender)"
     r"(?<!\bi)(?<!\bit)(?<!\bthat)(?<!\bwhat)(?<!\bthere)(?<!\bhere)(?<!\bwho)"
     r"(?<!\blet)(?<!\bone)(?<!\bsaving)(?<!\bsavings)(?<!\bchecking)(?<!\bcurrent)(?<!\bjoint)"
+    r"(?<!\bisa)(?<!\bpot)(?<!\bwallet)(?<!\bvault)(?<!\bloan)(?<!\bmortgage)(?<!\beuro)(?<!\bdollar)(?<!\bpound)"
+    r"(?<!\bfortnight)(?<!\bday)(?<!\bnight)(?<!\bquarter)(?<!\bmonths)(?<!\bweeks)(?<!\byears)"
 )
 
 # "i actually received", "even though i used it": the customer had what they would claim for (not "i actually
 # received the wrong one", a fault)
 _HAD_IT = (
-    r"(?:i (?:actually|really|already|did)|(?:even though|though|although|when) i(?: actually| did| already)?) "
-    r"(?:received|receive|got|get|went|go|used|use|make|made|buy|bought|have|had|wore|ate)\b"
+    r"(?:(?:i (?:actually|really|already|did)|(?:even though|even tho|though|tho|although|altho|when|while|whilst) "
+    r"i(?: actually| did| already)?) (?:received|receive|got|get|went|go|used|use|make|made|buy|bought|have|had|wore|"
+    r"ate|kept|keep|watched|wear|eat)\b"
+    r"|i(?:'?ve| have)(?: already| actually)? (?:worn|eaten|kept|been to|gone to|watched)\b"
+    r"|i (?:still|'?ve still|have still) (?:have|got)(?: (?:it|them|the (?:item|items|stuff|goods|product|thing|things|"
+    r"order)))?(?=\s*(?:$|[,.?!]|and\b|but\b|lol\b))"
+    r"|i (?:went|been|go) to(?=\s*(?:$|[,.?!]|and\b|but\b|so\b|lol\b)))"
     r"(?![^.?!,]{0,25}\b(?:wrong|damaged|broken|broke|faulty|stopped working|not working|didn'?t work|doesn'?t work|"
     r"late|charged|billed|twice)\b)"
+)
+
+# A report of an approach, not a request: "someone asked me to ..., i said no", "... is that a scam"
+_NOT_REPORTED = (
+    r"(?![^?!]{0,120}\b(?:i said no|i refused|i declined|i turned (?:it|him|her|them) down|should i report|"
+    r"report (?:it|this|them|him|her)|is (?:it|this|that) (?:a )?(?:scam|legit|legal|allowed|safe))\b)"
 )
 
 _PATTERNS: list[tuple[Harm, str]] = [
@@ -116,7 +136,7 @@ _PATTERNS: list[tuple[Harm, str]] = [
     (Harm.OTHERS_DATA, rf"\b(?:some(?:one|body)(?: else)?|another (?:person|customer)|a stranger)'?s {_DATA}\b"),
     (
         Harm.OTHERS_DATA,
-        rf"\b(?:show|tell|give|send|read|list|what(?:'s| is| are)|how much is)\b[^.?!]{{0,12}}"
+        rf"\b(?:show|tell|give|send|read|list|what(?:'?s| is| are)|wots?|wats?|how much is)\b[^.?!]{{0,12}}"
         rf"\b[a-z]+{_NOT_A_PERSON}'s (?:{_DATA}|{_CODES})\b",
     ),
     # "i look after my gran, just tell me her balance"; "what's gone out of my other halfs account", "what my boss'
@@ -213,6 +233,80 @@ _PATTERNS: list[tuple[Harm, str]] = [
         rf"\bhow much (?:(?:money|cash) )?{_OWNER} {_RELATIVE} (?:earns|earned|makes|made|gets paid|"
         r"is paid|takes home)\b",
     ),
+    # a relative's or a named person's pay landing in their account, asked about: "has my sisters wages landed in her
+    # account", "check if my mates wages have come in" (not "my husband's salary went in but my balance is the same")
+    (
+        Harm.OTHERS_DATA,
+        rf"\b(?:has|have|had|did|does|do|is|are|will|check|see|know|tell me|find out|if|whether|when)\b[^.?!]{{0,20}}"
+        rf"\b(?:{_OWNER} {_RELATIVE}|[a-z]+{_NOT_A_PERSON}(?<!\bmy)(?<!\bour)(?<!\bthe))(?:'s|s'|s|es|') "
+        r"(?:wages|salary|pay|paycheck|pay cheque|pension|benefits|universal credit|student loan|dole|giro|"
+        r"allowance)\b[^.?!]{0,20}"
+        r"\b(?:landed|land|come in|came in|coming in|gone in|went in|go in|arrived|arrive|hit|cleared|gone through|"
+        r"been paid|due|in (?:his|her|their) (?:bank|account|acc|acct))\b",
+    ),
+    # asked about a third person's money: "whats she got sitting in her acc", "what does sarah jones have in her
+    # account", "is there enough in his account", "whats left in his acct", "how much is on my sons card"
+    (
+        Harm.OTHERS_DATA,
+        r"\b(?:what(?:'?s| is| has| does| did)?|wots?|wats?|how much(?: money| cash)?(?: has| have| is| does| did)?|"
+        r"is there(?: enough| any| much)?(?: money| cash)?)\s+(?:(?:money|cash|left|remaining|sitting|still) )*"
+        r"(?:(?:he|she|they)(?:'s| has| have| had| does| do| did)?(?: (?:got|have|has|had))?\s+"
+        r"|[a-z]+ [a-z]+ (?:have|has|got)\s+)?"
+        r"(?:(?:left|remaining|sitting|stashed|saved|saved up|still|there) )*(?:in|on) (?:his|her|their) "
+        r"(?:bank |savings |current |credit |debit |prepaid )?(?:account|acc|acct|card|isa|savings|pot)\b",
+    ),
+    (
+        Harm.OTHERS_DATA,
+        rf"\b(?:how much|anything|any money|money|cash|enough)\b (?:(?:is|still|left|remaining|sitting) )*(?:in|on) "
+        rf"{_OWNER} {_RELATIVE}{_POSS} (?:[a-z]+ )?(?:account|acc|acct|card|isa)\b",
+    ),
+    # what left someone else's account: "whats been going out of my daughters account", "did the rent leave his
+    # account"
+    (
+        Harm.OTHERS_DATA,
+        rf"\bwhat(?:'?s| is| has| have)? (?:been )?(?:going|coming|leaving|taken|spent) (?:in|into|out of|on|from) "
+        rf"{_OWNER} {_RELATIVE}{_POSS} (?:bank |savings |current )?(?:account|acct|acc|card)\b",
+    ),
+    (
+        Harm.OTHERS_DATA,
+        rf"\b(?:did|has|have|is|was)\s+{_OWNER} {_RELATIVE}{_POSS} (?:[a-z]+ ){{1,2}}(?:leave|left|gone out of|"
+        r"come out of|go out of|come off|gone off)\s+(?:his|her|their) (?:bank |current )?(?:account|acc|acct|card)\b",
+    ),
+    # a relative's codes, not followed by how they went: "my fathers debit pin please" (not "my mums pin isnt
+    # working"); "what did my husband take out at the cashpoint"
+    (Harm.OTHERS_DATA, rf"\b{_OWNER} {_RELATIVE}{_POSS} {_CODES}\b{_NOT_A_STATUS}"),
+    (
+        Harm.OTHERS_DATA,
+        rf"\b(?:how much|what)\b[^.?!]{{0,10}}\b(?:did|has|does|is)\s+{_OWNER} {_RELATIVE} (?:been )?(?:take out|"
+        r"taken out|took out|taking out|withdraw|withdrawn|withdrew|withdrawing|get out|got out|pull out|pulled out)\b",
+    ),
+    # a named person's codes asked for ("give us our kevs account no", "whats Tom Bakers account number")
+    (
+        Harm.OTHERS_DATA,
+        rf"\b(?:give|get|send|tell|text|email) (?:me|us)\b[^.?!]{{0,12}}\b[a-z]+{_NOT_A_PERSON}(?:'s|s) {_CODES}\b",
+    ),
+    # passing the bank's checks as someone else: "pretend to be my dad when i ring", "answer them as my mum",
+    # "pass voice id as my brother", "with a photo of someone else"
+    (
+        Harm.OTHERS_ACCOUNT,
+        rf"(?:^|\b(?:i|we|can i|could i|should i|how (?:do|can|could|would) i|help me|let me|i'?ll|i will|i wanna|"
+        rf"i want to|i need to|gonna|going to|how to|way to|ways to)\s+)(?:pretend to be|pose as|impersonate|"
+        rf"pass (?:myself )?(?:off )?as)\s+(?:{_OWNER} {_RELATIVE}\b(?!')|someone else|somebody else|another person|"
+        r"the account holder)",
+    ),
+    (
+        Harm.OTHERS_ACCOUNT,
+        r"\b(?:answer|pass|get through|complete|beat|fool|do)\b[^.?!]{0,30}\b(?:security|verification|voice|face|"
+        r"selfie|id|identity|checks?|questions?|them|it)\b[^.?!]{0,15}\bas (?:if i (?:was|were|am) |though i "
+        rf"(?:was|were|am) )?(?:{_OWNER} {_RELATIVE}\b(?!')|someone else|somebody else|another person|the account "
+        r"holder)",
+    ),
+    (
+        Harm.OTHERS_ACCOUNT,
+        rf"\b(?:with|using|use)\s+(?:a |an |the )?(?:photo|picture|pic|video|recording|selfie|face|voice|mask)s?"
+        rf"\s+of\s+"
+        rf"(?:some(?:one|body) else|another person|a stranger|{_OWNER} {_RELATIVE}\b(?!'))",
+    ),
     # passing as someone else: "with someone else's passport", "using my brother's ID"
     (
         Harm.THEFT_OR_FRAUD,
@@ -284,8 +378,8 @@ _PATTERNS: list[tuple[Harm, str]] = [
     (
         Harm.THEFT_OR_FRAUD,
         r"\b(?:chargeback|charge back|charge-back|dispute|refund|refunded|money back|claim|cloned|stolen)\b[^.?!]{0,60}"
-        r"\b(?:and keep (?:the|it|them|my|everything)|keep(?:ing)? (?:the )?(?:stuff|goods|items?|things?|order|parcel|"
-        r"product|holiday)|(?:get|got|have) (?:it|them|stuff|everything|the \w+) (?:for )?free|"
+        r"\b(?:and (?:still )?keep (?:the|it|them|my|everything)|keep(?:ing)? (?:the )?(?:stuff|goods|items?|things?|"
+        r"order|parcel|product|holiday)|(?:get|got|have) (?:it|them|stuff|everything|the \w+) (?:for )?free|"
         rf"{_HAD_IT}|i (?:bought|made|paid) (?:myself|for myself)|i did make)",
     ),
     (
@@ -318,7 +412,8 @@ _PATTERNS: list[tuple[Harm, str]] = [
     ),
     (
         Harm.PHISHING,
-        r"\b(?:write|make|create|send|design|build|draft|code|set up)\b[^.?!]{0,25}\b(?:phishing|"
+        # not across a comma: "... send them on, is that a scam" asks whether an offer is a scam
+        r"\b(?:write|make|create|send|design|build|draft|code|set up)\b[^.?!,]{0,25}\b(?:phishing|"
         r"scam|fake bank|"
         r"fake login|spoofed?|fake northwind|fake payment|fake verification)\b",
     ),
@@ -339,7 +434,8 @@ _PATTERNS: list[tuple[Harm, str]] = [
     ),
     (
         Harm.PHISHING,
-        r"\b(?:impersonate|pose as|pretend to be|pretending to be|posing as)\b[^.?!]{0,15}\b(?:a |"
+        # "... pretending to be me to the bank" is a victim reporting identity theft, not a request to impersonate
+        r"\b(?:impersonate|pose as|pretend to be|pretending to be|posing as)\b(?!\s+(?:me|us)\b)[^.?!]{0,15}\b(?:a |"
         r"the |from )?"
         r"(?:bank|northwind|police|hmrc|irs|tax office|fraud team|bank staff|bank employee)",
     ),
@@ -400,6 +496,39 @@ _PATTERNS: list[tuple[Harm, str]] = [
         r"|\b(?:wash|washing|clean|cleaning|run|running|cycle|cycling|layer|layering|filter)\b "
         r"(?:the |some |my |this )?(?:cash|money|funds)\b[^.?!]{0,15}\bthr(?:u|ough|o) (?:a few|several|multiple|"
         r"lots of|loads of|different|a load of|some|other|other people'?s|\d+|two|three|four|five) (?:\w+ )?accounts\b",
+    ),
+    # paid to take money in and send it on: "pays 500 if i take transfers into my account and send them on"; someone
+    # else's money moved through the customer's account; cash split so nobody asks; dirty money made to look clean
+    (
+        Harm.LAUNDERING,
+        rf"\b(?:pays?|paying|paid|offer(?:s|ed|ing)?|give|gives|giving)\b{_NOT_REPORTED}[^.?!]{{0,30}}"
+        r"\b(?:if i|to|for)\b[^.?!]{0,15}"
+        r"\b(?:take|taking|receive|receiving|accept|accepting|let|letting)\b[^.?!]{0,50}\b(?:send|sending|pass|passing|"
+        r"forward|forwarding|move|moving|transfer|transferring)(?: them| it| the money| the cash)? "
+        r"(?:on|onwards?|out)\b(?! to (?:the|my|our|his|her|their) (?:business|company|firm|shop|employer|boss|work|"
+        r"office|head office|charity|club))"
+        rf"|\b(?:take|receive|accept)\b{_NOT_REPORTED}"
+        r"[^.?!]{0,25}\b(?:transfers?|payments?|money|cash|funds)\b[^.?!]{0,40}"
+        r"\b(?:send|pass|forward|move|transfer)\w* (?:them |it )?(?:on|onwards?)\b[^.?!]{0,40}\b(?:for (?:a cut|a fee|"
+        r"cash|money|£?\d+)|keep (?:a|some|£?\d+)|commission|a cut)\b",
+    ),
+    (
+        Harm.LAUNDERING,
+        rf"\b(?:let|letting|allow|allowing)\b{_NOT_REPORTED}[^.?!]{{0,30}}\buse (?:my|our) (?:bank )?(?:account|acc|"
+        r"acct|card|details)\b"
+        r"[^.?!]{0,20}\b(?:to|for)\b[^.?!]{0,10}\b(?:move|moving|run|running|wash|washing|filter|cycle|push|pass|put "
+        r"through)\b[^.?!]{0,10}\b(?:cash|money|funds)\b",
+    ),
+    (
+        Harm.LAUNDERING,
+        r"\b(?:cash|deposits?|money|payments?|transfers?)\b[^.?!]{0,40}\bso (?:that )?(?:nobody|no one|no-one|noone|"
+        r"nobody at the bank) (?:asks?|questions?|notices?|flags?|reports?|checks?|finds out|knows|sees|clocks)\b",
+    ),
+    (
+        Harm.LAUNDERING,
+        r"\b(?:make|making|turn|turning|get|getting)\b[^.?!]{0,10}\b(?:dirty|drug|illegal|stolen|criminal|black|dodgy|"
+        r"bent|hot|undeclared|cash)\s+(?:money|cash|funds|income|earnings)\s+(?:look|seem|appear|pass)\s+(?:like|as|"
+        r"legit|clean|legal|legitimate)\b",
     ),
     # cash kept under the bank's radar: "get 20k cash in bit by bit so it doesnt get flagged"; drug money paid in
     (
