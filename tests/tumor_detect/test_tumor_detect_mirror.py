@@ -143,3 +143,33 @@ def test_the_mirror_rule_edges():
     worse = {look: dict(v) for look, v in edge.items()}
     worse["clean"]["notumor_cleared"] = 0.947
     assert mirror_rule(worse, today) == {**mirror_rule(edge, today), "clean/notumor_cleared": False}
+
+
+def test_cached_views_makes_the_draw_once_and_only_for_views_not_cached(tmp_path, monkeypatch):
+    """The pasted and mirrored draws share ``training.cached_views``: the slow image work (``arrays``) runs at most
+    once, and not at all when every view's file holds the right key; each view's key is the draw's plus the view."""
+    from braintumor import training
+
+    def fake_prefix(model, xs, n_blocks, f, key, what):  # stands in for the network's prefix: the inputs' mean
+        feats = torch.tensor([float(xs.mean())])
+        torch.save({"meta": key, "feats": feats}, f)
+        return feats
+
+    monkeypatch.setattr(training, "saved_prefix", fake_prefix)
+    monkeypatch.setattr(training, "view_arrays", lambda xs, labels, v, kind: xs + v)
+    calls = []
+
+    def arrays():
+        calls.append(1)
+        return np.ones((2, 4, 4), np.float32), np.array([0, 1])
+
+    meta = {"backbone": "lite0", "mirror": {"seed": 0}}
+    first = training.cached_views(None, ["clean", "strong", "lut"], 3, tmp_path, "t", meta, arrays, "mirrored")
+    assert len(calls) == 1 and [round(float(f), 3) for f in first] == [1.0, 2.0, 3.0]
+    again = training.cached_views(None, ["clean", "strong", "lut"], 3, tmp_path, "t", meta, arrays, "mirrored")
+    assert len(calls) == 1 and all(torch.equal(a, b) for a, b in zip(first, again, strict=True))
+    other = {**meta, "mirror": {"seed": 1}}  # another draw under the same name: computed anew, not read back
+    training.cached_views(None, ["clean"], 3, tmp_path, "t", other, arrays, "mirrored")
+    assert len(calls) == 2
+    saved = torch.load(tmp_path / "t_view2_lut.pt", weights_only=True)
+    assert saved["meta"] == {**meta, "view": 2, "kind": "lut"}

@@ -22,7 +22,7 @@ from . import CLASSES
 from .lesion_marks import load_marks
 from .lite0 import DEFAULT_VARIANT
 from .mirror import Rule, cells_to_pixels, healthy_twin
-from .training import cached, quantised_arrays, saved_prefix, view_arrays, view_kinds
+from .training import cached_views, quantised_arrays
 
 MIRROR_VERSION = 1  # in the mirrored slices' cache key: raise it when mirror.py mirrors differently
 SOURCE_CLASSES = ("glioma", "meningioma")  # pituitary tumours sit at the midline: no healthy hemisphere
@@ -129,17 +129,12 @@ def mirrored_views(
     # The "strong" view matches each slice's histogram to another slice of the same set with another label: every twin
     # is "no tumour", so their source tumours' classes pick the partner (a glioma's twin to a meningioma's twin).
     labels = np.array([CLASSES.index(draw.items[i]["label"]) for i in kept])
-    out = []
-    for v, kind in enumerate(view_kinds(views)):
-        meta = {"backbone": backbone, "n_blocks": n_blocks, "size": draw.size, "crop": draw.crop, "mirror": key}
-        meta.update({"view": v, "kind": kind})
-        f = Path(cache_dir) / f"{tag}_view{v}_{kind}.pt"
-        if (feats := cached(f, meta)) is not None:
-            out.append(feats)
-            continue
-        if xs is None:
-            xs, kept, stats = draw.arrays()
-        out.append(saved_prefix(model, view_arrays(xs, labels, v, kind=kind), n_blocks, f, meta, f"mirrored view {v}"))
+    meta = {"backbone": backbone, "n_blocks": n_blocks, "size": draw.size, "crop": draw.crop, "mirror": key}
+
+    def arrays() -> tuple[np.ndarray, np.ndarray]:  # the draw is seeded: the images its stored "kept" rows came from
+        return (draw.arrays()[0] if xs is None else xs), labels
+
+    out = cached_views(model, views, n_blocks, cache_dir, tag, meta, arrays, "mirrored")
     return out, kept, stats
 
 

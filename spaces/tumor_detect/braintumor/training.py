@@ -7,6 +7,7 @@ import hashlib
 import json
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -354,21 +355,47 @@ def pasted_views(
     digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]
     net = "" if backbone == DEFAULT_VARIANT else f"_{backbone}"
     tag = f"paste_{'crop' if draw.crop else 'plain'}_{draw.size}{net}_b{n_blocks}_{digest}"
-    xs, labels = None, None
-    out = []
-    for v, kind in enumerate(view_kinds(views)):
-        meta = {"backbone": backbone, "n_blocks": n_blocks, "size": draw.size, "crop": draw.crop, "paste": key}
-        meta.update({"view": v, "kind": kind})
-        f = Path(cache_dir) / f"{tag}_view{v}_{kind}.pt"
-        if (feats := cached(f, meta)) is not None:
-            out.append(feats)
-            continue
-        if xs is None:
-            xs, labels, _ = draw.arrays()
-        out.append(saved_prefix(model, view_arrays(xs, labels, v, kind=kind), n_blocks, f, meta, f"pasted view {v}"))
-    if labels is None:  # every view cached: the sources' classes only (no image work unless some pairs were dropped)
+    meta = {"backbone": backbone, "n_blocks": n_blocks, "size": draw.size, "crop": draw.crop, "paste": key}
+    made: list[np.ndarray] = []
+
+    def arrays() -> tuple[np.ndarray, np.ndarray]:
+        xs, labels, _ = draw.arrays()
+        made.append(labels)
+        return xs, labels
+
+    out = cached_views(model, views, n_blocks, cache_dir, tag, meta, arrays, "pasted")
+    if made:
+        labels = made[0]
+    else:  # every view cached: the sources' classes only (no image work unless some pairs were dropped)
         labels = draw.arrays()[1] if draw.min_contrast else draw.classes(draw.pairs()[0])
     return out, labels
+
+
+def cached_views(
+    model,
+    views: int | list[str],
+    n_blocks: int,
+    cache_dir: Path,
+    tag: str,
+    meta: dict,
+    arrays: Callable[[], tuple[np.ndarray, np.ndarray]],
+    what: str,
+) -> list[torch.Tensor]:
+    """Frozen-prefix features of a synthetic draw (pasted lesions, mirrored twins) for each view kind, from
+    ``{tag}_view{v}_{kind}.pt`` in ``cache_dir`` when its key is ``meta`` plus the view; ``arrays()`` gives the draw's
+    (images, labels) and is called at most once, only when some view is not cached yet (the image work is slow)."""
+    out, made = [], None
+    for v, kind in enumerate(view_kinds(views)):
+        key = {**meta, "view": v, "kind": kind}
+        f = Path(cache_dir) / f"{tag}_view{v}_{kind}.pt"
+        if (feats := cached(f, key)) is not None:
+            out.append(feats)
+            continue
+        if made is None:
+            made = arrays()
+        xs, labels = made
+        out.append(saved_prefix(model, view_arrays(xs, labels, v, kind=kind), n_blocks, f, key, f"{what} view {v}"))
+    return out
 
 
 def saved_prefix(model, xs: np.ndarray, n_blocks: int, f: Path, meta: dict, what: str) -> torch.Tensor:
