@@ -97,8 +97,8 @@ _NOT_A_STATUS = (
 # The numbers and codes of an account or card
 _CODES = (
     r"(?:(?:bank|card|debit|credit|debit card|credit card|atm) )?(?:account (?:number|no|num)|acc(?:oun)?t? (?:no|num)|"
+    r"card (?:number|no|num)|sort code|pin(?: number)?|passcode|password|login)"
 )
-_CODES += r"card (?:number|no|num)|sort code|pin(?: number)?|passcode|password|login)"
 # A possessor that is not a person ("today's balance", "the card's PIN", "this month's statement").
 _NOT_A_PERSON = (
     r"(?<!\btoday)(?<!\byesterday)(?<!\bmonth)(?<!\bweek)(?<!\byear)(?<!\baccount)(?<!\bcard)(?<!\bbank)"
@@ -238,7 +238,7 @@ _PATTERNS: list[tuple[Harm, str]] = [
     (
         Harm.OTHERS_DATA,
         rf"\b(?:has|have|had|did|does|do|is|are|will|check|see|know|tell me|find out|if|whether|when)\b[^.?!]{{0,20}}"
-        rf"\b(?:{_OWNER} {_RELATIVE}|[a-z]+{_NOT_A_PERSON}(?<!\bmy)(?<!\bour)(?<!\bthe))(?:'s|s'|s|es|') "
+        rf"\b(?:{_OWNER} {_RELATIVE}|[a-z]+{_NOT_A_PERSON}(?<!\bmy)(?<!\bour)(?<!\bthe)){_POSS} "
         r"(?:wages|salary|pay|paycheck|pay cheque|pension|benefits|universal credit|student loan|dole|giro|"
         r"allowance)\b[^.?!]{0,20}"
         r"\b(?:landed|land|come in|came in|coming in|gone in|went in|go in|arrived|arrive|hit|cleared|gone through|"
