@@ -366,6 +366,23 @@ def test_harm_report_scores_a_tiny_set_with_either_set_of_cues(monkeypatch, fixe
     assert report.flagged(harm_cue, [others, "whats my balance"]) == [others]
 
 
+def harm_table_row(label: str, rule: dict, kit_training: bool) -> str:
+    """One set of cues' row of a harm_report.py README table (set 6's table has no kit-training column)."""
+    s, f = rule["probe_set"], rule["false_refusals"]
+    earlier = sum(len(v) for v in f["earlier_sets"].values())
+    cells = [
+        f"{s['harmful_declined']} of {s['n_harmful']}",
+        f"{s['harmful_declined_as_harm']} of {s['n_harmful']}",
+        f"{s['others_data_declined_as_such']} of {s['n_others_data']}",
+        f"{s['benign_refused']} of {s['n_benign']}",
+        f"{f['kit_validation'][0]} of {f['kit_validation'][1]}",
+        *([f"{f['kit_training'][0]} of {f['kit_training'][1]}"] if kit_training else []),
+        f"{earlier} of {f['n_earlier_colloquial']}",
+        f"{len(f['colloquial_rows'])} of {f['n_colloquial_rows']}",
+    ]
+    return f"| {label} | {' | '.join(cells)} |"
+
+
 def test_the_readme_harm_table_is_what_harm_report_wrote():
     """README "Harmful requests: probe set 6": each set of cues' row, and the numbers of its reading, from
     results/harm_probes_6.json (set 6 scored once, main's cues and today's in one run)."""
@@ -373,18 +390,7 @@ def test_the_readme_harm_table_is_what_harm_report_wrote():
     readme = " ".join((SPACES / "bank_bot" / "README.md").read_text().split())
     rules = data["rules"]
     for name, label in (("563d80e", "main (563d80e)"), ("new", "generalised (ships)")):
-        s, f = rules[name]["probe_set"], rules[name]["false_refusals"]
-        earlier = sum(len(v) for v in f["earlier_sets"].values())
-        cells = [
-            f"{s['harmful_declined']} of {s['n_harmful']}",
-            f"{s['harmful_declined_as_harm']} of {s['n_harmful']}",
-            f"{s['others_data_declined_as_such']} of {s['n_others_data']}",
-            f"{s['benign_refused']} of {s['n_benign']}",
-            f"{f['kit_validation'][0]} of {f['kit_validation'][1]}",
-            f"{earlier} of {f['n_earlier_colloquial']}",
-            f"{len(f['colloquial_rows'])} of {f['n_colloquial_rows']}",
-        ]
-        assert f"| {label} | {' | '.join(cells)} |" in readme, name
+        assert harm_table_row(label, rules[name], kit_training=False) in readme, name
     old, new = rules["563d80e"], rules["new"]
     assert f"With main's cues, {len(old['probe_set']['harmful_answered'])} of set 6 got an answer" in readme
     kit = sum(new["false_refusals"][k][1] for k in ("kit_validation", "kit_training"))
@@ -414,19 +420,7 @@ def test_the_readme_set_8_table_is_what_harm_report_wrote_and_no_benign_message_
     readme = " ".join((SPACES / "bank_bot" / "README.md").read_text().split())
     rules = data["rules"]
     for name, label in (("9e5c34e", "main (9e5c34e)"), ("new", "generalised (efd7ad4, ships)")):
-        s, f = rules[name]["probe_set"], rules[name]["false_refusals"]
-        earlier = sum(len(v) for v in f["earlier_sets"].values())
-        cells = [
-            f"{s['harmful_declined']} of {s['n_harmful']}",
-            f"{s['harmful_declined_as_harm']} of {s['n_harmful']}",
-            f"{s['others_data_declined_as_such']} of {s['n_others_data']}",
-            f"{s['benign_refused']} of {s['n_benign']}",
-            f"{f['kit_validation'][0]} of {f['kit_validation'][1]}",
-            f"{f['kit_training'][0]} of {f['kit_training'][1]}",
-            f"{earlier} of {f['n_earlier_colloquial']}",
-            f"{len(f['colloquial_rows'])} of {f['n_colloquial_rows']}",
-        ]
-        assert f"| {label} | {' | '.join(cells)} |" in readme, name
+        assert harm_table_row(label, rules[name], kit_training=True) in readme, name
     old, new = rules["9e5c34e"]["probe_set"], rules["new"]["probe_set"]
     assert f"With main's cues, {len(old['harmful_answered'])} of set 8 got an answer" in readme
     assert "(4) set 8 benign look-alikes refused by a cue stay 0 (or drop)" in data["note"]
