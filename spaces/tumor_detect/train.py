@@ -104,6 +104,7 @@ from braintumor.training import (
     upweight_hard,
     view_cache,
     view_kinds,
+    with_twins,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -281,25 +282,19 @@ def main() -> None:
             args.paste_min_contrast,
         )
         extra, paste_labels = pasted_views(model, draw, args.freeze_blocks, n_views, args.cache_dir)
-        views = [torch.cat([v, e]) for v, e in zip(views, extra, strict=True)]
+        views, tr, y, sources = with_twins(views, tr, y, sources, extra, paste_labels, "pasted")
         pasted = len(paste_labels)
-        tr = np.concatenate([tr, n_items + np.arange(pasted)])
-        y = np.concatenate([y, paste_labels])
-        sources = [*sources, *["pasted"] * pasted]
     mirrored, mirror_stats = 0, None
     if args.mirror_share and pasted:
         raise SystemExit("--mirror-share and --paste-share are separate trials: one at a time")
     if args.mirror_share:  # the healthy twins go after the kit's (and pasted) items, their own source
         from braintumor.mirror_draw import MirrorDraw, mirrored_views
 
-        n_before = len(y)
         draw = MirrorDraw(args.data, items, tr, args.marks, args.mirror_cam, args.size, crop)
         extra, from_items, mirror_stats = mirrored_views(model, draw, args.freeze_blocks, n_views, args.cache_dir)
-        views = [torch.cat([v, e]) for v, e in zip(views, extra, strict=True)]
         mirrored = len(from_items)
-        tr = np.concatenate([tr, n_before + np.arange(mirrored)])
-        y = np.concatenate([y, np.full(mirrored, CLASSES.index("notumor"))])
-        sources = [*sources, *["mirrored"] * mirrored]
+        healthy = np.full(mirrored, CLASSES.index("notumor"))
+        views, tr, y, sources = with_twins(views, tr, y, sources, extra, healthy, "mirrored")
         print(f"mirrored healthy twins: {json.dumps(mirror_stats)}", flush=True)
     print(f"prefix features for {n_views} view(s) ready after {time.time() - t0:.0f}s", flush=True)
     t_train = time.time()

@@ -173,3 +173,15 @@ def test_cached_views_makes_the_draw_once_and_only_for_views_not_cached(tmp_path
     assert len(calls) == 2
     saved = torch.load(tmp_path / "t_view2_lut.pt", weights_only=True)
     assert saved["meta"] == {**meta, "view": 2, "kind": "lut"}
+
+
+def test_with_twins_puts_the_twins_after_every_item_as_their_own_source():
+    from braintumor.training import with_twins
+
+    views = [torch.zeros(4, 2), torch.ones(4, 2)]
+    tr, y, sources = np.array([0, 2]), np.array([0, 1, 2, 1]), ["a", "a", "b", "b"]
+    extra = [torch.full((3, 2), 5.0), torch.full((3, 2), 6.0)]
+    views, tr, y, sources = with_twins(views, tr, y, sources, extra, np.full(3, 2), "mirrored")
+    assert [tuple(v.shape) for v in views] == [(7, 2), (7, 2)] and float(views[1][5, 0]) == 6.0
+    assert tr.tolist() == [0, 2, 4, 5, 6] and y.tolist() == [0, 1, 2, 1, 2, 2, 2]
+    assert sources == ["a", "a", "b", "b", "mirrored", "mirrored", "mirrored"]

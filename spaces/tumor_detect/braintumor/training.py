@@ -371,6 +371,16 @@ def pasted_views(
     return out, labels
 
 
+def with_twins(
+    views: list[torch.Tensor], tr: np.ndarray, y: np.ndarray, sources: list[str], extra: list, labels, source: str
+) -> tuple[list[torch.Tensor], np.ndarray, np.ndarray, list[str]]:
+    """The training set with synthetic twins (pasted lesions, mirrored healthy halves) after every item so far: each
+    view's features, the training indices, the labels and the sources, the twins one source of their own."""
+    start, n = len(y), len(labels)
+    views = [torch.cat([v, e]) for v, e in zip(views, extra, strict=True)]
+    return views, np.concatenate([tr, start + np.arange(n)]), np.concatenate([y, labels]), [*sources, *[source] * n]
+
+
 def cached_views(
     model,
     views: int | list[str],
