@@ -45,12 +45,10 @@ from bankbot.models.headfit import encode_with_cache
 from bankbot.models.model import head_proba, in_scope_memory, load_encoder, load_head, load_intent_model
 from bankbot.models.oos import (
     GATE_K,
-    GATE_LOW_SHARE,
-    GATE_SHARE,
     distance_declines,
     gate,
+    gate_cuts,
     nearest_similarity,
-    threshold_at,
 )
 from shared.jsonfile import write_json
 
@@ -77,7 +75,7 @@ def validation(run: Path, val, xva: np.ndarray, table, handoff: float | None = N
     floor, _ = fit_floor(probs, val, labels, table)
     similarity = nearest_similarity(xva, in_scope_memory(head), GATE_K)
     inside = np.isin(np.array(val.sources), [Source.BANKING77, Source.CLINC_BANK])
-    cut, low = threshold_at(similarity[inside], GATE_SHARE), threshold_at(similarity[inside], GATE_LOW_SHARE)
+    cut, low = gate_cuts(similarity[inside])
     bypass = None if handoff is None else (labels.index(HUMAN), handoff)
     declined = distance_declines(similarity, probs, oos_index, cut, low, CONFIDENCE_FLOOR, handoff=bypass)
     v = score(val, gate(probs, declined, oos_index, top=1.0), labels, table)

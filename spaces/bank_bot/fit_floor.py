@@ -31,7 +31,7 @@ from bankbot.model_spec import HEAD_FILE, MODEL_DIR
 from bankbot.models.data import COLLOQUIAL_FILE, OUT_OF_SCOPE, Source, add_kit_arguments, build_splits
 from bankbot.models.headfit import encode_with_cache, fit_head
 from bankbot.models.model import Head, Memory, head_proba, in_scope_memory, load_encoder, load_head
-from bankbot.models.oos import GATE_K, GATE_LOW_SHARE, GATE_SHARE, nearest_similarity, threshold_at
+from bankbot.models.oos import GATE_K, GATE_LOW_SHARE, GATE_SHARE, gate_cuts, nearest_similarity
 
 HERE = Path(__file__).resolve().parent
 SEED = 0
@@ -146,7 +146,7 @@ def main(argv=None) -> float:
     # the distance gate (northwind_oos.py's best): its cut declines GATE_SHARE of the in-scope validation rows
     inside = np.isin(np.array(val.sources), [Source.BANKING77, Source.CLINC_BANK])
     similarity = nearest_similarity(xva[inside], in_scope_memory(head), GATE_K)
-    min_similarity, low_similarity = threshold_at(similarity, GATE_SHARE), threshold_at(similarity, GATE_LOW_SHARE)
+    min_similarity, low_similarity = gate_cuts(similarity)
     print(f"distance gate: mean cosine to the {GATE_K} nearest in-scope training sentences >= {min_similarity:.4f}")
     print(f"... or >= {low_similarity:.4f} with the head at least {floor:.2f} sure of one in-scope intent")
 

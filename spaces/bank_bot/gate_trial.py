@@ -40,7 +40,7 @@ from bankbot.model_spec import CONFIDENCE_FLOOR, HEAD_FILE, MODEL_DIR
 from bankbot.models.data import COLLOQUIAL_FILE, OUT_OF_SCOPE, Source, add_kit_arguments, build_splits
 from bankbot.models.headfit import encode_with_cache
 from bankbot.models.model import get_model, head_proba, in_scope_memory, load_encoder, load_head
-from bankbot.models.oos import GATE_K, GATE_SHARE, distance_declines, gate, nearest_similarity, threshold_at
+from bankbot.models.oos import GATE_K, distance_declines, gate, gate_cuts, nearest_similarity
 from shared.jsonfile import write_json
 
 HERE = Path(__file__).resolve().parent
@@ -97,12 +97,6 @@ def false_declines_all_in_scope(v: dict) -> float:
     return round((v["false_decline_rate_banking77"] * b77 + v["false_decline_rate"] * bank) / (b77 + bank), 4)
 
 
-def cuts(similarity: np.ndarray, low_share: float | None) -> tuple[float, float | None]:
-    """The shipped cut and the rule's lower one, both from these in-scope validation similarities."""
-    low = None if low_share is None else threshold_at(similarity, low_share)
-    return threshold_at(similarity, GATE_SHARE), low
-
-
 def probe_counts(path: Path, rule_cuts: tuple[float, float | None], confident: float, memory=None) -> dict:
     """The shipped bot with this rule's cuts (and gate memory) on one probe set: counts and the wrong answers."""
     model = get_model()
@@ -142,7 +136,7 @@ def main(argv=None) -> dict:
 
     out: dict = {"floor": CONFIDENCE_FLOOR, "k": GATE_K, "rules": {}}
     for name, (low_share, confident) in RULES.items():
-        rule_cuts = cuts(similarity[inside], low_share)
+        rule_cuts = gate_cuts(similarity[inside], low_share)
         declined = distance_declines(similarity, probs, oos_index, *rule_cuts, confident)
         entry = {"cut": rule_cuts[0], "low": rule_cuts[1], "low_share": low_share, "confident": confident}
         entry["validation"] = score(val, gate(probs, declined, oos_index, top=1.0), labels, table)
@@ -170,7 +164,7 @@ def noisy_rule(args, train, val, xva, probs, head, inside, oos_index, labels, ta
     val_in = [t for t, lab in zip(val.texts, val.labels, strict=True) if lab != OUT_OF_SCOPE]
     memory = np.vstack([in_scope_memory(head), noisy_memory(encoder, train_in, args.cache)])
     similarity = nearest_similarity(xva, memory, GATE_K)
-    rule_cuts = cuts(similarity[inside], None)
+    rule_cuts = gate_cuts(similarity[inside], None)
     declined = distance_declines(similarity, probs, oos_index, *rule_cuts, 1.0)
     entry = {"cut": rule_cuts[0], "low": None, "low_share": None, "confident": 1.0, "memory_rows": len(memory)}
     entry["validation"] = score(val, gate(probs, declined, oos_index, top=1.0), labels, table)

@@ -47,13 +47,11 @@ from bankbot.models.headfit import encode_with_cache
 from bankbot.models.model import get_model, head_proba, in_scope_memory, load_encoder, load_head
 from bankbot.models.oos import (
     GATE_K,
-    GATE_LOW_SHARE,
-    GATE_SHARE,
     distance_declines,
     gate,
+    gate_cuts,
     intent_offsets,
     nearest_similarity,
-    threshold_at,
     top_in_scope,
 )
 from shared.jsonfile import write_json
@@ -91,7 +89,7 @@ def fitted_cuts(similarity: np.ndarray, top: np.ndarray, fit_rows: np.ndarray, n
     on the similarity minus each row's top-intent offset (all offsets 0 without ``per_intent``)."""
     offsets = intent_offsets(similarity[fit_rows], top[fit_rows], n_labels) if per_intent else np.zeros(n_labels)
     adjusted = (similarity - offsets[top])[fit_rows]
-    return threshold_at(adjusted, GATE_SHARE), threshold_at(adjusted, GATE_LOW_SHARE), offsets
+    return *gate_cuts(adjusted), offsets
 
 
 def validation(lever: Lever, ctx: dict, head, extra: np.ndarray, xva_plain: np.ndarray) -> tuple[dict, tuple]:

@@ -363,3 +363,11 @@ def test_the_model_gate_applies_its_handoff_bypass_only_when_set():
     assert model.proba_from_vectors(staff)[0].tolist() == [0.0, 0.0, 1.0]
     model.handoff = 0.6
     assert model.proba_from_vectors(staff)[0].argmax() == 0
+
+
+def test_gate_cuts_are_where_the_gate_and_lower_shares_of_in_scope_rows_fall():
+    similarity = np.linspace(0.0, 1.0, 1001)
+    cut, low = oos.gate_cuts(similarity)
+    assert cut == pytest.approx(oos.GATE_SHARE) and low == pytest.approx(oos.GATE_LOW_SHARE)
+    assert (similarity < cut).mean() == pytest.approx(oos.GATE_SHARE, abs=1e-3) and low < cut
+    assert oos.gate_cuts(similarity, None) == (cut, None)

@@ -182,6 +182,13 @@ def threshold_at(in_scope_scores: np.ndarray, share: float) -> float:
     return float(np.quantile(in_scope_scores, share)) if share > 0 else float("-inf")
 
 
+def gate_cuts(in_scope_similarity: np.ndarray, low_share: float | None = GATE_LOW_SHARE) -> tuple[float, float | None]:
+    """Northwind's distance gate fitted on in-scope validation similarities (``nearest_similarity``): its cut, where
+    ``GATE_SHARE`` of them fall, and its lower cut, where ``low_share`` do (None: no lower cut)."""
+    low = None if low_share is None else threshold_at(in_scope_similarity, low_share)
+    return threshold_at(in_scope_similarity, GATE_SHARE), low
+
+
 def choose_threshold(in_scores: np.ndarray, max_false_decline: float, already_declined=None) -> float:
     """The highest threshold that declines at most ``max_false_decline`` of these in-scope rows (scores of the
     company's own examples the model never trained on), counting the rows the head declines anyway
