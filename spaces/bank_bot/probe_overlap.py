@@ -54,7 +54,7 @@ def close_pairs(drafts: list[str], seen: list[str], threshold: float = THRESHOLD
     pairs = []
     for d in drafts:
         dw = content_words(d)
-        pairs += [(round(jaccard(dw, sw), 2), d, s) for sw, s in seen_words if jaccard(dw, sw) >= threshold]
+        pairs += [(round(j, 2), d, s) for sw, s in seen_words if (j := jaccard(dw, sw)) >= threshold]
     return sorted(pairs, reverse=True)
 
 
