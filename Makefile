@@ -42,7 +42,7 @@ serve: $(SERVE_STAMP)
 test: $(STAMP) system-packages
 	$(VENV)/bin/python -m pytest -q -rs --durations=15
 
-# The inner loop: no browser, no staged Spaces, no live servers (about a minute).
+# The inner loop: no browser, no staged Spaces, no live servers, no test marked slow (about 3 minutes of CPU).
 test-fast: $(STAMP)
 	$(VENV)/bin/python -m pytest -q -m "not browser and not staging and not slow"
 

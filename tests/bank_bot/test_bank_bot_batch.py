@@ -97,6 +97,7 @@ def test_jsonl_in_parquet_out_with_missing_text(tmp_path):
     assert got["intent"].tolist()[0] == "declined_card_payment"
 
 
+@pytest.mark.slow
 def test_torch_encoder_matches_numpy(shipped):
     pytest.importorskip("transformers")
     from bankbot.conversation.batch_job import english_encoder
@@ -133,6 +134,7 @@ def test_cli_json_line_and_ray_agrees(tmp_path):
     assert_same_rows(read_rows(tmp_path / "ray.csv"), read_rows(tmp_path / "local.csv"), ("confidence",), 1.5e-4)
 
 
+@pytest.mark.slow
 def test_a_gpu_function_is_registered_at_import_for_zero_gpu():
     code = "import json, sys, spaces, bankbot.handlers; print(json.dumps([spaces.REGISTERED, 'torch' in sys.modules]))"
     registered, torch_loaded = run_with_standin(code)

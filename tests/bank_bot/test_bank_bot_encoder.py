@@ -123,6 +123,7 @@ def test_finetuned_top_layers_match_the_numpy_forward(folder):
     np.testing.assert_allclose(ours, pool(enc.hidden_states(ids, m), m), atol=2e-5)
 
 
+@pytest.mark.slow
 def test_the_app_runs_without_torch():
     """torch is in the Space's requirements for "Make it yours" training (a child process) only: building the app
     must not import it (cold start, memory)."""

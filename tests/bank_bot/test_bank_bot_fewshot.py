@@ -136,6 +136,7 @@ def test_only_the_training_rows_copies_train_and_a_row_with_its_copies_weighs_on
     assert by_source == pytest.approx({0: 1.0, 1: 1.0, 3: 1.0})
 
 
+@pytest.mark.slow
 def test_specialize_trains_with_augmented_copies_and_its_card_says_so(tmp_path):
     """specialize.py --augment 1 (plumbing: one layer, one pass): the recipe in report.json and the card name the
     copies, and the check still scores every example once."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib.util
 import json
 
+import pytest
+
 from harness import SPACES
 
 
@@ -53,6 +55,7 @@ def test_probe_report_counts_a_tiny_set_and_writes_its_json(tmp_path, capsys):
     assert out["off_topic_and_harmful_declined"] == 2 and out["others_data_declined_as_such"] == 1
 
 
+@pytest.mark.slow
 def test_the_readme_probe_numbers_are_what_probe_report_gives_today():
     """results/colloquial_probes*.json (quoted in the README) are the shipped bot's counts today."""
     report = load_script("probe_report")

@@ -92,6 +92,7 @@ def test_cli_json_line_and_ray_agrees(folder, tmp_path):
         assert_same_audio(sf.read(str(tmp_path / "ray" / name))[0], sf.read(str(tmp_path / "local" / name))[0])
 
 
+@pytest.mark.slow
 def test_a_gpu_function_is_registered_at_import_for_zero_gpu():
     code = "import json, spaces, voiceclean.handlers; print(json.dumps(spaces.REGISTERED))"
     names = [r["name"] for r in run_with_standin(code)]

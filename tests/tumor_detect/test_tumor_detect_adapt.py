@@ -60,6 +60,7 @@ def released():
     return Predictor.from_folder(MODEL_DIR)
 
 
+@pytest.mark.slow
 def test_adapt_writes_a_pinned_model_folder_with_report_and_card(adapted):
     from braintumor.adaptation.folder import verify_folder
     from braintumor.model_spec import MODEL_FILES
@@ -81,6 +82,7 @@ def test_adapt_writes_a_pinned_model_folder_with_report_and_card(adapted):
     assert x.status.value in ("ok", "uncertain") and abs(sum(x.probabilities.values()) - 1) < 1e-4
 
 
+@pytest.mark.slow
 def test_adapted_folder_opens_in_transformers(adapted):
     import torch
     from transformers import EfficientNetForImageClassification
@@ -95,6 +97,7 @@ def test_adapted_folder_opens_in_transformers(adapted):
         assert torch.allclose(hf(pixel_values=x).logits, ours.model(x).logits, atol=1e-4)
 
 
+@pytest.mark.slow
 def test_tumor_model_serves_the_adapted_folder_and_checks_its_pins(adapted, monkeypatch, tmp_path):
     from braintumor import SPACE as NAME
     from braintumor import runtime
@@ -116,6 +119,7 @@ def test_tumor_model_serves_the_adapted_folder_and_checks_its_pins(adapted, monk
         runtime.model_folder()
 
 
+@pytest.mark.slow
 def test_app_serves_the_adapted_model(adapted):
     """The app started with TUMOR_MODEL answers with the adapted model (a fresh interpreter, as `python app.py`)."""
     import os
@@ -138,6 +142,7 @@ def test_app_serves_the_adapted_model(adapted):
     assert got["temperature"] == pytest.approx(json.loads((adapted / "calibration.json").read_text())["temperature"])
 
 
+@pytest.mark.slow
 def test_batch_takes_an_adapted_model(adapted, site, tmp_path):
     from braintumor.predictor import Predictor
 
@@ -161,6 +166,7 @@ def test_batch_refuses_an_unpinned_model(tmp_path):
     assert out.returncode == 2 and "not an adapted model folder" in out.stderr
 
 
+@pytest.mark.slow
 def test_a_worse_model_is_not_shipped_and_the_report_says_why(adapted, site, tmp_path, capsys):
     """Starting from the adapted model, a run with a learning rate that wrecks the network is refused; the slices
     that got worse are named to the visitor (stderr, stdout summary) and never written into the folder."""
@@ -353,6 +359,7 @@ def _leftover_slices(tmp_path) -> list:
     return [p for p in (tmp_path / "gradio").rglob("*") if p.suffix == ".png"]
 
 
+@pytest.mark.slow
 def test_job_success_deletes_the_slices_and_keeps_only_the_model(service, tmp_path):
     upload = _site_zip(tmp_path)
     folder, report = service.adapt([upload])
@@ -368,6 +375,7 @@ def test_job_success_deletes_the_slices_and_keeps_only_the_model(service, tmp_pa
     assert pred.predict_file(EXAMPLES / "pituitary_1.jpg").probabilities
 
 
+@pytest.mark.slow
 def test_job_failure_deletes_the_slices(service, tmp_path):
     upload = _site_zip(tmp_path, classes=["glioma"])
     with pytest.raises(service.AdaptError, match="Only one class"):
@@ -390,6 +398,7 @@ def test_bad_zip_is_refused_before_the_job_and_deleted(service, tmp_path):
     assert not upload.exists()
 
 
+@pytest.mark.slow
 def test_loose_files_take_their_class_from_their_name(service, tmp_path):
     site = make_site(tmp_path / "loose", 6, classes=["glioma", "notumor"])
     files = sorted(site.rglob("*.png"))  # glioma_0.png ... notumor_5.png, as a browser uploads them: no folders
@@ -402,6 +411,7 @@ def test_loose_files_take_their_class_from_their_name(service, tmp_path):
     assert list(flat.iterdir()) == []  # the uploaded files are deleted too
 
 
+@pytest.mark.slow
 def test_check_reports_counts_and_warnings(service, tmp_path):
     upload = _site_zip(tmp_path, classes=["glioma", "notumor"])
     info = service.check([upload])
@@ -540,6 +550,7 @@ def test_gates_are_written_into_the_calibration():
     assert "notumor_threshold_scale" not in out and cal["notumor_threshold"] == 100.0
 
 
+@pytest.mark.slow
 def test_evidence_replays_the_apps_own_answers(released, site):
     from braintumor.adaptation import gates
     from braintumor.adaptation.pipeline import decisions
@@ -554,6 +565,7 @@ def test_evidence_replays_the_apps_own_answers(released, site):
     np.testing.assert_allclose(ev.probs, probs, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_the_report_gives_the_gates_chosen_out_of_fold(adapted):
     report = json.loads((adapted / "report.json").read_text())
     g = report["gates"]
@@ -570,6 +582,7 @@ def test_the_report_gives_the_gates_chosen_out_of_fold(adapted):
     assert said in (adapted / "MODEL_CARD.md").read_text() and said in report_markdown(report)
 
 
+@pytest.mark.slow
 def test_the_early_block_trial_trains_the_early_blocks_and_l2sp_pulls_them_back(released):
     """Recipe.early_lr (a screening trial, off by default) trains the stem and the early blocks from the site's
     arrays, keeps their normalisation statistics, and the L2-SP penalty keeps the weights nearer the released ones.

@@ -38,6 +38,7 @@ def read_csv(path):
         return list(csv.DictReader(fh))
 
 
+@pytest.mark.slow
 def test_batch_rows_match_one_slice_at_a_time(folder, tmp_path):
     from braintumor import CLASSES
     from braintumor.batch_job import COLUMNS, SliceTask, list_slices
@@ -96,6 +97,7 @@ def test_cli_prints_one_json_line_and_ray_agrees(folder, tmp_path):
     assert_same_rows(read_csv(tmp_path / "ray.csv"), read_csv(tmp_path / "local.csv"), numbers, 1e-4)
 
 
+@pytest.mark.slow
 def test_a_gpu_function_is_registered_at_import_for_zero_gpu():
     code = "import json, spaces, braintumor.handlers; print(json.dumps(spaces.REGISTERED))"
     names = [r["name"] for r in run_with_standin(code)]

@@ -39,6 +39,7 @@ def _frozen_net(x: torch.Tensor) -> torch.Tensor:
     return torch.stack([8 * d, -8 * d], 1)
 
 
+@pytest.mark.slow
 def test_fit_curve_learns_an_inverted_look_up_table():
     """The site shows every slice with inverted intensities, so the frozen network calls every class the other;
     the curve fitted on the site's labelled slices turns the intensities back (it decreases) and every slice is
@@ -56,6 +57,7 @@ def test_fit_curve_learns_an_inverted_look_up_table():
     assert not curve.values.requires_grad
 
 
+@pytest.mark.slow
 def test_the_roughness_penalty_keeps_the_curve_smoother():
     rng = np.random.default_rng(1)
     kit, labels = _halves(64, rng)
@@ -74,6 +76,7 @@ def test_the_curve_round_trips_through_a_list():
     assert curve_from_list(None) is None and curve_from_list([]) is None
 
 
+@pytest.mark.slow
 def test_the_joint_fit_trains_the_curve_and_leaves_the_early_blocks_alone():
     """Recipe.curve_knots with curve_fit "joint": the curve is learnt through the released early blocks together
     with blocks 11-15; the early blocks and the released model are not changed. (The shipped network on random

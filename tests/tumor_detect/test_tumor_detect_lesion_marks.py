@@ -83,6 +83,7 @@ def test_the_shipped_marks_are_tumour_slices_of_their_own_side_of_the_split():
             assert 1 <= mask.sum() <= 12, path
 
 
+@pytest.mark.slow
 def test_the_lesion_focus_loss_scores_the_apps_own_map_and_trains_the_later_blocks():
     import torch
 

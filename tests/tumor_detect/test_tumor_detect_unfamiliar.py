@@ -140,6 +140,7 @@ def test_heatmap_is_never_empty_when_every_weighted_sum_is_negative():
     assert cam.shape == (8, 8) and cam.max() == 1.0
 
 
+@pytest.mark.slow
 def test_latency_times_every_model_on_the_same_slices_in_turn():
     """evaluate_unfamiliar.py --latency-against: both models see each slice one after the other (shared load)."""
     import importlib.util
