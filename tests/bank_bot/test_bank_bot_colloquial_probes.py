@@ -34,6 +34,7 @@ P5 = _load("colloquial_probes_5")
 P6 = _load("harm_probes_6")
 P7 = _load("colloquial_probes_7")
 P8 = _load("harm_probes_8")
+P9 = _load("colloquial_probes_9")
 OLD = _load("bank_probes")
 
 
@@ -140,6 +141,18 @@ def test_no_training_row_or_earlier_probe_repeats_an_eighth_set_probe():
     set_6 = [Example(t, "") for t in [*P6.OFF_TOPIC_AND_HARMFUL, *P6.BENIGN]]
     assert repeated_messages(set_6, [Example(t, "") for t in fresh]) == []
     assert len(P8.OFF_TOPIC_AND_HARMFUL) >= 30 and len(P8.OTHERS_DATA) >= 15 and len(P8.BENIGN) >= 20
+
+
+def test_no_training_row_or_earlier_probe_repeats_a_ninth_set_probe():
+    """The ninth set (written 2026-12-07 in the bank-margin session before its "clear lead" rule, scored once at the
+    end) is fresh against every training row, every row tried and not shipped, and every earlier probe (harm sets 6
+    and 8 included), and covers 30+ intents."""
+    fresh = [*P9.COLLOQUIAL, *P9.OFF_TOPIC_AND_HARMFUL]
+    _assert_fresh(fresh, (P2, P3, P4, P5, P7))
+    harm_sets = [*P6.OFF_TOPIC_AND_HARMFUL, *P6.BENIGN, *P8.OFF_TOPIC_AND_HARMFUL, *P8.BENIGN]
+    assert repeated_messages([Example(t, "") for t in harm_sets], [Example(t, "") for t in fresh]) == []
+    assert len(P9.COLLOQUIAL) >= 60 and len(P9.OFF_TOPIC_AND_HARMFUL) >= 20 and len(P9.OTHERS_DATA) >= 5
+    assert len({min(intents) for intents in P9.COLLOQUIAL.values()}) >= 30
 
 
 def test_the_probe_set_is_as_large_as_the_issue_asks():
