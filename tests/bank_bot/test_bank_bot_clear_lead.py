@@ -111,3 +111,17 @@ def test_other_languages_and_company_bots_never_use_the_rule(language):
 
 def test_english_takes_the_policy_defaults():
     assert path_thresholds(_TwoPaths(), "en") == Thresholds()
+
+
+class _English:
+    labels = LABELS
+    thresholds = LEAD
+
+
+class _Northwind(_TwoPaths):
+    english = _English()
+
+
+def test_the_english_path_may_bring_its_own_thresholds_and_other_languages_keep_theirs():
+    assert path_thresholds(_Northwind(), "en") == LEAD
+    assert path_thresholds(_Northwind(), "es").lead_min is None

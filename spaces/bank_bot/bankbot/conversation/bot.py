@@ -108,12 +108,15 @@ def respond(message: object, history: list | None, model, table: AnswerTable) ->
 def path_thresholds(model, language: str) -> Thresholds:
     """The policy's thresholds for a message in ``language``: a company's own bot (specialize.py) brings its own;
     Northwind's e5 path (other languages) has its own floor and no clear-lead rule (measured on English only); the
-    English path takes the defaults (bankbot/model_spec.py)."""
+    English path takes its model's own (``IntentModel.thresholds``, set by a trial) or the defaults
+    (bankbot/model_spec.py)."""
     own = getattr(model, "thresholds", None)
     if own is not None:
         return own
     floor = model.floor(language) if hasattr(model, "floor") else None
-    return Thresholds() if floor is None else Thresholds(floor=floor).without_lead()
+    if floor is not None:
+        return Thresholds(floor=floor).without_lead()
+    return getattr(getattr(model, "english", None), "thresholds", None) or Thresholds()
 
 
 def check_action_words(text: str, d: Decision, table: AnswerTable) -> Decision:
