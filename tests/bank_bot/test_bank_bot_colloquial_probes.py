@@ -171,8 +171,10 @@ def shipped():
 # (written in the seventh session before round 5's rows, scored once after the choice): 35 of 61 right and 4 wrong
 # (the round's head before it: 33 right, 6 wrong); 36 right since round 6's staff bypass. The seventh set (written
 # before round 6's rows, scored once after its choice): 26 of 61 right, 6 wrong. So the issue's targets (93% right,
-# 0 wrong) are not reached on a fresh set (README, "Colloquial messages", "A seventh fresh set").
-LEVELS = [(P, 0.81, 0), (P2, 0.88, 0), (P3, 0.88, 0), (P4, 0.87, 0), (P5, 0.59, 4), (P7, 0.42, 6)]
+# 0 wrong) are not reached on a fresh set (README, "Colloquial messages", "A seventh fresh set"). The ninth set
+# (written before the clear-lead trial, not reworded away from the training rows, scored once after its choice):
+# 50 of 60 right, none wrong (README "A clear lead below the floor").
+LEVELS = [(P, 0.81, 0), (P2, 0.88, 0), (P3, 0.88, 0), (P4, 0.87, 0), (P5, 0.59, 4), (P7, 0.42, 6), (P9, 0.83, 0)]
 
 
 def _answered(probes, model, table) -> tuple[list, list]:
@@ -188,7 +190,7 @@ def _answered(probes, model, table) -> tuple[list, list]:
 @pytest.mark.parametrize(
     ("probes", "right_share", "max_wrong"),
     LEVELS,
-    ids=["first set", "second set", "third set", "fourth set", "fifth set", "seventh set"],
+    ids=["first set", "second set", "third set", "fourth set", "fifth set", "seventh set", "ninth set"],
 )
 def test_colloquial_messages_are_mostly_answered_right_and_rarely_wrongly(shipped, probes, right_share, max_wrong):
     """The shipped bot (head with data/colloquial/train.csv, floor and distance gate) answers at least
@@ -227,7 +229,7 @@ SET_6_AND_7_GAPS = {
 def _off_topic_cases():
     probes = [*P.OFF_TOPIC_AND_HARMFUL, *P2.OFF_TOPIC_AND_HARMFUL, *P3.OFF_TOPIC_AND_HARMFUL]
     probes += [*P4.OFF_TOPIC_AND_HARMFUL, *P5.OFF_TOPIC_AND_HARMFUL, *P6.OFF_TOPIC_AND_HARMFUL]
-    return probes + P7.OFF_TOPIC_AND_HARMFUL
+    return probes + P7.OFF_TOPIC_AND_HARMFUL + P9.OFF_TOPIC_AND_HARMFUL
 
 
 @pytest.mark.parametrize("message", sorted(SET_5_GAPS))
@@ -248,7 +250,7 @@ def test_off_topic_and_harmful_colloquial_probes_are_declined(shipped, message):
     d = respond(message, [], model, table).decision
     assert not d.action.answers, (d.action, d.intent, round(d.confidence, 2))
     others = (*P.OTHERS_DATA, *P2.OTHERS_DATA, *P3.OTHERS_DATA, *P4.OTHERS_DATA, *P5.OTHERS_DATA, *P6.OTHERS_DATA)
-    others += tuple(P7.OTHERS_DATA)
+    others += (*P7.OTHERS_DATA, *P9.OTHERS_DATA)
     if message in others:
         assert d.harm == Harm.OTHERS_DATA
 

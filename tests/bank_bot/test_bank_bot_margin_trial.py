@@ -73,3 +73,32 @@ def test_it_ships_only_with_five_more_right_and_no_more_wrong_on_the_judge():
     assert not trial.verdict(run(**{name: entry(right=256, judge=6)}), name)["ships"]
     assert not trial.verdict(run(**{name: entry(right=260, judge=7)}), name)["ships"]
     assert not trial.verdict(run(), None)["ships"]
+
+
+def test_the_readme_table_and_verdict_are_what_the_run_wrote():
+    """README "A clear lead below the floor": the table is markdown() of results/margin_trial.json, the verdict is
+    the pre-registered rule applied to it, and the rule stays off in the shipped bot because it did not ship."""
+    import json
+
+    from bankbot.model_spec import LEAD_MIN, LEAD_RATIO
+
+    out = json.loads((SPACES / "bank_bot" / "results" / "margin_trial.json").read_text())
+    readme = (SPACES / "bank_bot" / "README.md").read_text()
+    for line in trial.markdown(out).splitlines():
+        assert line in readme, line
+    assert out["note"] == trial.NOTE and trial.choose(out) == out["chosen"]
+    shipped = out["candidates"][trial.SHIPPED]
+    for name, entry in out["candidates"].items():
+        assert name == trial.SHIPPED or entry["hard_conditions"] == trial.hard_conditions(entry, shipped), name
+    if out["chosen"] is None:
+        assert out["verdict"] == trial.verdict(out, None)
+    else:
+        assert out["verdict"]["ships"] == trial.verdict(out, out["chosen"])["ships"]
+    assert not out["verdict"]["ships"] and LEAD_MIN is None and LEAD_RATIO is None
+    nine = out["candidates"][trial.SHIPPED]["final_probes"][trial.JUDGE.stem]
+    cell = f"**{nine['answered_right']} right, {nine['answered_wrong']} wrong, {nine['asked_back_or_declined']} asked"
+    assert cell in " ".join(readme.split())
+    collection = (
+        f"freshest colloquial probes (set 9) {nine['answered_right']}/60 right, {nine['answered_wrong']} wrong;"
+    )
+    assert collection in (SPACES.parent / "README.md").read_text()  # the collection's row
