@@ -67,18 +67,25 @@ NOTE_ROUND6 = (
 )
 
 
-def validation(run: Path, val, xva: np.ndarray, table, handoff: float | None = None) -> dict:
-    """The validation-run head with its own gate cuts and floor: metrics as gate_trial.py reports them."""
-    head = load_head(run / "val" / "model" / HEAD_FILE)
+def gated_validation(head, val, xva: np.ndarray, handoff: float | None = None) -> tuple[np.ndarray, float, float]:
+    """A validation-run head's probabilities on the validation rows through Northwind's distance gate, its cuts fitted
+    on the in-scope validation rows (as fit_floor.py fits the shipped ones): (probabilities, cut, lower cut)."""
     labels, oos_index = head.labels, head.labels.index(OUT_OF_SCOPE)
     probs = head_proba(head, xva)
-    floor, _ = fit_floor(probs, val, labels, table)
     similarity = nearest_similarity(xva, in_scope_memory(head), GATE_K)
     inside = np.isin(np.array(val.sources), [Source.BANKING77, Source.CLINC_BANK])
     cut, low = gate_cuts(similarity[inside])
     bypass = None if handoff is None else (labels.index(HUMAN), handoff)
     declined = distance_declines(similarity, probs, oos_index, cut, low, CONFIDENCE_FLOOR, handoff=bypass)
-    v = score(val, gate(probs, declined, oos_index, top=1.0), labels, table)
+    return gate(probs, declined, oos_index, top=1.0), cut, low
+
+
+def validation(run: Path, val, xva: np.ndarray, table, handoff: float | None = None) -> dict:
+    """The validation-run head with its own gate cuts and floor: metrics as gate_trial.py reports them."""
+    head = load_head(run / "val" / "model" / HEAD_FILE)
+    floor, _ = fit_floor(head_proba(head, xva), val, head.labels, table)
+    probs, cut, low = gated_validation(head, val, xva, handoff)
+    v = score(val, probs, head.labels, table)
     v["false_declines_all_in_scope"] = false_declines_all_in_scope(v)
     return {"floor_fit": floor, "cut": round(cut, 4), "low": round(low, 4), "validation": v}
 

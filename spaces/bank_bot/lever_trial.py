@@ -211,8 +211,7 @@ def main(argv=None) -> dict:
     from bankbot.models.data import add_kit_arguments
 
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_kit_arguments(p)
-    p.add_argument("--cache", type=Path, help="an .npz of the shipped encoder's sentence vectors (reused, updated)")
+    add_kit_arguments(p, cache=True)
     p.add_argument("--final-probes", type=Path, help="a probe set no choice saw, scored once for every lever")
     p.add_argument("--levers", nargs="+", default=list(LEVERS), help="which levers (the shipped rule always runs)")
     p.add_argument("--latency-lever", help="time respond with this lever against the shipped rule")

@@ -105,6 +105,32 @@ def held_out_floor(held: str, ctx: dict, probs: np.ndarray) -> float:
     return fit_floor(probs[choice], subsplit(ctx["val"], choice), ctx["labels"], ctx["table"])[0]
 
 
+def confident_head_gate(
+    probs: np.ndarray, similarity: np.ndarray, inside: np.ndarray, floor: float, labels: list[str], share: float, staff
+) -> np.ndarray:
+    """``probs`` through the shipped gate: below kNN-10's cut a message is declined unless it is above the lower cut
+    and the head is as sure as ``floor`` of one in-scope intent (both cuts cross-fitted on in-scope halves); with
+    ``staff``, a request for staff the head gives talk_to_human at least HANDOFF_BYPASS passes at any distance."""
+    half = np.arange(len(probs)) % 2
+    oos = labels.index(OUT_OF_SCOPE)
+    cut, low = (cross_fitted_cut(similarity, inside, half, s) for s in (share, GATE_LOW_SHARE))
+    handoff = (labels.index(HUMAN), HANDOFF_BYPASS) if staff else None
+    return gate(probs, distance_declines(similarity, probs, oos, cut, low, floor, handoff=handoff), oos, top=1.0)
+
+
+def source_metrics(decisions: dict, scored: np.ndarray, ctx: dict, held: str, inside: np.ndarray) -> dict:
+    """The held-out source's rows declined (no answer from the table), and on the in-scope rows the false declines
+    and the share answered right (``decisions``: validation row -> Decision, for the ``scored`` rows)."""
+    va_src, gold = ctx["val_sources"], np.array(ctx["val"].labels)
+    off = [decisions[i] for i in scored if va_src[i] == held]
+    ins = [(decisions[i], gold[i]) for i in scored if inside[i]]
+    return {
+        "off_topic_declined": float(np.mean([not d.action.answers for d in off])),
+        "false_declines": float(np.mean([d.action == Action.DECLINE for d, _ in ins])),
+        "in_scope_right": float(np.mean([d.action == Action.ANSWER and d.intent == g for d, g in ins])),
+    }
+
+
 def one_source(held: str, ctx: dict, share: float) -> dict:
     val, xva, labels, table = (ctx[k] for k in ("val", "xva", "labels", "table"))
     va_src = ctx["val_sources"]
@@ -138,17 +164,9 @@ def one_source(held: str, ctx: dict, share: float) -> dict:
             p = gate(probs, scores[method] < cross_fitted_cut(scores[method], inside, half, share), oos, top=1.0)
         if method in (CONFIDENT_HEAD, STAFF_BYPASS):  # kNN-10's cut, a lower one, the head as sure as the floor
             sim = scores["floor + kNN-10"]
-            cut, low = (cross_fitted_cut(sim, inside, half, s) for s in (share, GATE_LOW_SHARE))
-            handoff = (labels.index(HUMAN), HANDOFF_BYPASS) if method == STAFF_BYPASS else None
-            p = gate(probs, distance_declines(sim, probs, oos, cut, low, floor, handoff=handoff), oos, top=1.0)
+            p = confident_head_gate(probs, sim, inside, floor, labels, share, staff=method == STAFF_BYPASS)
         decisions = {i: decide(p[i], labels, table, th=Thresholds(floor=floor)) for i in scored}
-        off = [decisions[i] for i in scored if va_src[i] == held]
-        ins = [(decisions[i], gold[i]) for i in scored if inside[i]]
-        out[method] = {
-            "off_topic_declined": float(np.mean([not d.action.answers for d in off])),
-            "false_declines": float(np.mean([d.action == Action.DECLINE for d, _ in ins])),
-            "in_scope_right": float(np.mean([d.action == Action.ANSWER and d.intent == g for d, g in ins])),
-        }
+        out[method] = source_metrics(decisions, scored, ctx, held, inside)
     return out
 
 

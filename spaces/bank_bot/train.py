@@ -34,7 +34,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np
 
-from bankbot.conversation.policy import Action, AnswerTable, decide
+from bankbot.conversation.policy import Action, AnswerTable, Thresholds, decide
 from bankbot.model_spec import DELTA_FILE, HEAD_FILE, MODEL_DIR, PINNED_FILES
 from bankbot.models.data import (
     CLINC_OOS,
@@ -119,14 +119,23 @@ def choose_knn_weight(train: Split, vectors: np.ndarray, labels: list[str], tabl
     return best, {str(w): {k: m[k] for k in ("banking77_accuracy", "banking_accuracy")} for w, m in results.items()}
 
 
-def score(split: Split, probs: np.ndarray, labels: list[str], table, unseen: set[str] | None = None) -> dict:
-    """Validation metrics through the app's policy (bankbot.conversation.policy.decide), one row at a time."""
-    decisions = [decide(p, labels, table) for p in probs]
+def score(
+    split: Split,
+    probs: np.ndarray,
+    labels: list[str],
+    table,
+    unseen: set[str] | None = None,
+    th: Thresholds | None = None,
+) -> dict:
+    """Validation metrics through the app's policy (bankbot.conversation.policy.decide), one row at a time
+    (``th``: other thresholds than the policy's defaults)."""
+    decisions = [decide(p, labels, table, th=th or Thresholds()) for p in probs]
     src = np.array(split.sources)
     gold = np.array(split.labels)
     intent = np.array([d.intent for d in decisions])
     declined = np.array([d.action == Action.DECLINE for d in decisions])
     clarify = np.array([d.action == Action.CLARIFY for d in decisions])
+    answered = np.array([d.action.answers for d in decisions])
 
     def mean(mask, values):
         return round(float(values[mask].mean()), 4) if mask.any() else None
@@ -147,6 +156,8 @@ def score(split: Split, probs: np.ndarray, labels: list[str], table, unseen: set
         "n_banking77": int(b77.sum()),
         "n_banking": int(bank.sum()),
         "n_off_topic": int(off.sum()),
+        "n_off_topic_declined": int((off & declined).sum()),
+        "n_off_topic_answered": int((off & answered).sum()),  # an answer, small talk or a hand-over
     }
     if unseen:
         mask = off & np.isin(np.array(split.clinc_intents), sorted(unseen))

@@ -34,6 +34,7 @@ P5 = _load("colloquial_probes_5")
 P6 = _load("harm_probes_6")
 P7 = _load("colloquial_probes_7")
 P8 = _load("harm_probes_8")
+P9 = _load("colloquial_probes_9")
 OLD = _load("bank_probes")
 
 
@@ -142,6 +143,18 @@ def test_no_training_row_or_earlier_probe_repeats_an_eighth_set_probe():
     assert len(P8.OFF_TOPIC_AND_HARMFUL) >= 30 and len(P8.OTHERS_DATA) >= 15 and len(P8.BENIGN) >= 20
 
 
+def test_no_training_row_or_earlier_probe_repeats_a_ninth_set_probe():
+    """The ninth set (written 2026-12-07 in the bank-margin session before its "clear lead" rule, scored once at the
+    end) is fresh against every training row, every row tried and not shipped, and every earlier probe (harm sets 6
+    and 8 included), and covers 30+ intents."""
+    fresh = [*P9.COLLOQUIAL, *P9.OFF_TOPIC_AND_HARMFUL]
+    _assert_fresh(fresh, (P2, P3, P4, P5, P7))
+    harm_sets = [*P6.OFF_TOPIC_AND_HARMFUL, *P6.BENIGN, *P8.OFF_TOPIC_AND_HARMFUL, *P8.BENIGN]
+    assert repeated_messages([Example(t, "") for t in harm_sets], [Example(t, "") for t in fresh]) == []
+    assert len(P9.COLLOQUIAL) >= 60 and len(P9.OFF_TOPIC_AND_HARMFUL) >= 20 and len(P9.OTHERS_DATA) >= 5
+    assert len({min(intents) for intents in P9.COLLOQUIAL.values()}) >= 30
+
+
 def test_the_probe_set_is_as_large_as_the_issue_asks():
     assert len(P.COLLOQUIAL) >= 60 and len(P.OFF_TOPIC_AND_HARMFUL) >= 20
     assert {lang for lang, _ in P.CLOSE_FREEZE_CANCEL.values()} == {"fr", "it", "es", "de"}
@@ -158,8 +171,10 @@ def shipped():
 # (written in the seventh session before round 5's rows, scored once after the choice): 35 of 61 right and 4 wrong
 # (the round's head before it: 33 right, 6 wrong); 36 right since round 6's staff bypass. The seventh set (written
 # before round 6's rows, scored once after its choice): 26 of 61 right, 6 wrong. So the issue's targets (93% right,
-# 0 wrong) are not reached on a fresh set (README, "Colloquial messages", "A seventh fresh set").
-LEVELS = [(P, 0.81, 0), (P2, 0.88, 0), (P3, 0.88, 0), (P4, 0.87, 0), (P5, 0.59, 4), (P7, 0.42, 6)]
+# 0 wrong) are not reached on a fresh set (README, "Colloquial messages", "A seventh fresh set"). The ninth set
+# (written before the clear-lead trial, not reworded away from the training rows, scored once after its choice):
+# 50 of 60 right, none wrong (README "A clear lead below the floor").
+LEVELS = [(P, 0.81, 0), (P2, 0.88, 0), (P3, 0.88, 0), (P4, 0.87, 0), (P5, 0.59, 4), (P7, 0.42, 6), (P9, 0.83, 0)]
 
 
 def _answered(probes, model, table) -> tuple[list, list]:
@@ -175,7 +190,7 @@ def _answered(probes, model, table) -> tuple[list, list]:
 @pytest.mark.parametrize(
     ("probes", "right_share", "max_wrong"),
     LEVELS,
-    ids=["first set", "second set", "third set", "fourth set", "fifth set", "seventh set"],
+    ids=["first set", "second set", "third set", "fourth set", "fifth set", "seventh set", "ninth set"],
 )
 def test_colloquial_messages_are_mostly_answered_right_and_rarely_wrongly(shipped, probes, right_share, max_wrong):
     """The shipped bot (head with data/colloquial/train.csv, floor and distance gate) answers at least
@@ -214,7 +229,7 @@ SET_6_AND_7_GAPS = {
 def _off_topic_cases():
     probes = [*P.OFF_TOPIC_AND_HARMFUL, *P2.OFF_TOPIC_AND_HARMFUL, *P3.OFF_TOPIC_AND_HARMFUL]
     probes += [*P4.OFF_TOPIC_AND_HARMFUL, *P5.OFF_TOPIC_AND_HARMFUL, *P6.OFF_TOPIC_AND_HARMFUL]
-    return probes + P7.OFF_TOPIC_AND_HARMFUL
+    return probes + P7.OFF_TOPIC_AND_HARMFUL + P9.OFF_TOPIC_AND_HARMFUL
 
 
 @pytest.mark.parametrize("message", sorted(SET_5_GAPS))
@@ -235,7 +250,7 @@ def test_off_topic_and_harmful_colloquial_probes_are_declined(shipped, message):
     d = respond(message, [], model, table).decision
     assert not d.action.answers, (d.action, d.intent, round(d.confidence, 2))
     others = (*P.OTHERS_DATA, *P2.OTHERS_DATA, *P3.OTHERS_DATA, *P4.OTHERS_DATA, *P5.OTHERS_DATA, *P6.OTHERS_DATA)
-    others += tuple(P7.OTHERS_DATA)
+    others += (*P7.OTHERS_DATA, *P9.OTHERS_DATA)
     if message in others:
         assert d.harm == Harm.OTHERS_DATA
 

@@ -307,7 +307,7 @@ def test_the_readme_round_6_tables_are_what_colloquial_round_wrote():
     assert f"right intent on top for {len(top)} of" in readme
     assert f"({below} of those {len(top)} below the floor" in readme
     seven = json.loads((results / "colloquial_probes_7.json").read_text())
-    cell = f"freshest colloquial probes (set 7) {seven['answered_right']}/{seven['n_colloquial']} right, "
+    cell = f"set 7 (reworded away from the training rows) {seven['answered_right']}/{seven['n_colloquial']} right, "
     assert cell + f"{seven['answered_wrong']} wrong;" in (SPACES.parent / "README.md").read_text()  # the collection row
     keys = ("answered_right", "answered_wrong", "asked_back_or_declined", "off_topic_and_harmful_declined")
     shipped = final["heads"]["today+handoff"]

@@ -43,6 +43,11 @@ CONFIDENCE_FLOOR = 0.5
 MIN_SIMILARITY = 0.4740
 LOW_SIMILARITY = 0.4382
 # END FLOOR
+# The "clear lead" rule (policy.decide): below the floor, the head's top in-scope intent is answered when it has at
+# least LEAD_MIN and at least LEAD_RATIO times the second in-scope intent (and beats out_of_scope). None: off.
+# Pre-registered in margin_trial.py (NOTE) with 9 candidates and a shipping rule; README "A clear lead below the floor"
+LEAD_MIN: float | None = None
+LEAD_RATIO: float | None = None
 # The distance gate lets a request for staff through when the head gives talk_to_human at least this: a hand-over is
 # always a safe answer (round 6, colloquial_round.py --handoff, pre-registered at 0.6; validation declines unchanged)
 HANDOFF_BYPASS = 0.6

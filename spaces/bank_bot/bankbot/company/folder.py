@@ -194,11 +194,11 @@ def load_company(folder: Path):
 
 
 def company_thresholds(info: dict):
-    """A company bot answers, declines, or (below its floor) asks to rephrase; it never offers two topics:
-    the recipe was measured without that turn."""
+    """A company bot answers, declines, or (below its floor) asks to rephrase; it never offers two topics and never
+    answers below its floor on a clear lead: the recipe was measured without those turns."""
     from ..conversation.policy import Thresholds
 
-    return Thresholds(floor=float(info.get("decline_below", 0.0)), clarify_min=1.01)
+    return Thresholds(floor=float(info.get("decline_below", 0.0)), clarify_min=1.01).without_lead()
 
 
 def served_folder() -> Path | None:

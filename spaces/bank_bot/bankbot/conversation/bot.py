@@ -101,10 +101,22 @@ def respond(message: object, history: list | None, model, table: AnswerTable) ->
     else:
         probs = model.predict_proba([c.text], language=language)[0]
     unclear_before = any(t.was_low_confidence(previous) for t in table.all_languages())
-    floor = model.floor(language) if hasattr(model, "floor") else None  # the e5 path has its own floor
-    th = Thresholds(floor=floor) if floor is not None else Thresholds()
-    th = getattr(model, "thresholds", None) or th  # a company's own bot (specialize.py) brings its own floor
+    th = path_thresholds(model, language)
     return reply(check_action_words(c.text, decide(probs, model.labels, local, unclear_before, turn, th), local))
+
+
+def path_thresholds(model, language: str) -> Thresholds:
+    """The policy's thresholds for a message in ``language``: a company's own bot (specialize.py) brings its own;
+    Northwind's e5 path (other languages) has its own floor and no clear-lead rule (measured on English only); the
+    English path takes its model's own (``IntentModel.thresholds``, set by a trial) or the defaults
+    (bankbot/model_spec.py)."""
+    own = getattr(model, "thresholds", None)
+    if own is not None:
+        return own
+    floor = model.floor(language) if hasattr(model, "floor") else None
+    if floor is not None:
+        return Thresholds(floor=floor).without_lead()
+    return getattr(getattr(model, "english", None), "thresholds", None) or Thresholds()
 
 
 def check_action_words(text: str, d: Decision, table: AnswerTable) -> Decision:
@@ -131,8 +143,7 @@ def respond_many(messages: list, model, table: AnswerTable, encode=None) -> list
             replies[i] = respond(m, [], model, table)
     if batched:
         local = table.translated(ENGLISH)
-        floor = model.floor(ENGLISH) if hasattr(model, "floor") else None
-        th = Thresholds(floor=floor) if floor is not None else Thresholds()
+        th = path_thresholds(model, ENGLISH)
         english_model = getattr(model, "english", model)  # the MiniLM path of a multilingual model
         texts = [cleaned[i].text for i in batched]
         prepare = getattr(english_model, "texts_for_encoder", None)  # what the encoder reads (colloquial normaliser)

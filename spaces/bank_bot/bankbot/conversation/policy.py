@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 
@@ -14,7 +14,7 @@ import numpy as np
 from .. import SPACE_DIR
 from ..languages.language import ANSWERED, ENGLISH
 from ..languages.translations import table_data
-from ..model_spec import CONFIDENCE_FLOOR
+from ..model_spec import CONFIDENCE_FLOOR, LEAD_MIN, LEAD_RATIO
 from ..models.data import HUMAN, OUT_OF_SCOPE, SMALL_TALK
 from .safety import Harm
 
@@ -66,6 +66,14 @@ class Thresholds:
     floor: float = CONFIDENCE_FLOOR  # no answer from the table below this top-1 probability
     clarify_min: float = 0.30  # below the floor, offer the top two topics when the first is at least this ...
     clarify_margin: float = 0.20  # ... the two are this close, and together they reach the floor
+    # the clear-lead rule (margin_trial.py): below the floor, answer the top in-scope intent when it has at least
+    # ``lead_min`` and at least ``lead_ratio`` times the second in-scope intent; None (either): off
+    lead_min: float | None = LEAD_MIN
+    lead_ratio: float | None = LEAD_RATIO
+
+    def without_lead(self) -> Thresholds:
+        """The same thresholds with the clear-lead rule off (a path it was not measured on)."""
+        return replace(self, lead_min=None, lead_ratio=None)
 
 
 @dataclass
@@ -167,9 +175,10 @@ def decide(
 ) -> Decision:
     """Turn the class probabilities of one message into an action and a reply from the table.
 
-    Only a topic the model is at least ``th.floor`` sure of gets its answer; below that the bot offers the
-    two closest topics (when they are close and together reach the floor) or asks to rephrase, and a
-    second unclear message in a row goes to a person.
+    Only a topic the model is at least ``th.floor`` sure of gets its answer, or, with the clear-lead rule on, one
+    far ahead of the second in-scope topic (``clear_lead``); otherwise the bot offers the two closest topics (when
+    they are close and together reach the floor) or asks to rephrase, and a second unclear message in a row goes to
+    a person. The distance gate and the harm cues act before this (an out_of_scope top declines).
     """
     order = np.argsort(-probs)
     top3 = [(labels[i], float(probs[i])) for i in order[:3]]
@@ -183,7 +192,7 @@ def decide(
         d.action, d.reply = Action.DECLINE, table.answer(OUT_OF_SCOPE, turn)
     elif first in SMALL_TALK:
         d.action, d.reply = Action.SMALL_TALK, table.answer(first, turn)
-    elif p1 >= th.floor:
+    elif p1 >= th.floor or clear_lead(probs, labels, order[0], th):
         d.action = Action.HANDOFF if table.is_handoff(first) else Action.ANSWER
         d.reply = table.answer(first, turn)
     elif previous_low_confidence:  # two unclear messages in a row: hand over to a person
@@ -194,6 +203,19 @@ def decide(
     else:
         d.action, d.reply = Action.LOW_CONFIDENCE, table.text("low_confidence")
     return d
+
+
+def clear_lead(probs: np.ndarray, labels: list[str], top: int, th: Thresholds) -> bool:
+    """Is the top intent (index ``top``, an in-scope topic) far ahead: at least ``th.lead_min``, at least
+    ``th.lead_ratio`` times the second in-scope intent, and above the out_of_scope class? Below the floor, most
+    colloquial messages the bot held back had the right intent on top (README "Colloquial levers"), so a wide lead
+    may carry an answer where a narrow one should not. Off when either threshold is None."""
+    if th.lead_min is None or th.lead_ratio is None or probs[top] < th.lead_min:
+        return False
+    in_scope = [i for i, label in enumerate(labels) if label != OUT_OF_SCOPE and i != top]
+    second = float(probs[in_scope].max()) if in_scope else 0.0
+    out_of_scope = float(probs[labels.index(OUT_OF_SCOPE)]) if OUT_OF_SCOPE in labels else 0.0
+    return probs[top] >= th.lead_ratio * second and probs[top] > out_of_scope
 
 
 def ask_between(d: Decision, first: str, second: str, table: AnswerTable) -> Decision:

@@ -47,12 +47,16 @@ COLLOQUIAL_FILE = SPACE_DIR / "data" / "colloquial" / "train.csv"
 DEFAULT_DATA = Path(__file__).resolve().parents[4].parent / "shared" / "data"
 
 
-def add_kit_arguments(parser) -> None:
+def add_kit_arguments(parser, cache: bool = False) -> None:
     """The data kit's --banking77, --clinc and --domains paths, defaulting to ../shared/data (the training and
-    evaluation scripts all read the same three files)."""
+    evaluation scripts all read the same three files); ``cache``: also --cache, the shipped encoder's vectors of
+    them (the trials that score the shipped encoder share one)."""
     parser.add_argument("--banking77", type=Path, default=DEFAULT_DATA / "banking77" / "train.csv")
     parser.add_argument("--clinc", type=Path, default=DEFAULT_DATA / "clinc150" / "data_full_trainval.json")
     parser.add_argument("--domains", type=Path, default=DEFAULT_DATA / "clinc150" / "domains.json")
+    if cache:
+        help_text = "an .npz of the shipped encoder's sentence vectors (reused, updated)"
+        parser.add_argument("--cache", type=Path, help=help_text)
 
 
 @dataclass
