@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import importlib.util
 
+import pytest
+
 from harness import SPACES
 
 spec = importlib.util.spec_from_file_location("bank_bot_margin_trial", SPACES / "bank_bot" / "margin_trial.py")
 trial = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(trial)
+with pytest.MonkeyPatch.context() as mp:
+    mp.syspath_prepend(str(SPACES / "bank_bot"))  # margin_trial imports its sibling scripts (colloquial_round, ...)
+    spec.loader.exec_module(trial)
 
 
 def entry(b77=0.935, declined=2365, answered=3, false=0.0057, loso=0.9917, right=252, wrong=4, judge=None) -> dict:
