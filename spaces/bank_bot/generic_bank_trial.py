@@ -15,6 +15,9 @@ every fold. The row compared is the shipped gate, the energy score with the pres
     python spaces/bank_bot/generic_bank_trial.py [--bench results/oos_benchmark_generic_trial.json]
         [--out results/generic_bank_trial.json]   (prints the README table)
 
+(As run: the benchmark once per company, side by side, each with ``--companies``, joined by ``oos_benchmark.py
+--merge A.json B.json --out results/oos_benchmark_generic_trial.json``.)
+
 Rule (fixed before the run): it ships only if, for BOTH companies, against the shipped bank trained in the same run:
 pooled declined +1.0 point or more; accuracy not lower by more than 0.3 points; false declines <= 5% and not higher
 by more than 0.5 points; no single scored source's declines lower by more than 2 points; CPU training time per bot

@@ -162,3 +162,13 @@ def test_the_rule_ships_only_when_every_check_of_both_companies_passes(build, ch
     bench = {"companies": {"a": _bench(change, cpu), "b": _bench({"pooled": 0.015})}}
     assert trial.verdict(bench)["ships"] is ships
     assert trial.verdict({"companies": {"a": _bench(change, cpu)}})["ships"] is False  # both companies, always
+
+
+def test_the_readme_generic_bank_table_is_what_the_trial_wrote(build):
+    """README "Generic off-topic source trial": the table generic_bank_trial.py prints from the run's JSON, and the
+    verdict in results/generic_bank_trial.json is the rule applied to that run."""
+    trial = load_script("generic_bank_trial")
+    result = json.loads((SPACE / "results" / "generic_bank_trial.json").read_text())
+    bench = json.loads((SPACE / "results" / "oos_benchmark_generic_trial.json").read_text())
+    assert trial.verdict(bench) == result
+    assert trial.table(result) in (SPACE / "README.md").read_text()
