@@ -3,7 +3,7 @@
     python spaces/bank_bot/oos_benchmark.py [--clinc ../shared/data/clinc150/data_full_trainval.json]
         [--domains-json ../shared/data/clinc150/domains.json] [--banking77 ../shared/data/banking77/train.csv]
         [--companies "travel,utility,home;kitchen_and_dining,auto_and_commute,work"] [--per-intent 10]
-        [--out spaces/bank_bot/results/oos_benchmark.json]
+        [--out spaces/bank_bot/results/oos_benchmark.json] [--candidate-bank FILE]
 
 Each company: the CLINC150 intents of its domains, --per-intent examples of each from CLINC150 ``train``
 (seed 0); in scope it is scored on CLINC150 ``val`` rows of those intents. Off-topic sources, each scored by a
@@ -30,6 +30,10 @@ not scored as "must decline", and the bank groups that ask a company intent leav
 beside it from the same run: ``raw`` (bots trained on the bank as before, every row scored) and ``raw_bank`` (the
 same bots, the overlapping rows not scored), so the filter's share of any change shows. Where the filter leaves
 the same bank rows for training (the similarity rules had dropped them already), both share one bot.
+
+``--candidate-bank FILE``: a second built-in off-topic bank (``build_offtopic.py --out FILE``), trialled in the same
+run: today's recipe is trained on it too (rows ``this recipe + candidate bank: ...``), each fold dropping the same
+groups from it as from the shipped bank; its other groups (a source never scored) stay in for every fold.
 """
 
 from __future__ import annotations
@@ -62,6 +66,7 @@ PREVIOUS = "floor alone (no gate)"
 # fine-tune on every example, the energy gate with its auto preset
 PREVIOUS_RECIPE = Recipe(epochs=4, lr=1e-4, contrastive=0.0, augment=0, oos_method="energy", final_finetune=True)
 KNN_KS = (1, 3, 10)
+CANDIDATE_BANK = "this recipe + candidate bank"
 
 
 def read_probes(path: Path) -> list[str]:
@@ -208,6 +213,7 @@ def main(argv=None) -> dict:
     p.add_argument("--variant", type=json.loads, help='a third recipe in the same run, this one changed: {"e5": true}')
     p.add_argument("--without-previous", action="store_true", help="skip the previous recipe's bots (trial runs)")
     p.add_argument("--e5-cache", type=Path, help="an .npz of e5 vectors (reused, updated) for an e5 variant")
+    p.add_argument("--candidate-bank", type=Path, help="a second off-topic bank: today's recipe trained on it too")
     p.add_argument("--out", type=Path, default=HERE / "results" / "oos_benchmark.json")
     p.add_argument("--tables", type=Path, help="only print the tables of an earlier run's JSON file")
     p.add_argument("--merge", type=Path, nargs="+", help="join runs of single companies (run side by side) into --out")
@@ -232,7 +238,7 @@ def main(argv=None) -> dict:
     import torch
 
     from bankbot.company.data import Examples
-    from bankbot.company.offtopic import load_builtin_bank
+    from bankbot.company.offtopic import load_bank, load_builtin_bank
     from bankbot.company.recipe import start_encoder, train_company
     from bankbot.models.finetune import cache_lower_states
     from bankbot.models.model import frozen_encoder
@@ -246,6 +252,10 @@ def main(argv=None) -> dict:
     encoder = frozen_encoder()
     out: dict = {"per_intent": args.per_intent, "companies": {}, "machine": "2 shared vCPUs, one thread per job"}
     plan = recipes(args.epochs, args.recipe, args.variant, previous=not args.without_previous)
+    bank_of = dict.fromkeys(plan, bank)
+    if args.candidate_bank:
+        plan[CANDIDATE_BANK] = plan["this recipe"]
+        bank_of[CANDIDATE_BANK] = load_bank(args.candidate_bank)
     # the frozen layers' states per (fine-tuned layers, base): a bot built on the base runs its lower layers through it
     layer_counts = {(r.layers, r.base) for r, _ in plan.values()}
     starts = {False: encoder} | (
@@ -277,10 +287,10 @@ def main(argv=None) -> dict:
         same = same_question_labels(examples.labels)
         frozen_examples = encoder.encode(list(examples.texts))
         folds: dict = {}
+        banks = list({id(b): b for b in bank_of.values()}.values())
         for fold in sources:  # bots per held-out source, trained without it: one per recipe (and per bank)
-            keep = np.flatnonzero([bank.group_names[g] not in drops[fold] for g in bank.groups])
-            filtered, reach = banks_for(bank, keep, same, frozen_examples, examples.intents)
-            same_bot = bool(np.array_equal(reach[False], reach[True]))
+            rows_of = {id(b): fold_rows(b, drops[fold], same, frozen_examples, examples.intents) for b in banks}
+            keep, filtered, reach, same_bot = rows_of[id(bank)]
             now = {"bank_rows": int(len(filtered)), "train_seconds": {}, "cpu_seconds": {}, "methods": {}}
             now["bank_rows_reaching_training"] = {"raw": int(len(reach[False])), "filtered": int(len(reach[True]))}
             now["same_bot"] = same_bot
@@ -292,11 +302,20 @@ def main(argv=None) -> dict:
             if fold == "banking77":  # the old check: the CLINC150 sources scored WITH their rows in the bank
                 pools_now["sources_seen_in_bank"] = {s: kept[s] for s in ("clinc_oos", "clinc_domains")}
                 pools_raw["sources_seen_in_bank"] = {s: sources[s] for s in ("clinc_oos", "clinc_domains")}
-            served = {"raw": [(raw, pools_raw), (raw_bank, {"methods": pools_now["methods"]})], "filtered": []}
-            served["raw" if same_bot else "filtered"].append((now, pools_now))
+            if args.candidate_bank:
+                c_keep, c_filtered, _, c_same = rows_of[id(bank_of[CANDIDATE_BANK])]
+                now["candidate_bank"] = {"bank_rows": int(len(c_filtered)), "raw_bank_rows": int(len(c_keep))}
+                now["candidate_bank"]["same_bot"] = c_same
+            views = {}  # per bank filter outcome (same bot or not): where a bot's rows go
+            for one_bot in (True, False):
+                views[one_bot] = {"raw": [(raw, pools_raw), (raw_bank, {"methods": pools_now["methods"]})]}
+                views[one_bot]["filtered"] = []
+                views[one_bot]["raw" if one_bot else "filtered"].append((now, pools_now))
             for name, (recipe, methods) in plan.items():
-                bots = [("raw", replace(recipe, same_question_by_label=False), bank.subset(keep))]
-                bots += [] if same_bot else [("filtered", recipe, bank.subset(filtered))]
+                keep, filtered, _, same_bot = rows_of[id(bank_of[name])]
+                served = views[same_bot]
+                bots = [("raw", replace(recipe, same_question_by_label=False), bank_of[name].subset(keep))]
+                bots += [] if same_bot else [("filtered", recipe, bank_of[name].subset(filtered))]
                 for which, r, b in bots:
                     result = train_company(examples, b, encoder, r, second_encoder=second)
                     print(f"{company} / {fold} / {name} / {which} bank: trained in {result.timings['total_s']} s")
@@ -322,6 +341,14 @@ def main(argv=None) -> dict:
         print(markdown(company, c["summary"]), flush=True)
         print(markdown(company + " (raw: every row, the bank as before)", c["summary_raw"]), flush=True)
     return out
+
+
+def fold_rows(bank, drop: set[str], same: set[str], vectors: np.ndarray, intents: list[str]):
+    """(the bank's rows outside the fold's dropped groups ``drop``; those without the groups that ask a company
+    intent; ``banks_for``'s rows reaching training; whether both leave the same rows, so one bot serves both)."""
+    keep = np.flatnonzero([bank.group_names[g] not in drop for g in bank.groups])
+    filtered, reach = banks_for(bank, keep, same, vectors, intents)
+    return keep, filtered, reach, bool(np.array_equal(reach[False], reach[True]))
 
 
 def banks_for(bank, keep: np.ndarray, same: set[str], vectors: np.ndarray, intents: list[str]):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import re
+from collections import Counter, defaultdict
 from pathlib import Path
 
 from probe_report import load_probes
@@ -56,6 +57,23 @@ def close_pairs(drafts: list[str], seen: list[str], threshold: float = THRESHOLD
         dw = content_words(d)
         pairs += [(round(j, 2), d, s) for sw, s in seen_words if (j := jaccard(dw, sw)) >= threshold]
     return sorted(pairs, reverse=True)
+
+
+def close_to_any(drafts: list[str], seen: list[str], threshold: float = THRESHOLD) -> set[str]:
+    """The drafts at or above ``threshold`` of some seen message. Only pairs sharing a content word can reach a
+    positive threshold, so each draft is compared with those alone (tens of thousands of seen messages in seconds)."""
+    seen_words = [content_words(s) for s in seen]
+    by_word: dict[str, list[int]] = defaultdict(list)
+    for k, words in enumerate(seen_words):
+        for w in words:
+            by_word[w].append(k)
+    close = set()
+    for d in drafts:
+        dw = content_words(d)
+        shared = Counter(k for w in dw for k in by_word.get(w, ()))
+        if any(n / (len(dw) + len(seen_words[k]) - n) >= threshold for k, n in shared.items()):
+            close.add(d)
+    return close
 
 
 def main(argv=None) -> list:
