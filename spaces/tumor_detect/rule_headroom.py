@@ -12,6 +12,7 @@ the app's code path (``Predictor.predict_arrays``), and says which ship.
 
     python spaces/tumor_detect/rule_headroom.py --data DIR --ood /tmp/td_ood --out rule_headroom.json
     python spaces/tumor_detect/rule_headroom.py --data DIR --ood /tmp/td_ood --candidates --out ...
+    python spaces/tumor_detect/rule_headroom.py --card --out spaces/tumor_detect/rule_headroom.json   # card tables
 
 --ood: the shipped non-MRI set (``evaluate.py --make-ood /tmp/td_ood``, seed 1).
 """
@@ -19,6 +20,8 @@ the app's code path (``Predictor.predict_arrays``), and says which ship.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import hashlib
 import json
 import time
 from pathlib import Path
@@ -191,16 +194,118 @@ def newly_named(shipped: dict, cand: dict) -> dict:
     }
 
 
+def breakdown_table(result: dict, group: str) -> str:
+    """Markdown: one row per family, how many of its ``group`` slices each rule decided."""
+    hist = ("<0.5", "0.5-0.6", "0.6-0.7", "0.7-0.8")
+    lines = [
+        "| family | slices | named as a tumour | refused: pooled / low-level / both | tumour on top, any tumour "
+        + " / ".join(hist)
+        + ' | "no tumour" on top: below 0.8 / distance / equalised view | told "no tumour" |',
+        "|---|---|---|---|---|---|---|",
+    ]
+    for fam, rows in result["breakdown"].items():
+        r = rows[group]
+        n = r["paths"]
+        refused = " / ".join(str(n.get(k, 0)) for k in ("refused_pooled", "refused_low", "refused_both"))
+        tumour_top = " / ".join(str(r["any_tumour_when_tumour_top_uncertain"][h]) for h in hist)
+        nt_top = " / ".join(
+            str(n.get(k, 0)) for k in ("notumor_below_floor", "notumor_distance", "notumor_equalised_view")
+        )
+        lines.append(
+            f"| {fam} | {r['slices']} | {n.get('named_tumour', 0)} | {refused} | {tumour_top} | {nt_top} | "
+            f"{n.get('told_no_tumour', 0)} |"
+        )
+    return "\n".join(lines)
+
+
+def candidates_table(result: dict) -> str:
+    """Markdown: every pre-registered rule against the shipped rules (validation, same run) and checks a-e."""
+    rules = result["candidates"]["rules"]
+    base = rules["shipped"]["families"]
+    lines = [
+        '| rules | web_t2 named | web_t2 told "no tumour" | worst family change: tumours told "no tumour" / '
+        'no-tumour slices told "no tumour" | clean accuracy / ECE | non-MRI refused (seed 1 / examples) | '
+        "newly named: slices, truly tumours, stated any tumour | checks a-e |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, r in rules.items():
+        fams = r["families"]
+        told = max(fams[f]["told_no_tumour"] - base[f]["told_no_tumour"] for f in base)
+        cleared = min(fams[f]["notumor_told_no_tumour"] - base[f]["notumor_told_no_tumour"] for f in base)
+        new = r["newly_named"]
+        new_cell = (
+            "-" if not new["count"] else f"{new['count']}, {new['truly_tumour']:.1%}, {new['mean_any_tumour']:.1%}"
+        )
+        checks = "(shipped)" if "checks" not in r else "".join("✓" if ok else "✗" for ok in r["checks"].values())
+        refused = r["non_mri_refused"]
+        lines.append(
+            f"| {name} | {fams['web_t2']['named_tumour']:.1%} | {fams['web_t2']['told_no_tumour']:.1%} | "
+            f"{told:+.1%} / {cleared:+.1%} | {r['clean']['accuracy']:.1%} / {r['clean']['ece']:.3f} | "
+            f"{refused['seed1']:.0%} / {refused['examples']:.0%} | {new_cell} | {checks} |"
+        )
+    return "\n".join(lines)
+
+
+def write_card(result: dict, source: str) -> None:
+    """The MODEL_CARD.md block "rule-headroom" from this script's JSON."""
+    from braintumor.card import update_block
+
+    m = result["non_mri_margins"]
+    text = (
+        f"Written by rule_headroom.py from `{source}` (side `{result['side']}`, variant `{result['variant']}`, "
+        f"{result['slices']} slices).\n\nTumour slices, the rule that decided each answer (shipped rules):\n\n"
+        + breakdown_table(result, "tumour")
+        + "\n\nNo-tumour slices:\n\n"
+        + breakdown_table(result, "notumor")
+        + f"\n\nNon-MRI images (seed 1, {m['images']}): refused by the low-level check alone "
+        f"{m['refused_by_low_only']}, by both {m['refused_by_both']}, by the pooled check alone "
+        f"{m['refused_by_pooled_only']}; the least unlike MRI {m['lowest_ratio']:.2f} times above its threshold."
+    )
+    if "candidates" in result:
+        ships = result["candidates"]["ships"] or "none"
+        text += (
+            "\n\nPre-registered candidates against the shipped rules (same run; checks a-e as in "
+            f"`rule_headroom.passes`, ✓ = holds). Ships: **{ships}**.\n\n" + candidates_table(result)
+        )
+    update_block(HERE / "MODEL_CARD.md", "rule-headroom", text)
+
+
+@contextlib.contextmanager
+def network_replayed(predictor):
+    """Within one family every rule set sends the same batches through the network (the rules act on its
+    outputs), so each batch is computed once and its outputs replayed; the rest of the app's code path (input
+    check, rules, test-time views) runs as is. Seven rule sets then cost about one network pass, not seven."""
+    forward, seen = predictor._forward, {}
+
+    def replay(pixel_values, track: bool):
+        key = (tuple(pixel_values.shape), hashlib.sha1(pixel_values.numpy().tobytes()).hexdigest(), track)
+        if key not in seen:
+            seen[key] = forward(pixel_values, track)
+        return seen[key]
+
+    predictor._forward = replay
+    try:
+        yield
+    finally:
+        del predictor._forward  # the class's own method again
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, required=True, help="the kit's brain_mri folder")
+    ap.add_argument("--data", type=Path, default=None, help="the kit's brain_mri folder")
     ap.add_argument("--split-file", type=Path, default=HERE / "split.json")
-    ap.add_argument("--ood", type=Path, required=True, help="the seed-1 non-MRI set (evaluate.py --make-ood)")
+    ap.add_argument("--ood", type=Path, default=None, help="the seed-1 non-MRI set (evaluate.py --make-ood)")
     ap.add_argument("--candidates", action="store_true", help="also run the pre-registered candidates")
     ap.add_argument("--every", type=int, default=1)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--card", action="store_true", help="only write the MODEL_CARD.md tables from --out")
     args = ap.parse_args()
+    if args.card:
+        write_card(json.loads(args.out.read_text()), args.out.name)
+        return
+    if args.data is None or args.ood is None:
+        ap.error("give --data and --ood (or --card --out JSON)")
 
     from shared.device import setup
 
@@ -224,16 +329,17 @@ def main() -> None:
     t0 = time.time()
     for fam in ["clean", *FAMILIES]:
         views = family_views(grays, fam, "val")
-        for name, spec in rules.items():
-            predictor.cal = candidate_calibration(shipped_cal, spec)
-            preds = predictor.predict_arrays(views)
-            runs[name]["families"][fam] = summarise_family(family_rows(items, preds))
-            runs[name]["answers"].append(answers(labels, preds))
-            if fam == "clean":
-                runs[name]["clean"] = clean_metrics(labels, preds)
-            if name == "shipped":
-                signals = predictor.batch_outputs(np.stack([predictor.model_array(v) for v in views]))
-                result["breakdown"][fam] = breakdown(labels, preds, signals, predictor.cal)
+        with network_replayed(predictor):
+            for name, spec in rules.items():
+                predictor.cal = candidate_calibration(shipped_cal, spec)
+                preds = predictor.predict_arrays(views)
+                runs[name]["families"][fam] = summarise_family(family_rows(items, preds))
+                runs[name]["answers"].append(answers(labels, preds))
+                if fam == "clean":
+                    runs[name]["clean"] = clean_metrics(labels, preds)
+                if name == "shipped":
+                    signals = predictor.batch_outputs(np.stack([predictor.model_array(v) for v in views]))
+                    result["breakdown"][fam] = breakdown(labels, preds, signals, predictor.cal)
         print(fam, json.dumps(result["breakdown"][fam]), f"{time.time() - t0:.0f}s", flush=True)
     predictor.cal = shipped_cal
     result["non_mri_margins"] = ood_margins(predictor, ood_paths)

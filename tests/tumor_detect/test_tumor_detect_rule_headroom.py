@@ -134,3 +134,33 @@ def test_each_input_check_ratio_is_reported_and_the_stricter_decides():
     assert (out["ratio_pooled"] > 0).all() and (out["ratio_low"] > 0).all()
     assert np.allclose(out["ratio"], np.maximum(out["ratio_pooled"], out["ratio_low"]))
     assert not np.allclose(out["ratio_pooled"], out["ratio_low"])
+
+
+def test_card_tables_come_from_the_json(headroom):
+    hist = {"<0.5": 0, "0.5-0.6": 1, "0.6-0.7": 2, "0.7-0.8": 3, ">=0.8": 0}
+    group = {"slices": 20, "paths": {"named_tumour": 9, "refused_low": 4, "told_no_tumour": 1}}
+    result = {"breakdown": {"web_t2": {"tumour": {**group, "any_tumour_when_tumour_top_uncertain": hist}}}}
+    row = headroom.breakdown_table(result, "tumour").splitlines()[-1]
+    assert row == "| web_t2 | 20 | 9 | 0 / 4 / 0 | 0 / 1 / 2 / 3 | 0 / 0 / 0 | 1 |"
+    shipped, cand = _run(0.77), _run(0.80)
+    shipped["newly_named"] = {"count": 0, "truly_tumour": None, "mean_any_tumour": None}
+    cand["checks"] = headroom.passes(shipped, cand)
+    table = headroom.candidates_table({"candidates": {"rules": {"shipped": shipped, "floor 0.7": cand}}})
+    assert (
+        "| floor 0.7 | 80.0% | 1.0% | +0.0% / +0.0% | 96.0% / 0.020 | 100% / 100% | 10, 95.0%, 75.0% | ✓✓✓✓✓ |" in table
+    )
+
+
+def test_replayed_network_gives_the_same_answers_for_one_pass(headroom, mri_like):
+    pred = Predictor(tiny_model(), None, {"min_confidence": 0.5})
+    grays = [mri_like, mri_like[::-1].copy(), mri_like.T.copy()]
+    direct = pred.predict_arrays(grays)
+    calls = []
+    forward = pred._forward
+    pred._forward = lambda x, track: calls.append(1) or forward(x, track)
+    with headroom.network_replayed(pred):
+        first, again = pred.predict_arrays(grays), pred.predict_arrays(grays)
+    assert len(calls) == 1  # one batch of three, computed once
+    for a, b, c in zip(direct, first, again, strict=True):
+        assert a.status == b.status == c.status and a.label == b.label == c.label
+        assert np.allclose(list(a.probabilities.values()), list(c.probabilities.values()), atol=1e-6)
