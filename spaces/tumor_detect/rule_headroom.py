@@ -12,7 +12,12 @@ the app's code path (``Predictor.predict_arrays``), and says which ship.
 
     python spaces/tumor_detect/rule_headroom.py --data DIR --ood /tmp/td_ood --out rule_headroom.json
     python spaces/tumor_detect/rule_headroom.py --data DIR --ood /tmp/td_ood --candidates --out ...
+    python spaces/tumor_detect/rule_headroom.py --refit COPY/calibration.json --out ...   # calibrate.py re-run
     python spaces/tumor_detect/rule_headroom.py --card --out spaces/tumor_detect/rule_headroom.json   # card tables
+
+--refit: calibrate.py's output with the shipped settings (run into a copy of model/): a rule that passes ships only
+when that reproduces every other shipped value within REFIT_TOLERANCE (the rule's own change is then made by
+calibrate.py itself).
 
 --ood: the shipped non-MRI set (``evaluate.py --make-ood /tmp/td_ood``, seed 1).
 """
@@ -54,6 +59,7 @@ WEB_T2_GAIN = 0.03  # (a) web_t2 tumours named as a tumour: at least +3 points
 CLEAN_ACCURACY_DROP = 0.003  # (c) clean validation accuracy: at most 0.3 points lower
 ECE_TARGET = 0.03  # (c) clean validation ECE, 15 bins
 HONESTY_FLOOR = 0.8  # (e) the newly named slices that truly are tumours: at least this share
+REFIT_TOLERANCE = 1e-6  # calibrate.py must reproduce every other calibration value this closely before shipping
 
 
 def rule_path(pred, signal: dict, cal: dict) -> str:
@@ -246,6 +252,16 @@ def candidates_table(result: dict) -> str:
     return "\n".join(lines)
 
 
+def calibration_drift(shipped: dict, refit: dict) -> dict[str, float]:
+    """Relative difference of every number in calibration.json between the shipped file and calibrate.py's
+    output with the same settings (the check before a rule may ship: within REFIT_TOLERANCE)."""
+    return {
+        k: abs(refit[k] - v) / max(abs(v), 1e-12)
+        for k, v in shipped.items()
+        if isinstance(v, float) and isinstance(refit.get(k), float)
+    }
+
+
 def write_card(result: dict, source: str) -> None:
     """The MODEL_CARD.md block "rule-headroom" from this script's JSON."""
     from braintumor.card import update_block
@@ -266,6 +282,14 @@ def write_card(result: dict, source: str) -> None:
         text += (
             "\n\nPre-registered candidates against the shipped rules (same run; checks a-e as in "
             f"`rule_headroom.passes`, ✓ = holds). Ships: **{ships}**.\n\n" + candidates_table(result)
+        )
+    if "calibrate_reproduction" in result:
+        rep = result["calibrate_reproduction"]
+        worst = max(rep["relative_difference"], key=rep["relative_difference"].get)
+        text += (
+            f"\n\ncalibrate.py re-run with the shipped settings on this machine: the largest relative difference "
+            f"from the shipped calibration.json is {rep['relative_difference'][worst]:.2g} (`{worst}`; tolerance "
+            f"{rep['tolerance']:g}): {'reproduced' if rep['reproduced'] else '**not reproduced**'}."
         )
     update_block(HERE / "MODEL_CARD.md", "rule-headroom", text)
 
@@ -292,7 +316,7 @@ def network_replayed(predictor):
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, default=None, help="the kit's brain_mri folder")
+    ap.add_argument("--data", type=Path, default=None, help="the kit's brain_mri folder (default: as the others)")
     ap.add_argument("--split-file", type=Path, default=HERE / "split.json")
     ap.add_argument("--ood", type=Path, default=None, help="the seed-1 non-MRI set (evaluate.py --make-ood)")
     ap.add_argument("--candidates", action="store_true", help="also run the pre-registered candidates")
@@ -300,19 +324,30 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--card", action="store_true", help="only write the MODEL_CARD.md tables from --out")
+    ap.add_argument(
+        "--refit", type=Path, default=None, help="only add how far this calibrate.py output is from the shipped one"
+    )
     args = ap.parse_args()
+    if args.refit:
+        result = json.loads(args.out.read_text())
+        shipped = json.loads((HERE / "model" / "calibration.json").read_text())
+        drift = calibration_drift(shipped, json.loads(args.refit.read_text()))
+        result["calibrate_reproduction"] = {"relative_difference": drift, "tolerance": REFIT_TOLERANCE}
+        result["calibrate_reproduction"]["reproduced"] = max(drift.values()) <= REFIT_TOLERANCE
+        write_json(args.out, result)
+        return
     if args.card:
         write_card(json.loads(args.out.read_text()), args.out.name)
         return
-    if args.data is None or args.ood is None:
-        ap.error("give --data and --ood (or --card --out JSON)")
+    if args.ood is None:
+        ap.error("give --ood (or --card / --refit with --out JSON)")
 
     from shared.device import setup
 
     setup(args.threads)
     from evaluate_unfamiliar import family_rows, summarise_family
 
-    from braintumor.data import load_split, side_items
+    from braintumor.data import DEFAULT_DATA, load_split, side_items
     from braintumor.evaluation import collect_all, load_predictor
     from braintumor.imageio import load_gray
     from braintumor.unfamiliar import FAMILIES, family_views
@@ -321,7 +356,7 @@ def main() -> None:
     shipped_cal = dict(predictor.cal)
     items = side_items(load_split(args.split_file), "val")[:: args.every]
     labels = [it["label"] for it in items]
-    grays = [load_gray(args.data / it["path"]) for it in items]
+    grays = [load_gray((args.data or DEFAULT_DATA) / it["path"]) for it in items]
     ood_paths = collect_all(args.ood)
     rules = {"shipped": {}, **(CANDIDATES if args.candidates else {})}
     runs = {name: {"families": {}, "answers": []} for name in rules}

@@ -164,3 +164,12 @@ def test_replayed_network_gives_the_same_answers_for_one_pass(headroom, mri_like
     for a, b, c in zip(direct, first, again, strict=True):
         assert a.status == b.status == c.status and a.label == b.label == c.label
         assert np.allclose(list(a.probabilities.values()), list(c.probabilities.values()), atol=1e-6)
+
+
+def test_calibration_drift_is_relative_and_skips_the_settings(headroom):
+    shipped = {"temperature": 0.8, "ood_threshold": 1000.0, "size": 128, "consistency_views": ["equalised"]}
+    refit = {"temperature": 0.8, "ood_threshold": 1000.002, "size": 128, "consistency_views": ["equalised"]}
+    drift = headroom.calibration_drift(shipped, refit)
+    assert set(drift) == {"temperature", "ood_threshold"}
+    assert drift["temperature"] == 0.0 and drift["ood_threshold"] == pytest.approx(2e-6)
+    assert drift["ood_threshold"] > headroom.REFIT_TOLERANCE
