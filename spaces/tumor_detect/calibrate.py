@@ -54,10 +54,13 @@ HERE = Path(__file__).resolve().parent
 NOTUMOR_MIN_CONFIDENCE = 0.8
 # Issue 18, second round, all chosen on the validation side (kit validation groups and evaluate_unfamiliar.py's val
 # variant of the T2-like, FLAIR-like and web-style T2 screenshot families; the test side was read once afterwards):
-# - a tumour class on top below min_confidence is named when the tumour classes together reach 80%: validation
-#   tumours shown T2-like named 81.0% -> 92.9%, FLAIR-like 81.7% -> 93.9%, clean 96.2% -> 98.5% (at 0.7 and 0.6:
-#   +0.4 and +1.2 points more, for an answer that is then close to "the top class, whatever its share");
-TUMOUR_MIN_CONFIDENCE = 0.8
+# - a tumour class on top below min_confidence is named when the tumour classes together reach this share: 0.8 in
+#   issue 18's second round (validation T2-like tumours named 81.0% -> 92.9%, FLAIR-like 81.7% -> 93.9%); 0.6 since
+#   issue 18's rule-headroom step, the pre-registered choice of rule_headroom.py among six candidates (validation
+#   side, val variant, all slices, against the 0.8 rule in the same run): web-style T2 tumours named 77.1% -> 82.3%,
+#   no family's "no tumour" answers moved, clean accuracy 94.5% and ECE 0.010 unchanged, non-MRI seed-1 set 100%
+#   refused; the 107 newly named slices are 83.2% tumours where the message states 69.4% on average;
+TUMOUR_MIN_CONFIDENCE = 0.6
 # - "no tumour" also needs the histogram-equalised view (braintumor/consistency.py) to lean towards it (>= 50%):
 #   web-style T2 screenshots told "no tumour" 3.1% -> 2.3%, T2-like 1.1% -> 0.8%, at no cost on the clean validation
 #   no-tumour slices (93.7% told "no tumour" either way); the inverted and folded views cost 2-4 points there;

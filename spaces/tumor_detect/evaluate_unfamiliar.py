@@ -51,6 +51,19 @@ def summarise_family(rows: list[dict]) -> dict:
     return out
 
 
+def family_rows(items: list[dict], preds: list) -> list[dict]:
+    """One row per slice for ``summarise_family``: its true label and the app's answer (Predictions)."""
+    return [
+        {
+            "label": it["label"],
+            "status": p.status.value,
+            "pred": p.label,
+            "confidence": max(p.probabilities.values()) if p.probabilities else 0.0,
+        }
+        for it, p in zip(items, preds, strict=True)
+    ]
+
+
 def latency(predictors: dict, grays: list, n: int) -> dict:
     """p50/p95 ms per slice for each named predictor, one slice at a time as the app runs them, without and with
     the heatmap: the no-tumour slices first (they pay for the test-time contrast views), then tumour slices, n in
@@ -177,7 +190,7 @@ def main() -> None:
     from braintumor.data import DEFAULT_DATA, load_split, side_items
     from braintumor.evaluation import load_predictor
     from braintumor.imageio import load_gray
-    from braintumor.unfamiliar import FAMILIES, shifted
+    from braintumor.unfamiliar import FAMILIES, family_views
 
     predictor = load_predictor(args.model)
     data = args.data or DEFAULT_DATA
@@ -188,17 +201,7 @@ def main() -> None:
     t0 = time.time()
     all_rows = []
     for fam in families:
-        views = grays if fam == "clean" else [shifted(g, fam, variant, i) for i, g in enumerate(grays)]
-        preds = predictor.predict_arrays(views)
-        rows = [
-            {
-                "label": it["label"],
-                "status": p.status.value,
-                "pred": p.label,
-                "confidence": max(p.probabilities.values()) if p.probabilities else 0.0,
-            }
-            for it, p in zip(items, preds, strict=True)
-        ]
+        rows = family_rows(items, predictor.predict_arrays(family_views(grays, fam, variant)))
         result["families"][fam] = summarise_family(rows)
         if fam != "clean":
             all_rows += rows

@@ -3,10 +3,12 @@ asymmetric "no tumour" answer (no data kit needed)."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import torch
-from tumor_detect_helpers import tiny_model
+from tumor_detect_helpers import SPACE, tiny_model
 
 from braintumor import CLASSES
 from braintumor.augment import contrast_randomise, random_lut
@@ -114,6 +116,26 @@ def test_a_likely_tumour_of_uncertain_type_is_named_not_left_uncertain():
     # never when "no tumour" leads, however the rest is spread
     leaning_clear = np.array([0.30, 0.25, 0.35, 0.10])
     assert _predictor({"tumour_min_confidence": 0.6}).decide(leaning_clear, 0.5)[0] is Status.UNCERTAIN
+
+
+def _shipped_calibration() -> dict:
+    return json.loads((SPACE / "model" / "calibration.json").read_text())
+
+
+def test_the_shipped_type_uncertain_rule_is_the_pre_registered_60_percent():
+    # issue 18, rule-headroom step: chosen by rule_headroom.py's pre-registered rule; calibrate.py writes it
+    assert _shipped_calibration()["tumour_min_confidence"] == 0.6
+
+
+def test_the_shipped_rule_names_a_tumour_when_the_tumour_classes_reach_60_percent():
+    cal = _shipped_calibration()
+    pred = _predictor({k: cal[k] for k in ("min_confidence", "tumour_min_confidence", "notumor_min_confidence")})
+    glioma_leads = np.array([0.50, 0.07, 0.38, 0.05])  # below min_confidence; any tumour 62%
+    status, message = pred.decide(glioma_leads, 0.5)
+    assert status is Status.OK and message.startswith(LIKELY_TUMOUR) and "62%" in message and "glioma" in message
+    below_the_floor = np.array([0.50, 0.03, 0.45, 0.02])  # any tumour 55%: still "uncertain"
+    status, message = pred.decide(below_the_floor, 0.5)
+    assert status is Status.UNCERTAIN and "55%" in message
 
 
 def test_views_run_only_for_slices_about_to_be_cleared():

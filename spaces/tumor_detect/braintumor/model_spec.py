@@ -25,8 +25,8 @@ MODEL_FILES = NETWORK_FILES + CALIBRATION_FILES
 PINS = {
     "config.json": "a8fa0260720ef4fb1db1dfa8bc66417e649146a2b59e31d6b9e10e72270286e0",
     "model.safetensors": "1181d686a6b5c476a39059db71a753701031115d1358928dbccb898d395d85ac",
-    "input_check.safetensors": "a0e1cd8376d2d81218271482c180b7b9bb67e7676598a9a8e6da51231ca29eed",
-    "calibration.json": "132a7556bcec621214fb20943c12cda5772b23eacec676af5e72ef9284d5916b",
+    "input_check.safetensors": "8bbadaeefc01d4396d64439d63d6c04e9fcd79176ed4a4d45d89653a4364033c",
+    "calibration.json": "0dceead7863cf5e9fabc13a8f1ad6c1ed4a2b10be3c4952f65593d2d3102a767",
 }
 # END PINS
 

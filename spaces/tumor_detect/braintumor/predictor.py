@@ -308,14 +308,19 @@ class Predictor:
         a = act.detach().float()
         return torch.cat([a.mean((2, 3)), a.std((2, 3))], 1)
 
+    def input_check_ratios(self, pooled: torch.Tensor, low: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Each check's distance / threshold ("pooled", "low"; a missing check gives 0): above 1 means "not like
+        the training slices" for that check (``rule_headroom.py`` reports which check refuses what)."""
+        ratios = {"pooled": torch.zeros(len(pooled)), "low": torch.zeros(len(pooled))}
+        if self.input_check is not None:
+            ratios["pooled"] = self.input_check.score(pooled.detach()) / self.cal["ood_threshold"]
+        if self.low_check is not None:
+            ratios["low"] = self.low_check.score(low) / self.cal["ood_threshold_low"]
+        return ratios
+
     def input_check_ratio(self, pooled: torch.Tensor, low: torch.Tensor) -> torch.Tensor:
         """max over the checks of distance / threshold: above 1 means "not like the training slices"."""
-        ratios = [torch.zeros(len(pooled))]
-        if self.input_check is not None:
-            ratios.append(self.input_check.score(pooled.detach()) / self.cal["ood_threshold"])
-        if self.low_check is not None:
-            ratios.append(self.low_check.score(low) / self.cal["ood_threshold_low"])
-        return torch.stack(ratios).max(0).values
+        return torch.stack(list(self.input_check_ratios(pooled, low).values())).max(0).values
 
     def notumor_ratio(self, pooled: torch.Tensor) -> torch.Tensor:
         """Distance to the training no-tumour slices / its threshold: above 1 means "not like them"."""
@@ -384,15 +389,20 @@ class Predictor:
 
     @torch.no_grad()
     def batch_outputs(self, arrays: np.ndarray, batch: int = 64) -> dict[str, np.ndarray]:
-        """(N, H, W) model inputs in [0, 1] -> calibrated "probs" (N, C), input-check "ratio" (N,), raw
-        "logits" (N, C) and "notumor_ratio" (N,): distance to the training no-tumour slices / threshold."""
-        out: dict[str, list] = {"probs": [], "ratio": [], "logits": [], "notumor_ratio": []}
+        """(N, H, W) model inputs in [0, 1] -> calibrated "probs" (N, C), input-check "ratio" (N,) and each
+        check's own ("ratio_pooled", "ratio_low"), raw "logits" (N, C) and "notumor_ratio" (N,): distance to the
+        training no-tumour slices / threshold."""
+        keys = ("probs", "ratio", "ratio_pooled", "ratio_low", "logits", "notumor_ratio")
+        out: dict[str, list] = {k: [] for k in keys}
         for i in range(0, len(arrays), batch):
             feats, logits, act = self._forward(to_pixel_values(arrays[i : i + batch]), track=False)
             feats, logits, act = feats.float().cpu(), logits.float().cpu(), act.float().cpu()
             out["logits"].append(logits.numpy())
             out["probs"].append(torch.softmax(logits / self.cal["temperature"], -1).numpy())
-            out["ratio"].append(self.input_check_ratio(feats, self.low_features(act)).numpy())
+            ratios = self.input_check_ratios(feats, self.low_features(act))
+            out["ratio_pooled"].append(ratios["pooled"].numpy())
+            out["ratio_low"].append(ratios["low"].numpy())
+            out["ratio"].append(np.maximum(ratios["pooled"].numpy(), ratios["low"].numpy()))
             out["notumor_ratio"].append(self.notumor_ratio(feats).numpy())
         return {k: np.concatenate(v) for k, v in out.items()}
 

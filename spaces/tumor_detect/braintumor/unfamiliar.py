@@ -206,3 +206,10 @@ def shifted(gray: np.ndarray, family: str, variant: str, index: int) -> np.ndarr
     p = PARAMS[variant]
     rng = np.random.default_rng([p["seed"], FAMILIES.index(family), index])
     return np.asarray(SHIFTS[family](np.asarray(gray, np.float32), rng, p), dtype=np.float32)
+
+
+def family_views(grays: list[np.ndarray], family: str, variant: str) -> list[np.ndarray]:
+    """Every slice under one family ("clean": as they are), each seeded by its position in ``grays``."""
+    if family == "clean":
+        return list(grays)
+    return [shifted(g, family, variant, i) for i, g in enumerate(grays)]
