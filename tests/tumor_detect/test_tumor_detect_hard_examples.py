@@ -3,12 +3,10 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import numpy as np
 import pytest
 import torch
-from tumor_detect_helpers import tiny_model
+from tumor_detect_helpers import load_script, tiny_model
 
 import harness
 from braintumor import CLASSES
@@ -30,15 +28,6 @@ def _readme() -> str:
 
 
 NT = CLASSES.index("notumor")
-
-
-def trials_module():
-    spec = importlib.util.spec_from_file_location(
-        "notumor_trials_module", harness.SPACES / "tumor_detect" / "notumor_trials.py"
-    )
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def test_upweight_hard_multiplies_the_hardest_share_and_keeps_each_class_weight():
@@ -68,7 +57,7 @@ def test_hardness_is_one_minus_the_true_class_probability_over_the_views():
 
 
 def test_trial_scores_follow_the_app_rule():
-    mod = trials_module()
+    mod = load_script("notumor_trials")
     labels = np.array(["notumor", "notumor", "glioma", "glioma"])
     probs = np.array([[0.05, 0.05, 0.85, 0.05], [0.7, 0.1, 0.1, 0.1], [0.1, 0.0, 0.9, 0.0], [0.9, 0.0, 0.1, 0.0]])
     decided = [("ok", "notumor"), ("ok", "glioma"), ("ok", "notumor"), ("refused", None)]
@@ -79,7 +68,7 @@ def test_trial_scores_follow_the_app_rule():
 
 
 def test_trial_decisions_refuse_before_the_rule(tiny_predictor):
-    mod = trials_module()
+    mod = load_script("notumor_trials")
     probs = np.array([[0.02, 0.02, 0.94, 0.02], [0.02, 0.02, 0.94, 0.02]])
     out = mod.decisions(tiny_predictor, probs, np.array([0.5, 2.0]), np.array([0.1, 0.1]), np.array([0.9, 0.9]))
     assert out[1] == ("refused", None)
@@ -88,7 +77,7 @@ def test_trial_decisions_refuse_before_the_rule(tiny_predictor):
 
 def test_trial_consults_the_equalised_view_only_when_the_calibration_does(tiny_predictor):
     """As the app: a calibration without consistency views computes none, so none can hold "no tumour" back."""
-    mod = trials_module()
+    mod = load_script("notumor_trials")
     eq = np.array([[5.0, 0.0, 0.0, 0.0], [0.0, 0.0, 5.0, 0.0]])  # the equalised view: a tumour, then no tumour
     assert tiny_predictor.cal["consistency_views"] == []
     assert mod.views_notumor(tiny_predictor, eq, 1.0) == [None, None]
@@ -105,7 +94,7 @@ def test_trial_consults_the_equalised_view_only_when_the_calibration_does(tiny_p
 
 
 def test_an_ensemble_averages_every_networks_view_logits():
-    mod = trials_module()
+    mod = load_script("notumor_trials")
     one = {
         "clean/plain/logits": np.array([[1.0, 0.0], [0.0, 2.0]]),
         "clean/mirror/logits": np.array([[3.0, 0.0], [0.0, 0.0]]),
@@ -121,7 +110,7 @@ def test_an_ensemble_averages_every_networks_view_logits():
 
 def test_readme_and_card_trial_tables_come_from_the_trials_json():
     """The README's and the card's no-tumour trial tables are what notumor_trials.py card writes from its JSON."""
-    mod = trials_module()
+    mod = load_script("notumor_trials")
     result = _trials()
     assert mod.table(result, all_views=False) in (SPACE / "README.md").read_text()
     assert mod.table(result) in (SPACE / "MODEL_CARD.md").read_text()
@@ -130,7 +119,7 @@ def test_readme_and_card_trial_tables_come_from_the_trials_json():
 
 
 def test_merge_keeps_earlier_trials_and_requires_the_shared_rows_to_reproduce():
-    mod = trials_module()
+    mod = load_script("notumor_trials")
     look = {"accuracy": 0.9, "notumor_cleared": 0.93, "slices": 10}
     row = {"temperature": 1.2, **dict.fromkeys(mod.LOOKS, look)}
     earlier = {"shipped": {"model": "m", "how": "today's", "views": {"plain": row, "plain+mirror": row}}}
@@ -332,7 +321,7 @@ def test_readme_sentence_on_the_mirrored_hemisphere_trial_quotes_its_json_rows()
 
 
 def test_the_mirrored_hemisphere_trial_fails_its_pre_registered_rule_on_every_seed():
-    mod = trials_module()
+    mod = load_script("notumor_trials")
     result = _trials()
     today = result["shipped"]["views"]["plain"]
     for share in ("30%", "50%"):

@@ -4,12 +4,10 @@ twins' sampling share and loss weight."""
 
 from __future__ import annotations
 
-import importlib.util
-
 import numpy as np
 import torch
+from tumor_detect_helpers import load_script
 
-import harness
 from braintumor.mirror import Rule, cells_to_pixels, find_axis, healthy_twin, lesion_side, mirror_healthy, reflect
 from braintumor.mirror_draw import with_share
 
@@ -115,17 +113,8 @@ def test_with_share_gives_the_twins_their_share_of_their_class_only():
     assert np.isclose(w[2], w[4])  # the kit's slices keep their proportions
 
 
-def _trials_module():
-    spec = importlib.util.spec_from_file_location(
-        "notumor_trials_mirror", harness.SPACES / "tumor_detect" / "notumor_trials.py"
-    )
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
 def test_the_mirror_rule_edges():
-    mirror_rule = _trials_module().mirror_rule
+    mirror_rule = load_script("notumor_trials").mirror_rule
 
     today = {
         "clean": {"notumor_cleared": 0.933, "accuracy": 0.945, "ece": 0.011},

@@ -3,11 +3,9 @@ pre-registered shipping rule of rule_headroom.py, on hand-made answers (no data 
 
 from __future__ import annotations
 
-import importlib.util
-
 import numpy as np
 import pytest
-from tumor_detect_helpers import SPACE, tiny_model
+from tumor_detect_helpers import load_script, tiny_model
 
 from braintumor import CLASSES
 from braintumor.predictor import InputCheck, Prediction, Predictor, Status
@@ -25,10 +23,7 @@ CAL = {
 
 @pytest.fixture(scope="module")
 def headroom():
-    spec = importlib.util.spec_from_file_location("rule_headroom_module", SPACE / "rule_headroom.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("rule_headroom")
 
 
 def answer(status: Status, probs: list[float] | None, ood_score: float = 0.5) -> Prediction:

@@ -165,13 +165,9 @@ def test_heatmap_is_never_empty_when_every_weighted_sum_is_negative():
 @pytest.mark.slow
 def test_latency_times_every_model_on_the_same_slices_in_turn():
     """evaluate_unfamiliar.py --latency-against: both models see each slice one after the other (shared load)."""
-    import importlib.util
+    from tumor_detect_helpers import load_script
 
-    from tumor_detect_helpers import SPACE
-
-    spec = importlib.util.spec_from_file_location("evaluate_unfamiliar_module", SPACE / "evaluate_unfamiliar.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_script("evaluate_unfamiliar")
     calls: list[str] = []
 
     class Timed:

@@ -8,6 +8,17 @@ SPACE = Path(__file__).resolve().parents[2] / "spaces" / "tumor_detect"
 EXAMPLES = SPACE / "examples"
 
 
+def load_script(name: str):
+    """A script next to app.py (``evaluate_unfamiliar``, ``notumor_trials``, ...) loaded as a module: scripts are not
+    in the package, so tests load them from their file."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"tumor_detect_{name}", SPACE / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def tiny_model(seed: int = 0):
     import torch
     from transformers import EfficientNetForImageClassification
